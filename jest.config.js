@@ -1,0 +1,14 @@
+/** Unit tests (test/unit) run with msw and never touch the network; e2e tests (test/e2e) drive the built CLI against the local foundation on 127.0.0.1. */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/setup-console.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: {'^(\\.{1,2}/.*)\\.js$': '$1'},
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', {jsc: {parser: {syntax: 'typescript'}, target: 'es2022'}, module: {type: 'es6'}, sourceMaps: 'inline'}],
+  },
+  testTimeout: 30000,
+}

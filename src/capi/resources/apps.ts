@@ -1,0 +1,138 @@
+import {z} from 'zod'
+import type {Query} from '../http.js'
+import {GuidRef, Lifecycle, Links, Metadata, MetadataUpdate, ToOne, ToOneRequired, resourceBase} from '../schemas.js'
+import {Resource, jobRef, seg} from './base.js'
+
+export const AppState = z.enum(['STARTED', 'STOPPED'])
+export const App = z.object({
+  ...resourceBase,
+  name: z.string(),
+  state: AppState,
+  lifecycle: Lifecycle,
+  relationships: z.object({
+    space: ToOneRequired,
+    current_droplet: ToOne.optional(),
+  }),
+  metadata: Metadata.default({labels: {}, annotations: {}}),
+  links: Links.optional(),
+})
+export type App = z.infer<typeof App>
+
+export const AppCreate = z.object({
+  name: z.string().min(1),
+  relationships: z.object({space: ToOneRequired}),
+  environment_variables: z.record(z.string(), z.string()).optional(),
+  lifecycle: Lifecycle.optional(),
+  metadata: MetadataUpdate.optional(),
+})
+export type AppCreate = z.infer<typeof AppCreate>
+
+export const AppUpdate = z.object({
+  name: z.string().min(1).optional(),
+  lifecycle: Lifecycle.optional(),
+  metadata: MetadataUpdate.optional(),
+})
+export type AppUpdate = z.infer<typeof AppUpdate>
+
+export const CurrentDropletRelationship = z.object({data: GuidRef.nullable(), links: Links.optional()})
+
+export const AppEnv = z.object({
+  staging_env_json: z.record(z.string(), z.unknown()).default({}),
+  running_env_json: z.record(z.string(), z.unknown()).default({}),
+  environment_variables: z.record(z.string(), z.unknown()).default({}),
+  system_env_json: z.record(z.string(), z.unknown()).default({}),
+  application_env_json: z.record(z.string(), z.unknown()).default({}),
+})
+
+export const SshEnabled = z.object({enabled: z.boolean(), reason: z.string()})
+export const AppPermissions = z.object({read_basic_data: z.boolean(), read_sensitive_data: z.boolean()})
+
+export interface AppListQuery extends Query {
+  names?: string[]
+  guids?: string[]
+  space_guids?: string[]
+  organization_guids?: string[]
+  stacks?: string[]
+  lifecycle_type?: string
+  label_selector?: string
+  include?: string
+  order_by?: string
+}
+
+export class Apps extends Resource {
+  list(query: AppListQuery = {}, signal?: AbortSignal) {
+    return this.iterate('/v3/apps', query, App, signal)
+  }
+
+  /** Pages, with `included` (spaces, organizations) when asked for. */
+  listPages(query: AppListQuery = {}, signal?: AbortSignal) {
+    return this.pages('/v3/apps', query, App, signal)
+  }
+
+  get(guid: string, query?: Query) {
+    return this.read(`/v3/apps/${seg(guid)}`, App, query)
+  }
+
+  /** The app with this name in the space, or undefined. Names are unique per space (case-insensitive). */
+  async findByName(spaceGuid: string, name: string): Promise<App | undefined> {
+    const found = await this.all('/v3/apps', {names: [name], space_guids: [spaceGuid]}, App)
+    return found.find((a) => a.name === name) ?? found.find((a) => a.name.toLowerCase() === name.toLowerCase())
+  }
+
+  async create(body: AppCreate): Promise<App> {
+    return (await this.http.request({method: 'POST', path: '/v3/apps', json: body, schema: App})).data
+  }
+
+  async update(guid: string, body: AppUpdate): Promise<App> {
+    return (await this.http.request({method: 'PATCH', path: `/v3/apps/${seg(guid)}`, json: body, schema: App})).data
+  }
+
+  async delete(guid: string) {
+    const res = await this.http.request({method: 'DELETE', path: `/v3/apps/${seg(guid)}`, responseType: 'text'})
+    return jobRef(res.location, 'the app delete')
+  }
+
+  async start(guid: string): Promise<App> {
+    return (await this.http.request({method: 'POST', path: `/v3/apps/${seg(guid)}/actions/start`, schema: App, idempotent: true})).data
+  }
+
+  async stop(guid: string): Promise<App> {
+    return (await this.http.request({method: 'POST', path: `/v3/apps/${seg(guid)}/actions/stop`, schema: App, idempotent: true})).data
+  }
+
+  async restart(guid: string): Promise<App> {
+    return (await this.http.request({method: 'POST', path: `/v3/apps/${seg(guid)}/actions/restart`, schema: App})).data
+  }
+
+  async getCurrentDropletGuid(guid: string): Promise<string | undefined> {
+    const rel = await this.read(`/v3/apps/${seg(guid)}/relationships/current_droplet`, CurrentDropletRelationship)
+    return rel.data?.guid
+  }
+
+  async setCurrentDroplet(guid: string, dropletGuid: string): Promise<void> {
+    await this.http.request({
+      method: 'PATCH',
+      path: `/v3/apps/${seg(guid)}/relationships/current_droplet`,
+      json: {data: {guid: dropletGuid}},
+      schema: CurrentDropletRelationship,
+    })
+  }
+
+  env(guid: string) {
+    return this.read(`/v3/apps/${seg(guid)}/env`, AppEnv)
+  }
+
+  sshEnabled(guid: string) {
+    return this.read(`/v3/apps/${seg(guid)}/ssh_enabled`, SshEnabled)
+  }
+
+  permissions(guid: string) {
+    return this.read(`/v3/apps/${seg(guid)}/permissions`, AppPermissions)
+  }
+
+  async clearBuildpackCache(guid: string) {
+    const res = await this.http.request({method: 'POST', path: `/v3/apps/${seg(guid)}/actions/clear_buildpack_cache`, responseType: 'text'})
+    return jobRef(res.location, 'the buildpack cache clear')
+  }
+}
+

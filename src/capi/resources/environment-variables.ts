@@ -1,0 +1,33 @@
+import {z} from 'zod'
+import {Links} from '../schemas.js'
+import {Resource, seg} from './base.js'
+
+export const EnvironmentVariables = z.object({
+  var: z.record(z.string(), z.string().nullable()).default({}),
+  links: Links.optional(),
+})
+export type EnvironmentVariables = z.infer<typeof EnvironmentVariables>
+
+export class AppEnvironmentVariables extends Resource {
+  async get(appGuid: string): Promise<Record<string, string>> {
+    const res = await this.read(`/v3/apps/${seg(appGuid)}/environment_variables`, EnvironmentVariables)
+    return stripNulls(res.var)
+  }
+
+  /** Merge: keys set to null are removed. Returns the full merged set. */
+  async update(appGuid: string, vars: Record<string, string | null>): Promise<Record<string, string>> {
+    const res = await this.http.request({
+      method: 'PATCH',
+      path: `/v3/apps/${seg(appGuid)}/environment_variables`,
+      json: {var: vars},
+      schema: EnvironmentVariables,
+    })
+    return stripNulls(res.data.var)
+  }
+}
+
+function stripNulls(v: Record<string, string | null>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, val] of Object.entries(v)) if (val !== null) out[k] = val
+  return out
+}

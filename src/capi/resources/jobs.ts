@@ -1,0 +1,55 @@
+import {z} from 'zod'
+import {JobFailedError, TimeoutError} from '../errors.js'
+import {ErrorItem, Links, resourceBase} from '../schemas.js'
+import {Resource, type JobRef, seg} from './base.js'
+
+export const JobState = z.enum(['PROCESSING', 'POLLING', 'COMPLETE', 'FAILED'])
+export const Job = z.object({
+  ...resourceBase,
+  operation: z.string().optional(),
+  state: JobState.or(z.string()),
+  errors: z.array(ErrorItem).default([]),
+  warnings: z.array(z.object({detail: z.string()})).default([]),
+  links: Links.optional(),
+})
+export type Job = z.infer<typeof Job>
+
+export interface WaitOptions {
+  timeoutMs?: number
+  signal?: AbortSignal
+  /** Called with each job warning once. */
+  onWarning?: (w: string) => void
+}
+
+export class Jobs extends Resource {
+  get(guidOrLocation: string) {
+    const path = guidOrLocation.includes('/') ? guidOrLocation : `/v3/jobs/${seg(guidOrLocation)}`
+    return this.read(path, Job)
+  }
+
+  /**
+   * Poll a job until COMPLETE or FAILED. Polls quickly at first (jobs such as app deletes usually
+   * finish in well under a second), then settles at one request per second.
+   */
+  async wait(ref: JobRef | string, opts: WaitOptions = {}): Promise<Job> {
+    const location = typeof ref === 'string' ? ref : ref.location
+    const clock = this.http.clock
+    const deadline = clock.now() + (opts.timeoutMs ?? 10 * 60_000)
+    const seen = new Set<string>()
+    let delay = 100
+    for (;;) {
+      const job = await this.get(location)
+      for (const w of job.warnings) {
+        if (!seen.has(w.detail)) {
+          seen.add(w.detail)
+          opts.onWarning?.(w.detail)
+        }
+      }
+      if (job.state === 'COMPLETE') return job
+      if (job.state === 'FAILED') throw new JobFailedError({guid: job.guid, operation: job.operation, state: job.state, errors: job.errors})
+      if (clock.now() >= deadline) throw new TimeoutError(`Job ${job.operation ?? job.guid} did not finish in time (still ${job.state})`)
+      await clock.sleep(delay, opts.signal)
+      delay = Math.min(1000, delay * 2)
+    }
+  }
+}

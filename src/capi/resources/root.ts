@@ -1,0 +1,47 @@
+import {z} from 'zod'
+import {Resource} from './base.js'
+
+const RootLink = z.object({href: z.string(), meta: z.record(z.string(), z.unknown()).optional()}).nullable().optional()
+
+export const Root = z.object({
+  links: z
+    .object({
+      self: RootLink,
+      cloud_controller_v2: RootLink,
+      cloud_controller_v3: RootLink,
+      login: RootLink,
+      uaa: RootLink,
+      logging: RootLink,
+      log_cache: RootLink,
+      log_stream: RootLink,
+      routing: RootLink,
+      network_policy_v0: RootLink,
+      network_policy_v1: RootLink,
+      credhub: RootLink,
+      app_ssh: RootLink,
+    })
+    .passthrough(),
+})
+export type Root = z.infer<typeof Root>
+
+export const Info = z.object({
+  build: z.string().optional(),
+  cli_version: z.object({minimum: z.string().nullable().optional(), recommended: z.string().nullable().optional()}).partial().optional(),
+  description: z.string().optional(),
+  name: z.string().optional(),
+  version: z.union([z.number(), z.string()]).optional(),
+  rate_limits: z
+    .object({enabled: z.boolean().optional(), general_limit: z.number().nullable().optional(), reset_interval_in_minutes: z.number().nullable().optional()})
+    .optional(),
+})
+export type Info = z.infer<typeof Info>
+
+export class RootResource extends Resource {
+  root() {
+    return this.http.request({path: '/', schema: Root, auth: false}).then((r) => r.data)
+  }
+
+  info() {
+    return this.http.request({path: '/v3/info', schema: Info, auth: false}).then((r) => r.data)
+  }
+}
