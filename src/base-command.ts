@@ -1,0 +1,113 @@
+/**
+ * The base of every cfzd command: --json and --verbose, the UI, the context, and turning any
+ * error into a message that says what happened and what to do next, with the right exit code.
+ */
+import {Command, Flags, Errors} from '@oclif/core'
+import {CapiError, NetworkError, SchemaError, TimeoutError, UaaError} from './capi/errors.js'
+import {AbortError} from './clock.js'
+import {buildContext, type Context} from './context.js'
+import {CfzdError, ExitCode} from './errors.js'
+import {Interrupts} from './interrupt.js'
+import {createUi, type Ui} from './ui/ui.js'
+
+export abstract class BaseCommand extends Command {
+  static enableJsonFlag = true
+  static baseFlags = {
+    verbose: Flags.boolean({
+      description: 'Trace every HTTP request and response to stderr, secrets redacted (same as CF_TRACE=true), and show stack traces.',
+      default: false,
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected verbose = false
+  private _ui?: Ui
+  protected interrupts?: Interrupts
+
+  protected get ui(): Ui {
+    if (!this._ui) this._ui = createUi({json: this.jsonEnabled()})
+    return this._ui
+  }
+
+  /** Session, CAPI client and interrupt signal for commands that talk to a foundation. */
+  protected async context(flags: {verbose?: boolean}): Promise<Context> {
+    this.verbose = Boolean(flags.verbose)
+    this.interrupts = new Interrupts((m) => this.ui.warn(m)).install()
+    return buildContext({ui: this.ui, verbose: this.verbose, interrupts: this.interrupts})
+  }
+
+  async finally(err: Error | undefined): Promise<void> {
+    this.interrupts?.dispose()
+    await super.finally(err)
+  }
+
+  logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+  }
+
+  async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    // oclif's own parse/usage errors (exit 2) and explicit exits keep their behaviour.
+    if (err instanceof Errors.ExitError) throw err
+    if (!(err instanceof CfzdError) && err.oclif?.exit !== undefined) {
+      if (this.jsonEnabled()) {
+        this.logJson({error: {message: err.message, exitCode: err.oclif.exit}})
+        this.exit(err.oclif.exit)
+      }
+      throw err
+    }
+    this.argv.includes('--verbose') && (this.verbose = true)
+    const user = toCfzdError(err)
+    if (this.jsonEnabled()) {
+      this.logJson({error: {message: user.message, exitCode: user.exitCode, suggestions: user.suggestions, ...user.details}})
+    } else {
+      const style = this.ui.style
+      process.stderr.write(`${style('red', style('bold', 'FAILED'))}\n${user.message}\n`)
+      for (const s of user.suggestions) process.stderr.write(`${style('cyan', 'TIP:')} ${s}\n`)
+      if (this.verbose && err.stack) process.stderr.write(style('gray', err.stack) + '\n')
+    }
+    this.exit(user.exitCode)
+  }
+}
+
+/** Map any error to a user-facing CfzdError with an exit code and next steps. */
+export function toCfzdError(err: unknown): CfzdError {
+  if (err instanceof CfzdError) return err
+  if (err instanceof AbortError) return new CfzdError('Interrupted.', {exitCode: ExitCode.INTERRUPTED})
+  if (err instanceof UaaError) {
+    return new CfzdError(`Authentication failed: ${err.message}`, {exitCode: ExitCode.AUTH, suggestions: ['Log in again: cfzd login'], cause: err})
+  }
+  if (err instanceof CapiError) {
+    const id = err.requestId ? ` (request id ${err.requestId})` : ''
+    const where = err.request ? `${err.request.method} ${safePath(err.request.url)}: ` : ''
+    const text = `${where}${err.detail} [${err.title}${err.code ? ` ${err.code}` : ''}, HTTP ${err.status}]${id}`
+    if (err.status === 401) return new CfzdError(text, {exitCode: ExitCode.AUTH, suggestions: ['Your session may have expired. Log in again: cfzd login'], cause: err})
+    if (err.status === 404) return new CfzdError(text, {exitCode: ExitCode.NOT_FOUND, cause: err})
+    if (err.status === 403) return new CfzdError(text, {exitCode: ExitCode.FAILED, suggestions: ['Check your roles in this org and space.'], cause: err})
+    if (err.status === 429 || err.status >= 500) {
+      return new CfzdError(text, {exitCode: ExitCode.API_UNAVAILABLE, suggestions: ['The Cloud Controller is overloaded or failing; try again later.'], cause: err})
+    }
+    return new CfzdError(text, {exitCode: ExitCode.FAILED, cause: err})
+  }
+  if (err instanceof SchemaError) {
+    return new CfzdError(`The Cloud Controller answered in a shape cfzd does not understand. ${err.message}`, {
+      exitCode: ExitCode.FAILED,
+      suggestions: ['Run again with --verbose to see the response, and report it if the API is a standard Cloud Controller.'],
+      cause: err,
+    })
+  }
+  if (err instanceof NetworkError) {
+    return new CfzdError(err.message, {exitCode: ExitCode.API_UNAVAILABLE, suggestions: ['Check the API URL and your network, then run the command again.'], cause: err})
+  }
+  if (err instanceof TimeoutError) return new CfzdError(err.message, {exitCode: ExitCode.FAILED, cause: err})
+  const message = err instanceof Error ? err.message : String(err)
+  return new CfzdError(message, {exitCode: ExitCode.FAILED, suggestions: ['Run again with --verbose for details.'], cause: err})
+}
+
+function safePath(url: string) {
+  try {
+    const u = new URL(url)
+    return u.pathname + u.search
+  } catch {
+    return url
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Learns when Cloud Controller's deployment updater ticks, from polls alone.
+ *
+ * The updater runs every P seconds (5 s by default on capi-release) and a deployment only changes
+ * on a tick. Each time a poll sees a change, we learn that a tick happened in (previous poll, this
+ * poll]. Ticks are at φ + k·P, so every such window constrains the phase φ modulo P. Intersecting
+ * the windows for a candidate P gives the feasible phases; the largest P for which all windows
+ * agree (and that is not longer than the shortest gap between observed changes) is the period.
+ *
+ * With a confident estimate, the poller asks once just after each predicted tick, so completion is
+ * seen within tens of milliseconds while staying well under one request per second.
+ */
+
+export interface TickWindow {
+  /** The previous poll time (ms): the tick happened after this. */
+  after: number
+  /** The poll time that observed the change (ms): the tick happened at or before this. */
+  atOrBefore: number
+}
+
+export interface TickEstimate {
+  periodMs: number
+  /** A tick time in the same clock as the windows (the late end of what fits). */
+  phaseMs: number
+  /** Width of the feasible phase interval: smaller is better. */
+  uncertaintyMs: number
+  /** The band of periods that fit the windows. */
+  band: {minMs: number; maxMs: number}
+}
+
+export interface TickEstimatorOptions {
+  minPeriodMs?: number
+  maxPeriodMs?: number
+  stepMs?: number
+  /** How many windows are needed before trusting an estimate. */
+  minWindows?: number
+  /** The estimate is trusted only when the phase is known to within this. */
+  maxUncertaintyMs?: number
+}
+
+export class TickEstimator {
+  private readonly windows: TickWindow[] = []
+  private cached?: TickEstimate | null
+  private readonly o: Required<TickEstimatorOptions>
+
+  constructor(opts: TickEstimatorOptions = {}) {
+    this.o = {minPeriodMs: 500, maxPeriodMs: 60_000, stepMs: 10, minWindows: 3, maxUncertaintyMs: 400, ...opts}
+  }
+
+  /** Record that a change was seen at `atOrBefore`, and not at the poll before (`after`). */
+  observe(w: TickWindow): void {
+    if (!(w.atOrBefore > w.after)) return
+    this.windows.push(w)
+    if (this.windows.length > 40) this.windows.shift()
+    this.cached = undefined
+  }
+
+  get observations(): number {
+    return this.windows.length
+  }
+
+  estimate(): TickEstimate | undefined {
+    if (this.cached !== undefined) return this.cached ?? undefined
+    this.cached = this.compute() ?? null
+    return this.cached ?? undefined
+  }
+
+  /**
+   * When the next tick after `now` can be, over every period and phase that fit the windows:
+   * `earliest`..`latest`; undefined unless the estimate is trusted. A poll just after `latest`
+   * never comes before the tick; a poll in between narrows the next window.
+   */
+  nextTick(now: number): {earliest: number; latest: number} | undefined {
+    const e = this.estimate()
+    if (!e) return undefined
+    const step = this.o.stepMs
+    let earliest = Infinity
+    let latest = -Infinity
+    for (let p = e.band.minMs; p <= e.band.maxMs; p += step) {
+      const ph = feasiblePhase(this.windows, p)
+      if (!ph) continue
+      const hi = ph.start + ph.width
+      const k = Math.floor((now - hi) / p) + 1
+      latest = Math.max(latest, hi + k * p)
+      earliest = Math.min(earliest, Math.max(now, ph.start + k * p))
+    }
+    return Number.isFinite(latest) ? {earliest, latest} : undefined
+  }
+
+  /** The latest time the next tick can be (see nextTick). */
+  nextTickAfter(now: number): number | undefined {
+    return this.nextTick(now)?.latest
+  }
+
+  /** Forget everything (for example after the updater was seen to behave differently). */
+  reset(): void {
+    this.windows.length = 0
+    this.cached = undefined
+  }
+
+  private compute(): TickEstimate | undefined {
+    const ws = this.windows
+    if (ws.length < this.o.minWindows) return undefined
+    // A change can't recur faster than the period: the shortest gap between observations bounds P from above.
+    const sorted = [...ws].sort((a, b) => a.atOrBefore - b.atOrBefore)
+    let maxP = this.o.maxPeriodMs
+    for (let i = 1; i < sorted.length; i++) {
+      const gap = sorted[i].atOrBefore - sorted[i - 1].after
+      maxP = Math.min(maxP, gap)
+    }
+    // Every divisor-like neighbour of the true period fits the windows too; the consistent periods
+    // form a narrow band just around the true one at the top.
+    const step = this.o.stepMs
+    let top: number | undefined
+    for (let p = Math.floor(maxP / step) * step; p >= this.o.minPeriodMs; p -= step) {
+      if (feasiblePhase(ws, p)) {
+        top = p
+        break
+      }
+    }
+    if (top === undefined) return undefined
+    let bottom = top
+    while (bottom - step >= this.o.minPeriodMs && feasiblePhase(ws, bottom - step)) bottom -= step
+    const period = Math.round((top + bottom) / 2 / step) * step
+    const phase = feasiblePhase(ws, period) ?? feasiblePhase(ws, top)!
+    if (phase.width > this.o.maxUncertaintyMs) return undefined
+    return {periodMs: period, phaseMs: phase.start + phase.width, uncertaintyMs: phase.width, band: {minMs: bottom, maxMs: top}}
+  }
+}
+
+/**
+ * Intersect the windows' phase intervals modulo p. Returns the start (absolute, in the last
+ * window's period) and width of the intersection, or undefined when the windows disagree.
+ */
+function feasiblePhase(ws: TickWindow[], p: number): {start: number; width: number} | undefined {
+  const ref = ws[ws.length - 1]
+  // Work in coordinates relative to the reference window's start.
+  let lo = 0
+  let hi = ref.atOrBefore - ref.after
+  if (hi >= p) return undefined
+  for (const w of ws) {
+    if (w.atOrBefore - w.after >= p) continue // too wide to say anything
+    // Shift this window by a multiple of p so it overlaps [lo, hi] if it can.
+    const a = w.after - ref.after
+    const b = w.atOrBefore - ref.after
+    const k = Math.round((lo + hi) / 2 / p - (a + b) / 2 / p)
+    const sa = a + k * p
+    const sb = b + k * p
+    const nlo = Math.max(lo, sa)
+    const nhi = Math.min(hi, sb)
+    if (nlo > nhi) return undefined
+    lo = nlo
+    hi = nhi
+  }
+  return {start: ref.after + lo, width: hi - lo}
+}

@@ -1,0 +1,76 @@
+import {describe, expect, it} from '@jest/globals'
+import {TickEstimator} from '../../../src/strategies/tick-estimator.js'
+
+/** A seeded PRNG so the simulations are repeatable. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+    return seed / 2_147_483_648
+  }
+}
+
+/** Poll with jittered intervals; a change is visible at a poll when a tick happened since the previous poll. */
+function simulate(periodMs: number, phaseMs: number, ticks: number, seed: number, minGap = 700, maxGap = 1300) {
+  const r = rng(seed)
+  const est = new TickEstimator()
+  let prev = 0
+  let t = 0
+  const end = phaseMs + ticks * periodMs
+  while (t < end) {
+    t = prev + minGap + r() * (maxGap - minGap)
+    const ticked = Math.floor((t - phaseMs) / periodMs) > Math.floor((prev - phaseMs) / periodMs)
+    if (ticked && prev > 0) est.observe({after: prev, atOrBefore: t})
+    prev = t
+  }
+  return {est, now: t}
+}
+
+describe('TickEstimator', () => {
+  it.each([
+    {name: 'capi-release default 5 s', period: 5000, phase: 1234},
+    {name: 'dev config 30 s', period: 30_000, phase: 17_000},
+    {name: 'fast local tick 2 s', period: 2000, phase: 300},
+    {name: 'odd period 3.7 s', period: 3700, phase: 999},
+  ])('learns the period and predicts the next tick without polling early: $name', ({period, phase}) => {
+    let trusted = 0
+    for (let seed = 1; seed <= 20; seed++) {
+      const {est, now} = simulate(period, phase, 12, seed)
+      const e = est.estimate()
+      if (!e) continue
+      trusted++
+      expect(Math.abs(e.periodMs - period)).toBeLessThanOrEqual(period * 0.02 + 20)
+      const next = est.nextTick(now)!
+      const trueNext = phase + (Math.floor((now - phase) / period) + 1) * period
+      // The true tick lies in the predicted window, and the window is narrow enough to beat a 1 s poll.
+      expect(next.latest).toBeGreaterThanOrEqual(trueNext)
+      expect(next.earliest).toBeLessThanOrEqual(trueNext)
+      expect(next.latest - next.earliest).toBeLessThanOrEqual(1100)
+    }
+    expect(trusted).toBeGreaterThanOrEqual(12)
+  })
+
+  it('gives no estimate from too few observations', () => {
+    const est = new TickEstimator()
+    est.observe({after: 0, atOrBefore: 900})
+    est.observe({after: 4900, atOrBefore: 5800})
+    expect(est.estimate()).toBeUndefined()
+    expect(est.nextTickAfter(6000)).toBeUndefined()
+  })
+
+  it('ignores windows that do not move forward', () => {
+    const est = new TickEstimator()
+    est.observe({after: 1000, atOrBefore: 1000})
+    expect(est.observations).toBe(0)
+  })
+
+  it('drops a trusted estimate when a change is seen where no tick could be', () => {
+    const {est} = simulate(5000, 1234, 12, 5)
+    expect(est.estimate()).toBeDefined()
+    const p = est.estimate()!
+    // A change observed in a narrow window half a period away from every predicted tick.
+    const off = p.phaseMs + p.periodMs * 3 + p.periodMs / 2
+    est.observe({after: off - 100, atOrBefore: off + 100})
+    const after = est.estimate()
+    expect(after === undefined || Math.abs(after.periodMs - 5000) > 100).toBe(true)
+  })
+})
