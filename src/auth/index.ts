@@ -1,0 +1,5 @@
+export * from './cf-config.js'
+export * from './jwt.js'
+export * from './session.js'
+export * from './tokens.js'
+export * from './uaa.js'

@@ -1,0 +1,356 @@
+/**
+ * Sessions: who cfzd talks to, as whom, and which org and space are targeted.
+ *
+ * A session comes from the environment (CF_API with CF_USERNAME/CF_PASSWORD or
+ * CF_CLIENT_ID/CF_CLIENT_SECRET: logged in in memory, nothing written — for CI) or from the cf
+ * CLI's config file (so `cf login` is all a user needs). `login`, `saveTarget` and `logout` write
+ * that file the way `cf api` + `cf login`, `cf target` and `cf logout` do, so the cf CLI keeps
+ * working with it.
+ */
+import type {Clock} from '../clock.js'
+import {NetworkError, UaaError} from '../capi/errors.js'
+import type {TraceSink} from '../capi/trace.js'
+import {CfzdError, ExitCode, NotLoggedInError, UsageError} from '../errors.js'
+import {type CfConfig, DEFAULT_UAA_CLIENT, readConfig, updateConfig} from './cf-config.js'
+import {decodeJwt} from './jwt.js'
+import {CLIENT_CREDENTIALS, type Identity, identityOf, TokenManager, type Tokens} from './tokens.js'
+import {type Discovery, discover, normalizeApiUrl, type TokenResponse, UaaClient} from './uaa.js'
+
+type Env = Record<string, string | undefined>
+
+export interface Target {
+  guid: string
+  name: string
+}
+
+export interface Session {
+  /** The Cloud Controller URL. */
+  apiUrl: string
+  /** From the config (or discovery); absent for sessions that did not discover it. */
+  apiVersion?: string
+  skipSslValidation: boolean
+  tokens: TokenManager
+  /** The targeted org and space, with GUIDs (from the config). */
+  org?: Target
+  space?: Target
+  /** Names to resolve (from CF_ORG / CF_SPACE): resolving them to GUIDs is the caller's job. */
+  orgName?: string
+  spaceName?: string
+  /** Where the session came from: 'config' sessions save refreshed tokens back to the file. */
+  source: 'config' | 'env'
+}
+
+export interface SessionOptions {
+  env?: Env
+  trace?: TraceSink
+  clock?: Clock
+  /** Problems that should not stop the command, such as failing to save a refreshed token. */
+  onWarning?: (message: string) => void
+}
+
+const LOGIN_HINT = "Run 'cfzd login -a API' (or 'cf login') first, or set CF_API with CF_USERNAME/CF_PASSWORD or CF_CLIENT_ID/CF_CLIENT_SECRET."
+
+/**
+ * The session to run a command with: from CF_API and credentials in the environment when CF_API
+ * is set, else from the cf CLI's config file. Throws NotLoggedInError when there is none.
+ */
+export async function loadSession(opts: SessionOptions = {}): Promise<Session> {
+  const env = opts.env ?? process.env
+  if (env.CF_API?.trim()) return envSession(env, opts)
+
+  const config = await readConfig(env)
+  if (!config?.Target) throw new NotLoggedInError('Not logged in: no API endpoint is set.', [LOGIN_HINT])
+  if (!config.AccessToken && !config.RefreshToken) throw new NotLoggedInError(`Not logged in to ${config.Target}.`, [LOGIN_HINT])
+  const authorizationEndpoint = config.AuthorizationEndpoint || config.UaaEndpoint
+  if (!authorizationEndpoint) throw new NotLoggedInError(`The config does not say where ${config.Target} logs in (no AuthorizationEndpoint).`, [LOGIN_HINT])
+
+  const uaa = new UaaClient({authorizationEndpoint, uaaEndpoint: config.UaaEndpoint, skipSslValidation: config.SSLDisabled, trace: opts.trace, clock: opts.clock})
+  const tokens = new TokenManager({
+    uaa,
+    accessToken: config.AccessToken,
+    refreshToken: config.RefreshToken,
+    grantType: config.UAAGrantType,
+    clientId: config.UAAOAuthClient,
+    clientSecret: clientSecretFor(config, env),
+    clock: opts.clock,
+    onRotate: (next, previous) => saveRotatedTokens(config.Target, next, previous, env),
+    onWarning: opts.onWarning,
+  })
+  return {
+    apiUrl: config.Target.replace(/\/+$/, ''),
+    apiVersion: config.APIVersion || undefined,
+    skipSslValidation: config.SSLDisabled,
+    tokens,
+    org: config.OrganizationFields.GUID ? {guid: config.OrganizationFields.GUID, name: config.OrganizationFields.Name} : undefined,
+    space: config.SpaceFields.GUID ? {guid: config.SpaceFields.GUID, name: config.SpaceFields.Name} : undefined,
+    source: 'config',
+  }
+}
+
+/** The cf CLI keeps no client secret; CF_CLIENT_SECRET may supply it for the configured client. */
+function clientSecretFor(config: CfConfig, env: Env): string {
+  if (config.UAAOAuthClientSecret) return config.UAAOAuthClientSecret
+  if (config.UAAGrantType !== CLIENT_CREDENTIALS || !env.CF_CLIENT_SECRET) return ''
+  return !env.CF_CLIENT_ID || env.CF_CLIENT_ID === config.UAAOAuthClient ? env.CF_CLIENT_SECRET : ''
+}
+
+/**
+ * Save refreshed tokens, unless the file moved on meanwhile (another `cf login`, or the cf CLI
+ * refreshed too): then the file's tokens are newer than ours and are left alone.
+ */
+async function saveRotatedTokens(target: string, next: Tokens, previous: Tokens, env: Env): Promise<void> {
+  await updateConfig((c) => {
+    const same = c.Target === target && c.AccessToken === previous.accessToken && c.RefreshToken === previous.refreshToken
+    if (!same) return false
+    c.AccessToken = next.accessToken
+    c.RefreshToken = next.refreshToken
+  }, env)
+}
+
+type Credentials = {kind: 'password'; username: string; password: string; origin?: string} | {kind: 'client'; clientId: string; clientSecret: string}
+
+async function envSession(env: Env, opts: SessionOptions): Promise<Session> {
+  const credentials = envCredentials(env)
+  const skipSslValidation = /^(true|1|yes)$/i.test(env.CF_SKIP_SSL_VALIDATION ?? '')
+  const {discovery, tokens} = await authenticate(env.CF_API!, skipSslValidation, credentials, opts)
+  return {
+    apiUrl: discovery.apiUrl,
+    apiVersion: discovery.apiVersion || undefined,
+    skipSslValidation,
+    tokens,
+    orgName: env.CF_ORG?.trim() || undefined,
+    spaceName: env.CF_SPACE?.trim() || undefined,
+    source: 'env',
+  }
+}
+
+function envCredentials(env: Env): Credentials {
+  const user = {username: env.CF_USERNAME, password: env.CF_PASSWORD}
+  const client = {clientId: env.CF_CLIENT_ID, clientSecret: env.CF_CLIENT_SECRET}
+  const hasUser = Boolean(user.username || user.password)
+  const hasClient = Boolean(client.clientId || client.clientSecret)
+  const setBoth = 'Set either CF_USERNAME and CF_PASSWORD, or CF_CLIENT_ID and CF_CLIENT_SECRET.'
+  if (hasUser && hasClient) throw new UsageError('CF_API is set with both user (CF_USERNAME/CF_PASSWORD) and client (CF_CLIENT_ID/CF_CLIENT_SECRET) credentials.', [setBoth])
+  if (hasClient) {
+    if (!client.clientId) throw new UsageError('CF_CLIENT_SECRET is set but CF_CLIENT_ID is not.', [setBoth])
+    if (!client.clientSecret) throw new UsageError('CF_CLIENT_ID is set but CF_CLIENT_SECRET is not.', [setBoth])
+    return {kind: 'client', clientId: client.clientId, clientSecret: client.clientSecret}
+  }
+  if (hasUser) {
+    if (!user.username) throw new UsageError('CF_PASSWORD is set but CF_USERNAME is not.', [setBoth])
+    if (!user.password) throw new UsageError('CF_USERNAME is set but CF_PASSWORD is not.', [setBoth])
+    return {kind: 'password', username: user.username, password: user.password, }
+  }
+  throw new UsageError('CF_API is set, but no credentials are.', [setBoth, "Or unset CF_API to use the cf CLI's login (cfzd login / cf login)."])
+}
+
+/** Discover the API, run the grant, and wrap the result in a TokenManager (nothing is written). */
+async function authenticate(api: string, skipSslValidation: boolean, credentials: Credentials, opts: SessionOptions & {onRotate?: TokenManagerRotate}) {
+  const discovery = await discover(api, {skipSslValidation, trace: opts.trace, clock: opts.clock})
+  const uaa = new UaaClient({
+    authorizationEndpoint: discovery.authorizationEndpoint,
+    uaaEndpoint: discovery.uaaEndpoint,
+    skipSslValidation,
+    trace: opts.trace,
+    clock: opts.clock,
+  })
+  let response: TokenResponse
+  try {
+    response =
+      credentials.kind === 'password'
+        ? await uaa.passwordGrant(credentials.username, credentials.password, {origin: credentials.origin})
+        : await uaa.clientCredentialsGrant(credentials.clientId, credentials.clientSecret)
+  } catch (error) {
+    throw loginError(error, discovery)
+  }
+  const client = credentials.kind === 'client'
+  const tokens = new TokenManager({
+    uaa,
+    grantType: client ? CLIENT_CREDENTIALS : '',
+    clientId: client ? credentials.clientId : DEFAULT_UAA_CLIENT,
+    clientSecret: client ? credentials.clientSecret : '',
+    clock: opts.clock,
+    onRotate: opts.onRotate,
+    onWarning: opts.onWarning,
+  })
+  tokens.accept(response)
+  return {discovery, tokens, response}
+}
+
+type TokenManagerRotate = (tokens: Tokens, previous: Tokens) => void | Promise<void>
+
+/** Turn a failed grant into what a user should read. */
+function loginError(error: unknown, discovery: Discovery): unknown {
+  if (error instanceof UaaError) {
+    if (error.status === 401 || error.isBadCredentials) {
+      const locked = /locked/i.test(error.description)
+      return new CfzdError(locked ? error.description : 'Credentials were rejected, please try again.', {exitCode: ExitCode.AUTH, cause: error})
+    }
+    if (error.status >= 400 && error.status < 500) {
+      return new CfzdError(`UAA at ${discovery.authorizationEndpoint} refused the login: ${error.description || error.error}.`, {exitCode: ExitCode.AUTH, cause: error})
+    }
+    return new CfzdError(`UAA at ${discovery.authorizationEndpoint} failed (HTTP ${error.status}): ${error.description || error.error}.`, {
+      exitCode: ExitCode.API_UNAVAILABLE,
+      suggestions: ['Try again in a moment.'],
+      cause: error,
+    })
+  }
+  if (error instanceof NetworkError) {
+    return new CfzdError(`Could not reach UAA at ${discovery.authorizationEndpoint}: ${error.message}`, {
+      exitCode: ExitCode.API_UNAVAILABLE,
+      suggestions: ['Check your network, VPN or proxy settings.', 'If UAA uses a self-signed certificate, run again with --skip-ssl-validation.'],
+      cause: error,
+    })
+  }
+  return error
+}
+
+export interface LoginOptions extends SessionOptions {
+  api: string
+  skipSslValidation?: boolean
+  username?: string
+  password?: string
+  clientId?: string
+  clientSecret?: string
+  /** The identity provider's origin key (login_hint), for users outside the UAA's own store. */
+  origin?: string
+}
+
+export interface LoginResult {
+  apiUrl: string
+  apiVersion: string
+  identity: Identity
+  session: Session
+}
+
+/**
+ * Log in and save the session the way `cf api` + `cf login` (or `cf auth --client-credentials`)
+ * do: endpoints, SSLDisabled, tokens, grant type and client, with the org and space cleared.
+ * The secret of a client_credentials login stays in memory only, as with the cf CLI.
+ * On any failure the config is left untouched.
+ */
+export async function login(opts: LoginOptions): Promise<LoginResult> {
+  const env = opts.env ?? process.env
+  const credentials = loginCredentials(opts)
+  const skipSslValidation = opts.skipSslValidation ?? false
+  normalizeApiUrl(opts.api)
+  // A malformed config fails here, before anything is asked of the network.
+  await readConfig(env)
+
+  let target = ''
+  const {discovery, tokens, response} = await authenticate(opts.api, skipSslValidation, credentials, {
+    ...opts,
+    onRotate: (next, previous) => saveRotatedTokens(target, next, previous, env),
+  })
+  target = discovery.apiUrl
+  const client = credentials.kind === 'client'
+
+  await updateConfig((c) => {
+    // cf api
+    c.Target = discovery.apiUrl
+    c.APIVersion = discovery.apiVersion
+    c.AuthorizationEndpoint = discovery.authorizationEndpoint
+    c.UaaEndpoint = discovery.uaaEndpoint
+    c.DopplerEndPoint = discovery.doppler
+    c.LogCacheEndPoint = discovery.logCache
+    c.RoutingAPIEndpoint = discovery.routing
+    c.NetworkPolicyV1Endpoint = discovery.networkPolicyV1
+    c.SSLDisabled = skipSslValidation
+    c.MinCLIVersion = ''
+    c.CFOnK8s = {...c.CFOnK8s, Enabled: false}
+    // cf login / cf auth
+    c.AccessToken = tokens.tokens.accessToken
+    c.RefreshToken = response.refresh_token ?? ''
+    c.SSHOAuthClient = discovery.sshOAuthClient
+    c.UAAGrantType = client ? CLIENT_CREDENTIALS : ''
+    c.UAAOAuthClient = client ? credentials.clientId : DEFAULT_UAA_CLIENT
+    c.UAAOAuthClientSecret = ''
+    clearTarget(c)
+  }, env)
+
+  const session: Session = {
+    apiUrl: discovery.apiUrl,
+    apiVersion: discovery.apiVersion || undefined,
+    skipSslValidation,
+    tokens,
+    source: 'config',
+  }
+  return {apiUrl: discovery.apiUrl, apiVersion: discovery.apiVersion, identity: tokens.identity(), session}
+}
+
+function loginCredentials(opts: LoginOptions): Credentials {
+  const hasClient = Boolean(opts.clientId || opts.clientSecret)
+  const hasUser = Boolean(opts.username || opts.password)
+  if (hasClient && hasUser) throw new UsageError('Log in either as a user (username and password) or as a client (client id and secret), not both.')
+  if (hasClient) {
+    if (!opts.clientId || !opts.clientSecret) throw new UsageError('A client login needs both --client-id and --client-secret.')
+    return {kind: 'client', clientId: opts.clientId, clientSecret: opts.clientSecret}
+  }
+  if (!opts.username || !opts.password) {
+    throw new UsageError('A login needs a username and a password (or --client-id and --client-secret).', ['cfzd login -a API -u USERNAME -p PASSWORD'])
+  }
+  return {kind: 'password', username: opts.username, password: opts.password, origin: opts.origin}
+}
+
+function clearTarget(c: CfConfig): void {
+  c.OrganizationFields = {GUID: '', Name: ''}
+  c.SpaceFields = {GUID: '', Name: '', AllowSSH: false}
+}
+
+/**
+ * Save the targeted org and/or space, as `cf target` does. Changing the org without naming a
+ * space clears the space.
+ */
+export async function saveTarget(org?: Target, space?: Target, opts: {env?: Env} = {}): Promise<void> {
+  await updateConfig((c) => {
+    if (org) {
+      const changed = c.OrganizationFields.GUID !== org.guid
+      c.OrganizationFields = changed ? {GUID: org.guid, Name: org.name} : {...c.OrganizationFields, GUID: org.guid, Name: org.name}
+      if (changed && !space) c.SpaceFields = {GUID: '', Name: '', AllowSSH: false}
+    }
+    if (space) {
+      const same = c.SpaceFields.GUID === space.guid
+      c.SpaceFields = same ? {...c.SpaceFields, GUID: space.guid, Name: space.name} : {GUID: space.guid, Name: space.name, AllowSSH: c.SpaceFields.AllowSSH}
+    }
+  }, opts.env ?? process.env)
+}
+
+export interface LogoutResult {
+  /** Who was logged out; absent when nobody was. */
+  identity?: Identity
+  /** Whether UAA confirmed revoking the tokens. */
+  revoked: boolean
+}
+
+/**
+ * Log out as `cf logout` does: revoke the tokens when the access token says `revocable: true`
+ * (best effort), then clear the tokens, the grant type, the client and the target, keeping
+ * everything else (the API endpoint included).
+ */
+export async function logout(opts: SessionOptions = {}): Promise<LogoutResult> {
+  const env = opts.env ?? process.env
+  const config = await readConfig(env)
+  if (!config) return {revoked: false}
+  let revoked = false
+  let identity: Identity | undefined
+  if (config.AccessToken) {
+    const claims = decodeJwt(config.AccessToken)
+    const endpoint = config.AuthorizationEndpoint || config.UaaEndpoint
+    if (claims?.revocable === true && endpoint) {
+      const uaa = new UaaClient({authorizationEndpoint: endpoint, skipSslValidation: config.SSLDisabled, trace: opts.trace, clock: opts.clock, retries: 0})
+      const results = await Promise.all([config.RefreshToken ? uaa.revoke(config.RefreshToken) : Promise.resolve(false), uaa.revoke(config.AccessToken)])
+      revoked = results.some(Boolean)
+    }
+    identity = identityOf(config.AccessToken, config.UAAGrantType, config.UAAOAuthClient)
+  }
+  await updateConfig((c) => {
+    c.AccessToken = ''
+    c.RefreshToken = ''
+    c.UAAGrantType = ''
+    c.UAAOAuthClient = DEFAULT_UAA_CLIENT
+    c.UAAOAuthClientSecret = ''
+    c.CFOnK8s = {...c.CFOnK8s, AuthInfo: ''}
+    clearTarget(c)
+  }, env)
+  return {identity, revoked}
+}

@@ -1,0 +1,192 @@
+/**
+ * The access token behind every CAPI request, kept fresh the way the cf CLI does it:
+ *
+ * - refresh before a request when the token expires in under 60 s (or cannot be decoded);
+ * - refresh once after a 401 CF-InvalidAuthToken (CapiHttp calls `refresh`);
+ * - one refresh at a time: concurrent callers share it, and a caller holding a header older than
+ *   the current one just gets the current one;
+ * - client_credentials sessions re-run that grant (with the secret kept in memory), others use
+ *   the refresh_token grant as the configured client;
+ * - new tokens go to `onRotate`, so a session from the config file can save them.
+ */
+import {type Clock, systemClock} from '../clock.js'
+import {UaaError} from '../capi/errors.js'
+import type {TokenProvider} from '../capi/http.js'
+import {NotLoggedInError} from '../errors.js'
+import {decodeJwt, stripBearer} from './jwt.js'
+import type {TokenResponse, UaaClient} from './uaa.js'
+
+export const CLIENT_CREDENTIALS = 'client_credentials'
+/** Refresh when the access token expires within this many milliseconds. */
+export const REFRESH_MARGIN_MS = 60_000
+export const SESSION_EXPIRED = 'Your session has expired. Log in again: cfzd login'
+
+export interface Tokens {
+  /** `bearer <jwt>`, as stored in the config's AccessToken. */
+  accessToken: string
+  /** The raw refresh token; '' when there is none (client_credentials). */
+  refreshToken: string
+}
+
+export interface Identity {
+  /** user_name for users, client_id for clients; '' when the token is opaque and no client is known. */
+  name: string
+  kind: 'user' | 'client'
+}
+
+export interface TokenManagerOptions {
+  uaa: UaaClient
+  /** `bearer <jwt>` (a bare token is accepted too). */
+  accessToken?: string
+  refreshToken?: string
+  /** The config's UAAGrantType: '' or 'password' for users, 'client_credentials', or the jwt-bearer URN. */
+  grantType?: string
+  /** UAAOAuthClient: `cf` unless logged in with client credentials. */
+  clientId?: string
+  /** Kept in memory only: the cf CLI never saves it. */
+  clientSecret?: string
+  clock?: Clock
+  /** Seconds the current access token was issued for (expires_in), for tokens that are not JWTs. */
+  expiresIn?: number
+  /** Receives every new token pair, with the one it replaces. Errors are reported to onWarning, not thrown. */
+  onRotate?: (tokens: Tokens, previous: Tokens) => void | Promise<void>
+  onWarning?: (message: string) => void
+}
+
+export class TokenManager implements TokenProvider {
+  readonly grantType: string
+  readonly clientId: string
+  private readonly clientSecret: string
+  private readonly uaa: UaaClient
+  private readonly clock: Clock
+  private access: string
+  private refreshTok: string
+  /** Expiry of an opaque access token, known from expires_in. */
+  private opaqueExpiry?: number
+  private inflight?: Promise<string>
+
+  constructor(private readonly opts: TokenManagerOptions) {
+    this.uaa = opts.uaa
+    this.clock = opts.clock ?? systemClock
+    this.grantType = opts.grantType ?? ''
+    this.clientId = opts.clientId || 'cf'
+    this.clientSecret = opts.clientSecret ?? ''
+    this.access = opts.accessToken ? asHeader(opts.accessToken) : ''
+    this.refreshTok = opts.refreshToken ?? ''
+    if (opts.expiresIn !== undefined) this.opaqueExpiry = this.clock.now() + opts.expiresIn * 1000
+  }
+
+  /** The current token pair, as the config stores it. */
+  get tokens(): Tokens {
+    return {accessToken: this.access, refreshToken: this.refreshTok}
+  }
+
+  get isClientCredentials(): boolean {
+    return this.grantType === CLIENT_CREDENTIALS
+  }
+
+  /** The Authorization header value, refreshed first when it is about to expire. */
+  async authorization(): Promise<string> {
+    if (this.inflight) return this.inflight
+    if (this.needsRefresh()) return this.refresh(this.access)
+    return this.access
+  }
+
+  /**
+   * Get a new access token. With `failedAuthorization` (the header a request was rejected with),
+   * a caller that is behind gets the current token instead of causing another refresh.
+   */
+  refresh(failedAuthorization?: string): Promise<string> {
+    if (this.inflight) return this.inflight
+    if (failedAuthorization !== undefined && this.access && stripBearer(failedAuthorization) !== stripBearer(this.access)) {
+      return Promise.resolve(this.access)
+    }
+    const run = this.runRefresh().finally(() => {
+      if (this.inflight === run) this.inflight = undefined
+    })
+    this.inflight = run
+    return run
+  }
+
+  /**
+   * Whether the access token is missing, unreadable, or expires within 60 s. For tokens issued
+   * for less than two minutes the margin is half their lifetime, so a short-lived token is not
+   * refreshed before every single request.
+   */
+  needsRefresh(): boolean {
+    if (!this.access) return true
+    const claims = decodeJwt(this.access)
+    let expiry = typeof claims?.exp === 'number' ? claims.exp * 1000 : this.opaqueExpiry
+    if (expiry === undefined || !Number.isFinite(expiry)) return true
+    const lifetime = typeof claims?.exp === 'number' && typeof claims.iat === 'number' ? (claims.exp - claims.iat) * 1000 : undefined
+    const margin = lifetime !== undefined && lifetime > 0 ? Math.min(REFRESH_MARGIN_MS, lifetime / 2) : REFRESH_MARGIN_MS
+    return expiry - this.clock.now() < margin
+  }
+
+  /** Who the token belongs to: user_name for users, else client_id (as the cf CLI decides). */
+  identity(): Identity {
+    return identityOf(this.access, this.grantType, this.clientId)
+  }
+
+  /** Take a token response from a grant (also used right after login). */
+  accept(res: TokenResponse): Tokens {
+    // The cf CLI stores `bearer <jwt>`; UAA's token_type is always bearer, in some case.
+    const scheme = !res.token_type || /^bearer$/i.test(res.token_type) ? 'bearer' : res.token_type
+    this.access = `${scheme} ${res.access_token}`
+    if (res.refresh_token) this.refreshTok = res.refresh_token
+    this.opaqueExpiry = res.expires_in === undefined ? undefined : this.clock.now() + res.expires_in * 1000
+    return this.tokens
+  }
+
+  private async runRefresh(): Promise<string> {
+    const previous = this.tokens
+    let res: TokenResponse
+    try {
+      if (this.isClientCredentials) {
+        if (!this.clientSecret) {
+          throw new NotLoggedInError(SESSION_EXPIRED, [
+            'The cf CLI does not save client secrets, so cfzd cannot renew a client_credentials token by itself.',
+            `Log in again with 'cfzd login --client-id ${this.clientId} --client-secret ...', or set CF_CLIENT_ID and CF_CLIENT_SECRET.`,
+          ])
+        }
+        res = await this.uaa.clientCredentialsGrant(this.clientId, this.clientSecret)
+      } else {
+        if (!this.refreshTok) throw new NotLoggedInError(SESSION_EXPIRED, [`Run 'cfzd login' (or 'cf login') to get a new session.`])
+        res = await this.uaa.refreshTokenGrant(this.refreshTok, this.clientId, this.clientSecret)
+      }
+    } catch (error) {
+      if (error instanceof UaaError && (error.status === 400 || error.status === 401)) {
+        const why = error.description || error.error
+        throw Object.assign(new NotLoggedInError(SESSION_EXPIRED, [`UAA said: ${why}`, `Run 'cfzd login' (or 'cf login') to get a new session.`]), {cause: error})
+      }
+      throw error
+    }
+    const tokens = this.accept(res)
+    if (this.opts.onRotate) {
+      try {
+        await this.opts.onRotate(tokens, previous)
+      } catch (error) {
+        this.opts.onWarning?.(`Could not save the refreshed token: ${(error as Error).message}`)
+      }
+    }
+    return this.access
+  }
+}
+
+/**
+ * Who a token belongs to, as the cf CLI decides: user_name means a user, else client_id. An
+ * opaque token falls back to the configured client for client_credentials, else a nameless user.
+ */
+export function identityOf(accessToken: string | undefined, grantType = '', clientId = 'cf'): Identity {
+  const claims = decodeJwt(accessToken)
+  if (typeof claims?.user_name === 'string' && claims.user_name) return {name: claims.user_name, kind: 'user'}
+  if (typeof claims?.client_id === 'string' && claims.client_id) return {name: claims.client_id, kind: 'client'}
+  if (grantType === CLIENT_CREDENTIALS) return {name: clientId, kind: 'client'}
+  return {name: '', kind: 'user'}
+}
+
+/** Stored access tokens carry their scheme word; a bare token gets `bearer `. */
+function asHeader(token: string): string {
+  const t = token.trim()
+  return /^bearer\s/i.test(t) ? t : `bearer ${t}`
+}
