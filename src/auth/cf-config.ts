@@ -339,7 +339,7 @@ function normalize(value: unknown, shape: Shape, where: string, file: string): u
       for (const [key, v] of Object.entries(value)) {
         const known = canonical.get(key.toLowerCase())
         if (known) out[known] = normalize(v, shape.keys[known], where ? `${where}.${known}` : known, file)
-        else out[key] = v
+        else setOwn(out, key, v)
       }
       return out
     }
@@ -351,9 +351,14 @@ function order(value: unknown, shape: Shape): unknown {
   if (shape.kind === 'array') return Array.isArray(value) ? value.map((v) => order(v, shape.item)) : value
   if (shape.kind !== 'object' || !isPlainObject(value)) return value
   const out: Record<string, unknown> = {}
-  for (const [k, s] of Object.entries(shape.keys)) out[k] = k in value ? order(value[k], s) : zero(s)
-  for (const [k, v] of Object.entries(value)) if (!(k in shape.keys)) out[k] = v
+  for (const [k, s] of Object.entries(shape.keys)) out[k] = Object.hasOwn(value, k) ? order(value[k], s) : zero(s)
+  for (const [k, v] of Object.entries(value)) if (!Object.hasOwn(shape.keys, k)) setOwn(out, k, v)
   return out
+}
+
+/** Assign a key from the file as plain data, even one spelt `__proto__`. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true})
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

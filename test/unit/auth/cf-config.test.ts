@@ -141,6 +141,15 @@ describe('updateConfig', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(before)
   })
 
+  it('keeps an unknown key spelt __proto__ as plain data', async () => {
+    const {env, file} = tempHome()
+    writeRaw(file, '{"ConfigVersion": 4, "Target": "https://api.x", "__proto__": {"polluted": true}}')
+    const c = await readConfig(env)
+    expect((c as Record<string, unknown>).polluted).toBeUndefined()
+    await updateConfig(() => undefined, env)
+    expect(fs.readFileSync(file, 'utf8')).toContain('"__proto__": {\n    "polluted": true\n  }')
+  })
+
   it('writes atomically through .cf/temp-config* and leaves no temp file', async () => {
     const {env, file, dir} = tempHome()
     writeRaw(file, EXAMPLE)
