@@ -34,7 +34,7 @@ export async function buildContext(opts: ContextOptions): Promise<Context> {
   const clock = opts.clock ?? systemClock
   const trace = traceSinkFromEnv(env.CF_TRACE, opts.verbose)
   const {loadSession} = await import('./auth/session.js')
-  const session = await loadSession({env, trace, clock})
+  const session = await loadSession({env, trace, clock, onWarning: (w) => opts.ui.warn(w)})
   const capi = new CapiClient({
     apiUrl: session.apiUrl,
     tokens: session.tokens,

@@ -13,6 +13,10 @@ export const Organization = z.object({
 })
 export type Organization = z.infer<typeof Organization>
 
+export const OrganizationUsageSummary = z.object({
+  usage_summary: z.object({started_instances: z.number(), memory_in_mb: z.number()}).passthrough(),
+})
+
 export class Organizations extends Resource {
   list(query: Query = {}) {
     return this.all('/v3/organizations', {order_by: 'name', ...query}, Organization)
@@ -20,6 +24,10 @@ export class Organizations extends Resource {
 
   get(guid: string) {
     return this.read(`/v3/organizations/${seg(guid)}`, Organization)
+  }
+
+  usageSummary(guid: string) {
+    return this.read(`/v3/organizations/${seg(guid)}/usage_summary`, OrganizationUsageSummary)
   }
 
   async findByName(name: string): Promise<Organization | undefined> {

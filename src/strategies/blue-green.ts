@@ -1,0 +1,418 @@
+/**
+ * Blue-green: the stable app is renamed APP-venerable and keeps serving; a new app named APP is
+ * built with the stable app's whole configuration, started with all its instances, given the
+ * routes, and only then is the stable app unmapped, stopped and deleted.
+ *
+ * Progress is recorded in annotations on both apps (cfzd.io/blue-green-*), so an interrupted run
+ * is recognised and recovered by the next one. Before the switch every failure rolls back: the
+ * routes go back as they were, the new app is deleted and APP-venerable is renamed APP.
+ */
+import {dump} from 'js-yaml'
+import type {App} from '../capi/resources/apps.js'
+import type {Process} from '../capi/resources/processes.js'
+import {createOnce} from '../capi/reconcile.js'
+import {CapiError} from '../capi/errors.js'
+import {AbortError, formatDuration} from '../clock.js'
+import {CfzdError, ExitCode, errorMessage} from '../errors.js'
+import {actualize, type ActualizeOptions} from './actualize.js'
+import {resolveLeftovers} from './leftovers.js'
+import {assertHeadroom} from './quota.js'
+import {mapLike, unmapApp} from './routes.js'
+import {PEER, PHASE, ROLE, footprint, specifiedCommand, takeSnapshot, withoutOwnAnnotations} from './snapshot.js'
+import type {DropletSource} from './sources.js'
+import type {OpState} from './state.js'
+import type {OperationResult, Step} from './types.js'
+import {waitForInstances} from './wait.js'
+
+export const venerableName = (s: OpState) => `${s.appName}${s.opts.venerableSuffix}`
+
+export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
+  return [
+    {
+      id: 'check',
+      title: (s) => `Check app ${s.appName}`,
+      async run(s, task) {
+        const {capi} = s.env
+        s.app = await resolveLeftovers(s, (line: string) => {
+          s.warnings.push(line)
+          task.output(line)
+        })
+        const active = await capi.deployments.activeForApp(s.app.guid)
+        if (active) {
+          throw new CfzdError(`App '${s.appName}' has a deployment in flight (${active.guid}, ${active.status.reason}); blue-green would race it.`, {
+            exitCode: ExitCode.CONFLICT,
+            suggestions: [`Wait for it or cancel it (cfzd cancel-deployment ${s.appName}), then run this again.`],
+          })
+        }
+        await source.preflight(s)
+        s.snapshot = await takeSnapshot(capi, s.app)
+        if (s.app.state === 'STARTED') {
+          const need = footprint(s.snapshot.processes)
+          await assertHeadroom(
+            capi,
+            s.target.space.guid,
+            {...need, purpose: `A blue-green copy of '${s.appName}' (${need.instances} instance(s), ${need.memoryMb} MB)`},
+            ['Use --strategy rolling, which needs room for only --max-in-flight extra instances, or ask for a larger quota.'],
+          )
+        }
+        if (s.snapshot.bindings.length > 0) task.output(`${s.snapshot.bindings.length} service binding(s) will be re-created`)
+      },
+    },
+    {
+      id: 'rename',
+      title: (s) => `Rename ${s.appName} to ${venerableName(s)}`,
+      async run(s) {
+        s.app = await s.env.capi.apps.update(s.app.guid, {
+          name: venerableName(s),
+          metadata: {annotations: {[ROLE]: 'venerable', [PHASE]: 'in-progress', [PEER]: ''}},
+        })
+      },
+    },
+    {
+      id: 'create',
+      title: (s) => `Create new app ${s.appName}`,
+      async run(s) {
+        const {capi} = s.env
+        const snap = s.snapshot!
+        s.newApp = await createOnce(
+          () =>
+            capi.apps.create({
+              name: s.appName,
+              relationships: {space: {data: {guid: s.target.space.guid}}},
+              environment_variables: snap.env,
+              lifecycle: snap.app.lifecycle,
+              metadata: {
+                labels: nonNull(snap.app.metadata.labels),
+                annotations: {...withoutOwnAnnotations(snap.app.metadata.annotations), [ROLE]: 'new', [PEER]: s.app.guid},
+              },
+            }),
+          async () => {
+            const found = await capi.apps.findByName(s.target.space.guid, s.appName)
+            return found?.metadata.annotations[PEER] === s.app.guid ? found : undefined
+          },
+        )
+        await capi.apps.update(s.app.guid, {metadata: {annotations: {[PEER]: s.newApp.guid}}})
+      },
+    },
+    {
+      id: 'features',
+      title: 'Copy app features',
+      async run(s, task) {
+        const {capi} = s.env
+        const now = await capi.features.list(s.newApp!.guid)
+        const changed: string[] = []
+        for (const f of s.snapshot!.features) {
+          if (now.find((n) => n.name === f.name)?.enabled === f.enabled) continue
+          await capi.features.update(s.newApp!.guid, f.name, f.enabled)
+          changed.push(`${f.name}=${f.enabled}`)
+        }
+        if (changed.length === 0) task.skip('defaults already match')
+        else task.output(changed.join(', '))
+      },
+    },
+    {
+      id: 'bindings',
+      title: 'Re-create service bindings',
+      enabled: (s) => (s.snapshot?.bindings.length ?? 0) > 0,
+      async run(s, task) {
+        const {capi, signal} = s.env
+        const existing = await capi.bindings.forApp(s.newApp!.guid)
+        const noParams: string[] = []
+        for (const b of s.snapshot!.bindings) {
+          const instance = b.relationships.service_instance.data.guid
+          if (existing.some((e) => e.relationships.service_instance.data.guid === instance)) continue
+          const parameters = await readParameters(s, b.guid)
+          if (parameters === undefined) noParams.push(b.name ?? instance)
+          const res = await capi.bindings.create({
+            type: 'app',
+            ...(b.name ? {name: b.name} : {}),
+            relationships: {service_instance: {data: {guid: instance}}, app: {data: {guid: s.newApp!.guid}}},
+            ...(parameters ? {parameters} : {}),
+          })
+          if (res.job) await capi.jobs.wait(res.job, {signal, timeoutMs: 10 * 60_000, onWarning: (w) => s.warnings.push(w)})
+          task.output(`bound ${b.name ?? instance}`)
+        }
+        if (noParams.length) {
+          s.warnings.push(
+            `Binding parameters can't be read back for ${noParams.join(', ')}: those bindings were re-created without parameters.`,
+          )
+        }
+      },
+    },
+    ...source.toNewApp(),
+    {
+      id: 'droplet',
+      title: 'Set current droplet',
+      async run(s, task) {
+        const {capi} = s.env
+        const current = await capi.apps.getCurrentDropletGuid(s.newApp!.guid)
+        if (current === s.dropletGuid) return task.skip('already set')
+        await capi.apps.setCurrentDroplet(s.newApp!.guid, s.dropletGuid!)
+      },
+    },
+    {
+      id: 'processes',
+      title: 'Configure processes',
+      async run(s, task) {
+        task.output(await configureProcesses(s))
+      },
+    },
+    {
+      id: 'start',
+      title: 'Start new instances',
+      enabled: (s) => s.snapshot!.app.state === 'STARTED',
+      async run(s, task) {
+        const {capi, clock, signal} = s.env
+        await capi.apps.start(s.newApp!.guid)
+        const processes = await capi.processes.forApp(s.newApp!.guid)
+        const total = processes.reduce((n, p) => n + p.instances, 0)
+        const started = clock.now()
+        task.setTitle(`Start ${total} new instance${total === 1 ? '' : 's'}`)
+        await waitForInstances(capi, processes, {
+          clock,
+          signal,
+          timeoutMs: s.opts.startupTimeoutMs,
+          intervalMs: 1000,
+          onProgress: (ps) => {
+            const ok = ps.reduce((n, p) => n + (p.process.type === 'web' ? p.summary.routable : p.summary.running), 0)
+            task.setTitle(`Start ${total} new instance${total === 1 ? '' : 's'} (${ok}/${total} ${ok === total ? 'ready' : 'routable'})`)
+            const crashed = ps.flatMap((p) => p.summary.states.filter((x) => x.includes('CRASHED')))
+            if (crashed.length) task.output(crashed.join(', '))
+          },
+        })
+        task.setTitle(`Start ${total} new instance${total === 1 ? '' : 's'} (${total}/${total} routable, ${formatDuration(clock.now() - started)})`)
+      },
+    },
+    {
+      id: 'switch',
+      title: 'Switch routes',
+      async run(s, task) {
+        const {capi, clock} = s.env
+        const mappings = s.snapshot!.routes
+        if (mappings.length === 0) {
+          s.routes = 'switched'
+          return task.skip('the app has no routes')
+        }
+        s.routes = 'mapped-both'
+        const added = await mapLike(capi, mappings, s.newApp!.guid)
+        task.output(`mapped ${mappings.length} route(s) to the new app; both versions serve`)
+        if (added > 0 && s.opts.routeSettleMs > 0) await clock.sleep(s.opts.routeSettleMs)
+        await unmapApp(capi, mappings, s.app.guid)
+        s.routes = 'switched'
+        task.setTitle(`Switch routes (${mappings.map((m) => m.route.url).join(', ')})`)
+      },
+    },
+    {
+      id: 'stop-old',
+      title: (s) => `Stop old app ${venerableName(s)}`,
+      enabled: (s) => !s.opts.noStop && s.snapshot!.app.state === 'STARTED',
+      async run(s) {
+        await s.env.capi.apps.stop(s.app.guid)
+      },
+    },
+    {
+      id: 'delete-old',
+      title: (s) => `Delete old app ${venerableName(s)}`,
+      enabled: (s) => !s.opts.noStop && !s.opts.noDelete,
+      async run(s) {
+        const {capi, signal} = s.env
+        try {
+          const job = await capi.apps.delete(s.app.guid)
+          await capi.jobs.wait(job, {signal, timeoutMs: 10 * 60_000})
+        } catch (error) {
+          if (!(error instanceof CapiError && error.status === 404)) throw error
+        }
+      },
+    },
+    {
+      id: 'finish',
+      title: 'Finish',
+      async run(s) {
+        const {capi} = s.env
+        await capi.apps.update(s.newApp!.guid, {metadata: {annotations: {[ROLE]: null, [PEER]: null, [PHASE]: null}}})
+        if (s.opts.noStop || s.opts.noDelete) {
+          await capi.apps.update(s.app.guid, {metadata: {annotations: {[PHASE]: 'kept'}}})
+        }
+      },
+    },
+  ]
+}
+
+function nonNull(o: Record<string, string | null>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as Record<string, string>
+}
+
+async function readParameters(s: OpState, bindingGuid: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const res = await s.env.capi.http.request<Record<string, unknown>>({path: `/v3/service_credential_bindings/${bindingGuid}/parameters`})
+    return res.data && typeof res.data === 'object' ? res.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function checkBody(hc: Process['health_check']) {
+  const data = Object.fromEntries(Object.entries(hc.data ?? {}).filter(([, v]) => v !== null && v !== undefined))
+  return {type: hc.type, data}
+}
+
+/** Make the new app's processes match the stable app's: types, commands, checks and scale. */
+async function configureProcesses(s: OpState): Promise<string> {
+  const {capi, signal} = s.env
+  const newApp = s.newApp!
+  const snap = s.snapshot!
+  const have = await capi.processes.forApp(newApp.guid)
+  const missing = snap.processes.filter((p) => !have.some((h) => h.type === p.type))
+  if (missing.length) {
+    // Process types the droplet doesn't declare can only be created through a manifest.
+    const yaml = dump({applications: [{name: newApp.name, processes: missing.map((p) => ({type: p.type, instances: 0}))}]})
+    await capi.jobs.wait(await capi.manifests.apply(s.target.space.guid, yaml), {signal, timeoutMs: 5 * 60_000})
+  }
+  const lines: string[] = []
+  for (const old of snap.processes) {
+    const p = await capi.processes.getForApp(newApp.guid, old.type)
+    const command = specifiedCommand(old, snap.droplet)
+    await capi.processes.update(p.guid, {
+      ...(command !== undefined ? {command} : {}),
+      health_check: checkBody(old.health_check),
+      ...(old.readiness_health_check ? {readiness_health_check: checkBody(old.readiness_health_check)} : {}),
+    })
+    await capi.processes.scale(p.guid, {
+      instances: old.instances,
+      memory_in_mb: old.memory_in_mb,
+      disk_in_mb: old.disk_in_mb,
+      ...(old.log_rate_limit_in_bytes_per_second !== null && old.log_rate_limit_in_bytes_per_second !== undefined
+        ? {log_rate_limit_in_bytes_per_second: old.log_rate_limit_in_bytes_per_second}
+        : {}),
+    })
+    lines.push(`${old.type}: ${old.instances}×${old.memory_in_mb}MB`)
+  }
+  return lines.join(', ')
+}
+
+/** Put things back as they were before this run: routes, the new app, the name. Safe to repeat. */
+export function rollbackPlan(): Step<OpState>[] {
+  return [
+    {
+      id: 'restore-routes',
+      title: 'Restore routes to the old app',
+      enabled: (s) => s.routes !== 'untouched',
+      async run(s) {
+        const {capi} = s.env
+        await mapLike(capi, s.snapshot!.routes, s.app.guid)
+        if (s.newApp) await unmapApp(capi, s.snapshot!.routes, s.newApp.guid)
+        s.routes = 'untouched'
+      },
+    },
+    {
+      id: 'delete-new',
+      title: (s) => `Delete new app ${s.appName}`,
+      enabled: (s) => Boolean(s.newApp),
+      async run(s, task) {
+        const {capi} = s.env
+        try {
+          await capi.jobs.wait(await capi.apps.delete(s.newApp!.guid), {timeoutMs: 10 * 60_000})
+        } catch (error) {
+          if (error instanceof CapiError && error.status === 404) return task.skip('already gone')
+          throw error
+        }
+        s.newApp = undefined
+      },
+    },
+    {
+      id: 'rename-back',
+      title: (s) => `Rename ${venerableName(s)} back to ${s.appName}`,
+      enabled: (s) => s.app.name !== s.appName,
+      async run(s) {
+        s.app = await s.env.capi.apps.update(s.app.guid, {name: s.appName, metadata: {annotations: {[ROLE]: null, [PEER]: null, [PHASE]: null}}})
+      },
+    },
+  ]
+}
+
+export async function runBlueGreen(s: OpState, source: DropletSource, opts: ActualizeOptions): Promise<OperationResult> {
+  let durations: Record<string, number> = {}
+  try {
+    durations = await actualize(blueGreenPlan(source), s, opts)
+  } catch (error) {
+    throw await afterFailure(s, error, opts)
+  }
+  const kept = s.opts.noStop || s.opts.noDelete
+  const venerable = venerableName(s)
+  const left: string[] = []
+  if (kept) {
+    left.push(
+      s.opts.noStop
+        ? `The old app is kept running as '${venerable}' without routes. Delete it when you no longer need it: cf delete ${venerable} -f`
+        : `The old app is kept, stopped, as '${venerable}'. Delete it when you no longer need it: cf delete ${venerable} -f`,
+    )
+  }
+  return {
+    operation: s.kind,
+    strategy: 'blue-green',
+    app: {name: s.appName, guid: s.newApp!.guid},
+    previousApp: {name: kept ? venerable : s.appName, guid: s.app.guid, state: s.opts.noStop ? 'running' : s.opts.noDelete ? 'stopped' : 'deleted'},
+    droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.snapshot?.droplet?.guid} : undefined,
+    outcome: s.snapshot!.app.state === 'STARTED' ? 'started' : 'staged',
+    durationsMs: durations,
+    totalMs: s.env.clock.now() - s.startedAt,
+    left,
+    warnings: s.warnings,
+    next: [],
+  }
+}
+
+/**
+ * Before the switch: roll back, and report the original error and the rollback's outcome apart.
+ * After it: the new version is live; say exactly what was left behind.
+ */
+async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions): Promise<CfzdError> {
+  const interrupted = error instanceof AbortError || s.env.signal.aborted
+  const what = interrupted ? 'Interrupted' : `Failed: ${errorMessage(error)}`
+  const original = error instanceof CfzdError ? error : undefined
+  if (s.routes === 'switched') {
+    const venerable = venerableName(s)
+    const state = await s.env.capi.apps.get(s.app.guid).then(
+      (a) => `${a.state === 'STARTED' ? 'running' : 'stopped'}`,
+      () => 'gone',
+    )
+    const left = state === 'gone' ? [] : [`The old app '${venerable}' (${s.app.guid}) is still there, ${state}, with no routes.`]
+    return new CfzdError(
+      [`${what}, after the switch: the new '${s.appName}' (${s.newApp?.guid}) is live and serving all routes.`, ...left].join('\n'),
+      {
+        exitCode: interrupted ? ExitCode.INTERRUPTED : ExitCode.CLEANUP_FAILED,
+        suggestions: state === 'gone' ? [] : [`Delete it when you are sure: cf delete ${venerable} -f (or run the same command again to finish).`],
+        details: {phase: 'after-switch', left},
+        cause: error,
+      },
+    )
+  }
+  if (!s.newApp && s.app.name === s.appName) {
+    // Nothing was changed yet (a preflight refusal, for example): report the error as it is.
+    if (original && !interrupted) return original
+    return new CfzdError(`${what}. Nothing was changed.`, {exitCode: interrupted ? ExitCode.INTERRUPTED : ExitCode.FAILED, cause: error})
+  }
+  const rollbackEnv = {...s.env, signal: new AbortController().signal}
+  const rs: OpState = {...s, env: rollbackEnv}
+  let rollback: string
+  let exitCode: number = interrupted ? ExitCode.INTERRUPTED : ExitCode.FAILED
+  try {
+    await actualize(rollbackPlan(), rs, opts)
+    rollback = `Rolled back: '${s.appName}' (${s.app.guid}) serves as before, the new copy was deleted, and the routes are as they were.`
+  } catch (rbError) {
+    exitCode = ExitCode.FAILED
+    rollback = [
+      `Rollback FAILED: ${errorMessage(rbError)}.`,
+      `State left: stable app ${rs.app.name} (${rs.app.guid}), running; ${rs.newApp ? `new app ${rs.newApp.name} (${rs.newApp.guid}) still exists; ` : ''}routes ${rs.routes === 'untouched' ? 'as before' : 'mapped to both apps'}.`,
+      'Run the same command again: cfzd recognises the leftovers and finishes the rollback.',
+    ].join('\n')
+  }
+  return new CfzdError(`${what}\n${rollback}`, {
+    exitCode,
+    suggestions: original?.suggestions ?? [],
+    details: {phase: 'before-switch', rollback},
+    cause: error,
+  })
+}
+
+export type {App}

@@ -1,0 +1,246 @@
+/**
+ * Rolling and canary: one app, one GUID, Cloud Controller's deployment updater does the swap.
+ *
+ *   check app → [stage] → create deployment → follow it (DEPLOYED, or PAUSED for a canary)
+ *
+ * On failure or Ctrl-C after the deployment exists: cancel it, wait until FINALIZED, and report
+ * the instance states and crash reasons.
+ */
+import type {Deployment, DeploymentCreate} from '../capi/resources/deployments.js'
+import {createOnce} from '../capi/reconcile.js'
+import {AbortError} from '../clock.js'
+import {CfzdError, ExitCode} from '../errors.js'
+import {errorMessage} from '../errors.js'
+import {actualize} from './actualize.js'
+import {canaryPeakExtraInstances, rollingPeakExtraInstances} from './math.js'
+import {assertHeadroom} from './quota.js'
+import type {DropletSource} from './sources.js'
+import type {OpState} from './state.js'
+import type {OperationResult, Step} from './types.js'
+import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
+
+/** The app's web process instances and memory, as the deployment will see them. */
+async function webProcess(s: OpState) {
+  return s.env.capi.processes.getForApp(s.app.guid, 'web')
+}
+
+export function deploymentPlan(source: DropletSource): Step<OpState>[] {
+  return [
+    {
+      id: 'check',
+      title: (s) => `Check app ${s.appName}`,
+      async run(s, task) {
+        const {capi} = s.env
+        const active = await capi.deployments.activeForApp(s.app.guid)
+        if (active && !s.opts.supersede) {
+          throw new CfzdError(
+            `App '${s.appName}' already has a deployment in flight (${active.guid}, ${active.status.value}/${active.status.reason}, strategy ${active.strategy}).`,
+            {
+              exitCode: ExitCode.CONFLICT,
+              suggestions: [
+                `Wait for it, continue it (cfzd continue-deployment ${s.appName}) or cancel it (cfzd cancel-deployment ${s.appName}).`,
+                'Or pass --supersede to replace it with this one.',
+              ],
+            },
+          )
+        }
+        if (active) s.warnings.push(`Superseding deployment ${active.guid} (${active.status.reason}).`)
+        await source.preflight(s)
+        if (s.app.state === 'STARTED') {
+          const web = await webProcess(s)
+          const target = s.opts.scale?.instances ?? web.instances
+          const memory = s.opts.scale?.memoryInMb ?? web.memory_in_mb
+          const extra =
+            s.opts.strategy === 'canary'
+              ? canaryPeakExtraInstances(target, s.opts.instanceSteps, s.opts.maxInFlight)
+              : rollingPeakExtraInstances(target, s.opts.maxInFlight)
+          const growth = Math.max(0, target - web.instances) * memory
+          await assertHeadroom(
+            capi,
+            s.target.space.guid,
+            {memoryMb: extra * memory + growth, instances: extra + Math.max(0, target - web.instances), purpose: `A ${s.opts.strategy} deployment of ${target} instance(s) (${extra} extra at peak, ${memory} MB each)`},
+            ['Lower --max-in-flight, ask for a larger quota, or free memory in the space.'],
+          )
+          task.output(`${web.instances} web instance(s) of ${web.memory_in_mb} MB running; peak +${extra}`)
+        }
+      },
+    },
+    ...source.inPlace(),
+    {
+      id: 'deploy',
+      title: (s) => `Create ${s.opts.strategy} deployment`,
+      async run(s, task) {
+        const {capi} = s.env
+        const body = deploymentBody(s)
+        const since = new Date(s.startedAt - 1000).toISOString().replace(/\.\d+Z$/, 'Z')
+        s.deployment = await createOnce(
+          () => capi.deployments.create(body),
+          async () => {
+            const d = await capi.deployments.activeForApp(s.app.guid)
+            return d && d.created_at >= since && (!s.dropletGuid || d.droplet?.guid === s.dropletGuid) ? d : undefined
+          },
+        )
+        s.previousDropletGuid = s.deployment.previous_droplet?.guid ?? s.previousDropletGuid
+        s.dropletGuid = s.deployment.droplet?.guid ?? s.dropletGuid
+        task.output(`deployment ${s.deployment.guid}`)
+      },
+    },
+    {
+      id: 'wait',
+      title: (s) => (s.opts.strategy === 'canary' ? 'Start canary instances' : 'Start new instances'),
+      async run(s, task) {
+        const {capi, clock, signal} = s.env
+        const goal: DeploymentGoal = s.opts.noWait ? 'first-instance' : s.opts.strategy === 'canary' ? 'paused' : 'deployed'
+        const d = s.deployment!
+        const target = d.options.web_instances ?? (await webTarget(s))
+        s.progress = await watchDeployment(capi, d, {
+          clock,
+          signal,
+          goal,
+          target,
+          timeoutMs: s.opts.startupTimeoutMs,
+          onProgress: (p) => {
+            s.progress = p
+            const routable = p.instances?.routable ?? 0
+            const canary = p.deployment.status.canary?.steps
+            task.setTitle(
+              canary
+                ? `Start canary instances (step ${canary.current}/${canary.total}, ${routable} routable)`
+                : `Start ${target} new instance${target === 1 ? '' : 's'} (${Math.min(routable, target)}/${target} routable)`,
+            )
+            const err = p.deployment.status.details.error
+            if (err) task.output(`waiting: ${err}`)
+            else if (p.instances && p.instances.crashed > 0) task.output(p.instances.states.join(', '))
+          },
+        })
+        s.deployment = s.progress.deployment
+      },
+    },
+  ]
+}
+
+async function webTarget(s: OpState): Promise<number> {
+  if (s.opts.scale?.instances !== undefined) return s.opts.scale.instances
+  const processes = await s.env.capi.processes.forApp(s.app.guid, {types: ['web']})
+  // While deploying there are several web processes; the oldest carries the original count.
+  const oldest = [...processes].sort((a, b) => a.created_at.localeCompare(b.created_at))[0]
+  return oldest?.instances ?? 1
+}
+
+export function deploymentBody(s: OpState): DeploymentCreate {
+  const o = s.opts
+  const options: NonNullable<DeploymentCreate['options']> = {}
+  if (o.maxInFlight !== undefined) options.max_in_flight = o.maxInFlight
+  if (o.strategy === 'canary' && o.instanceSteps?.length) options.canary = {steps: o.instanceSteps.map((w) => ({instance_weight: w}))}
+  if (o.scale?.instances !== undefined) options.web_instances = o.scale.instances
+  if (o.scale?.memoryInMb !== undefined) options.memory_in_mb = o.scale.memoryInMb
+  if (o.scale?.diskInMb !== undefined) options.disk_in_mb = o.scale.diskInMb
+  if (o.scale?.logRateLimit !== undefined) options.log_rate_limit_in_bytes_per_second = o.scale.logRateLimit
+  return {
+    relationships: {app: {data: {guid: s.app.guid}}},
+    strategy: o.strategy === 'canary' ? 'canary' : 'rolling',
+    ...(s.dropletGuid ? {droplet: {guid: s.dropletGuid}} : {}),
+    ...(Object.keys(options).length ? {options} : {}),
+  }
+}
+
+/** Run a rolling or canary operation; cancel and explain on failure or interruption. */
+export async function runDeployment(s: OpState, source: DropletSource, renderer: Parameters<typeof actualize>[2]): Promise<OperationResult> {
+  let durations: Record<string, number> = {}
+  try {
+    durations = await actualize(deploymentPlan(source), s, renderer)
+  } catch (error) {
+    throw await recover(s, error, renderer)
+  }
+  const d = s.deployment!
+  const paused = d.status.reason === 'PAUSED'
+  const next: string[] = []
+  if (paused) next.push(`cfzd continue-deployment ${s.appName}`, `cfzd cancel-deployment ${s.appName}`)
+  return {
+    operation: s.kind,
+    strategy: s.opts.strategy,
+    app: {name: s.appName, guid: s.app.guid},
+    droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.previousDropletGuid} : undefined,
+    deployment: {guid: d.guid, status: d.status.value, reason: d.status.reason, canarySteps: d.status.canary?.steps},
+    outcome: d.status.value === 'FINALIZED' ? 'deployed' : paused ? 'paused' : 'deploying',
+    durationsMs: durations,
+    totalMs: s.env.clock.now() - s.startedAt,
+    left: paused
+      ? [`Deployment ${d.guid} is paused at canary step ${d.status.canary?.steps.current ?? 1}/${d.status.canary?.steps.total ?? 1}: old and new instances both serve traffic.`]
+      : d.status.value === 'ACTIVE'
+        ? [`Deployment ${d.guid} continues in the background.`]
+        : [],
+    warnings: s.warnings,
+    next,
+  }
+}
+
+/**
+ * After a failure: if a deployment of ours is still ACTIVE, cancel it and wait for FINALIZED, so
+ * the app is back on its previous droplet; then build an error that reports the original failure,
+ * what the instances were doing, and what the cancel achieved.
+ */
+async function recover(s: OpState, error: unknown, renderer: Parameters<typeof actualize>[2]): Promise<CfzdError> {
+  const interrupted = error instanceof AbortError || s.env.signal.aborted
+  const failure = error instanceof WaitFailure ? error : undefined
+  const lines: string[] = []
+  const d = s.deployment
+  let exitCode: number = interrupted ? ExitCode.INTERRUPTED : error instanceof CfzdError ? error.exitCode : ExitCode.FAILED
+  if (!d) return error instanceof CfzdError && !interrupted ? error : wrap(error, interrupted, ['Nothing was deployed: the app is unchanged.'], exitCode)
+
+  const reason = failure?.kind
+  if (reason === 'superseded') return new CfzdError(`Deployment ${d.guid} was superseded by a newer deployment of '${s.appName}' (someone else deployed). cfzd left the newer one alone.`, {exitCode: ExitCode.CONFLICT})
+  if (failure?.observed.instances) lines.push(`New instances: ${failure.observed.instances.states.join(', ')}`)
+
+  const env = {...s.env, signal: new AbortController().signal}
+  let canceled = false
+  let cancelError: unknown
+  const steps: Step<OpState>[] = [
+    {
+      id: 'cancel',
+      title: `Cancel deployment ${d.guid}`,
+      async run(_s, task) {
+        const current = await env.capi.deployments.get(d.guid)
+        if (current.status.value === 'FINALIZED') return task.skip(`already ${current.status.reason}`)
+        if (current.status.reason !== 'CANCELING') await env.capi.deployments.cancel(d.guid)
+        const done = await watchDeployment(env.capi, current, {clock: env.clock, goal: 'finalized', target: 0, timeoutMs: 5 * 60_000})
+        canceled = done.deployment.status.reason === 'CANCELED'
+        task.setTitle(`Cancel deployment ${d.guid} (${done.deployment.status.reason})`)
+      },
+    },
+  ]
+  if (reason !== 'canceled') {
+    try {
+      await actualize(steps, s, renderer)
+    } catch (e) {
+      cancelError = e
+    }
+  } else canceled = true
+
+  if (canceled) {
+    const web = await env.capi.processes.getForApp(s.app.guid, 'web').catch(() => undefined)
+    const stats = web ? await env.capi.processes.stats(web.guid).catch(() => []) : []
+    const summary = summarizeStats(stats)
+    lines.push(
+      `Canceled deployment ${d.guid}: '${s.appName}' is back on droplet ${s.previousDropletGuid ?? '(previous)'} with ${summary.routable}/${summary.desired} instances routable.`,
+    )
+  } else {
+    lines.push(
+      `Could not cancel deployment ${d.guid}: ${errorMessage(cancelError)}. It may still be running. Check with 'cfzd app ${s.appName}' and cancel it with 'cfzd cancel-deployment ${s.appName}'.`,
+    )
+    exitCode = ExitCode.FAILED
+  }
+  return wrap(error, interrupted, lines, exitCode)
+}
+
+function wrap(error: unknown, interrupted: boolean, lines: string[], exitCode: number): CfzdError {
+  const head = interrupted ? 'Interrupted.' : `${errorMessage(error)}`
+  return new CfzdError([head, ...lines].join('\n'), {
+    exitCode,
+    cause: error,
+    suggestions: error instanceof CfzdError ? error.suggestions : [],
+    details: error instanceof WaitFailure ? {failure: error.kind, instances: error.observed.instances} : undefined,
+  })
+}
+
+export type {Deployment}

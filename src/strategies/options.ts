@@ -1,0 +1,62 @@
+/** Turn command-line flags into DeployOptions, refusing combinations that make no sense (exit 2, nothing changed). */
+import {parseDuration} from '../clock.js'
+import {UsageError} from '../errors.js'
+import {resolveTimeouts, type StrategyName} from '../flags.js'
+import type {DeployOptions} from './types.js'
+
+export interface DeployFlags {
+  strategy?: StrategyName
+  'max-in-flight'?: number
+  'instance-steps'?: number[]
+  'no-wait'?: boolean
+  supersede?: boolean
+  'staging-timeout'?: number
+  'startup-timeout'?: number
+  'no-delete'?: boolean
+  'no-stop'?: boolean
+  'venerable-suffix'?: string
+}
+
+export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = process.env, forced?: StrategyName): DeployOptions {
+  if (forced && flags.strategy && flags.strategy !== forced) {
+    throw new UsageError(`This command always uses the ${forced} strategy; drop --strategy ${flags.strategy}.`)
+  }
+  const strategy = forced ?? flags.strategy ?? 'rolling'
+  if (flags['instance-steps'] && strategy !== 'canary') throw new UsageError("Incorrect Usage: '--instance-steps' and '--strategy=canary' must be used together.")
+  if (strategy === 'blue-green') {
+    if (flags['max-in-flight'] !== undefined) throw new UsageError("'--max-in-flight' applies to rolling and canary deployments, not blue-green.")
+    if (flags['no-wait']) throw new UsageError("'--no-wait' can't be used with blue-green: the old app is only replaced once every new instance is running.")
+    if (flags.supersede) throw new UsageError("'--supersede' applies to rolling and canary deployments.")
+  } else if (flags['no-delete'] || flags['no-stop']) {
+    throw new UsageError("'--no-delete' and '--no-stop' apply to blue-green only (--strategy blue-green, bg-restart, bg-restage).")
+  }
+  const suffix = flags['venerable-suffix'] ?? '-venerable'
+  if (!/^[\w.-]+$/.test(suffix)) throw new UsageError(`--venerable-suffix "${suffix}" must be letters, digits, '-', '_' or '.'.`)
+  let timeouts
+  try {
+    timeouts = resolveTimeouts(flags, env)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  let routeSettleMs = 2000
+  if (env.CFZD_ROUTE_SETTLE) {
+    try {
+      routeSettleMs = parseDuration(env.CFZD_ROUTE_SETTLE)
+    } catch (error) {
+      throw new UsageError(`CFZD_ROUTE_SETTLE: ${(error as Error).message}`)
+    }
+  }
+  return {
+    strategy,
+    maxInFlight: flags['max-in-flight'],
+    instanceSteps: flags['instance-steps'],
+    noWait: Boolean(flags['no-wait']),
+    supersede: Boolean(flags.supersede),
+    stagingTimeoutMs: timeouts.stagingMs,
+    startupTimeoutMs: timeouts.startupMs,
+    noDelete: Boolean(flags['no-delete'] || flags['no-stop']),
+    noStop: Boolean(flags['no-stop']),
+    venerableSuffix: suffix,
+    routeSettleMs,
+  }
+}

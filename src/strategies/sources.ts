@@ -1,0 +1,132 @@
+/**
+ * Where the droplet to deploy comes from. The same steps serve every strategy:
+ * - restart keeps the current droplet (rolling: deploy it again; blue-green: copy it);
+ * - restage stages the newest READY package (rolling: on the app; blue-green: copied to the new app);
+ * - push uploads new bits (src/push) and stages them.
+ */
+import type {Package} from '../capi/resources/packages.js'
+import {createOnce} from '../capi/reconcile.js'
+import {CapiUnprocessable} from '../capi/errors.js'
+import {CfzdError, ExitCode} from '../errors.js'
+import {formatDuration} from '../clock.js'
+import {buildApp, type OpState} from './state.js'
+import type {Step} from './types.js'
+import {waitForBuild, waitForDroplet, waitForPackage} from './wait.js'
+
+export interface DropletSource {
+  /** Checks before anything changes (for example: is there a package to stage?). */
+  preflight(s: OpState): Promise<void>
+  /** Steps on the app itself that set s.dropletGuid (none: deploy the current droplet). */
+  inPlace(): Step<OpState>[]
+  /** Steps that give the new blue-green app its droplet, from the stable app. */
+  toNewApp(): Step<OpState>[]
+}
+
+async function newestReadyPackage(s: OpState, appGuid: string): Promise<Package> {
+  const p = await s.env.capi.packages.newestForApp(appGuid, ['READY'])
+  if (!p) {
+    throw new CfzdError(`App '${s.appName}' has no package ready to stage.`, {
+      exitCode: ExitCode.FAILED,
+      suggestions: ['Push the app first (cfzd push), or use restart to redeploy its current droplet.'],
+    })
+  }
+  return p
+}
+
+/** Stage a package on the build app and wait for its droplet. Re-reads builds if the POST was ambiguous. */
+export function stageStep(title = 'Stage'): Step<OpState> {
+  return {
+    id: 'stage',
+    title,
+    async run(s, task) {
+      const app = buildApp(s)
+      const pkg = s.packageGuid!
+      const {capi, clock, signal} = s.env
+      const since = new Date(s.startedAt - 1000).toISOString().replace(/\.\d+Z$/, 'Z')
+      let build
+      try {
+        build = await createOnce(
+          () => capi.builds.create({package: {guid: pkg}}),
+          async () => (await capi.builds.forPackage(pkg)).find((b) => b.created_at >= since),
+        )
+      } catch (error) {
+        if (error instanceof CapiUnprocessable && error.is('CF-StagingInProgress')) {
+          throw new CfzdError(`App '${app.name}' is already staging (someone else started a build).`, {
+            exitCode: ExitCode.CONFLICT,
+            suggestions: ['Wait for that build to finish, then run this command again.'],
+          })
+        }
+        throw error
+      }
+      const started = clock.now()
+      task.output(`build ${build.guid} staging`)
+      const staged = await waitForBuild(capi, build.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs, appName: app.name, intervalMs: 1000})
+      s.dropletGuid = staged.droplet?.guid ?? undefined
+      if (!s.dropletGuid) throw new CfzdError(`Build ${build.guid} was STAGED but has no droplet.`)
+      task.setTitle(`${title} (${formatDuration(clock.now() - started)})`)
+    },
+  }
+}
+
+export const restartSource: DropletSource = {
+  async preflight(s) {
+    const current = s.app.relationships.current_droplet?.data?.guid ?? (await s.env.capi.apps.getCurrentDropletGuid(s.app.guid))
+    if (!current) {
+      throw new CfzdError(`App '${s.appName}' has no current droplet to restart.`, {
+        exitCode: ExitCode.FAILED,
+        suggestions: ['Assign a droplet before starting this app: push or restage it first.'],
+      })
+    }
+    s.previousDropletGuid = current
+  },
+  inPlace: () => [],
+  toNewApp: () => [
+    {
+      id: 'copy-droplet',
+      title: 'Copy droplet',
+      async run(s, task) {
+        const {capi, clock, signal} = s.env
+        const to = s.newApp!
+        const existing = await capi.apps.getCurrentDropletGuid(to.guid)
+        if (existing) {
+          s.dropletGuid = existing
+          return task.skip('the new app already has a droplet')
+        }
+        const copy = await createOnce(
+          () => capi.droplets.copy(s.previousDropletGuid!, to.guid),
+          async () => (await capi.droplets.forApp(to.guid, {order_by: '-created_at'}))[0],
+        )
+        task.output(`droplet ${copy.guid} copying`)
+        const d = await waitForDroplet(capi, copy.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs})
+        s.dropletGuid = d.guid
+      },
+    },
+  ],
+}
+
+export const restageSource: DropletSource = {
+  async preflight(s) {
+    s.packageGuid = (await newestReadyPackage(s, s.app.guid)).guid
+    s.previousDropletGuid = s.app.relationships.current_droplet?.data?.guid ?? undefined
+  },
+  inPlace: () => [stageStep('Stage newest package')],
+  toNewApp: () => [
+    {
+      id: 'copy-package',
+      title: 'Copy package',
+      async run(s, task) {
+        const {capi, clock, signal} = s.env
+        const to = s.newApp!
+        const source = s.packageGuid!
+        const copy = await createOnce(
+          () => capi.packages.copy(source, to.guid),
+          async () => capi.packages.newestForApp(to.guid),
+        )
+        task.output(`package ${copy.guid} copying`)
+        await waitForPackage(capi, copy.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs})
+        s.packageGuid = copy.guid
+      },
+    },
+    stageStep(),
+  ],
+}

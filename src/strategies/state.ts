@@ -1,0 +1,40 @@
+/** The mutable record of one operation: what was observed and done so far. */
+import type {App} from '../capi/resources/apps.js'
+import type {Deployment} from '../capi/resources/deployments.js'
+import type {SpaceTarget} from '../context.js'
+import type {AppSnapshot} from './snapshot.js'
+import type {DeployOptions, OperationEnv, OperationKind} from './types.js'
+import type {DeploymentProgress} from './wait.js'
+
+export interface OpState {
+  env: OperationEnv
+  opts: DeployOptions
+  kind: OperationKind
+  target: SpaceTarget
+  /** The name the user gave. */
+  appName: string
+  /** The app as it was found (the stable version; in blue-green, the app being replaced). */
+  app: App
+  /** Blue-green: the app that replaces it. */
+  newApp?: App
+  /** Blue-green: what the stable app looked like, to carry over and to compare. */
+  snapshot?: AppSnapshot
+  /** The package staged, when the operation stages. */
+  packageGuid?: string
+  /** The droplet deployed; undefined means "the current droplet" (rolling restart). */
+  dropletGuid?: string
+  previousDropletGuid?: string
+  deployment?: Deployment
+  progress?: DeploymentProgress
+  /** Blue-green: how far the routes have moved to the new app. */
+  routes: 'untouched' | 'mapped-both' | 'switched'
+  warnings: string[]
+  left: string[]
+  /** When the operation started (for re-reading what a failed POST may have created). */
+  startedAt: number
+}
+
+/** The app builds and droplets are produced on: the new app in blue-green, else the app itself. */
+export function buildApp(s: OpState): App {
+  return s.newApp ?? s.app
+}

@@ -1,0 +1,73 @@
+/**
+ * The vocabulary of an operation: what is asked (options), how it runs (steps), and what it
+ * leaves (result). Words follow Cloud Controller and Argo Rollouts: the stable (old) version, the
+ * new version, promote/continue, abort/cancel.
+ */
+import type {CapiClient} from '../capi/client.js'
+import type {Clock} from '../clock.js'
+import type {StrategyName} from '../flags.js'
+import type {Ui} from '../ui/ui.js'
+
+export type OperationKind = 'restart' | 'restage' | 'push'
+
+export interface DeployOptions {
+  strategy: StrategyName
+  maxInFlight?: number
+  instanceSteps?: number[]
+  noWait: boolean
+  /** Replace a deployment already in flight instead of stopping. */
+  supersede: boolean
+  stagingTimeoutMs: number
+  /** No-progress timeout while instances start. */
+  startupTimeoutMs: number
+  /** Blue-green: keep the old app, stopped. */
+  noDelete: boolean
+  /** Blue-green: keep the old app, running (implies noDelete). */
+  noStop: boolean
+  venerableSuffix: string
+  /** Blue-green: wait this long between mapping the new app and unmapping the old one. */
+  routeSettleMs: number
+  /** Scale values sent as deployment options (push -i/-m/-k/-l with a strategy). */
+  scale?: {instances?: number; memoryInMb?: number; diskInMb?: number; logRateLimit?: number}
+}
+
+/** What a step can do with its task row: retitle it, show a line of output, mark it skipped. */
+export interface TaskHandle {
+  setTitle(title: string): void
+  output(line: string): void
+  skip(reason: string): void
+}
+
+/** One named, re-runnable step: it reads live state before acting. */
+export interface Step<S> {
+  id: string
+  title: string | ((s: S) => string)
+  enabled?: (s: S) => boolean
+  run: (s: S, task: TaskHandle) => Promise<void>
+}
+
+/** What every step gets: the client, time, the interrupt signal, and somewhere to warn. */
+export interface OperationEnv {
+  capi: CapiClient
+  clock: Clock
+  signal: AbortSignal
+  ui: Ui
+}
+
+export interface OperationResult {
+  operation: OperationKind | 'cancel-deployment' | 'continue-deployment'
+  strategy: StrategyName | 'n/a'
+  app: {name: string; guid: string}
+  /** Blue-green: the app that was replaced, and what became of it. */
+  previousApp?: {name: string; guid: string; state: 'deleted' | 'stopped' | 'running'}
+  droplet?: {guid: string; previous?: string}
+  deployment?: {guid: string; status: string; reason: string; canarySteps?: {current: number; total: number}}
+  outcome: 'deployed' | 'paused' | 'deploying' | 'started' | 'canceled' | 'staged'
+  durationsMs: Record<string, number>
+  totalMs: number
+  /** What is left on the foundation that the user may need to know about. */
+  left: string[]
+  warnings: string[]
+  /** Commands to run next (for example after a canary pauses). */
+  next: string[]
+}

@@ -1,0 +1,29 @@
+/** The summary printed after an operation: what runs now, how long it took, what is left, what to do next. */
+import {formatDuration} from '../clock.js'
+import type {OperationResult} from '../strategies/types.js'
+import {renderKeyValues} from './table.js'
+import type {Ui} from './ui.js'
+
+export function renderResult(ui: Ui, r: OperationResult): string {
+  for (const w of r.warnings) ui.warn(w)
+  const head: Record<OperationResult['outcome'], string> = {
+    deployed: 'OK',
+    started: 'OK',
+    staged: 'OK (the app was stopped, and is left stopped with the new droplet)',
+    paused: 'Canary paused',
+    deploying: 'OK (the deployment continues in the background)',
+    canceled: 'Canceled',
+  }
+  const pairs: [string, string | undefined][] = [
+    ['app', `${r.app.name} (${r.app.guid})`],
+    ['strategy', r.strategy === 'n/a' ? undefined : r.strategy],
+    ['droplet', r.droplet ? `${r.droplet.guid}${r.droplet.previous && r.droplet.previous !== r.droplet.guid ? ` (was ${r.droplet.previous})` : ''}` : undefined],
+    ['deployment', r.deployment ? `${r.deployment.guid} ${r.deployment.status}/${r.deployment.reason}${r.deployment.canarySteps ? `, canary step ${r.deployment.canarySteps.current}/${r.deployment.canarySteps.total}` : ''}` : undefined],
+    ['old app', r.previousApp ? `${r.previousApp.name} (${r.previousApp.guid}) ${r.previousApp.state}` : undefined],
+    ['took', formatDuration(r.totalMs)],
+  ]
+  const lines = ['', ui.style('green', ui.style('bold', head[r.outcome])), renderKeyValues(pairs.filter(([, v]) => v !== undefined), {bold: (s) => ui.style('bold', s)})]
+  for (const l of r.left) lines.push('', l)
+  if (r.next.length) lines.push('', 'Next:', ...r.next.map((n) => `  ${n}`))
+  return lines.join('\n')
+}
