@@ -1,6 +1,6 @@
 import {z} from 'zod'
 import type {Query} from '../http.js'
-import {Links, Metadata, ToOneRequired, resourceBase} from '../schemas.js'
+import {Links, Metadata, MetadataUpdate, ToOneRequired, resourceBase} from '../schemas.js'
 import {Resource, jobRef, seg} from './base.js'
 
 export const DropletState = z.enum(['AWAITING_UPLOAD', 'PROCESSING_UPLOAD', 'STAGED', 'COPYING', 'FAILED', 'EXPIRED'])
@@ -31,6 +31,13 @@ export const Droplet = z.object({
   links: Links.optional(),
 })
 export type Droplet = z.infer<typeof Droplet>
+
+/** Body of POST /v3/droplets (a droplet without a package) and of a copy (?source_guid=). */
+export const DropletCreate = z.object({
+  relationships: z.object({app: ToOneRequired}),
+  process_types: z.record(z.string(), z.string()).optional(),
+  metadata: MetadataUpdate.optional(),
+})
 
 export interface DropletListQuery extends Query {
   guids?: string[]

@@ -5,6 +5,8 @@ import {Resource, seg} from './base.js'
 export const Feature = z.object({name: z.string(), description: z.string().optional(), enabled: z.boolean()})
 export type Feature = z.infer<typeof Feature>
 export const FeatureList = z.object({resources: z.array(Feature), pagination: Pagination.partial().optional()})
+/** PATCH body of an app or space feature. */
+export const FeatureUpdate = z.object({enabled: z.boolean()})
 
 /** App features (ssh, revisions, service-binding-k8s, file-based-vcap-services). Not a paginated list. */
 export class AppFeatures extends Resource {

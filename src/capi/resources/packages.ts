@@ -30,6 +30,9 @@ export const PackageCreate = z.object({
 })
 export type PackageCreate = z.infer<typeof PackageCreate>
 
+/** Body of POST /v3/packages?source_guid=: the destination app. */
+export const PackageCopy = z.object({relationships: z.object({app: ToOneRequired})})
+
 export const MatchedResource = z.object({
   checksum: z.object({value: z.string()}),
   size_in_bytes: z.number(),

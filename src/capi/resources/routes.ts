@@ -41,6 +41,20 @@ export const RouteCreate = z.object({
 })
 export type RouteCreate = z.infer<typeof RouteCreate>
 
+/** Body of POST (insert) and PATCH (replace) /v3/routes/:guid/destinations. */
+export const DestinationsWrite = z.object({
+  destinations: z.array(
+    z.object({
+      app: z.object({guid: z.string().min(1), process: z.object({type: z.string().min(1)}).optional()}),
+      port: z.number().int().optional(),
+      protocol: z.string().nullable().optional(),
+      weight: z.number().nullable().optional(),
+    }),
+  ),
+})
+/** Body of PATCH /v3/routes/:guid/destinations/:dest_guid. */
+export const DestinationUpdate = z.object({protocol: z.string().nullable().optional()})
+
 export interface NewDestination {
   app: {guid: string; process?: {type: string}}
   port?: number
