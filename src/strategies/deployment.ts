@@ -67,8 +67,19 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
     },
     ...source.inPlace(),
     {
+      id: 'set-droplet',
+      title: 'Set current droplet (the app is stopped and stays stopped)',
+      enabled: (s) => s.app.state === 'STOPPED' && s.kind !== 'restart',
+      async run(s, task) {
+        if (!s.dropletGuid) return task.skip('no new droplet')
+        await s.env.capi.apps.setCurrentDroplet(s.app.guid, s.dropletGuid)
+      },
+    },
+    {
       id: 'deploy',
       title: (s) => `Create ${s.opts.strategy} deployment`,
+      // A deployment of a stopped app starts it. Restage and push leave a stopped app stopped.
+      enabled: (s) => s.app.state === 'STARTED' || s.kind === 'restart',
       async run(s, task) {
         const {capi} = s.env
         const body = deploymentBody(s)
@@ -88,6 +99,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
     {
       id: 'wait',
       title: (s) => (s.opts.strategy === 'canary' ? 'Start canary instances' : 'Start new instances'),
+      enabled: (s) => s.deployment !== undefined || s.app.state === 'STARTED' || s.kind === 'restart',
       async run(s, task) {
         const {capi, clock, signal} = s.env
         const goal: DeploymentGoal = s.opts.noWait ? 'first-instance' : s.opts.strategy === 'canary' ? 'paused' : 'deployed'
@@ -152,7 +164,21 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
   } catch (error) {
     throw await recover(s, error, renderer)
   }
-  const d = s.deployment!
+  if (!s.deployment) {
+    return {
+      operation: s.kind,
+      strategy: s.opts.strategy,
+      app: {name: s.appName, guid: s.app.guid},
+      droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.previousDropletGuid} : undefined,
+      outcome: 'staged',
+      durationsMs: durations,
+      totalMs: s.env.clock.now() - s.startedAt,
+      left: [`'${s.appName}' is stopped: it has the new droplet and will run it when started.`],
+      warnings: s.warnings,
+      next: [],
+    }
+  }
+  const d = s.deployment
   const paused = d.status.reason === 'PAUSED'
   const next: string[] = []
   if (paused) next.push(`cfzd continue-deployment ${s.appName}`, `cfzd cancel-deployment ${s.appName}`)

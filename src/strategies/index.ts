@@ -3,12 +3,14 @@
  *   rolling | canary → deployment.ts (same app, Cloud Controller's updater)
  *   blue-green       → blue-green.ts (a new app, routes switched)
  */
-import {findApp, resolveTarget, type Context} from '../context.js'
+import type {App} from '../capi/resources/apps.js'
+import {findApp, resolveTarget, type Context, type SpaceTarget} from '../context.js'
+import type {ActualizeOptions} from './actualize.js'
 import {runBlueGreen} from './blue-green.js'
 import {runDeployment} from './deployment.js'
 import {restageSource, restartSource, type DropletSource} from './sources.js'
 import type {OpState} from './state.js'
-import type {DeployOptions, OperationKind, OperationResult} from './types.js'
+import type {DeployOptions, OperationEnv, OperationKind, OperationResult} from './types.js'
 
 export interface OperationRequest {
   kind: OperationKind
@@ -19,18 +21,27 @@ export interface OperationRequest {
   beforeStep?: (id: string) => void
 }
 
+/** Resolve the target and the app by name, then operate on it with listr2 output. */
 export async function runOperation(ctx: Context, req: OperationRequest): Promise<OperationResult> {
   const target = await resolveTarget(ctx)
-  const source = req.source ?? (req.kind === 'restage' ? restageSource : restartSource)
-  const blueGreen = req.opts.strategy === 'blue-green'
   let app = await ctx.capi.apps.findByName(target.space.guid, req.appName)
-  if (!app && blueGreen) {
+  if (!app && req.opts.strategy === 'blue-green') {
     // An interrupted blue-green run may have left only APP-venerable; the plan's check recovers it.
     app = await ctx.capi.apps.findByName(target.space.guid, `${req.appName}${req.opts.venerableSuffix}`)
   }
   if (!app) app = await findApp(ctx, target, req.appName)
+  const env = {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui}
+  return operate(env, target, app, req, {renderer: ctx.ui.renderer, beforeStep: req.beforeStep})
+}
+
+/**
+ * Operate on one known app. Bulk callers (restage-all) use this with `renderer: 'silent'` and
+ * their own progress display.
+ */
+export async function operate(env: OperationEnv, target: SpaceTarget, app: App, req: OperationRequest, a: ActualizeOptions): Promise<OperationResult> {
+  const source = req.source ?? (req.kind === 'restage' ? restageSource : restartSource)
   const s: OpState = {
-    env: {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui},
+    env,
     opts: req.opts,
     kind: req.kind,
     target,
@@ -39,10 +50,9 @@ export async function runOperation(ctx: Context, req: OperationRequest): Promise
     routes: 'untouched',
     warnings: [],
     left: [],
-    startedAt: ctx.clock.now(),
+    startedAt: env.clock.now(),
   }
-  const a = {renderer: ctx.ui.renderer, beforeStep: req.beforeStep}
-  return blueGreen ? runBlueGreen(s, source, a) : runDeployment(s, source, a)
+  return req.opts.strategy === 'blue-green' ? runBlueGreen(s, source, a) : runDeployment(s, source, a)
 }
 
 export type {DeployOptions, OperationResult} from './types.js'

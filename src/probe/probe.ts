@@ -1,0 +1,201 @@
+/**
+ * Live traffic against an app's route while an operation runs: requests at a steady rate, each
+ * outcome recorded, so "zero downtime" is measured. Reports requests sent and failed, availability,
+ * the longest run of failures, p50/p99 latency, and which droplet answered over time (from the
+ * X-Cfzd-Droplet-Guid header the local foundation's instances set; other apps may not say).
+ *
+ * Hosts under *.localhost resolve to 127.0.0.1, as browsers and curl do (RFC 6761), so the local
+ * foundation's routes work without DNS.
+ */
+import http from 'node:http'
+import https from 'node:https'
+import type {LookupFunction} from 'node:net'
+
+export interface ProbeOptions {
+  url: string
+  /** Requests per second to aim for. */
+  ratePerSec?: number
+  /** Most requests in flight at once. */
+  concurrency?: number
+  /** A request taking longer than this counts as failed. */
+  timeoutMs?: number
+  /** Hard stop, so a forgotten probe ends by itself. */
+  maxDurationMs?: number
+  maxRequests?: number
+  /** Called on every failed request, with the report so far (automatic abort hooks in here). */
+  onFailure?: (failure: ProbeFailure, report: ProbeReport) => void
+  insecure?: boolean
+  /** Response header naming the droplet that answered. */
+  dropletHeader?: string
+}
+
+export interface ProbeFailure {
+  at: number
+  status?: number
+  error?: string
+}
+
+export interface DropletSpan {
+  droplet: string
+  firstAt: number
+  lastAt: number
+  count: number
+}
+
+export interface ProbeReport {
+  url: string
+  sent: number
+  ok: number
+  failed: number
+  /** Percentage of requests that succeeded (100 when none were sent). */
+  availability: number
+  longestFailureRun: number
+  p50Ms: number
+  p99Ms: number
+  durationMs: number
+  failures: ProbeFailure[]
+  /** Droplets that answered, in order of first appearance. */
+  droplets: DropletSpan[]
+}
+
+const localhostLookup: LookupFunction = (hostname, options, callback) => {
+  const cb = callback as unknown as (err: Error | null, address: string | {address: string; family: number}[], family?: number) => void
+  if ((options as {all?: boolean}).all) cb(null, [{address: '127.0.0.1', family: 4}])
+  else cb(null, '127.0.0.1', 4)
+}
+
+export function isLocalhostName(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost')
+}
+
+export class Probe {
+  private readonly o: Required<Omit<ProbeOptions, 'onFailure' | 'maxRequests'>> & Pick<ProbeOptions, 'onFailure' | 'maxRequests'>
+  private readonly latencies: number[] = []
+  private readonly failures: ProbeFailure[] = []
+  private readonly droplets: DropletSpan[] = []
+  private sent = 0
+  private ok = 0
+  private run = 0
+  private longest = 0
+  private inFlight = 0
+  private started = 0
+  private stopped = 0
+  private timer?: NodeJS.Timeout
+  private hardStop?: NodeJS.Timeout
+  private readonly agent: http.Agent
+  private readonly url: URL
+  private drained?: () => void
+
+  constructor(opts: ProbeOptions) {
+    this.o = {ratePerSec: 20, concurrency: 8, timeoutMs: 5000, maxDurationMs: 30 * 60_000, insecure: false, dropletHeader: 'x-cfzd-droplet-guid', ...opts}
+    this.url = new URL(opts.url)
+    const agentOpts = {keepAlive: true, maxSockets: this.o.concurrency, ...(isLocalhostName(this.url.hostname) ? {lookup: localhostLookup} : {})}
+    this.agent = this.url.protocol === 'https:' ? new https.Agent({...agentOpts, rejectUnauthorized: !this.o.insecure}) : new http.Agent(agentOpts)
+  }
+
+  start(): this {
+    this.started = Date.now()
+    const interval = Math.max(1, Math.round(1000 / this.o.ratePerSec))
+    this.timer = setInterval(() => this.fire(), interval)
+    this.hardStop = setTimeout(() => void this.stop(), this.o.maxDurationMs)
+    this.hardStop.unref()
+    return this
+  }
+
+  get running(): boolean {
+    return this.timer !== undefined
+  }
+
+  /** Stop sending, wait for requests in flight, and report. */
+  async stop(): Promise<ProbeReport> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+    if (this.hardStop) clearTimeout(this.hardStop)
+    if (this.inFlight > 0) await new Promise<void>((r) => (this.drained = r))
+    if (!this.stopped) this.stopped = Date.now()
+    this.agent.destroy()
+    return this.report()
+  }
+
+  report(): ProbeReport {
+    const sorted = [...this.latencies].sort((a, b) => a - b)
+    const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0)
+    const done = this.ok + this.failures.length
+    return {
+      url: this.o.url,
+      sent: this.sent,
+      ok: this.ok,
+      failed: this.failures.length,
+      availability: done === 0 ? 100 : Math.round((this.ok / done) * 100_000) / 1000,
+      longestFailureRun: this.longest,
+      p50Ms: Math.round(pct(50) * 10) / 10,
+      p99Ms: Math.round(pct(99) * 10) / 10,
+      durationMs: (this.stopped || Date.now()) - this.started,
+      failures: [...this.failures],
+      droplets: this.droplets.map((d) => ({...d})),
+    }
+  }
+
+  private fire() {
+    if (this.inFlight >= this.o.concurrency) return
+    if (this.o.maxRequests !== undefined && this.sent >= this.o.maxRequests) return void this.stop()
+    this.sent++
+    this.inFlight++
+    const t0 = performance.now()
+    let settled = false
+    const once = (fn: () => void) => {
+      if (!settled) {
+        settled = true
+        fn()
+      }
+    }
+    const lib = this.url.protocol === 'https:' ? https : http
+    const req = lib.request(this.url, {agent: this.agent, timeout: this.o.timeoutMs, headers: {'user-agent': 'cfzd-probe'}}, (res) => {
+      res.resume()
+      res.on('end', () => {
+        const status = res.statusCode ?? 0
+        once(() =>
+          status >= 200 && status < 300
+            ? this.success(performance.now() - t0, res.headers[this.o.dropletHeader] as string | undefined)
+            : this.failure({at: Date.now(), status}),
+        )
+      })
+      res.on('error', (e) => once(() => this.failure({at: Date.now(), error: e.message})))
+    })
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${this.o.timeoutMs}ms`)))
+    req.on('error', (e) => once(() => this.failure({at: Date.now(), error: (e as NodeJS.ErrnoException).code ?? e.message})))
+    req.end()
+  }
+
+  private success(ms: number, droplet: string | undefined) {
+    this.ok++
+    this.run = 0
+    this.latencies.push(ms)
+    if (droplet) {
+      const now = Date.now()
+      const last = this.droplets.find((d) => d.droplet === droplet)
+      if (last) {
+        last.lastAt = now
+        last.count++
+      } else this.droplets.push({droplet, firstAt: now, lastAt: now, count: 1})
+    }
+    this.settle()
+  }
+
+  private failure(f: ProbeFailure) {
+    this.failures.push(f)
+    this.run++
+    this.longest = Math.max(this.longest, this.run)
+    this.settle()
+    this.o.onFailure?.(f, this.report())
+  }
+
+  private settle() {
+    this.inFlight--
+    if (this.inFlight === 0 && this.drained) {
+      const d = this.drained
+      this.drained = undefined
+      d()
+    }
+  }
+}
