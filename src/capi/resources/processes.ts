@@ -42,7 +42,7 @@ export const Process = z.object({
   log_rate_limit_in_bytes_per_second: z.number().int().nullable().optional(),
   health_check: HealthCheck,
   readiness_health_check: ReadinessHealthCheck.optional(),
-  relationships: z.object({app: ToOneRequired, revision: ToOne.optional()}),
+  relationships: z.object({app: ToOneRequired, revision: ToOne.nullable().optional()}),
   metadata: Metadata.default({labels: {}, annotations: {}}),
   version: z.string().optional(),
   links: Links.optional(),
