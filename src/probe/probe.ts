@@ -68,6 +68,40 @@ export function isLocalhostName(host: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost')
 }
 
+export interface SingleResult {
+  status?: number
+  error?: string
+  droplet?: string
+  ms: number
+}
+
+/** One request, the way the probe makes them (for "is this route serving yet?"). */
+export function requestOnce(url: string, opts: {timeoutMs?: number; insecure?: boolean; dropletHeader?: string} = {}): Promise<SingleResult> {
+  const u = new URL(url)
+  const lib = u.protocol === 'https:' ? https : http
+  const t0 = performance.now()
+  return new Promise((resolve) => {
+    const req = lib.request(
+      u,
+      {
+        timeout: opts.timeoutMs ?? 5000,
+        headers: {'user-agent': 'cfzd-probe'},
+        ...(isLocalhostName(u.hostname) ? {lookup: localhostLookup} : {}),
+        ...(u.protocol === 'https:' ? {rejectUnauthorized: !opts.insecure} : {}),
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () =>
+          resolve({status: res.statusCode, droplet: res.headers[opts.dropletHeader ?? 'x-cfzd-droplet-guid'] as string | undefined, ms: performance.now() - t0}),
+        )
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', (e) => resolve({error: (e as NodeJS.ErrnoException).code ?? e.message, ms: performance.now() - t0}))
+    req.end()
+  })
+}
+
 export class Probe {
   private readonly o: Required<Omit<ProbeOptions, 'onFailure' | 'maxRequests'>> & Pick<ProbeOptions, 'onFailure' | 'maxRequests'>
   private readonly latencies: number[] = []

@@ -21,7 +21,8 @@ import {mapLike, unmapApp} from './routes.js'
 import {PEER, PHASE, ROLE, footprint, specifiedCommand, takeSnapshot, withoutOwnAnnotations} from './snapshot.js'
 import type {DropletSource} from './sources.js'
 import type {OpState} from './state.js'
-import type {OperationResult, Step} from './types.js'
+import {abortReason, type OperationResult, type Step} from './types.js'
+import {createTemporaryRoute, deleteRoute, runSmokeTest} from './smoke.js'
 import {waitForInstances} from './wait.js'
 
 export const venerableName = (s: OpState) => `${s.appName}${s.opts.venerableSuffix}`
@@ -184,6 +185,30 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       },
     },
     {
+      id: 'smoke',
+      title: 'Smoke-test the new app on a temporary route',
+      enabled: (s) => Boolean(s.opts.smokeTest) && s.snapshot!.app.state === 'STARTED',
+      async run(s, task) {
+        const {capi, clock, signal} = s.env
+        const first = s.snapshot!.routes.find((m) => m.route.protocol === 'http')
+        const temp = await createTemporaryRoute(capi, {
+          appName: s.appName,
+          appGuid: s.newApp!.guid,
+          spaceGuid: s.target.space.guid,
+          orgGuid: s.target.org.guid,
+          domainGuid: first?.route.relationships.domain.data.guid,
+          clock,
+          signal,
+        })
+        task.setTitle(`Smoke-test the new app on a temporary route (${temp.url})`)
+        try {
+          await runSmokeTest(s.opts.smokeTest!, temp.url, (l) => task.output(l), signal)
+        } finally {
+          await deleteRoute(capi, temp.route)
+        }
+      },
+    },
+    {
       id: 'switch',
       title: 'Switch routes',
       async run(s, task) {
@@ -207,6 +232,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       title: (s) => `Stop old app ${venerableName(s)}`,
       enabled: (s) => !s.opts.noStop && s.snapshot!.app.state === 'STARTED',
       async run(s) {
+        s.oldTouched = true
         await s.env.capi.apps.stop(s.app.guid)
       },
     },
@@ -215,6 +241,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       title: (s) => `Delete old app ${venerableName(s)}`,
       enabled: (s) => !s.opts.noStop && !s.opts.noDelete,
       async run(s) {
+        s.oldTouched = true
         const {capi, signal} = s.env
         try {
           const job = await capi.apps.delete(s.app.guid)
@@ -228,6 +255,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       id: 'finish',
       title: 'Finish',
       async run(s) {
+        s.oldTouched = true
         const {capi} = s.env
         await capi.apps.update(s.newApp!.guid, {metadata: {annotations: {[ROLE]: null, [PEER]: null, [PHASE]: null}}})
         if (s.opts.noStop || s.opts.noDelete) {
@@ -368,9 +396,11 @@ export async function runBlueGreen(s: OpState, source: DropletSource, opts: Actu
  */
 async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions): Promise<CfzdError> {
   const interrupted = error instanceof AbortError || s.env.signal.aborted
-  const what = interrupted ? 'Interrupted' : `Failed: ${errorMessage(error)}`
+  const stop = abortReason(s.env.signal)
+  const what = interrupted ? stop.message.replace(/\.$/, '') : `Failed: ${errorMessage(error)}`
   const original = error instanceof CfzdError ? error : undefined
-  if (s.routes === 'switched') {
+  if (s.oldTouched) {
+    // The old app has been stopped or deleted: no going back. Say what is where.
     const venerable = venerableName(s)
     const state = await s.env.capi.apps.get(s.app.guid).then(
       (a) => `${a.state === 'STARTED' ? 'running' : 'stopped'}`,
@@ -380,7 +410,7 @@ async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions):
     return new CfzdError(
       [`${what}, after the switch: the new '${s.appName}' (${s.newApp?.guid}) is live and serving all routes.`, ...left].join('\n'),
       {
-        exitCode: interrupted ? ExitCode.INTERRUPTED : ExitCode.CLEANUP_FAILED,
+        exitCode: interrupted ? stop.exitCode : ExitCode.CLEANUP_FAILED,
         suggestions: state === 'gone' ? [] : [`Delete it when you are sure: cf delete ${venerable} -f (or run the same command again to finish).`],
         details: {phase: 'after-switch', left},
         cause: error,
@@ -390,12 +420,12 @@ async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions):
   if (!s.newApp && s.app.name === s.appName) {
     // Nothing was changed yet (a preflight refusal, for example): report the error as it is.
     if (original && !interrupted) return original
-    return new CfzdError(`${what}. Nothing was changed.`, {exitCode: interrupted ? ExitCode.INTERRUPTED : ExitCode.FAILED, cause: error})
+    return new CfzdError(`${what}. Nothing was changed.`, {exitCode: interrupted ? stop.exitCode : ExitCode.FAILED, cause: error})
   }
   const rollbackEnv = {...s.env, signal: new AbortController().signal}
   const rs: OpState = {...s, env: rollbackEnv}
   let rollback: string
-  let exitCode: number = interrupted ? ExitCode.INTERRUPTED : ExitCode.FAILED
+  let exitCode: number = interrupted ? stop.exitCode : ExitCode.FAILED
   try {
     await actualize(rollbackPlan(), rs, opts)
     rollback = `Rolled back: '${s.appName}' (${s.app.guid}) serves as before, the new copy was deleted, and the routes are as they were.`
@@ -403,7 +433,7 @@ async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions):
     exitCode = ExitCode.FAILED
     rollback = [
       `Rollback FAILED: ${errorMessage(rbError)}.`,
-      `State left: stable app ${rs.app.name} (${rs.app.guid}), running; ${rs.newApp ? `new app ${rs.newApp.name} (${rs.newApp.guid}) still exists; ` : ''}routes ${rs.routes === 'untouched' ? 'as before' : 'mapped to both apps'}.`,
+      `State left: stable app ${rs.app.name} (${rs.app.guid}), running; ${rs.newApp ? `new app ${rs.newApp.name} (${rs.newApp.guid}) still exists; ` : ''}routes ${rs.routes === 'untouched' ? 'as before' : 'mapped to the new app too'}.`,
       'Run the same command again: cfzd recognises the leftovers and finishes the rollback.',
     ].join('\n')
   }

@@ -13,10 +13,12 @@ import {CfzdError, ExitCode} from '../errors.js'
 import {errorMessage} from '../errors.js'
 import {actualize} from './actualize.js'
 import {canaryPeakExtraInstances, rollingPeakExtraInstances} from './math.js'
+import {routerInfo, urlForRoute} from '../probe/urls.js'
 import {assertHeadroom} from './quota.js'
+import {runSmokeTest} from './smoke.js'
 import type {DropletSource} from './sources.js'
 import type {OpState} from './state.js'
-import type {OperationResult, Step} from './types.js'
+import {abortReason, type OperationResult, type Step} from './types.js'
 import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
 
 /** The app's web process instances and memory, as the deployment will see them. */
@@ -128,6 +130,27 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         s.deployment = s.progress.deployment
       },
     },
+    {
+      id: 'promote',
+      title: 'Smoke-test and promote the canary',
+      enabled: (s) => s.opts.strategy === 'canary' && Boolean(s.opts.smokeTest) && !s.opts.noWait,
+      async run(s, task) {
+        const {capi, clock, signal} = s.env
+        const routes = await capi.routes.forApp(s.app.guid)
+        if (routes.length === 0) throw new CfzdError(`App '${s.appName}' has no route to smoke-test the canary on.`, {exitCode: ExitCode.USAGE})
+        const url = urlForRoute(routes[0], await routerInfo(capi))
+        while (s.deployment!.status.reason === 'PAUSED') {
+          const step = s.deployment!.status.canary?.steps
+          task.setTitle(`Smoke-test canary step ${step?.current ?? 1}/${step?.total ?? 1} (${url})`)
+          await runSmokeTest(s.opts.smokeTest!, url, (l) => task.output(l), signal)
+          await capi.deployments.continue(s.deployment!.guid)
+          const fresh = await capi.deployments.get(s.deployment!.guid)
+          s.progress = await watchDeployment(capi, fresh, {clock, signal, goal: 'paused', target: s.progress?.target ?? 1, timeoutMs: s.opts.startupTimeoutMs})
+          s.deployment = s.progress.deployment
+        }
+        task.setTitle(`Smoke tests passed; promoted the canary (${s.deployment!.status.reason})`)
+      },
+    },
   ]
 }
 
@@ -208,11 +231,13 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
  */
 async function recover(s: OpState, error: unknown, renderer: Parameters<typeof actualize>[2]): Promise<CfzdError> {
   const interrupted = error instanceof AbortError || s.env.signal.aborted
+  const stop = abortReason(s.env.signal)
   const failure = error instanceof WaitFailure ? error : undefined
   const lines: string[] = []
   const d = s.deployment
-  let exitCode: number = interrupted ? ExitCode.INTERRUPTED : error instanceof CfzdError ? error.exitCode : ExitCode.FAILED
-  if (!d) return error instanceof CfzdError && !interrupted ? error : wrap(error, interrupted, ['Nothing was deployed: the app is unchanged.'], exitCode)
+  let exitCode: number = interrupted ? stop.exitCode : error instanceof CfzdError ? error.exitCode : ExitCode.FAILED
+  const head = interrupted ? stop.message : errorMessage(error)
+  if (!d) return error instanceof CfzdError && !interrupted ? error : wrap(error, head, ['Nothing was deployed: the app is unchanged.'], exitCode)
 
   const reason = failure?.kind
   if (reason === 'superseded') return new CfzdError(`Deployment ${d.guid} was superseded by a newer deployment of '${s.appName}' (someone else deployed). cfzd left the newer one alone.`, {exitCode: ExitCode.CONFLICT})
@@ -256,11 +281,10 @@ async function recover(s: OpState, error: unknown, renderer: Parameters<typeof a
     )
     exitCode = ExitCode.FAILED
   }
-  return wrap(error, interrupted, lines, exitCode)
+  return wrap(error, head, lines, exitCode)
 }
 
-function wrap(error: unknown, interrupted: boolean, lines: string[], exitCode: number): CfzdError {
-  const head = interrupted ? 'Interrupted.' : `${errorMessage(error)}`
+function wrap(error: unknown, head: string, lines: string[], exitCode: number): CfzdError {
   return new CfzdError([head, ...lines].join('\n'), {
     exitCode,
     cause: error,

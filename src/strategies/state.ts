@@ -28,6 +28,8 @@ export interface OpState {
   progress?: DeploymentProgress
   /** Blue-green: how far the routes have moved to the new app. */
   routes: 'untouched' | 'mapped-both' | 'switched'
+  /** Blue-green: the old app has been stopped or deleted; from here on there is no rollback. */
+  oldTouched?: boolean
   warnings: string[]
   left: string[]
   /** When the operation started (for re-reading what a failed POST may have created). */

@@ -4,6 +4,7 @@
  * new version, promote/continue, abort/cancel.
  */
 import type {CapiClient} from '../capi/client.js'
+import {ExitCode} from '../errors.js'
 import type {Clock} from '../clock.js'
 import type {StrategyName} from '../flags.js'
 import type {Ui} from '../ui/ui.js'
@@ -29,6 +30,29 @@ export interface DeployOptions {
   routeSettleMs: number
   /** Scale values sent as deployment options (push -i/-m/-k/-l with a strategy). */
   scale?: {instances?: number; memoryInMb?: number; diskInMb?: number; logRateLimit?: number}
+  /** Run before switching traffic (blue-green) or before each canary continue. */
+  smokeTest?: {command: string; timeoutMs: number}
+}
+
+/**
+ * Why an operation's signal was aborted, when it wasn't Ctrl-C: for example the live probe saw too
+ * many failed requests. Strategies stop the same way (cancel, roll back) and report this reason.
+ */
+export class OperationAborted extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.FAILED,
+  ) {
+    super(message)
+    this.name = 'OperationAborted'
+  }
+}
+
+/** The message and exit code for a stop caused by the signal: the abort reason, or Ctrl-C. */
+export function abortReason(signal: AbortSignal): {message: string; exitCode: number} {
+  const r = signal.reason
+  if (r instanceof OperationAborted) return {message: `Aborted: ${r.message}`, exitCode: r.exitCode}
+  return {message: 'Interrupted.', exitCode: ExitCode.INTERRUPTED}
 }
 
 /** What a step can do with its task row: retitle it, show a line of output, mark it skipped. */

@@ -1,0 +1,91 @@
+/**
+ * Smoke tests: run the user's command with the new version's URL (as its argument and in
+ * CFZD_SMOKE_URL) before traffic moves on. A non-zero exit aborts the operation.
+ */
+import {spawn} from 'node:child_process'
+import type {CapiClient} from '../capi/client.js'
+import type {Domain} from '../capi/resources/domains.js'
+import type {Route} from '../capi/resources/routes.js'
+import {requestOnce} from '../probe/probe.js'
+import {routerInfo, urlForRoute} from '../probe/urls.js'
+import {AbortError, type Clock} from '../clock.js'
+import {CfzdError, ExitCode} from '../errors.js'
+
+export interface SmokeTest {
+  command: string
+  timeoutMs: number
+}
+
+export class SmokeTestFailed extends CfzdError {
+  constructor(message: string, readonly output: string) {
+    super(message, {exitCode: ExitCode.FAILED})
+    this.name = 'SmokeTestFailed'
+  }
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortError())
+    const child = spawn(`${t.command} ${quote(url)}`, {shell: true, env: {...process.env, CFZD_SMOKE_URL: url}, stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    const take = (d: Buffer) => {
+      output += d.toString()
+      const last = output.trimEnd().split('\n').pop()
+      if (last) onLine(last.slice(0, 200))
+    }
+    child.stdout.on('data', take)
+    child.stderr.on('data', take)
+    const timer = setTimeout(() => child.kill('SIGKILL'), t.timeoutMs)
+    const onAbort = () => child.kill('SIGTERM')
+    signal?.addEventListener('abort', onAbort, {once: true})
+    child.on('error', (e) => reject(new SmokeTestFailed(`Smoke test could not run: ${e.message}`, output)))
+    child.on('close', (code, sig) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      if (signal?.aborted) return reject(new AbortError())
+      if (code === 0) return resolve()
+      const tail = output.trimEnd().split('\n').slice(-10).join('\n')
+      const why = sig === 'SIGKILL' ? `timed out after ${Math.round(t.timeoutMs / 1000)}s` : `exited with ${code ?? sig}`
+      reject(new SmokeTestFailed(`Smoke test \`${t.command}\` against ${url} ${why}.${tail ? `\n${tail}` : ''}`, output))
+    })
+  })
+}
+
+/**
+ * A temporary route on the new app for blue-green smoke tests: a unique host (random, so it can't
+ * be squatted or guessed) on the domain of the app's first route, or the org's default domain.
+ */
+export async function createTemporaryRoute(
+  capi: CapiClient,
+  o: {appName: string; appGuid: string; spaceGuid: string; orgGuid: string; domainGuid?: string; clock: Clock; signal?: AbortSignal},
+): Promise<{route: Route; url: string}> {
+  const domain: Domain = o.domainGuid ? await capi.domains.get(o.domainGuid) : await capi.domains.defaultForOrganization(o.orgGuid)
+  const suffix = Math.random().toString(36).slice(2, 10)
+  const host = `${o.appName}-smoke-${suffix}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63)
+  const route = await capi.routes.create({host, relationships: {space: {data: {guid: o.spaceGuid}}, domain: {data: {guid: domain.guid}}}})
+  await capi.routes.insertDestinations(route.guid, [{app: {guid: o.appGuid, process: {type: 'web'}}}])
+  const url = urlForRoute(route, await routerInfo(capi))
+  await waitUntilRouted(url, o.clock, o.signal)
+  return {route, url}
+}
+
+/** The routing tier takes a moment to learn a new route: wait until it stops answering "unknown route". */
+async function waitUntilRouted(url: string, clock: Clock, signal?: AbortSignal): Promise<void> {
+  const deadline = clock.now() + 60_000
+  for (;;) {
+    const r = await requestOnce(url)
+    if (r.status !== undefined && r.status !== 404 && r.status !== 502 && r.status !== 503) return
+    if (clock.now() >= deadline) return
+    await clock.sleep(500, signal)
+  }
+}
+
+export async function deleteRoute(capi: CapiClient, route: Route): Promise<void> {
+  try {
+    await capi.jobs.wait(await capi.routes.delete(route.guid), {timeoutMs: 5 * 60_000})
+  } catch {
+    // best effort: reported by the caller if the route is still there
+  }
+}
