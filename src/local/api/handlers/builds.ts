@@ -1,0 +1,49 @@
+/** Builds (staging): create, show, lists, metadata. */
+import {BuildCreate} from '../../../capi/resources/builds.js'
+import {resolveLifecycle} from '../../actions/apps.js'
+import type {Foundation} from '../../foundation.js'
+import type {BuildRec} from '../../state.js'
+import {parseJson, validate} from '../body.js'
+import {unprocessable} from '../errors.js'
+import {list} from '../list.js'
+import {presentBuild} from '../presenters.js'
+import {json, type Routes} from '../routes.js'
+import {applyMetadata, find} from './common.js'
+
+export function register(r: Routes, f: Foundation): void {
+  const s = f.store
+  const states = (b: BuildRec, v: string[]) => v.includes(b.state)
+  r.get('/v3/builds', (ctx) =>
+    list(ctx, s.builds.all(), {filters: {states, app_guids: (b, v) => v.includes(b.appGuid), package_guids: (b, v) => v.includes(b.packageGuid)}}, (b) => presentBuild(f, b)),
+  )
+  r.get('/v3/apps/:guid/builds', (ctx) => {
+    const app = find(s.apps, ctx.params.guid, 'App')
+    return list(ctx, s.builds.by('app', app.guid), {filters: {states}}, (b) => presentBuild(f, b))
+  })
+  r.get('/v3/builds/:guid', (ctx) => json(200, presentBuild(f, find(s.builds, ctx.params.guid, 'Build'))))
+  r.post('/v3/builds', (ctx) => {
+    const raw = parseJson(ctx.body)
+    const body = validate(BuildCreate, raw)
+    const pkg = s.packages.get(body.package.guid)
+    if (!pkg) throw unprocessable('Unable to use package. Ensure that the package exists and you have access to it.')
+    const app = s.apps.get(pkg.appGuid)
+    if (!app) throw unprocessable('Unable to use package. Ensure that the package exists and you have access to it.')
+    // A lifecycle in the request replaces the app's for this build only.
+    const lifecycle = body.lifecycle ? resolveLifecycle(f, body.lifecycle as never, app.lifecycle) : app.lifecycle
+    const user = ctx.user
+    const build = f.staging.createBuild(
+      app,
+      pkg,
+      lifecycle,
+      {memory: body.staging_memory_in_mb, disk: body.staging_disk_in_mb, logRate: body.staging_log_rate_limit_bytes_per_second},
+      {guid: user.user_id ?? user.client_id, name: user.user_name ?? user.client_id, email: user.email ?? ''},
+    )
+    applyMetadata(build, raw.metadata, f.now())
+    return json(201, presentBuild(f, build))
+  })
+  r.patch('/v3/builds/:guid', (ctx) => {
+    const build = find(s.builds, ctx.params.guid, 'Build')
+    applyMetadata(build, parseJson(ctx.body).metadata, f.now())
+    return json(200, presentBuild(f, build))
+  })
+}

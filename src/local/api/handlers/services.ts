@@ -1,0 +1,150 @@
+/**
+ * Service instances (user-provided, plus a managed kind seeded by the foundation) and service
+ * credential bindings with parameters: a binding to a user-provided instance is created at once
+ * (201); one to a managed instance returns a job (202) and goes "in progress" → "succeeded".
+ */
+import {BindingCreate} from '../../../capi/resources/service-credential-bindings.js'
+import {ServiceInstanceCreate} from '../../../capi/resources/service-instances.js'
+import {enqueueJob} from '../../actions/jobs.js'
+import {createBinding} from '../../actions/services.js'
+import type {Foundation} from '../../foundation.js'
+import type {BindingRec, ServiceInstanceRec} from '../../state.js'
+import {parseJson, validate} from '../body.js'
+import {notFound, unprocessable, uniqueness} from '../errors.js'
+import {includedFor, list, uniqueBy} from '../list.js'
+import {presentApp, presentBinding, presentServiceInstance} from '../presenters.js'
+import {json, noContent, type Routes} from '../routes.js'
+import {applyMetadata, find, newMetadata, spaceGuidsOfOrgs} from './common.js'
+
+export function register(r: Routes, f: Foundation): void {
+  const s = f.store
+  const siSpec = {
+    filters: {
+      names: (x: ServiceInstanceRec, v: string[]) => v.includes(x.name),
+      space_guids: (x: ServiceInstanceRec, v: string[]) => v.includes(x.spaceGuid),
+      type: (x: ServiceInstanceRec, v: string[]) => v.includes(x.type),
+    },
+    orderBy: {name: (x: ServiceInstanceRec) => x.name},
+    extra: ['organization_guids', 'fields[space]', 'fields[space.organization]', 'fields[service_plan]', 'fields[service_plan.service_offering]', 'fields[service_plan.service_offering.service_broker]'],
+  }
+  r.get('/v3/service_instances', (ctx) => {
+    let rows = s.serviceInstances.all()
+    const orgs = ctx.query.list('organization_guids')
+    if (orgs) {
+      const inOrgs = spaceGuidsOfOrgs(f, orgs)
+      rows = rows.filter((x) => inOrgs.has(x.spaceGuid))
+    }
+    return list(ctx, rows, siSpec, (x) => presentServiceInstance(f, x))
+  })
+  r.get('/v3/service_instances/:guid', (ctx) => json(200, presentServiceInstance(f, find(s.serviceInstances, ctx.params.guid, 'Service instance'))))
+  r.get('/v3/service_instances/:guid/credentials', (ctx) => {
+    const si = find(s.serviceInstances, ctx.params.guid, 'Service instance')
+    if (si.type !== 'user-provided') throw notFound('Service instance')
+    return json(200, {...si.credentials})
+  })
+  r.post('/v3/service_instances', (ctx) => {
+    const raw = parseJson(ctx.body)
+    const body = validate(ServiceInstanceCreate, raw)
+    const space = s.spaces.get(body.relationships.space.data.guid)
+    if (!space) throw unprocessable('Invalid space. Ensure that the space exists and you have access to it.')
+    if (s.serviceInstances.by('space', space.guid).some((x) => x.name === body.name)) throw uniqueness(`The service instance name is taken: ${body.name}.`)
+    if (body.type === 'managed') throw unprocessable('Managed service instances are seeded on the local foundation (see src/local/README.md); create a user-provided one instead.')
+    const si = s.serviceInstances.insert(
+      s.stamp<ServiceInstanceRec>(
+        {
+          name: body.name,
+          spaceGuid: space.guid,
+          type: 'user-provided',
+          credentials: body.credentials ?? {},
+          syslogDrainUrl: body.syslog_drain_url ?? null,
+          routeServiceUrl: body.route_service_url ?? null,
+          tags: body.tags ?? [],
+          offering: null,
+          plan: null,
+          metadata: newMetadata(raw.metadata),
+        },
+        f.now(),
+      ),
+    )
+    return json(201, presentServiceInstance(f, si))
+  })
+  r.delete('/v3/service_instances/:guid', (ctx) => {
+    const si = find(s.serviceInstances, ctx.params.guid, 'Service instance')
+    if (s.bindings.by('instance', si.guid).length > 0) throw unprocessable(`Cannot delete service instance: there are bindings. Delete the service credential bindings of '${si.name}' first.`)
+    s.serviceInstances.delete(si.guid)
+    return noContent()
+  })
+
+  const bindingIncludes = {
+    app: (rows: BindingRec[]): [string, unknown[]] => ['apps', uniqueBy(rows.map((b) => s.apps.get(b.appGuid)), (a) => a.guid).map((a) => presentApp(f, a))],
+    service_instance: (rows: BindingRec[]): [string, unknown[]] => [
+      'service_instances',
+      uniqueBy(rows.map((b) => s.serviceInstances.get(b.serviceInstanceGuid)), (x) => x.guid).map((x) => presentServiceInstance(f, x)),
+    ],
+  }
+  const bindingSpec = {
+    filters: {
+      names: (b: BindingRec, v: string[]) => v.includes(b.name ?? ''),
+      type: (b: BindingRec, v: string[]) => v.includes(b.type),
+      app_guids: (b: BindingRec, v: string[]) => v.includes(b.appGuid ?? ''),
+      app_names: (b: BindingRec, v: string[]) => v.includes(s.apps.get(b.appGuid)?.name ?? ''),
+      service_instance_guids: (b: BindingRec, v: string[]) => v.includes(b.serviceInstanceGuid),
+      service_instance_names: (b: BindingRec, v: string[]) => v.includes(s.serviceInstances.get(b.serviceInstanceGuid)?.name ?? ''),
+      service_plan_names: (b: BindingRec, v: string[]) => v.includes(s.serviceInstances.get(b.serviceInstanceGuid)?.plan ?? ''),
+      service_offering_names: (b: BindingRec, v: string[]) => v.includes(s.serviceInstances.get(b.serviceInstanceGuid)?.offering ?? ''),
+    },
+    orderBy: {name: (b: BindingRec) => b.name ?? ''},
+    include: bindingIncludes,
+    extra: ['service_plan_guids', 'service_offering_guids'],
+  }
+  r.get('/v3/service_credential_bindings', (ctx) => {
+    const apps = ctx.query.list('app_guids')
+    const rows = apps ? apps.flatMap((a) => s.bindings.by('app', a)).sort((a, b) => a.seq - b.seq) : s.bindings.all()
+    return list(ctx, rows, bindingSpec, (b) => presentBinding(f, b, {inList: true}))
+  })
+  r.get('/v3/service_credential_bindings/:guid', (ctx) => {
+    const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
+    const included = includedFor(ctx, bindingIncludes, b)
+    return json(200, included ? {...presentBinding(f, b), included} : presentBinding(f, b))
+  })
+  r.get('/v3/service_credential_bindings/:guid/details', (ctx) => {
+    const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
+    const si = s.serviceInstances.get(b.serviceInstanceGuid)
+    return json(200, {credentials: {...b.credentials}, syslog_drain_url: si?.syslogDrainUrl ?? null, volume_mounts: []})
+  })
+  r.get('/v3/service_credential_bindings/:guid/parameters', (ctx) => {
+    const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
+    if (s.serviceInstances.get(b.serviceInstanceGuid)?.type === 'user-provided') throw unprocessable('This service does not support fetching service binding parameters.')
+    return json(200, {...b.parameters})
+  })
+  r.post('/v3/service_credential_bindings', (ctx) => {
+    const raw = parseJson(ctx.body)
+    const body = validate(BindingCreate, raw)
+    if (body.type === 'app' && !body.relationships.app) throw unprocessable("Relationships app is required for bindings of type 'app'")
+    const binding = createBinding(
+      f,
+      {type: body.type, name: body.name, appGuid: body.relationships.app?.data.guid, serviceInstanceGuid: body.relationships.service_instance.data.guid, parameters: body.parameters},
+      newMetadata(raw.metadata),
+    )
+    if (binding.lastOperation.state === 'succeeded') return json(201, presentBinding(f, binding))
+    return enqueueJob(f, 'service_bindings.create', {name: 'service_credential_binding', path: `/v3/service_credential_bindings/${binding.guid}`}, () => {
+      binding.lastOperation = {...binding.lastOperation, state: 'succeeded', description: 'Binding succeeded', updatedAt: f.now()}
+    })
+  })
+  r.patch('/v3/service_credential_bindings/:guid', (ctx) => {
+    const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
+    applyMetadata(b, parseJson(ctx.body).metadata, f.now())
+    return json(200, presentBinding(f, b))
+  })
+  r.delete('/v3/service_credential_bindings/:guid', (ctx) => {
+    const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
+    if (s.serviceInstances.get(b.serviceInstanceGuid)?.type !== 'managed') {
+      s.bindings.delete(b.guid)
+      return noContent()
+    }
+    b.lastOperation = {...b.lastOperation, type: 'delete', state: 'in progress', description: 'Unbinding in progress', updatedAt: f.now()}
+    return enqueueJob(f, 'service_bindings.delete', {name: 'service_credential_binding', path: `/v3/service_credential_bindings/${b.guid}`}, () => {
+      s.bindings.delete(b.guid)
+    })
+  })
+}

@@ -1,0 +1,370 @@
+/**
+ * The runtime ("Diego"): every instance of a running process is a real HTTP server on
+ * 127.0.0.1. `sync(process)` converges the actual instances on the desired ones, as Diego
+ * converges actual LRPs on desired LRPs:
+ *
+ * - desired = process.instances when the app and the process are STARTED and a droplet is set;
+ * - an instance whose index is no longer desired, or whose process version changed (a restart),
+ *   drains: the router stops picking it at once, requests already in flight finish, then it closes;
+ * - a missing index starts a new instance: STARTING, then after the start-up delay its health
+ *   check runs (port / process / http) and it becomes RUNNING, and routable once its readiness
+ *   check passes.
+ *
+ * Crashes on demand (read from the app's env when the instance starts, so old instances keep
+ * serving while new ones crash):
+ * - CFZD_LOCAL_CRASH=true: the instance crashes instead of becoming healthy;
+ * - CFZD_LOCAL_CRASH_AFTER=<duration>: it crashes that long after becoming RUNNING;
+ * - CFZD_LOCAL_NOT_READY=true: it runs but its readiness check never passes (never routable);
+ * - CFZD_LOCAL_STARTUP_TIME=<duration>: its own start-up delay, overriding the foundation's.
+ * A crashed instance stays CRASHED (it is not restarted) until its process restarts or scales.
+ */
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {parseDuration} from '../../clock.js'
+import type {Foundation} from '../foundation.js'
+import type {AppRec, ProcessRec} from '../state.js'
+import {newGuid} from '../util.js'
+import {respond} from './responder.js'
+
+export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED'
+
+export interface Instance {
+  guid: string
+  processGuid: string
+  appGuid: string
+  processType: string
+  index: number
+  /** The process version this instance was started for. */
+  version: string
+  dropletGuid: string
+  state: InstanceState
+  routable: boolean
+  /** When the instance entered its current state (epoch ms). */
+  since: number
+  details: string | null
+  port: number
+  server: http.Server
+  /** Keep-alive connections from the router to this instance. */
+  agent: http.Agent
+  draining: boolean
+  /** Requests the router has sent and not yet seen finish. */
+  inflight: number
+  onIdle?: () => void
+  timers: NodeJS.Timeout[]
+}
+
+export interface InstanceCountSummary {
+  starting: number
+  routable: number
+  healthy: number
+  unhealthy: number
+}
+
+/** One entry of GET /v3/processes/:guid/stats. DOWN entries hold only a few keys, as in CC. */
+export type StatsEntry = Record<string, unknown> & {type: string; index: number; state: string}
+
+const TRUE = /^(1|true|yes|on)$/i
+
+export class Runtime {
+  private readonly byProcess = new Map<string, Instance[]>()
+  private readonly draining = new Set<Instance>()
+
+  constructor(private readonly f: Foundation) {}
+
+  /** Current (not draining) instances of a process, by index. */
+  instances(processGuid: string): Instance[] {
+    return this.byProcess.get(processGuid) ?? []
+  }
+
+  get instanceCount(): number {
+    let n = 0
+    for (const list of this.byProcess.values()) n += list.length
+    return n
+  }
+
+  /** Instances the router may send requests to. */
+  routable(processGuid: string): Instance[] {
+    return this.instances(processGuid).filter((i) => i.state === 'RUNNING' && i.routable && !i.draining)
+  }
+
+  syncAll(): void {
+    for (const p of this.f.store.processes.all()) this.sync(p)
+  }
+
+  syncApp(appGuid: string): void {
+    for (const p of this.f.store.processes.by('app', appGuid)) this.sync(p)
+  }
+
+  /** Converge the instances of one process on its desired state. */
+  sync(p: ProcessRec, opts: {immediate?: boolean} = {}): void {
+    const app = this.f.store.apps.get(p.appGuid)
+    const exists = this.f.store.processes.get(p.guid) === p
+    let desired = 0
+    if (exists && app && app.state === 'STARTED' && p.state === 'STARTED') {
+      if (!p.dropletGuid) p.dropletGuid = app.currentDropletGuid
+      if (p.dropletGuid) desired = p.instances
+    }
+    const current = this.instances(p.guid)
+    const keep: Instance[] = []
+    for (const inst of current) {
+      if (inst.index >= desired || inst.version !== p.version) this.drain(inst)
+      else keep.push(inst)
+    }
+    for (let i = 0; i < desired; i++) {
+      if (!keep.some((x) => x.index === i)) keep.push(this.start(app!, p, i, opts.immediate ?? false))
+    }
+    keep.sort((a, b) => a.index - b.index)
+    if (keep.length > 0) this.byProcess.set(p.guid, keep)
+    else this.byProcess.delete(p.guid)
+  }
+
+  /** A process was destroyed: drain all its instances. */
+  removeProcess(processGuid: string): void {
+    for (const inst of this.instances(processGuid)) this.drain(inst)
+    this.byProcess.delete(processGuid)
+  }
+
+  /** Terminate one instance; a new one starts at its index (DELETE .../instances/:index). */
+  restartInstance(p: ProcessRec, index: number): boolean {
+    const list = this.instances(p.guid)
+    const inst = list.find((i) => i.index === index)
+    if (!inst) return false
+    this.drain(inst)
+    this.byProcess.set(p.guid, list.filter((i) => i !== inst))
+    this.sync(p)
+    return true
+  }
+
+  /** Crash one running instance now (admin fault control). */
+  crash(processGuid: string, index: number, reason = 'Instance crashed on request (POST /_local/instances/crash)'): boolean {
+    const inst = this.instances(processGuid).find((i) => i.index === index)
+    if (!inst || inst.state === 'CRASHED') return false
+    this.markCrashed(inst, reason)
+    return true
+  }
+
+  /** Cloud Controller's instance_count_summary for the deploying process (instances_reporter.rb). */
+  summary(p: ProcessRec): InstanceCountSummary {
+    const byIndex = new Map(this.instances(p.guid).map((i) => [i.index, i]))
+    const s: InstanceCountSummary = {starting: 0, routable: 0, healthy: 0, unhealthy: 0}
+    for (let index = 0; index < p.instances; index++) {
+      const inst = byIndex.get(index)
+      // Unreported indexes count as DOWN, which is unhealthy.
+      if (!inst || inst.state === 'CRASHED') {
+        s.unhealthy++
+        continue
+      }
+      s.healthy++
+      if (inst.state === 'RUNNING' && inst.routable) s.routable++
+      else s.starting++
+    }
+    return s
+  }
+
+  /** Whether any instance of the process is RUNNING (used by cancel to pick the process to keep). */
+  hasRunningInstance(processGuid: string): boolean {
+    return this.instances(processGuid).some((i) => i.state === 'RUNNING')
+  }
+
+  /** The stats list, padded with DOWN entries up to the desired instance count. */
+  stats(p: ProcessRec): StatsEntry[] {
+    const now = this.f.now()
+    const byIndex = new Map(this.instances(p.guid).map((i) => [i.index, i]))
+    const out: StatsEntry[] = []
+    for (let index = 0; index < p.instances; index++) {
+      const inst = byIndex.get(index)
+      if (!inst) {
+        out.push({type: p.type, index, state: 'DOWN', routable: null, uptime: 0, isolation_segment: null, details: null})
+        continue
+      }
+      const running = inst.state === 'RUNNING'
+      out.push({
+        type: p.type,
+        index,
+        instance_guid: inst.guid,
+        state: inst.state,
+        routable: running ? inst.routable : false,
+        usage: running
+          ? {time: new Date(now).toISOString(), cpu: 0.001, cpu_entitlement: 0.01, mem: 24 * 1024 * 1024, disk: 64 * 1024 * 1024, log_rate: 0}
+          : {time: new Date(now).toISOString(), cpu: 0, cpu_entitlement: 0, mem: 0, disk: 0, log_rate: 0},
+        host: running ? '127.0.0.1' : '',
+        instance_internal_ip: running ? '127.0.0.1' : '',
+        instance_ports: running ? [{external: inst.port, internal: 8080, external_tls_proxy_port: 0, internal_tls_proxy_port: 0}] : null,
+        uptime: running ? Math.floor((now - inst.since) / 1000) : 0,
+        mem_quota: p.memoryInMb * 1024 * 1024,
+        disk_quota: p.diskInMb * 1024 * 1024,
+        fds_quota: 16384,
+        isolation_segment: null,
+        log_rate_limit: p.logRateLimitInBytesPerSecond,
+        details: inst.details,
+      })
+    }
+    return out
+  }
+
+  /** process_instances: {index, state, since} per desired index. */
+  processInstances(p: ProcessRec): {index: number; state: string; since: number}[] {
+    const byIndex = new Map(this.instances(p.guid).map((i) => [i.index, i]))
+    const out = []
+    for (let index = 0; index < p.instances; index++) {
+      const inst = byIndex.get(index)
+      out.push({index, state: inst ? inst.state : 'DOWN', since: inst ? Math.floor(inst.since / 1000) : 0})
+    }
+    return out
+  }
+
+  /** The router took this instance for a request. */
+  acquire(inst: Instance): void {
+    inst.inflight++
+  }
+
+  release(inst: Instance): void {
+    inst.inflight = Math.max(0, inst.inflight - 1)
+    if (inst.inflight === 0) inst.onIdle?.()
+  }
+
+  /** Drain and close every instance. */
+  async stopAll(): Promise<void> {
+    for (const guid of [...this.byProcess.keys()]) this.removeProcess(guid)
+    const closing = [...this.draining].filter((i) => i.server.listening).map((i) => new Promise<void>((resolve) => i.server.once('close', () => resolve())))
+    await Promise.all(closing.map((p) => Promise.race([p, new Promise((r) => setTimeout(r, this.f.settings.drainTimeoutMs + 100))])))
+  }
+
+  private start(app: AppRec, p: ProcessRec, index: number, immediate: boolean): Instance {
+    const env = app.env
+    const server = http.createServer()
+    const inst: Instance = {
+      guid: newGuid(),
+      processGuid: p.guid,
+      appGuid: p.appGuid,
+      processType: p.type,
+      index,
+      version: p.version,
+      dropletGuid: p.dropletGuid!,
+      state: 'STARTING',
+      routable: false,
+      since: this.f.now(),
+      details: null,
+      port: 0,
+      server,
+      agent: new http.Agent({keepAlive: true, maxSockets: 256}),
+      draining: false,
+      inflight: 0,
+      timers: [],
+    }
+    server.keepAliveTimeout = 5000
+    server.on('request', (req, res) => respond(this.f, inst, req, res))
+    server.on('clientError', (_e, socket) => socket.destroy())
+
+    // Decisions are made when the process starts, from the env it starts with.
+    const crash = TRUE.test(env.CFZD_LOCAL_CRASH ?? '') || (this.f.faults.crashRate > 0 && this.f.random() < this.f.faults.crashRate)
+    const notReady = TRUE.test(env.CFZD_LOCAL_NOT_READY ?? '')
+    const crashAfter = durationOr(env.CFZD_LOCAL_CRASH_AFTER, undefined)
+    const startupMs = immediate ? 0 : durationOr(env.CFZD_LOCAL_STARTUP_TIME, this.f.faults.startupMs)!
+
+    const listening = new Promise<void>((resolve) => {
+      server.once('error', (error) => {
+        this.markCrashed(inst, `Instance failed to listen: ${error.message}`)
+        resolve()
+      })
+      server.listen(0, '127.0.0.1', () => {
+        inst.port = (server.address() as AddressInfo).port
+        // Drained before it even listened: close at once.
+        if (inst.draining) server.close()
+        resolve()
+      })
+    })
+    this.f.track(
+      listening.then(
+        () =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(async () => {
+              try {
+                if (inst.draining || inst.state !== 'STARTING') return
+                if (crash) {
+                  this.markCrashed(inst, `APP/PROC/${p.type.toUpperCase()}/${index}: Exited with status 1 (CFZD_LOCAL_CRASH is set on the app, or the crash-rate fault)`)
+                  return
+                }
+                const healthy = await this.check(inst, p.healthCheck.type, p.healthCheck.endpoint)
+                if (inst.draining || inst.state !== 'STARTING') return
+                if (!healthy) {
+                  this.markCrashed(inst, `Instance never healthy: ${p.healthCheck.type} health check on ${p.healthCheck.endpoint ?? 'port'} failed`)
+                  return
+                }
+                inst.state = 'RUNNING'
+                inst.since = this.f.now()
+                inst.routable = !notReady && (await this.check(inst, p.readinessCheck.type, p.readinessCheck.endpoint))
+                if (crashAfter !== undefined) inst.timers.push(setTimeout(() => this.markCrashed(inst, `APP/PROC/${p.type.toUpperCase()}/${index}: Exited with status 1 (CFZD_LOCAL_CRASH_AFTER)`), crashAfter))
+              } finally {
+                resolve()
+              }
+            }, startupMs)
+            inst.timers.push(t)
+            // A drained or crashed STARTING instance must not keep settle() waiting.
+            if (!server.listening) return resolve()
+            server.once('close', () => {
+              clearTimeout(t)
+              resolve()
+            })
+          }),
+      ),
+    )
+    return inst
+  }
+
+  private async check(inst: Instance, type: string, endpoint: string | null): Promise<boolean> {
+    if (type !== 'http') return true
+    return new Promise((resolve) => {
+      const req = http.get({host: '127.0.0.1', port: inst.port, path: endpoint || '/', agent: false, timeout: 2000, headers: {'user-agent': 'cfzd-local-healthcheck'}}, (res) => {
+        res.resume()
+        resolve(res.statusCode === 200)
+      })
+      req.on('error', () => resolve(false))
+      req.on('timeout', () => req.destroy())
+    })
+  }
+
+  private markCrashed(inst: Instance, details: string): void {
+    inst.state = 'CRASHED'
+    inst.routable = false
+    inst.details = details
+    inst.since = this.f.now()
+    for (const t of inst.timers) clearTimeout(t)
+    inst.agent.destroy()
+    inst.server.close()
+    inst.server.closeAllConnections()
+    this.f.log(`instance ${inst.processType}/${inst.index} of app ${this.f.store.apps.get(inst.appGuid)?.name ?? inst.appGuid} crashed: ${details}`)
+  }
+
+  /** Stop sending new requests at once; close once in-flight requests finish (or the drain timeout passes). */
+  private drain(inst: Instance): void {
+    if (inst.draining) return
+    inst.draining = true
+    inst.routable = false
+    for (const t of inst.timers) clearTimeout(t)
+    this.draining.add(inst)
+    const close = () => {
+      clearTimeout(deadline)
+      inst.onIdle = undefined
+      inst.agent.destroy()
+      inst.server.close(() => this.draining.delete(inst))
+      inst.server.closeAllConnections()
+      if (!inst.server.listening) this.draining.delete(inst)
+    }
+    const deadline = setTimeout(close, this.f.settings.drainTimeoutMs)
+    if (inst.inflight === 0) close()
+    else {
+      this.f.track(new Promise<void>((resolve) => inst.server.once('close', () => resolve())))
+      inst.onIdle = close
+    }
+  }
+}
+
+function durationOr(value: string | undefined, fallback: number | undefined): number | undefined {
+  if (!value) return fallback
+  try {
+    return parseDuration(value)
+  } catch {
+    return fallback
+  }
+}
