@@ -182,7 +182,7 @@ export class Foundation {
     const space = spaceGuid ? this.store.spaces.get(spaceGuid) : undefined
     this.store.auditEvents.insert(
       this.store.stamp<AuditEventRec>(
-        {type, actor: {guid: 'admin', type: 'user', name: 'admin'}, target, data, spaceGuid: spaceGuid, orgGuid: space?.orgGuid ?? null},
+        {type, actor: {guid: 'admin', type: 'user', name: 'admin'}, target, data: {request: {}, ...data}, spaceGuid: spaceGuid, orgGuid: space?.orgGuid ?? null},
         this.now(),
       ),
     )

@@ -255,9 +255,10 @@ export function presentDroplet(f: Foundation, d: DropletRec, opts: {inList?: boo
     lifecycle: {type: d.lifecycleType, data: {}},
     execution_metadata: opts.inList ? REDACTED_IN_LISTS : d.executionMetadata,
     process_types: (opts.inList ? {redacted_message: REDACTED_IN_LISTS} : d.processTypes ? {...d.processTypes} : null) as Record<string, string> | null,
-    checksum: buildpack && d.checksum ? {type: 'sha256', value: d.checksum} : null,
-    buildpacks: buildpack && d.buildpacks ? d.buildpacks.map((b) => ({...b})) : null,
-    stack: buildpack ? d.stack : null,
+    // A COPYING droplet has nothing yet; other buildpack droplets show their (maybe empty) receipt.
+    checksum: buildpack && d.state !== 'COPYING' ? {type: 'sha256', value: d.checksum} : null,
+    buildpacks: buildpack && d.state !== 'COPYING' ? (d.buildpacks ?? []).map((b) => ({...b})) : null,
+    stack: buildpack && d.state !== 'COPYING' ? d.stack : null,
     image: d.image,
     ...times(d),
     relationships: {app: {data: {guid: d.appGuid}}},
@@ -349,7 +350,7 @@ export function presentRoute(f: Foundation, r: RouteRec): Presented<Route> {
   return {
     guid: r.guid,
     protocol: r.protocol,
-    ...(r.protocol === 'tcp' ? {port: r.port} : {}),
+    port: r.port,
     ...times(r),
     host: r.host,
     path: r.path,

@@ -210,8 +210,11 @@ export function appEnv(f: Foundation, app: AppRec) {
       name: b.name ?? si.name,
       tags: [...si.tags],
       instance_guid: si.guid,
+      // The docs' example names these *_id; Cloud Controller sends *_guid. Both are here.
+      instance_id: si.guid,
       instance_name: si.name,
       binding_guid: b.guid,
+      binding_id: b.guid,
       binding_name: b.name,
       credentials: {...b.credentials},
       syslog_drain_url: si.syslogDrainUrl,
