@@ -43,6 +43,15 @@ export interface RateLimitInfo {
   resetAt?: number
 }
 
+/** What an observer sees of every response: bulk callers pace themselves and count requests with it. */
+export interface ResponseEvent {
+  method: Method
+  url: string
+  status: number
+  /** X-RateLimit-* values, when the response carried them. */
+  rateLimit?: RateLimitInfo
+}
+
 export interface HttpOptions {
   apiUrl: string
   tokens?: TokenProvider
@@ -97,6 +106,7 @@ export class CapiHttp {
   private readonly retry: RetryPolicy
   private got?: Got
   private readonly random: () => number
+  private readonly observers = new Set<(e: ResponseEvent) => void>()
 
   constructor(private readonly opts: HttpOptions) {
     this.apiUrl = opts.apiUrl.replace(/\/+$/, '')
@@ -119,6 +129,15 @@ export class CapiHttp {
       })
     }
     return this.got
+  }
+
+  /**
+   * Watch every response (including ones that are retried: a 429, a 503), after it arrives and
+   * before it is handled. Returns a function that stops watching.
+   */
+  observe(listener: (e: ResponseEvent) => void): () => void {
+    this.observers.add(listener)
+    return () => this.observers.delete(listener)
   }
 
   url(path: string, query?: Query): string {
@@ -177,6 +196,7 @@ export class CapiHttp {
       this.emitWarnings(resHeaders)
       const rl = readRateLimit(resHeaders)
       if (rl && this.opts.onRateLimit) this.opts.onRateLimit(rl)
+      for (const o of this.observers) o({method, url, status: res.statusCode, rateLimit: rl})
       const requestId = header(resHeaders, 'x-vcap-request-id')
 
       if (res.statusCode === 401 && authorization && this.opts.tokens && !refreshed && /CF-InvalidAuthToken/.test(res.body)) {
