@@ -18,7 +18,15 @@ export async function actualize<S>(steps: Step<S>[], state: S, opts: ActualizeOp
   const list = new Listr(
     steps.map((step) => ({
       title: typeof step.title === 'function' ? step.title(state) : step.title,
-      enabled: () => (step.enabled ? step.enabled(state) : true),
+      // listr2 asks every task upfront, then again right before it runs: a predicate that reads
+      // state an earlier step fills in (the blue-green snapshot) can't answer yet, so show the row.
+      enabled: () => {
+        try {
+          return step.enabled ? step.enabled(state) : true
+        } catch {
+          return true
+        }
+      },
       task: async (_: unknown, task: {title: string; output: string; skip: (m: string) => void}) => {
         opts.beforeStep?.(step.id)
         const started = Date.now()
