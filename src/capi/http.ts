@@ -140,13 +140,20 @@ export class CapiHttp {
     return () => this.observers.delete(listener)
   }
 
+  /**
+   * The request URL. A list value becomes `k=a,b`: Cloud Controller ORs values separated by raw
+   * commas and reads `%2C` as a comma inside one value, so each value is escaped on its own.
+   */
   url(path: string, query?: Query): string {
     const u = new URL(/^https?:\/\//.test(path) ? path : this.apiUrl + path)
     if (query) {
+      const pairs: string[] = []
       for (const [k, v] of Object.entries(query)) {
         if (v === undefined || v === null) continue
-        u.searchParams.set(k, Array.isArray(v) ? v.join(',') : String(v))
+        u.searchParams.delete(k)
+        pairs.push(`${encodeURIComponent(k)}=${Array.isArray(v) ? v.map((x) => encodeURIComponent(String(x))).join(',') : encodeURIComponent(String(v))}`)
       }
+      if (pairs.length > 0) u.search = [u.search.slice(1), ...pairs].filter(Boolean).join('&')
     }
     return u.toString()
   }
