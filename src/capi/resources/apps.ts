@@ -1,6 +1,8 @@
 import {z} from 'zod'
+import {CapiNotFound} from '../errors.js'
 import type {Query} from '../http.js'
 import {GuidRef, Lifecycle, Links, Metadata, MetadataUpdate, ToOne, ToOneRequired, resourceBase} from '../schemas.js'
+import {CapiNotFound} from '../errors.js'
 import {Resource, jobRef, seg} from './base.js'
 
 export const AppState = z.enum(['STARTED', 'STOPPED'])
@@ -104,9 +106,15 @@ export class Apps extends Resource {
     return (await this.http.request({method: 'POST', path: `/v3/apps/${seg(guid)}/actions/restart`, schema: App})).data
   }
 
+  /** The app's current droplet, or undefined when it has none (Cloud Controller answers 404 "Droplet not found" then). */
   async getCurrentDropletGuid(guid: string): Promise<string | undefined> {
-    const rel = await this.read(`/v3/apps/${seg(guid)}/relationships/current_droplet`, CurrentDropletRelationship)
-    return rel.data?.guid
+    try {
+      const rel = await this.read(`/v3/apps/${seg(guid)}/relationships/current_droplet`, CurrentDropletRelationship)
+      return rel.data?.guid
+    } catch (error) {
+      if (error instanceof CapiNotFound && /droplet/i.test(error.detail)) return undefined
+      throw error
+    }
   }
 
   async setCurrentDroplet(guid: string, dropletGuid: string): Promise<void> {
