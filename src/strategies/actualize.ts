@@ -38,7 +38,8 @@ export async function actualize<S>(steps: Step<S>[], state: S, opts: ActualizeOp
           output: (line) => {
             if (line !== lastOutput) task.output = lastOutput = line
           },
-          skip: (reason) => task.skip(reason),
+          // listr2's default renderer shows only the skip message, so keep the title in it.
+          skip: (reason) => task.skip(`${task.title} (${reason})`),
         }
         try {
           await step.run(state, handle)

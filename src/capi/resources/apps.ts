@@ -2,7 +2,6 @@ import {z} from 'zod'
 import {CapiNotFound} from '../errors.js'
 import type {Query} from '../http.js'
 import {GuidRef, Lifecycle, Links, Metadata, MetadataUpdate, ToOne, ToOneRequired, resourceBase} from '../schemas.js'
-import {CapiNotFound} from '../errors.js'
 import {Resource, jobRef, seg} from './base.js'
 
 export const AppState = z.enum(['STARTED', 'STOPPED'])
