@@ -117,7 +117,7 @@ const GeneratorSpec = z.object({
   /** Shorthand for a one-entry mix. */
   buildpack: z.string().optional(),
   fraction: z.number().min(0).max(1).optional(),
-  /** Buildpack distribution; apps outside every fraction cycle through the other buildpacks. */
+  /** Buildpack distribution (exact counts); the other apps are docker_fraction docker apps, then cycle through the other buildpacks. */
   mix: z.array(MixEntry).default([]),
   /** Fraction of droplets staged before their buildpack's updated_at (for entries without their own). */
   stale_fraction: z.number().min(0).max(1).default(0),
@@ -240,6 +240,8 @@ export async function applySeed(f: Foundation, input: SeedSpec): Promise<SeedRes
 class Seeder {
   private readonly now: number
   private routeKeys?: Set<string>
+  /** Lower-cased app names per space, so checking uniqueness does not scan the space. */
+  private readonly appNames = new Map<string, Set<string>>()
 
   constructor(private readonly f: Foundation) {
     this.now = f.now()
@@ -330,7 +332,10 @@ class Seeder {
   app(space: SpaceRec, a: z.output<typeof AppSpec>): AppRec {
     const f = this.f
     const s = f.store
-    if (s.apps.by('space', space.guid).some((x) => x.name.toLowerCase() === a.name.toLowerCase())) throw new Error(`seed: app ${a.name} exists twice in space ${space.name}`)
+    let names = this.appNames.get(space.guid)
+    if (!names) this.appNames.set(space.guid, (names = new Set(s.apps.by('space', space.guid).map((x) => x.name.toLowerCase()))))
+    if (names.has(a.name.toLowerCase())) throw new Error(`seed: app ${a.name} exists twice in space ${space.name}`)
+    names.add(a.name.toLowerCase())
     const docker = a.docker !== undefined
     const buildpacks = a.buildpacks ?? (a.buildpack ? [a.buildpack] : [])
     const lifecycle = docker ? {type: 'docker' as const, buildpacks: [], stack: null} : resolveLifecycle(f, {type: 'buildpack', data: {buildpacks, stack: a.stack ?? defaultStack(f)}})
@@ -478,21 +483,24 @@ class Seeder {
       const j = Math.floor(rand() * (i + 1))
       ;[order[i], order[j]] = [order[j], order[i]]
     }
-    const assignment = new Array<{buildpack: string; stale: boolean}>(g.count)
+    // Docker apps come out of the apps outside the mix, so the mix's counts are exact.
+    const assignment = new Array<{buildpack: string; stale: boolean; docker: boolean}>(g.count)
     let cursor = 0
     for (const m of mix) {
       const n = Math.round(m.fraction * g.count)
       const staleN = Math.round((m.stale_fraction ?? g.stale_fraction) * n)
-      for (let k = 0; k < n && cursor < g.count; k++, cursor++) assignment[order[cursor]] = {buildpack: m.buildpack, stale: k < staleN}
+      for (let k = 0; k < n && cursor < g.count; k++, cursor++) assignment[order[cursor]] = {buildpack: m.buildpack, stale: k < staleN, docker: false}
     }
+    const dockerN = Math.round(g.docker_fraction * g.count)
+    for (let k = 0; k < dockerN && cursor < g.count; k++, cursor++) assignment[order[cursor]] = {buildpack: '', stale: false, docker: true}
     for (let k = 0; cursor < g.count; k++, cursor++) {
       const others = rest.length > 0 ? rest : buildpackNames
-      assignment[order[cursor]] = {buildpack: others[k % others.length], stale: rand() < g.stale_fraction}
+      assignment[order[cursor]] = {buildpack: others[k % others.length], stale: rand() < g.stale_fraction, docker: false}
     }
     for (let i = 0; i < g.count; i++) {
       const space = spaces[i % spaces.length]
       const name = `${g.prefix}-${String(i + 1).padStart(width, '0')}`
-      const docker = rand() < g.docker_fraction
+      const docker = assignment[i].docker
       const stopped = rand() < g.stopped_fraction
       this.app(
         space,

@@ -323,11 +323,23 @@ export class Table<T extends Base> {
 
   /** Rows whose index key equals `key`, in creation order. */
   by(index: string, key: string | null | undefined): T[] {
-    if (!key) return []
+    const bucket = this.bucket(index, key)
+    return bucket ? [...bucket.values()] : []
+  }
+
+  /** Whether any row with this index key matches, without copying the bucket. */
+  someBy(index: string, key: string | null | undefined, pred: (row: T) => boolean): boolean {
+    const bucket = this.bucket(index, key)
+    if (!bucket) return false
+    for (const row of bucket.values()) if (pred(row)) return true
+    return false
+  }
+
+  private bucket(index: string, key: string | null | undefined): Map<string, T> | undefined {
+    if (!key) return undefined
     const ix = this.indexes.get(index)
     if (!ix) throw new Error(`no index ${index} on ${this.name}`)
-    const bucket = ix.map.get(key)
-    return bucket ? [...bucket.values()] : []
+    return ix.map.get(key)
   }
 
   insert(row: T): T {
@@ -412,9 +424,14 @@ export class Store {
     ] as unknown as Table<Base>[]
   }
 
-  /** Fill in guid, timestamps and seq for a new row. */
+  /** Fill in guid, timestamps and seq of a new row (in place: callers pass a fresh object). */
   stamp<T extends Base>(row: Omit<T, keyof Base> & Partial<Base>, now: number): T {
-    return {...row, guid: row.guid ?? newGuid(), createdAt: row.createdAt ?? now, updatedAt: row.updatedAt ?? row.createdAt ?? now, seq: ++this.seq} as T
+    const r = row as Partial<Base>
+    r.guid ??= newGuid()
+    r.createdAt ??= now
+    r.updatedAt ??= r.createdAt
+    r.seq = ++this.seq
+    return row as T
   }
 
   // Lookups used everywhere.

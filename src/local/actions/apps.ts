@@ -76,7 +76,7 @@ export function createApp(f: Foundation, input: CreateAppInput): AppRec {
 
 export function assertNameFree(f: Foundation, spaceGuid: string, name: string, exceptGuid?: string): void {
   const lower = name.toLowerCase()
-  if (f.store.apps.by('space', spaceGuid).some((a) => a.guid !== exceptGuid && a.name.toLowerCase() === lower)) {
+  if (f.store.apps.someBy('space', spaceGuid, (a) => a.guid !== exceptGuid && a.name.toLowerCase() === lower)) {
     throw uniqueness(`App with the name '${name}' already exists.`)
   }
 }

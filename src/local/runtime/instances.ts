@@ -44,8 +44,8 @@ export interface Instance {
   details: string | null
   port: number
   server: http.Server
-  /** Keep-alive connections from the router to this instance. */
-  agent: http.Agent
+  /** Keep-alive connections from the router to this instance (created on first use). */
+  agent?: http.Agent
   draining: boolean
   /** Requests the router has sent and not yet seen finish. */
   inflight: number
@@ -64,10 +64,14 @@ export interface InstanceCountSummary {
 export type StatsEntry = Record<string, unknown> & {type: string; index: number; state: string}
 
 const TRUE = /^(1|true|yes|on)$/i
+/** Instance ports: below Linux's ephemeral range (32768-60999), so outgoing connections never compete. */
+const PORTS = [10000, 32767] as const
 
 export class Runtime {
   private readonly byProcess = new Map<string, Instance[]>()
   private readonly draining = new Set<Instance>()
+  /** Start at a random place so several foundations (test workers) rarely collide. */
+  private portCursor = PORTS[0] + Math.floor(Math.random() * (PORTS[1] - PORTS[0]))
 
   constructor(private readonly f: Foundation) {}
 
@@ -247,7 +251,6 @@ export class Runtime {
       details: null,
       port: 0,
       server,
-      agent: new http.Agent({keepAlive: true, maxSockets: 256}),
       draining: false,
       inflight: 0,
       timers: [],
@@ -262,18 +265,14 @@ export class Runtime {
     const crashAfter = durationOr(env.CFZD_LOCAL_CRASH_AFTER, undefined)
     const startupMs = immediate ? 0 : durationOr(env.CFZD_LOCAL_STARTUP_TIME, this.f.faults.startupMs)!
 
-    const listening = new Promise<void>((resolve) => {
-      server.once('error', (error) => {
-        this.markCrashed(inst, `Instance failed to listen: ${error.message}`)
-        resolve()
-      })
-      server.listen(0, '127.0.0.1', () => {
-        inst.port = (server.address() as AddressInfo).port
+    const listening = this.listen(server).then(
+      (port) => {
+        inst.port = port
         // Drained before it even listened: close at once.
         if (inst.draining) server.close()
-        resolve()
-      })
-    })
+      },
+      (error: Error) => this.markCrashed(inst, `Instance failed to listen: ${error.message}`),
+    )
     this.f.track(
       listening.then(
         () =>
@@ -312,6 +311,35 @@ export class Runtime {
     return inst
   }
 
+  /**
+   * Listen on 127.0.0.1 on a port picked from PORTS in turn. The kernel's search for a free port
+   * when asked for port 0 slows down as thousands are taken (10,000 instances took ~10 s);
+   * asking for a given port is O(1), and a port in use just moves on to the next.
+   */
+  private listen(server: http.Server): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let attempts = 0
+      const tryPort = (port: number) => {
+        const onError = (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EADDRINUSE' && ++attempts < 200) return tryPort(attempts > 100 ? 0 : this.nextPort())
+          reject(error)
+        }
+        server.once('error', onError)
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', onError)
+          resolve((server.address() as AddressInfo).port)
+        })
+      }
+      tryPort(this.nextPort())
+    })
+  }
+
+  private nextPort(): number {
+    const [lo, hi] = PORTS
+    this.portCursor = this.portCursor >= hi || this.portCursor < lo ? lo : this.portCursor + 1
+    return this.portCursor
+  }
+
   private async check(inst: Instance, type: string, endpoint: string | null): Promise<boolean> {
     if (type !== 'http') return true
     return new Promise((resolve) => {
@@ -330,7 +358,7 @@ export class Runtime {
     inst.details = details
     inst.since = this.f.now()
     for (const t of inst.timers) clearTimeout(t)
-    inst.agent.destroy()
+    inst.agent?.destroy()
     inst.server.close()
     inst.server.closeAllConnections()
     this.f.log(`instance ${inst.processType}/${inst.index} of app ${this.f.store.apps.get(inst.appGuid)?.name ?? inst.appGuid} crashed: ${details}`)
@@ -346,7 +374,7 @@ export class Runtime {
     const close = () => {
       clearTimeout(deadline)
       inst.onIdle = undefined
-      inst.agent.destroy()
+      inst.agent?.destroy()
       inst.server.close(() => this.draining.delete(inst))
       inst.server.closeAllConnections()
       if (!inst.server.listening) this.draining.delete(inst)

@@ -130,7 +130,7 @@ export class GoRouter {
       }
     }
     return new Promise((resolve) => {
-      const upstream = http.request({host: '127.0.0.1', port: inst.port, method: req.method, path: req.url, headers, agent: inst.agent}, (up) => {
+      const upstream = http.request({host: '127.0.0.1', port: inst.port, method: req.method, path: req.url, headers, agent: (inst.agent ??= new http.Agent({keepAlive: true, maxSockets: 256}))}, (up) => {
         const out: http.OutgoingHttpHeaders = {}
         for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v
         out['x-vcap-request-id'] = requestId
