@@ -129,11 +129,11 @@ export function traffic(lf: LocalFoundation, host: string, concurrency = 4) {
 }
 
 /** Poll until `fn` returns a truthy value (bounded). */
-export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 10): Promise<T> {
+export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 10): Promise<Exclude<T, false | undefined | null | 0 | ''>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()
-    if (v) return v
+    if (v) return v as Exclude<T, false | undefined | null | 0 | ''>
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, intervalMs))
   }
