@@ -174,11 +174,14 @@ export class Foundation {
       reason: d.statusReason,
     }
     this.deploymentEvents.push(event)
+    if (this.deploymentEvents.length > 200_000) this.deploymentEvents.splice(0, 50_000)
     this.bus.emit('deployment', event)
     this.log(`deployment ${d.guid} of ${event.appName}: ${d.state} (${d.statusValue}/${d.statusReason})`)
   }
 
   audit(type: string, target: {guid: string; type: string; name: string}, spaceGuid: string | null, data: Record<string, unknown> = {}): void {
+    // Keep the newest 20,000 events (Cloud Controller prunes old ones too).
+    if (this.store.auditEvents.size >= 20_000) for (const old of this.store.auditEvents.all().slice(0, 1000)) this.store.auditEvents.delete(old.guid)
     const space = spaceGuid ? this.store.spaces.get(spaceGuid) : undefined
     this.store.auditEvents.insert(
       this.store.stamp<AuditEventRec>(

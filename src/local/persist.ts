@@ -64,7 +64,7 @@ export class Persister {
   constructor(
     private readonly f: Foundation,
     private readonly path: string,
-    private readonly delayMs = 500,
+    private delayMs = 500,
   ) {
     f.bus.on('change', () => this.schedule())
   }
@@ -86,7 +86,10 @@ export class Persister {
       if (!this.dirty) return
       this.dirty = false
       try {
+        const started = Date.now()
         await writeAtomic(this.path, JSON.stringify(snapshot(this.f)))
+        // A big foundation (10,000 apps) takes a while to write: save less often then.
+        this.delayMs = Math.max(500, 5 * (Date.now() - started))
       } catch (error) {
         this.f.log(`could not save state to ${this.path}: ${(error as Error).message}`)
       }

@@ -94,6 +94,8 @@ export class ApiServer {
       entry.durationMs = f.now() - started
       if (!res.writableFinished && !entry.injected) entry.injected = entry.injected ?? 'aborted'
       f.requestLog.push(entry)
+      // Bounded for long runs: keep the newest entries.
+      if (f.requestLog.length > 500_000) f.requestLog.splice(0, 100_000)
     })
 
     try {
