@@ -1,0 +1,191 @@
+/**
+ * Run the restages: a scheduler starts apps while the pacer allows (--concurrency, rate limit,
+ * staging capacity), each app goes through operate() (the code `cfzd restage` runs), and every
+ * outcome lands in its report entry, which is saved at once.
+ *
+ * One app's failure never stops the others. A failure worth retrying (staging capacity, a build
+ * already staging, the rate limit, quota held by other apps in flight) puts the app back in the
+ * queue with a not-before time. On Ctrl-C no new app starts; the apps in flight are cancelled or
+ * rolled back by their strategy (it watches the same signal) and are reported as interrupted.
+ *
+ * The scheduler waits on events (an app finishing) or on the clock (a pause or a retry coming
+ * due), never in a polling loop, so tests run it on a FakeClock.
+ */
+import type {CapiClient} from '../capi/client.js'
+import type {App} from '../capi/resources/apps.js'
+import type {Clock} from '../clock.js'
+import {operate as realOperate} from '../strategies/index.js'
+import type {DeployOptions, OperationEnv} from '../strategies/types.js'
+import type {Ui} from '../ui/ui.js'
+import {classifyFailure, decideRetry, type Pacer, type RetryPolicy} from './pacing.js'
+import type {Progress, Tally} from './progress.js'
+import type {AppRef, ReportEntry, SkipReason} from './types.js'
+
+export interface WorkItem {
+  app: AppRef
+  entry: ReportEntry
+  /** Runs so far. */
+  attempt: number
+  /** Not to be started before this time (a retry's backoff). */
+  notBefore: number
+}
+
+export interface ExecuteDeps {
+  capi: CapiClient
+  clock: Clock
+  signal: AbortSignal
+  ui: Ui
+  progress: Progress
+  pacer: Pacer
+  /** Persist the report (called after every app). */
+  save: () => Promise<void>
+  /** The operation; the real one unless a test swaps it. */
+  operate?: typeof realOperate
+  random?: () => number
+  retryPolicy?: RetryPolicy
+}
+
+export interface ExecuteOptions {
+  deploy: DeployOptions
+  includeStopped: boolean
+  /** For the progress display, e.g. "ruby_buildpack apps". */
+  title: string
+}
+
+export const iso = (t: number) => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')
+export const labelOf = (a: Pick<AppRef, 'org' | 'space' | 'name'>) => `${a.org}/${a.space}/${a.name}`
+
+export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOptions): Promise<{interrupted: boolean; tally: Tally}> {
+  const {capi, clock, signal, progress, pacer} = deps
+  const operate = deps.operate ?? realOperate
+  const queue = [...items]
+  const running = new Set<Promise<void>>()
+  const tally: Tally = {total: items.length, finished: 0, restaged: 0, failed: 0, skipped: 0}
+  const env: OperationEnv = {capi, clock, signal, ui: deps.ui}
+
+  const finish = async (item: WorkItem, started: number) => {
+    const e = item.entry
+    const now = clock.now()
+    e.finishedAt = iso(now)
+    e.durationMs = now - started
+    if (e.status !== 'interrupted') tally.finished++
+    if (e.status === 'restaged') tally.restaged++
+    else if (e.status === 'failed') tally.failed++
+    else if (e.status === 'skipped') tally.skipped++
+    progress.finished(item.app.guid, labelOf(item.app), e, {...tally})
+    await deps.save()
+  }
+
+  const skip = (e: ReportEntry, reason: SkipReason, detail: string) => {
+    e.status = 'skipped'
+    e.reason = reason
+    e.detail = detail
+  }
+
+  async function runOne(item: WorkItem): Promise<void> {
+    const {app, entry} = item
+    item.attempt++
+    entry.attempts = item.attempt
+    const started = clock.now()
+    entry.startedAt ??= iso(started)
+    progress.started(app.guid, labelOf(app), item.attempt)
+    try {
+      // Read the app again: minutes may have passed since discovery.
+      let fresh: App
+      try {
+        fresh = await capi.apps.get(app.guid)
+      } catch (error) {
+        if ((error as {status?: number}).status !== 404) throw error
+        skip(entry, 'gone', 'deleted since discovery')
+        return await finish(item, started)
+      }
+      const rel = fresh.relationships.current_droplet
+      const current = rel === undefined ? ((await capi.apps.getCurrentDropletGuid(app.guid)) ?? null) : (rel.data?.guid ?? null)
+      if (entry.droplet && current !== entry.droplet.guid) {
+        skip(entry, 'changed', `its current droplet changed since discovery (now ${current ?? 'none'}): restaged by someone else?`)
+        return await finish(item, started)
+      }
+      if (fresh.state !== 'STARTED' && !o.includeStopped) {
+        skip(entry, 'stopped', 'stopped since discovery (use --include-stopped to give it a new droplet and leave it stopped)')
+        return await finish(item, started)
+      }
+      entry.state = fresh.state
+      const target = {org: {guid: app.orgGuid, name: app.org}, space: {guid: app.spaceGuid, name: app.space}}
+      const result = await operate(env, target, fresh, {kind: 'restage', appName: fresh.name, opts: o.deploy}, {
+        renderer: 'silent',
+        beforeStep: (id) => progress.step(app.guid, id),
+      })
+      entry.status = 'restaged'
+      entry.reason = undefined
+      entry.detail = result.outcome === 'staged' ? 'stopped: staged and given the new droplet, left stopped' : undefined
+      entry.newDroplet = result.droplet?.guid
+      if (result.app.guid !== app.guid) entry.newGuid = result.app.guid
+      if (result.warnings.length) entry.warnings = result.warnings
+      if (result.left.length) entry.left = result.left
+      pacer.onSuccess()
+      return await finish(item, started)
+    } catch (error) {
+      const f = classifyFailure(error, signal.aborted)
+      if (f.kind === 'interrupted') {
+        entry.status = 'interrupted'
+        entry.reason = 'interrupted'
+        entry.detail = f.message
+        return await finish(item, started)
+      }
+      const d = decideRetry(f, item.attempt, {othersInFlight: running.size - 1, random: deps.random}, deps.retryPolicy)
+      if (d.retry) {
+        if (f.kind === 'capacity' || f.kind === 'rate-limited') pacer.slowDown()
+        item.notBefore = clock.now() + d.delayMs
+        entry.status = 'pending'
+        entry.reason = f.kind
+        entry.detail = `will try again: ${f.message}`
+        queue.push(item)
+        progress.retrying(app.guid, labelOf(app), d.why, d.delayMs, item.attempt)
+        return await deps.save()
+      }
+      entry.status = 'failed'
+      entry.reason = f.kind
+      entry.detail = f.message
+      return await finish(item, started)
+    }
+  }
+
+  await progress.begin(o.title, {...tally})
+  const stopObserving = capi.http.observe((e) => {
+    if (pacer.onResponse(e, clock.now())) progress.paused(pacer.pauseReason, pacer.pausedUntil)
+  })
+  try {
+    while (!signal.aborted && (queue.length > 0 || running.size > 0)) {
+      const now = clock.now()
+      const limit = pacer.limit(now)
+      if (running.size < limit) {
+        const i = queue.findIndex((x) => x.notBefore <= now)
+        if (i >= 0) {
+          const [item] = queue.splice(i, 1)
+          const p: Promise<void> = runOne(item)
+            .catch((error) => deps.ui.warn(`Unexpected error restaging ${labelOf(item.app)}: ${(error as Error).message}`))
+            .finally(() => running.delete(p))
+          running.add(p)
+          continue
+        }
+      }
+      // Nothing can start now: wait for an app to finish, or until something may start.
+      let wakeAt: number | undefined
+      if (queue.length > 0) {
+        if (now < pacer.pausedUntil) wakeAt = pacer.pausedUntil
+        else if (running.size < limit) wakeAt = Math.min(...queue.map((x) => x.notBefore))
+      }
+      if (wakeAt === undefined && running.size === 0) wakeAt = now + 1000
+      const local = new AbortController()
+      const waits: Promise<unknown>[] = [...running]
+      if (wakeAt !== undefined) waits.push(clock.sleep(Math.max(0, wakeAt - now), AbortSignal.any([signal, local.signal])).catch(() => {}))
+      await Promise.race(waits)
+      local.abort()
+    }
+    await Promise.all(running)
+  } finally {
+    stopObserving()
+    await progress.end({...tally}, signal.aborted)
+  }
+  return {interrupted: signal.aborted, tally}
+}
