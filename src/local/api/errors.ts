@@ -37,15 +37,10 @@ export const uniqueness = (detail: string) => err(422, 10016, 'CF-UniquenessErro
 export const stagingInProgress = () =>
   err(422, 170017, 'CF-StagingInProgress', 'Only one build can be STAGING at a time per application.')
 export const badQuery = (detail: string) => err(400, 10005, 'CF-BadQueryParameter', `The query parameter is invalid: ${detail}`)
-export const invalidRequest = (detail: string) => err(400, 10004, 'CF-InvalidRequest', `The request is invalid: ${detail}`)
 export const messageParseError = (detail: string) => err(400, 1001, 'CF-MessageParseError', `Request invalid due to parse error: ${detail}`)
 export const badRequest = (detail: string) => err(400, 1004, 'CF-BadRequest', `Bad request: ${detail}`)
 export const notAuthenticated = () => err(401, 10002, 'CF-NotAuthenticated', 'Authentication error')
 export const invalidAuthToken = () => err(401, 1000, 'CF-InvalidAuthToken', 'Invalid Auth Token')
-export const notAuthorized = () => err(403, 10003, 'CF-NotAuthorized', 'You are not authorized to perform the requested action')
-export const featureDisabled = (feature: string) => err(403, 330002, 'CF-FeatureDisabled', `Feature Disabled: ${feature}`)
 export const rateLimited = (retryAfterSec: number) =>
   err(429, 10013, 'CF-RateLimitExceeded', 'Rate Limit Exceeded', {'retry-after': String(retryAfterSec)})
 export const serverError = (detail = 'An unknown error occurred.') => err(500, 10001, 'UnknownError', detail)
-export const serviceUnavailable = (detail = 'Service unavailable') => err(503, 10015, 'CF-ServiceUnavailable', detail)
-export const badGateway = (detail = 'The server received an invalid response from an upstream server') => err(502, 10001, 'UnknownError', detail)

@@ -6,7 +6,6 @@
  * CF-BadQueryParameter for anything unknown.
  */
 import type {Metadata} from '../state.js'
-import {iso} from '../util.js'
 import {badQuery} from './errors.js'
 import type {Query} from './query.js'
 import type {Ctx, Reply} from './routes.js'
@@ -109,7 +108,6 @@ export function list<T extends {guid: string; createdAt: number; updatedAt: numb
   }
 
   const total = out.length
-  const totalPages = Math.max(1, Math.ceil(total / perPage))
   const slice = out.slice((page - 1) * perPage, page * perPage)
   const body: Record<string, unknown> = {
     pagination: pagination(ctx, opts.path ?? ctx.path, page, perPage, total),
@@ -232,6 +230,3 @@ export function parseLabelSelector(selector: string): Requirement[] {
     throw badQuery(`Invalid label_selector value: '${p}'`)
   })
 }
-
-/** For timestamps in presenters. */
-export const ts = iso

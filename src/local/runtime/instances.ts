@@ -265,50 +265,45 @@ export class Runtime {
     const crashAfter = durationOr(env.CFZD_LOCAL_CRASH_AFTER, undefined)
     const startupMs = immediate ? 0 : durationOr(env.CFZD_LOCAL_STARTUP_TIME, this.f.faults.startupMs)!
 
-    const listening = this.listen(server).then(
-      (port) => {
-        inst.port = port
-        // Drained before it even listened: close at once.
-        if (inst.draining) server.close()
-      },
-      (error: Error) => this.markCrashed(inst, `Instance failed to listen: ${error.message}`),
-    )
-    this.f.track(
-      listening.then(
-        () =>
-          new Promise<void>((resolve) => {
-            const t = setTimeout(async () => {
-              try {
-                if (inst.draining || inst.state !== 'STARTING') return
-                if (crash) {
-                  this.markCrashed(inst, `APP/PROC/${p.type.toUpperCase()}/${index}: Exited with status 1 (CFZD_LOCAL_CRASH is set on the app, or the crash-rate fault)`)
-                  return
-                }
-                const healthy = await this.check(inst, p.healthCheck.type, p.healthCheck.endpoint)
-                if (inst.draining || inst.state !== 'STARTING') return
-                if (!healthy) {
-                  this.markCrashed(inst, `Instance never healthy: ${p.healthCheck.type} health check on ${p.healthCheck.endpoint ?? 'port'} failed`)
-                  return
-                }
-                inst.state = 'RUNNING'
-                inst.since = this.f.now()
-                inst.routable = !notReady && (await this.check(inst, p.readinessCheck.type, p.readinessCheck.endpoint))
-                if (crashAfter !== undefined) inst.timers.push(setTimeout(() => this.markCrashed(inst, `APP/PROC/${p.type.toUpperCase()}/${index}: Exited with status 1 (CFZD_LOCAL_CRASH_AFTER)`), crashAfter))
-              } finally {
-                resolve()
-              }
-            }, startupMs)
-            inst.timers.push(t)
-            // A drained or crashed STARTING instance must not keep settle() waiting.
-            if (!server.listening) return resolve()
-            server.once('close', () => {
-              clearTimeout(t)
-              resolve()
-            })
-          }),
-      ),
-    )
+    this.f.track(this.boot(inst, p, {crash, notReady, crashAfter, startupMs}))
     return inst
+  }
+
+  /** Listen, wait out the start-up delay, then health check → RUNNING, readiness check → routable. */
+  private async boot(inst: Instance, p: ProcessRec, o: {crash: boolean; notReady: boolean; crashAfter?: number; startupMs: number}): Promise<void> {
+    const name = `APP/PROC/${p.type.toUpperCase()}/${inst.index}`
+    try {
+      inst.port = await this.listen(inst.server)
+    } catch (error) {
+      return this.markCrashed(inst, `Instance failed to listen: ${(error as Error).message}`)
+    }
+    // Drained before it even listened: close at once.
+    if (inst.draining) return void inst.server.close()
+    await this.delay(inst, o.startupMs)
+    if (inst.draining || inst.state !== 'STARTING') return
+    if (o.crash) return this.markCrashed(inst, `${name}: Exited with status 1 (CFZD_LOCAL_CRASH is set on the app, or the crash-rate fault)`)
+    const healthy = await this.check(inst, p.healthCheck.type, p.healthCheck.endpoint)
+    if (inst.draining || inst.state !== 'STARTING') return
+    if (!healthy) return this.markCrashed(inst, `Instance never healthy: ${p.healthCheck.type} health check on ${p.healthCheck.endpoint ?? 'port'} failed`)
+    inst.state = 'RUNNING'
+    inst.since = this.f.now()
+    inst.routable = !o.notReady && (await this.check(inst, p.readinessCheck.type, p.readinessCheck.endpoint))
+    if (o.crashAfter !== undefined) inst.timers.push(setTimeout(() => this.markCrashed(inst, `${name}: Exited with status 1 (CFZD_LOCAL_CRASH_AFTER)`), o.crashAfter))
+  }
+
+  /** Sleep, but wake up at once when the instance's server closes (drained or crashed), so settle() never waits on it. */
+  private delay(inst: Instance, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (!inst.server.listening) return resolve()
+      const t = setTimeout(done, ms)
+      inst.timers.push(t)
+      inst.server.once('close', done)
+      function done() {
+        clearTimeout(t)
+        inst.server.off('close', done)
+        resolve()
+      }
+    })
   }
 
   /**
