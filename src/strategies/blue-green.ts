@@ -158,6 +158,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         task.output(await configureProcesses(s))
       },
     },
+    ...(source.configure?.() ?? []),
     {
       id: 'start',
       title: 'Start new instances',

@@ -237,7 +237,11 @@ async function recover(s: OpState, error: unknown, renderer: Parameters<typeof a
   const d = s.deployment
   let exitCode: number = interrupted ? stop.exitCode : error instanceof CfzdError ? error.exitCode : ExitCode.FAILED
   const head = interrupted ? stop.message : errorMessage(error)
-  if (!d) return error instanceof CfzdError && !interrupted ? error : wrap(error, head, ['Nothing was deployed: the app is unchanged.'], exitCode)
+  if (!d) {
+    // s.left says what the source already changed (push applies its manifest before staging).
+    if (s.left.length) return wrap(error, head, ['Nothing was deployed: the app still runs its previous droplet.', ...s.left], exitCode)
+    return error instanceof CfzdError && !interrupted ? error : wrap(error, head, ['Nothing was deployed: the app is unchanged.'], exitCode)
+  }
 
   const reason = failure?.kind
   if (reason === 'superseded') return new CfzdError(`Deployment ${d.guid} was superseded by a newer deployment of '${s.appName}' (someone else deployed). cfzd left the newer one alone.`, {exitCode: ExitCode.CONFLICT})

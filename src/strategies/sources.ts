@@ -20,6 +20,11 @@ export interface DropletSource {
   inPlace(): Step<OpState>[]
   /** Steps that give the new blue-green app its droplet, from the stable app. */
   toNewApp(): Step<OpState>[]
+  /**
+   * Optional blue-green steps run once the new app's processes are configured like the stable
+   * app's, before it starts (push re-applies its manifest's process settings there).
+   */
+  configure?(): Step<OpState>[]
 }
 
 async function newestReadyPackage(s: OpState, appGuid: string): Promise<Package> {
