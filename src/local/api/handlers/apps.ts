@@ -44,7 +44,9 @@ export function register(r: Routes, f: Foundation): void {
   }
 
   r.get('/v3/apps', (ctx) => {
-    let rows = s.apps.all()
+    // Most lookups name the space (`names=X&space_guids=S`): start from the space index.
+    const spaces = ctx.query.list('space_guids')
+    let rows = spaces ? spaces.flatMap((g) => s.apps.by('space', g)).sort((a, b) => a.seq - b.seq) : s.apps.all()
     const orgs = ctx.query.list('organization_guids')
     if (orgs) {
       const spaces = spaceGuidsOfOrgs(f, orgs)
