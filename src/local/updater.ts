@@ -144,7 +144,8 @@ export class Updater {
     if (finished) return true
     if (canScale) {
       this.setInstances(deploying, scaleUpTo)
-      d.lastHealthyAt = this.f.now()
+      // up_scaler.rb: deployment.update(last_healthy_at: Time.now), which moves updated_at too.
+      d.lastHealthyAt = d.updatedAt = this.f.now()
     }
     return false
   }

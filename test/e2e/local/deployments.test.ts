@@ -54,8 +54,10 @@ describe('rolling deployment', () => {
     expect(w.map((p) => p.instances)).toEqual([4, 1])
     expect(w[1].guid).toBe(d.new_processes[0].guid)
 
-    // Tick 1: 1 routable → old down to 3, new up to 2.
+    // Tick 1: 1 routable → old down to 3, new up to 2 (a slow start-up keeps it STARTING for the next check).
+    await t.lf.setFaults({startupMs: 400})
     t.lf.tick()
+    await t.lf.setFaults({startupMs: 20})
     w = await webs(app)
     expect(w.map((p) => p.instances)).toEqual([3, 2])
     expect(w[1].states).toEqual(['RUNNING', 'STARTING'])
