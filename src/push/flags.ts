@@ -1,0 +1,65 @@
+/** `cfzd push` flags → what to prepare and how to deploy, refusing combinations that make no sense (exit 2, nothing changed). */
+import {UsageError} from '../errors.js'
+import {deployOptions, type DeployFlags} from '../strategies/options.js'
+import type {DeployOptions} from '../strategies/types.js'
+import type {PushInput} from './prepare.js'
+
+export interface PushFlags extends DeployFlags {
+  manifest?: string
+  'no-manifest'?: boolean
+  path?: string
+  var?: string[]
+  'vars-file'?: string[]
+  buildpack?: string[]
+  stack?: string
+  instances?: number
+  memory?: string
+  disk?: string
+  'no-start'?: boolean
+}
+
+/** Flags that only mean something when something is deployed. */
+const DEPLOY_ONLY: [keyof PushFlags, string][] = [
+  ['strategy', '--strategy'],
+  ['max-in-flight', '--max-in-flight'],
+  ['instance-steps', '--instance-steps'],
+  ['no-wait', '--no-wait'],
+  ['supersede', '--supersede'],
+  ['no-delete', '--no-delete'],
+  ['no-stop', '--no-stop'],
+]
+
+export function validatePushFlags(flags: PushFlags): void {
+  if (flags['no-start']) {
+    const given = DEPLOY_ONLY.filter(([k]) => flags[k] !== undefined && flags[k] !== false).map(([, name]) => name)
+    if (given.length) {
+      throw new UsageError(`Incorrect Usage: The following arguments cannot be used together: --no-start, ${given.join(', ')}`, [
+        '--no-start applies the manifest and uploads the bits without deploying them, so there is no strategy to run. Drop --no-start to deploy, or deploy the uploaded package later with cfzd restage APP --strategy ...',
+      ])
+    }
+  }
+  if (flags.manifest && flags['no-manifest']) throw new UsageError("Incorrect Usage: '-f' and '--no-manifest' can't be used together.")
+}
+
+export function pushOptions(app: string | undefined, flags: PushFlags, cwd: string, env: NodeJS.ProcessEnv = process.env): {input: PushInput; opts: DeployOptions; noStart: boolean} {
+  validatePushFlags(flags)
+  const opts = deployOptions(flags, env)
+  const input: PushInput = {
+    cwd,
+    appName: app,
+    manifest: flags.manifest,
+    noManifest: flags['no-manifest'],
+    vars: flags.var,
+    varsFiles: flags['vars-file'],
+    env,
+    overrides: {
+      path: flags.path,
+      buildpacks: flags.buildpack,
+      stack: flags.stack,
+      instances: flags.instances,
+      memory: flags.memory,
+      disk: flags.disk,
+    },
+  }
+  return {input, opts, noStart: Boolean(flags['no-start'])}
+}
