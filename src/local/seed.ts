@@ -13,6 +13,7 @@ import {parseDuration} from '../clock.js'
 import {defaultFeatures, defaultStack, resolveLifecycle} from './actions/apps.js'
 import {createProcess, healthCheck} from './actions/processes.js'
 import {createRevision} from './actions/revisions.js'
+import {parseRouteUrl} from './actions/routes.js'
 import {createBinding} from './actions/services.js'
 import type {Foundation} from './foundation.js'
 import {
@@ -443,16 +444,9 @@ class Seeder {
   private route(space: SpaceRec, app: AppRec, url: string): void {
     const s = this.f.store
     if (!this.routeKeys) this.routeKeys = new Set(s.routes.all().map((r) => `${r.domainGuid}|${r.host}|${r.path}`))
-    const clean = url.toLowerCase()
-    const slash = clean.indexOf('/')
-    const hostPart = slash < 0 ? clean : clean.slice(0, slash)
-    const path = slash < 0 ? '' : clean.slice(slash)
-    const domain = s.domains
-      .all()
-      .filter((d) => hostPart === d.name || hostPart.endsWith(`.${d.name}`))
-      .sort((a, b) => b.name.length - a.name.length)[0]
-    if (!domain) throw new Error(`seed: route ${url} matches no domain`)
-    const host = hostPart === domain.name ? '' : hostPart.slice(0, -(domain.name.length + 1))
+    const parsed = parseRouteUrl(this.f, url, space.orgGuid)
+    if (!parsed) throw new Error(`seed: route ${url} matches no domain`)
+    const {domain, host, path} = parsed
     const key = `${domain.guid}|${host}|${path}`
     let route = this.routeKeys.has(key) ? s.routes.by('domain', domain.guid).find((r) => r.host === host && r.path === path) : undefined
     if (!route) {

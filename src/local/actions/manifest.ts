@@ -13,7 +13,7 @@ import type {AppRec, ProcessRec, SpaceRec} from '../state.js'
 import {parseBytes, parseMegabytes} from '../util.js'
 import {createApp, resolveLifecycle} from './apps.js'
 import {createProcess, healthCheck, scaleProcess, updateProcess} from './processes.js'
-import {createRoute, insertDestinations, type RouteInput} from './routes.js'
+import {createRoute, insertDestinations, parseRouteUrl, type RouteInput} from './routes.js'
 import {createBinding} from './services.js'
 
 type Obj = Record<string, unknown>
@@ -197,16 +197,9 @@ function applyProcess(f: Foundation, app: AppRec, cfg: Obj): void {
 
 /** "host.domain/path" → route (created if missing) mapped to the app's web process. */
 function mapRoute(f: Foundation, space: SpaceRec, app: AppRec, url: string, protocol?: string): void {
-  const clean = url.replace(/^https?:\/\//, '').toLowerCase()
-  const slash = clean.indexOf('/')
-  const hostPart = slash < 0 ? clean : clean.slice(0, slash)
-  const path = slash < 0 ? '' : clean.slice(slash)
-  const domains = f.store.domains.all().filter((d) => d.orgGuid === null || d.orgGuid === space.orgGuid)
-  const domain = domains
-    .filter((d) => hostPart === d.name || hostPart.endsWith(`.${d.name}`))
-    .sort((x, y) => y.name.length - x.name.length)[0]
-  if (!domain) throw unprocessable(`The route '${url}' did not match any existing domains.`)
-  const host = hostPart === domain.name ? '' : hostPart.slice(0, -(domain.name.length + 1))
+  const parsed = parseRouteUrl(f, url, space.orgGuid)
+  if (!parsed) throw unprocessable(`The route '${url}' did not match any existing domains.`)
+  const {domain, host, path} = parsed
   const input: RouteInput = {spaceGuid: space.guid, domainGuid: domain.guid, host, path}
   const route = f.store.routes.by('domain', domain.guid).find((r) => r.host === host && r.path === path) ?? createRoute(f, input)
   if (route.spaceGuid !== space.guid) throw unprocessable(`The app cannot be mapped to route ${url} because the route exists in a different space.`)

@@ -1,8 +1,21 @@
 /** Routes and destinations (route_create.rb, the destinations controller's messages). */
 import {unprocessable} from '../api/errors.js'
 import type {Foundation} from '../foundation.js'
-import {type DestinationRec, emptyMetadata, type Metadata, type RouteRec} from '../state.js'
+import {type DestinationRec, type DomainRec, emptyMetadata, type Metadata, type RouteRec} from '../state.js'
 import {newGuid} from '../util.js'
+
+/** "host.domain/path" → the longest domain it ends with (shared, or the org's own), the host and the path. */
+export function parseRouteUrl(f: Foundation, url: string, orgGuid: string): {domain: DomainRec; host: string; path: string} | undefined {
+  const clean = url.replace(/^https?:\/\//, '').toLowerCase()
+  const slash = clean.indexOf('/')
+  const hostPart = slash < 0 ? clean : clean.slice(0, slash)
+  const domain = f.store.domains
+    .all()
+    .filter((d) => (d.orgGuid === null || d.orgGuid === orgGuid) && (hostPart === d.name || hostPart.endsWith(`.${d.name}`)))
+    .sort((a, b) => b.name.length - a.name.length)[0]
+  if (!domain) return undefined
+  return {domain, host: hostPart === domain.name ? '' : hostPart.slice(0, -(domain.name.length + 1)), path: slash < 0 ? '' : clean.slice(slash)}
+}
 
 export interface RouteInput {
   spaceGuid: string

@@ -21,6 +21,8 @@ export interface ListSpec<T extends {guid: string; createdAt: number; updatedAt:
   defaultOrder?: (a: T, b: T) => number
   /** Allowed `include` values and how to resolve them. */
   include?: Record<string, (rows: T[]) => [string, unknown[]]>
+  /** The row's space: enables the space_guids and organization_guids filters. */
+  space?: (row: T) => string | null | undefined
   /** Other parameters the endpoint accepts and handles itself (e.g. embed). */
   extra?: string[]
   /** Disable label_selector (resources without metadata). */
@@ -53,7 +55,7 @@ export function list<T extends {guid: string; createdAt: number; updatedAt: numb
   opts: ListOptions = {},
 ): Reply {
   const q = ctx.query
-  const filters: Record<string, Filter<T>> = {guids: (r, v) => v.includes(r.guid), ...spec.filters}
+  const filters: Record<string, Filter<T>> = {guids: (r, v) => v.includes(r.guid), ...spaceFilters(ctx, spec.space), ...spec.filters}
   const timestampKeys = spec.noTimestamps ? [] : ['created_ats', 'updated_ats']
   const allowed = [...PAGING, ...Object.keys(filters), ...timestampKeys, ...(spec.noLabels ? [] : ['label_selector']), ...(spec.include ? ['include'] : []), ...(spec.extra ?? [])]
   assertKnownParams(q, allowed)
@@ -116,6 +118,21 @@ export function list<T extends {guid: string; createdAt: number; updatedAt: numb
   const include = q.list('include')
   if (include && spec.include) body.included = resolveIncludes(include, spec.include, slice)
   return {status: 200, body}
+}
+
+function spaceFilters<T>(ctx: Ctx, spaceOf: ((row: T) => string | null | undefined) | undefined): Record<string, Filter<T>> {
+  if (!spaceOf) return {}
+  let inOrgs: Set<string> | undefined
+  return {
+    space_guids: (r, v) => v.includes(spaceOf(r) ?? ''),
+    organization_guids: (r, v) => (inOrgs ??= spaceGuidsOfOrgs(ctx, v)).has(spaceOf(r) ?? ''),
+  }
+}
+
+function spaceGuidsOfOrgs(ctx: Ctx, orgGuids: string[]): Set<string> {
+  const out = new Set<string>()
+  for (const o of orgGuids) for (const s of ctx.f.store.spaces.by('org', o)) out.add(s.guid)
+  return out
 }
 
 export function pagingParams(q: Query): {page: number; perPage: number} {

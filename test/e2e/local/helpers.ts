@@ -97,37 +97,6 @@ export function viaRouter(lf: LocalFoundation, host: string, path = '/', agent: 
   })
 }
 
-/**
- * Live traffic: `concurrency` loops sending requests through the router until stopped.
- * Records every outcome, so a test can assert zero failures.
- */
-export function traffic(lf: LocalFoundation, host: string, concurrency = 4) {
-  const results: {status: number; droplet?: string; error?: string; at: number}[] = []
-  let running = true
-  const agent = new http.Agent({keepAlive: true, maxSockets: concurrency})
-  const loops = Array.from({length: concurrency}, async () => {
-    while (running) {
-      try {
-        const r = await viaRouter(lf, host, '/', agent)
-        results.push({status: r.status, droplet: r.headers['x-cfzd-droplet-guid'] as string | undefined, at: Date.now()})
-      } catch (error) {
-        results.push({status: 0, error: (error as Error).message, at: Date.now()})
-      }
-      await new Promise((r) => setTimeout(r, 2))
-    }
-  })
-  return {
-    results,
-    async stop() {
-      running = false
-      await Promise.all(loops)
-      agent.destroy()
-      return results
-    },
-    failures: () => results.filter((r) => r.status !== 200),
-  }
-}
-
 /** Poll until `fn` returns a truthy value (bounded). */
 export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 10): Promise<Exclude<T, false | undefined | null | 0 | ''>> {
   const deadline = Date.now() + timeoutMs

@@ -1,7 +1,8 @@
 /** The router: live traffic through deployments, draining, path routes, round-robin, 404 and 502. */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {zipSync} from 'fflate'
-import {startTestFoundation, type TestFoundation, traffic, until, viaRouter} from './helpers.js'
+import {Traffic} from '../../../src/local/traffic.js'
+import {startTestFoundation, type TestFoundation, until, viaRouter} from './helpers.js'
 
 let t: TestFoundation
 let space: string
@@ -51,8 +52,8 @@ describe('router', () => {
     const app = await appGuid('live')
     const before = (await t.capi.apps.get(app)).relationships.current_droplet!.data!.guid
     const after = await newDroplet(app)
-    const load = traffic(t.lf, 'live.apps.localhost', 4)
-    await until(() => load.results.length > 20)
+    const load = new Traffic(t.lf.routerUrl, 'live.apps.localhost', 4, 2)
+    await until(() => load.samples.length > 20)
     const d = await t.capi.deployments.create({relationships: {app: {data: {guid: app}}}, droplet: {guid: after}})
     for (let i = 0; i < 20; i++) {
       await t.lf.settle()
@@ -61,15 +62,14 @@ describe('router', () => {
       if ((await t.capi.deployments.get(d.guid)).status.value === 'FINALIZED') break
     }
     expect((await t.capi.deployments.get(d.guid)).status.reason).toBe('DEPLOYED')
-    const n = load.results.length
-    await until(() => load.results.length > n + 20)
-    const results = await load.stop()
-    expect(load.failures()).toEqual([])
-    const droplets = results.map((r) => r.droplet)
-    expect(droplets).toContain(before)
-    expect(droplets).toContain(after)
+    const n = load.samples.length
+    await until(() => load.samples.length > n + 20)
+    const summary = await load.stop()
+    expect(load.samples.filter((s) => s.status !== 200)).toEqual([])
+    expect(summary.failed).toBe(0)
+    expect(summary.droplets).toEqual([before, after])
     // After the deployment only the new droplet answers.
-    expect(droplets.slice(-10).every((x) => x === after)).toBe(true)
+    expect(load.samples.slice(-10).every((s) => s.droplet === after)).toBe(true)
   })
 
   it('round-robins over the instances of a route, and the longest path route wins', async () => {

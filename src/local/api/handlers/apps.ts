@@ -11,7 +11,7 @@ import {notFound, unprocessable} from '../errors.js'
 import {includedFor, list} from '../list.js'
 import {presentApp, presentDroplet} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
-import {applyMetadata, find, namesCi, newMetadata, spaceGuidsOfOrgs, spaceIncludes} from './common.js'
+import {applyMetadata, find, namesCi, newMetadata, spaceIncludes} from './common.js'
 
 const FEATURE_DESCRIPTIONS: Record<keyof AppFeatures, string> = {
   ssh: 'Enable SSHing into the app.',
@@ -35,24 +35,19 @@ export function register(r: Routes, f: Foundation): void {
   const spec = {
     filters: {
       names: (a: AppRec, v: string[]) => namesCi(a.name, v),
-      space_guids: (a: AppRec, v: string[]) => v.includes(a.spaceGuid),
       stacks: (a: AppRec, v: string[]) => v.includes(a.lifecycle.stack ?? ''),
       lifecycle_type: (a: AppRec, v: string[]) => v.includes(a.lifecycle.type),
     },
     orderBy: {name: (a: AppRec) => a.name, state: (a: AppRec) => a.state},
+    space: (a: AppRec) => a.spaceGuid,
     include: includes,
   }
 
   r.get('/v3/apps', (ctx) => {
     // Most lookups name the space (`names=X&space_guids=S`): start from the space index.
     const spaces = ctx.query.list('space_guids')
-    let rows = spaces ? spaces.flatMap((g) => s.apps.by('space', g)).sort((a, b) => a.seq - b.seq) : s.apps.all()
-    const orgs = ctx.query.list('organization_guids')
-    if (orgs) {
-      const spaces = spaceGuidsOfOrgs(f, orgs)
-      rows = rows.filter((a) => spaces.has(a.spaceGuid))
-    }
-    return list(ctx, rows, {...spec, extra: ['organization_guids']}, (a) => presentApp(f, a))
+    const rows = spaces ? spaces.flatMap((g) => s.apps.by('space', g)).sort((a, b) => a.seq - b.seq) : s.apps.all()
+    return list(ctx, rows, spec, (a) => presentApp(f, a))
   })
   r.get('/v3/apps/:guid', (ctx) => {
     const app = find(s.apps, ctx.params.guid, 'App')

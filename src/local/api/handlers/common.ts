@@ -51,9 +51,3 @@ export function spaceIncludes<T>(f: Foundation, spaceGuidOf: (row: T) => string)
 
 /** Comma-list filter on names, case-insensitively (apps, orgs, spaces, domains). */
 export const namesCi = (name: string, values: string[]) => values.some((v) => v.toLowerCase() === name.toLowerCase())
-
-export function spaceGuidsOfOrgs(f: Foundation, orgGuids: string[]): Set<string> {
-  const out = new Set<string>()
-  for (const o of orgGuids) for (const s of f.store.spaces.by('org', o)) out.add(s.guid)
-  return out
-}

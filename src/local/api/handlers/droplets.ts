@@ -8,24 +8,16 @@ import {unprocessable} from '../errors.js'
 import {list} from '../list.js'
 import {presentDroplet} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
-import {applyMetadata, find, newMetadata, spaceGuidsOfOrgs} from './common.js'
+import {applyMetadata, find, newMetadata} from './common.js'
 
 export function register(r: Routes, f: Foundation): void {
   const s = f.store
   const states = (d: DropletRec, v: string[]) => v.includes(d.state)
   const present = (d: DropletRec) => presentDroplet(f, d, {inList: true})
   r.get('/v3/droplets', (ctx) => {
-    let rows = s.droplets.all()
     const apps = ctx.query.list('app_guids')
-    if (apps) rows = apps.flatMap((a) => s.droplets.by('app', a)).sort((a, b) => a.seq - b.seq)
-    const spaces = ctx.query.list('space_guids')
-    if (spaces) rows = rows.filter((d) => spaces.includes(s.apps.get(d.appGuid)?.spaceGuid ?? ''))
-    const orgs = ctx.query.list('organization_guids')
-    if (orgs) {
-      const inOrgs = spaceGuidsOfOrgs(f, orgs)
-      rows = rows.filter((d) => inOrgs.has(s.apps.get(d.appGuid)?.spaceGuid ?? ''))
-    }
-    return list(ctx, rows, {filters: {states}, extra: ['app_guids', 'space_guids', 'organization_guids']}, present)
+    const rows = apps ? apps.flatMap((a) => s.droplets.by('app', a)).sort((a, b) => a.seq - b.seq) : s.droplets.all()
+    return list(ctx, rows, {filters: {states}, space: (d) => s.apps.get(d.appGuid)?.spaceGuid, extra: ['app_guids']}, present)
   })
   r.get('/v3/apps/:guid/droplets', (ctx) => {
     const app = find(s.apps, ctx.params.guid, 'App')

@@ -8,7 +8,7 @@ import {unprocessable} from '../errors.js'
 import {list} from '../list.js'
 import {presentDroplet, presentPackage} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
-import {applyMetadata, find, newMetadata, spaceGuidsOfOrgs} from './common.js'
+import {applyMetadata, find, newMetadata} from './common.js'
 
 export function register(r: Routes, f: Foundation): void {
   const s = f.store
@@ -17,17 +17,9 @@ export function register(r: Routes, f: Foundation): void {
     types: (p: PackageRec, v: string[]) => v.includes(p.type),
   }
   r.get('/v3/packages', (ctx) => {
-    let rows = s.packages.all()
     const apps = ctx.query.list('app_guids')
-    if (apps) rows = apps.flatMap((a) => s.packages.by('app', a)).sort((a, b) => a.seq - b.seq)
-    const spaces = ctx.query.list('space_guids')
-    if (spaces) rows = rows.filter((p) => spaces.includes(s.apps.get(p.appGuid)?.spaceGuid ?? ''))
-    const orgs = ctx.query.list('organization_guids')
-    if (orgs) {
-      const inOrgs = spaceGuidsOfOrgs(f, orgs)
-      rows = rows.filter((p) => inOrgs.has(s.apps.get(p.appGuid)?.spaceGuid ?? ''))
-    }
-    return list(ctx, rows, {filters, extra: ['app_guids', 'space_guids', 'organization_guids']}, (p) => presentPackage(f, p))
+    const rows = apps ? apps.flatMap((a) => s.packages.by('app', a)).sort((a, b) => a.seq - b.seq) : s.packages.all()
+    return list(ctx, rows, {filters, space: (p) => s.apps.get(p.appGuid)?.spaceGuid, extra: ['app_guids']}, (p) => presentPackage(f, p))
   })
   r.get('/v3/apps/:guid/packages', (ctx) => {
     const app = find(s.apps, ctx.params.guid, 'App')

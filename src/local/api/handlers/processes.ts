@@ -8,7 +8,7 @@ import {notFound} from '../errors.js'
 import {assertKnownParams, list} from '../list.js'
 import {presentProcess} from '../presenters.js'
 import {json, type Ctx, noContent, type Routes} from '../routes.js'
-import {applyMetadata, find, spaceGuidsOfOrgs} from './common.js'
+import {applyMetadata, find} from './common.js'
 
 export function register(r: Routes, f: Foundation): void {
   const s = f.store
@@ -22,17 +22,7 @@ export function register(r: Routes, f: Foundation): void {
   const embed = (ctx: Ctx) => ctx.query.get('embed') === 'process_instances'
   const present = (ctx: Ctx, inList = false) => (p: ProcessRec) => presentProcess(f, p, {inList, embedInstances: embed(ctx)})
 
-  r.get('/v3/processes', (ctx) => {
-    let rows = s.processes.all()
-    const spaces = ctx.query.list('space_guids')
-    const orgs = ctx.query.list('organization_guids')
-    if (spaces) rows = rows.filter((p) => spaces.includes(s.apps.get(p.appGuid)?.spaceGuid ?? ''))
-    if (orgs) {
-      const inOrgs = spaceGuidsOfOrgs(f, orgs)
-      rows = rows.filter((p) => inOrgs.has(s.apps.get(p.appGuid)?.spaceGuid ?? ''))
-    }
-    return list(ctx, rows, {...spec, extra: ['embed', 'space_guids', 'organization_guids']}, present(ctx, true))
-  })
+  r.get('/v3/processes', (ctx) => list(ctx, s.processes.all(), {...spec, space: (p) => s.apps.get(p.appGuid)?.spaceGuid}, present(ctx, true)))
   r.get('/v3/apps/:guid/processes', (ctx) => {
     const app = find(s.apps, ctx.params.guid, 'App')
     return list(ctx, s.processes.by('app', app.guid), {filters: {types: spec.filters.types}, extra: ['embed']}, present(ctx, true))

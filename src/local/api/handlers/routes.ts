@@ -9,7 +9,7 @@ import {notFound, unprocessable, uniqueness} from '../errors.js'
 import {includedFor, list, uniqueBy} from '../list.js'
 import {presentDestination, presentDestinations, presentDomain, presentRoute} from '../presenters.js'
 import {json, noContent, type Routes} from '../routes.js'
-import {applyMetadata, find, namesCi, newMetadata, spaceGuidsOfOrgs, spaceIncludes} from './common.js'
+import {applyMetadata, find, namesCi, newMetadata, spaceIncludes} from './common.js'
 
 export const domainFilters = {
   names: (d: DomainRec, v: string[]) => namesCi(d.name, v),
@@ -32,23 +32,15 @@ export function register(r: Routes, f: Foundation): void {
     hosts: (x: RouteRec, v: string[]) => v.includes(x.host),
     paths: (x: RouteRec, v: string[]) => v.includes(x.path),
     ports: (x: RouteRec, v: string[]) => v.includes(String(x.port ?? '')),
-    space_guids: (x: RouteRec, v: string[]) => v.includes(x.spaceGuid),
     app_guids: (x: RouteRec, v: string[]) => x.destinations.some((d) => v.includes(d.appGuid)),
   }
-  r.get('/v3/routes', (ctx) => {
-    let rows = s.routes.all()
-    const orgs = ctx.query.list('organization_guids')
-    if (orgs) {
-      const inOrgs = spaceGuidsOfOrgs(f, orgs)
-      rows = rows.filter((x) => inOrgs.has(x.spaceGuid))
-    }
-    return list(ctx, rows, {filters, include: includes, extra: ['organization_guids', 'service_instance_guids']}, (x) => presentRoute(f, x))
-  })
+  const space = (x: RouteRec) => x.spaceGuid
+  r.get('/v3/routes', (ctx) => list(ctx, s.routes.all(), {filters, space, include: includes, extra: ['service_instance_guids']}, (x) => presentRoute(f, x)))
   r.get('/v3/apps/:guid/routes', (ctx) => {
     const app = find(s.apps, ctx.params.guid, 'App')
     const rows = s.routes.by('space', app.spaceGuid).filter((x) => x.destinations.some((d) => d.appGuid === app.guid))
     const {app_guids: _omit, ...rest} = filters
-    return list(ctx, rows, {filters: rest, extra: ['organization_guids']}, (x) => presentRoute(f, x))
+    return list(ctx, rows, {filters: rest, space}, (x) => presentRoute(f, x))
   })
   r.get('/v3/routes/:guid', (ctx) => {
     const route = find(s.routes, ctx.params.guid, 'Route')

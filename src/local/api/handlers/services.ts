@@ -14,28 +14,20 @@ import {notFound, unprocessable, uniqueness} from '../errors.js'
 import {includedFor, list, uniqueBy} from '../list.js'
 import {presentApp, presentBinding, presentServiceInstance} from '../presenters.js'
 import {json, noContent, type Routes} from '../routes.js'
-import {applyMetadata, find, newMetadata, spaceGuidsOfOrgs} from './common.js'
+import {applyMetadata, find, newMetadata} from './common.js'
 
 export function register(r: Routes, f: Foundation): void {
   const s = f.store
   const siSpec = {
     filters: {
       names: (x: ServiceInstanceRec, v: string[]) => v.includes(x.name),
-      space_guids: (x: ServiceInstanceRec, v: string[]) => v.includes(x.spaceGuid),
       type: (x: ServiceInstanceRec, v: string[]) => v.includes(x.type),
     },
     orderBy: {name: (x: ServiceInstanceRec) => x.name},
-    extra: ['organization_guids', 'fields[space]', 'fields[space.organization]', 'fields[service_plan]', 'fields[service_plan.service_offering]', 'fields[service_plan.service_offering.service_broker]'],
+    space: (x: ServiceInstanceRec) => x.spaceGuid,
+    extra: ['fields[space]', 'fields[space.organization]', 'fields[service_plan]', 'fields[service_plan.service_offering]', 'fields[service_plan.service_offering.service_broker]'],
   }
-  r.get('/v3/service_instances', (ctx) => {
-    let rows = s.serviceInstances.all()
-    const orgs = ctx.query.list('organization_guids')
-    if (orgs) {
-      const inOrgs = spaceGuidsOfOrgs(f, orgs)
-      rows = rows.filter((x) => inOrgs.has(x.spaceGuid))
-    }
-    return list(ctx, rows, siSpec, (x) => presentServiceInstance(f, x))
-  })
+  r.get('/v3/service_instances', (ctx) => list(ctx, s.serviceInstances.all(), siSpec, (x) => presentServiceInstance(f, x)))
   r.get('/v3/service_instances/:guid', (ctx) => json(200, presentServiceInstance(f, find(s.serviceInstances, ctx.params.guid, 'Service instance'))))
   r.get('/v3/service_instances/:guid/credentials', (ctx) => {
     const si = find(s.serviceInstances, ctx.params.guid, 'Service instance')
