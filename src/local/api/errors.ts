@@ -41,6 +41,7 @@ export const messageParseError = (detail: string) => err(400, 1001, 'CF-MessageP
 export const badRequest = (detail: string) => err(400, 1004, 'CF-BadRequest', `Bad request: ${detail}`)
 export const notAuthenticated = () => err(401, 10002, 'CF-NotAuthenticated', 'Authentication error')
 export const invalidAuthToken = () => err(401, 1000, 'CF-InvalidAuthToken', 'Invalid Auth Token')
+export const notAuthorized = () => err(403, 10003, 'CF-NotAuthorized', 'You are not authorized to perform the requested action')
 export const rateLimited = (retryAfterSec: number) =>
   err(429, 10013, 'CF-RateLimitExceeded', 'Rate Limit Exceeded', {'retry-after': String(retryAfterSec)})
 export const serverError = (detail = 'An unknown error occurred.') => err(500, 10001, 'UnknownError', detail)

@@ -12,7 +12,7 @@ import {ZodError} from 'zod'
 import type {Foundation, RequestLogEntry} from '../foundation.js'
 import {newGuid, sleep} from '../util.js'
 import {readBody} from './body.js'
-import {ApiError, invalidAuthToken, notAuthenticated, rateLimited, serverError, unknownRequest, unprocessable} from './errors.js'
+import {ApiError, invalidAuthToken, notAuthenticated, notAuthorized, rateLimited, serverError, unknownRequest, unprocessable} from './errors.js'
 import {Query} from './query.js'
 import {type Ctx, type Reply, Routes} from './routes.js'
 
@@ -142,6 +142,8 @@ export class ApiServer {
         if (!authorization) throw notAuthenticated()
         if (!user) throw invalidAuthToken()
       }
+      // The test-only endpoints need an admin token.
+      if (kind === 'admin' && !user!.scope.includes('cloud_controller.admin')) throw notAuthorized()
 
       const match = this.routes.match(method, path)
       if (!match) throw unknownRequest()
