@@ -128,6 +128,16 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           },
         })
         s.deployment = s.progress.deployment
+        const done = s.deployment.status
+        if (done.value === 'FINALIZED' && done.reason === 'DEPLOYED') {
+          // Cloud Controller finalizes only once every new instance is routable.
+          task.setTitle(`Start ${target} new instance${target === 1 ? '' : 's'} (${target}/${target} routable)`)
+        } else if (done.reason === 'PAUSED') {
+          const web = s.deployment.new_processes.find((p) => p.type === 'web')
+          const stats = web ? summarizeStats(await capi.processes.stats(web.guid).catch(() => [])) : undefined
+          const c = done.canary?.steps
+          task.setTitle(`Start canary instances (step ${c?.current ?? 1}/${c?.total ?? 1}: ${stats?.routable ?? 0} routable, paused)`)
+        }
       },
     },
     {

@@ -56,6 +56,11 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
   })
 }
 
+/** Assert an exit code, showing the CLI's output when it differs. */
+export function expectExit(r: CliResult, code: number): void {
+  if (r.code !== code) throw new Error(`expected exit ${code}, got ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`)
+}
+
 export interface E2E {
   foundation: LocalFoundation
   /** Environment for CLI runs: a private CF_HOME logged in to the foundation, plain output, fast route switch. */
