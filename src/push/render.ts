@@ -20,11 +20,11 @@ export function renderPushResult(ui: Ui, r: PushResult): string {
     if (r.next.length) lines.push('', 'Next:', ...r.next.map((n) => `  ${n}`))
     return lines.join('\n')
   }
-  const text = renderResult(ui, {...r, operation: 'push', outcome: r.outcome} as OperationResult)
-  const extra: [string, string][] = []
-  if (r.mode === 'create') extra.push(['first push', 'created, staged and started directly'])
-  if (bits) extra.push(['bits', bits])
-  return extra.length ? `${text}\n${renderKeyValues(extra, {bold: (s) => ui.style('bold', s)})}` : text
+  // Shown with the strategies' summary, before what is left and what to run next.
+  const notes: string[] = []
+  if (r.mode === 'create') notes.push(`First push: '${r.app.name}' was created, staged and started directly.`)
+  if (bits) notes.push(`Bits: ${bits}.`)
+  return renderResult(ui, {...r, operation: 'push', outcome: r.outcome, left: [...notes, ...r.left]} as OperationResult)
 }
 
 export function renderPushResults(ui: Ui, results: PushResult[]): string {
