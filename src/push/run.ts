@@ -208,10 +208,11 @@ function directFailure(s: OpState, plan: AppPlan, record: PushRecord, error: unk
     return new CfzdError(`${head}\nNothing was changed.`, {exitCode, cause: error})
   }
   const lines: string[] = []
+  const again = interrupted ? 'Push again to finish.' : 'Fix the problem and push again.'
   if (plan.mode === 'create') {
     lines.push(
       s.app.guid
-        ? `App '${plan.app.name}' (${s.app.guid}) was created and is left ${s.dropletGuid ? 'with its new droplet' : 'without a droplet'}; it is not deleted. Fix the problem and push again.`
+        ? `App '${plan.app.name}' (${s.app.guid}) was created and is left ${s.app.state === 'STARTED' ? 'started' : 'stopped'} ${s.dropletGuid ? 'with its new droplet' : 'without a droplet'} (it is not deleted). ${again}`
         : `The manifest was applied but app '${plan.app.name}' was not found afterwards.`,
     )
   } else lines.push(`The manifest was applied to '${plan.app.name}'${record.package ? ` and package ${record.package} was uploaded` : ''}; the running version is untouched.`)
