@@ -25,8 +25,9 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv
   cwd?: string
   timeoutMs?: number
-  /** Send SIGINT once stderr matches this (to interrupt at a chosen step). */
+  /** Send a signal (SIGINT by default) once stderr matches this, to interrupt at a chosen step. */
   interruptWhen?: RegExp
+  interruptSignal?: NodeJS.Signals
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
@@ -41,7 +42,7 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
       stderr += d
       if (opts.interruptWhen && !interrupted && opts.interruptWhen.test(stderr)) {
         interrupted = true
-        child.kill('SIGINT')
+        child.kill(opts.interruptSignal ?? 'SIGINT')
       }
     })
     const timer = setTimeout(() => {
