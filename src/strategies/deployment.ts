@@ -71,7 +71,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
     {
       id: 'set-droplet',
       title: 'Set current droplet (the app is stopped and stays stopped)',
-      enabled: (s) => s.app.state === 'STOPPED' && s.kind !== 'restart',
+      enabled: (s) => s.app.state === 'STOPPED' && s.kind === 'restage',
       async run(s, task) {
         if (!s.dropletGuid) return task.skip('no new droplet')
         await s.env.capi.apps.setCurrentDroplet(s.app.guid, s.dropletGuid)
@@ -80,8 +80,9 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
     {
       id: 'deploy',
       title: (s) => `Create ${s.opts.strategy} deployment`,
-      // A deployment of a stopped app starts it. Restage and push leave a stopped app stopped.
-      enabled: (s) => s.app.state === 'STARTED' || s.kind === 'restart',
+      // A deployment of a stopped app starts it (as cf restart and cf push do). Restage leaves a
+      // stopped app stopped with its new droplet, which is what restage-all --include-stopped needs.
+      enabled: (s) => s.app.state === 'STARTED' || s.kind !== 'restage',
       async run(s, task) {
         const {capi} = s.env
         const body = deploymentBody(s)
@@ -101,7 +102,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
     {
       id: 'wait',
       title: (s) => (s.opts.strategy === 'canary' ? 'Start canary instances' : 'Start new instances'),
-      enabled: (s) => s.deployment !== undefined || s.app.state === 'STARTED' || s.kind === 'restart',
+      enabled: (s) => s.deployment !== undefined || s.app.state === 'STARTED' || s.kind !== 'restage',
       async run(s, task) {
         const {capi, clock, signal} = s.env
         const goal: DeploymentGoal = s.opts.noWait ? 'first-instance' : s.opts.strategy === 'canary' ? 'paused' : 'deployed'
