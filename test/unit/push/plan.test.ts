@@ -182,10 +182,10 @@ describe('push steps under each strategy (the shared strategy code, push as the 
     expect(describeSteps(deploymentPlan(pushSource(p, rec())), state(p.opts))).toEqual(want)
   })
 
-  it('a stopped app gets the new droplet and stays stopped', () => {
+  it('a stopped app is deployed, which starts it (as cf push does)', () => {
     const p = plan({}, {state: 'STOPPED'})
     const s = state(p.opts, {app: {guid: 'a1', name: 'web', state: 'STOPPED'} as OpState['app']})
-    expect(describeSteps(deploymentPlan(pushSource(p, rec())), s)).toEqual(['Check app web', 'Apply manifest', 'Upload bits (3 files)', 'Stage', 'Set current droplet (the app is stopped and stays stopped)'])
+    expect(describeSteps(deploymentPlan(pushSource(p, rec())), s)).toEqual(['Check app web', 'Apply manifest', 'Upload bits (3 files)', 'Stage', 'Create rolling deployment', 'Start new instances'])
   })
 
   it('blue-green: new bits instead of a copied package, and the manifest over the copied configuration', () => {
