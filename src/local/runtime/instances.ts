@@ -316,14 +316,17 @@ export class Runtime {
       let attempts = 0
       const tryPort = (port: number) => {
         const onError = (error: NodeJS.ErrnoException) => {
+          server.off('listening', onListening)
           if (error.code === 'EADDRINUSE' && ++attempts < 200) return tryPort(attempts > 100 ? 0 : this.nextPort())
           reject(error)
         }
-        server.once('error', onError)
-        server.listen(port, '127.0.0.1', () => {
+        const onListening = () => {
           server.off('error', onError)
           resolve((server.address() as AddressInfo).port)
-        })
+        }
+        server.once('error', onError)
+        server.once('listening', onListening)
+        server.listen(port, '127.0.0.1')
       }
       tryPort(this.nextPort())
     })
