@@ -4,6 +4,7 @@
  * deployment_cancel.rb, deployment_continue.rb). Each action validates everything before it
  * changes anything, standing in for CC's single transaction.
  */
+import {canaryStepPlan as sharedCanaryStepPlan} from '../../strategies/math.js'
 import {unprocessable} from '../api/errors.js'
 import type {Foundation} from '../foundation.js'
 import {type AppRec, type DeploymentRec, type DropletRec, emptyMetadata, type Metadata, type ProcessRec, type RevisionRec} from '../state.js'
@@ -28,12 +29,10 @@ export interface CanaryStep {
  *    4 instances, [50, 100] → [{2, 3}, {4, 0}]
  */
 export function canaryStepPlan(steps: {instance_weight: number}[] | null, originalCount: number, webInstances: number | null): CanaryStep[] {
-  if (!steps) return [{canary: 1, original: originalCount}]
+  // The arithmetic is shared with cfzd's own planning (src/strategies/math.ts); this adds the choice of n.
+  if (!steps || steps.length === 0) return sharedCanaryStepPlan(originalCount, undefined)
   const n = webInstances !== null && webInstances < originalCount ? webInstances : originalCount
-  return steps.map(({instance_weight: w}) => {
-    const canary = Math.max(1, Math.round(n * (w / 100)))
-    return {canary, original: w === 100 ? 0 : n - canary + 1}
-  })
+  return sharedCanaryStepPlan(n, steps.map((s) => s.instance_weight))
 }
 
 export function currentCanaryStep(d: DeploymentRec): CanaryStep {
