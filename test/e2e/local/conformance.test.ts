@@ -1,5 +1,5 @@
 /**
- * Conformance: every key of each example in ../shared/capi/examples/ is present in the matching
+ * Conformance: every key of each example (test/fixtures/capi-examples, copied from ../shared/capi/examples) is present in the matching
  * response of the local foundation, recursively. Arrays are compared through their first
  * element (later elements of some examples are docs artifacts, see the README of the pack).
  * Free-form maps (env vars, labels, credentials...) are compared as present, not key by key.
@@ -11,7 +11,7 @@ import {zipSync} from 'fflate'
 import {load} from 'js-yaml'
 import {startTestFoundation, type TestFoundation} from './helpers.js'
 
-const EXAMPLES = new URL('../../../../shared/capi/examples/', import.meta.url)
+const EXAMPLES = new URL('../../fixtures/capi-examples/', import.meta.url)
 const example = (name: string): any => {
   const text = readFileSync(new URL(name, EXAMPLES), 'utf8')
   return name.endsWith('.yml') ? load(text) : JSON.parse(text)
@@ -285,7 +285,7 @@ const NOT_SERVED: Record<string, string> = {
   'manifest.yml': 'the manifest schema example is input, not a response (apply_manifest accepts it)',
 }
 
-describe('conformance with ../shared/capi/examples', () => {
+describe('conformance with the CAPI docs examples', () => {
   const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json') || f.endsWith('.yml'))
 
   it('covers every example file', () => {

@@ -5,7 +5,7 @@ import {Problems, PushInputError} from '../../../src/push/problems.js'
 import {parseLocatedYaml} from '../../../src/push/yaml.js'
 import type {Vars} from '../../../src/push/vars.js'
 
-const EXAMPLE = '/work/shared/capi/examples/manifest.yml'
+const EXAMPLE = new URL('../../fixtures/capi-examples/manifest.yml', import.meta.url).pathname
 
 function parse(text: string, vars: Vars = {}) {
   const problems = new Problems()
