@@ -14,11 +14,12 @@
  */
 import pLimit from 'p-limit'
 import type {CapiClient} from '../capi/client.js'
-import type {AppListQuery} from '../capi/resources/apps.js'
 import type {Droplet} from '../capi/resources/droplets.js'
+import type {Query} from '../capi/http.js'
 import type {Clock} from '../clock.js'
 import {NotFoundError} from '../errors.js'
 import type {Target} from '../auth/session.js'
+import {APP_DROPS, DROPLET_DROPS, LeanApp, LeanDroplet, leanPages} from './lean.js'
 import {classify, indexReleases, type SelectionRules} from './select.js'
 import type {AppRef, BuildpackRelease, Decision, DropletRef, IgnoreReason} from './types.js'
 
@@ -89,15 +90,14 @@ export async function discover(capi: CapiClient, o: DiscoverOptions): Promise<Di
     for (const a of apps) if (a.currentDroplet) wanted.add(a.currentDroplet)
     const droplets = new Map<string, DropletRef>()
     if (wanted.size > 0) {
+      const list = (query: Query) => leanPages(capi, '/v3/droplets', query, LeanDroplet, DROPLET_DROPS, o.signal)
       if (Math.ceil(wanted.size / GUID_CHUNK) <= Math.max(2, found.pages)) {
         const guids = [...wanted]
         for (let i = 0; i < guids.length; i += GUID_CHUNK) {
-          for await (const page of capi.droplets.listPages({guids: guids.slice(i, i + GUID_CHUNK)}, o.signal)) {
-            for (const d of page.resources) droplets.set(d.guid, dropletRef(d))
-          }
+          for await (const page of list({guids: guids.slice(i, i + GUID_CHUNK)})) for (const d of page.resources) droplets.set(d.guid, dropletRef(d))
         }
       } else {
-        for await (const page of capi.droplets.listPages({states: ['STAGED'], ...filter}, o.signal)) {
+        for await (const page of list({states: ['STAGED'], ...filter})) {
           for (const d of page.resources) if (wanted.has(d.guid)) droplets.set(d.guid, dropletRef(d))
         }
       }
@@ -190,12 +190,6 @@ export async function resolveScope(capi: CapiClient, flags: ScopeFlags): Promise
   return {orgs, spaces, labelSelector: flags.labelSelector}
 }
 
-interface Included {
-  guid: string
-  name: string
-  relationships?: {organization?: {data?: {guid: string} | null}}
-}
-
 async function listApps(capi: CapiClient, filter: ReturnType<typeof scopeQuery>, labelSelector: string | undefined, signal?: AbortSignal) {
   const spaceInfo = new Map<string, {name: string; orgGuid: string}>()
   const orgNames = new Map<string, string>()
@@ -205,15 +199,11 @@ async function listApps(capi: CapiClient, filter: ReturnType<typeof scopeQuery>,
   let pages = 0
   let total = 0
   // Cloud Controller includes spaces for `space.organization` too; asking for both costs nothing.
-  // A list, so the client sends a raw comma (AppListQuery types include as one string).
-  const include = ['space', 'space.organization'] as unknown as string
-  const query: AppListQuery = {...filter, include, ...(labelSelector ? {label_selector: labelSelector} : {})}
-  for await (const page of capi.apps.listPages(query, signal)) {
+  const query: Query = {...filter, include: ['space', 'space.organization'], ...(labelSelector ? {label_selector: labelSelector} : {})}
+  for await (const page of leanPages(capi, '/v3/apps', query, LeanApp, APP_DROPS, signal)) {
     pages++
-    for (const s of (page.included?.spaces ?? []) as Included[]) {
-      spaceInfo.set(s.guid, {name: s.name, orgGuid: s.relationships?.organization?.data?.guid ?? ''})
-    }
-    for (const org of (page.included?.organizations ?? []) as Included[]) orgNames.set(org.guid, org.name)
+    for (const s of page.included?.spaces ?? []) spaceInfo.set(s.guid, {name: s.name, orgGuid: s.relationships?.organization?.data?.guid ?? ''})
+    for (const org of page.included?.organizations ?? []) orgNames.set(org.guid, org.name)
     for (const a of page.resources) {
       total++
       const spaceGuid = a.relationships.space.data.guid
@@ -253,11 +243,11 @@ async function fillNames(capi: CapiClient, apps: AppRef[], spaces: Map<string, {
   }
 }
 
-export function dropletRef(d: Droplet): DropletRef {
+export function dropletRef(d: Droplet | LeanDroplet): DropletRef {
   return {
     guid: d.guid,
     createdAt: d.created_at,
     stack: d.stack ?? null,
-    buildpacks: (d.buildpacks ?? []).map((b) => ({name: b.name, buildpackName: b.buildpack_name ?? null, version: b.version ?? null})),
+    buildpacks: (d.buildpacks ?? []).map((b: {name: string; buildpack_name?: string | null; version?: string | null}) => ({name: b.name, buildpackName: b.buildpack_name ?? null, version: b.version ?? null})),
   }
 }

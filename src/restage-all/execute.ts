@@ -17,6 +17,7 @@ import type {Clock} from '../clock.js'
 import {operate as realOperate} from '../strategies/index.js'
 import type {DeployOptions, OperationEnv} from '../strategies/types.js'
 import type {Ui} from '../ui/ui.js'
+import {memoryGuard} from './lean.js'
 import {classifyFailure, decideRetry, type Pacer, type RetryPolicy} from './pacing.js'
 import type {Progress, Tally} from './progress.js'
 import type {AppRef, ReportEntry, SkipReason} from './types.js'
@@ -52,6 +53,13 @@ export interface ExecuteOptions {
   title: string
 }
 
+/** A signal that aborts with `outer` or when `inner` is aborted (AbortSignal.any needs Node 20.3). */
+function either(outer: AbortSignal, inner: AbortController): AbortSignal {
+  if (outer.aborted) inner.abort()
+  else outer.addEventListener('abort', () => inner.abort(), {once: true, signal: inner.signal})
+  return inner.signal
+}
+
 export const iso = (t: number) => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')
 export const labelOf = (a: Pick<AppRef, 'org' | 'space' | 'name'>) => `${a.org}/${a.space}/${a.name}`
 
@@ -62,6 +70,7 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
   const running = new Set<Promise<void>>()
   const tally: Tally = {total: items.length, finished: 0, restaged: 0, failed: 0, skipped: 0}
   const env: OperationEnv = {capi, clock, signal, ui: deps.ui}
+  const guard = memoryGuard()
 
   const finish = async (item: WorkItem, started: number) => {
     const e = item.entry
@@ -73,6 +82,7 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
     else if (e.status === 'failed') tally.failed++
     else if (e.status === 'skipped') tally.skipped++
     progress.finished(item.app.guid, labelOf(item.app), e, {...tally})
+    guard()
     await deps.save()
   }
 
@@ -178,7 +188,7 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
       if (wakeAt === undefined && running.size === 0) wakeAt = now + 1000
       const local = new AbortController()
       const waits: Promise<unknown>[] = [...running]
-      if (wakeAt !== undefined) waits.push(clock.sleep(Math.max(0, wakeAt - now), AbortSignal.any([signal, local.signal])).catch(() => {}))
+      if (wakeAt !== undefined) waits.push(clock.sleep(Math.max(0, wakeAt - now), either(signal, local)).catch(() => {}))
       await Promise.race(waits)
       local.abort()
     }

@@ -14,6 +14,7 @@ import type {DeployOptions} from '../strategies/types.js'
 import type {Ui} from '../ui/ui.js'
 import {discover, type Candidate, type ScopeFlags} from './discover.js'
 import {execute, iso, type ExecuteDeps, type WorkItem} from './execute.js'
+import {collectGarbage} from './lean.js'
 import {Pacer, type PacerOptions, type RetryPolicy} from './pacing.js'
 import {estimatePeak} from './plan.js'
 import {createProgress, type Progress} from './progress.js'
@@ -150,11 +151,13 @@ export async function restageAll(env: RestageAllEnv, o: RestageAllOptions, hooks
     return {report, exitCode: ExitCode.OK, reportFile: reportPath}
   }
 
+  // Discovery's pages are garbage now: start the long part from what is alive.
+  if (found.apps >= 1000) collectGarbage()
   const byGuid = new Map(found.selected.map((c) => [c.app.guid, c.app]))
   const items: WorkItem[] = entries.filter((e) => e.status === 'pending').map((entry) => ({app: byGuid.get(entry.guid)!, entry, attempt: 0, notBefore: 0}))
   const progress = hooks.progress ?? createProgress(ui.renderer)
   const pacer = new Pacer(o.concurrency, hooks.pacer)
-  let {interrupted} = await execute(
+  let {interrupted} = items.length === 0 ? {interrupted: false} : await execute(
     items,
     {capi, clock, signal: env.signal, ui, progress, pacer, save, operate: hooks.operate, random: hooks.random, retryPolicy: hooks.retryPolicy},
     {deploy: o.deploy, includeStopped: o.includeStopped, title: `${o.buildpack} apps`},

@@ -10,10 +10,12 @@
  * The processes come in bulk (per_page=5000, by scope, or by app GUIDs when there are few).
  */
 import type {CapiClient} from '../capi/client.js'
+import type {Query} from '../capi/http.js'
 import type {Process} from '../capi/resources/processes.js'
 import {rollingPeakExtraInstances} from '../strategies/math.js'
 import type {Candidate, Scope} from './discover.js'
 import {GUID_CHUNK} from './discover.js'
+import {LeanProcess, PROCESS_DROPS, leanPages} from './lean.js'
 import type {PeakEstimate} from './report.js'
 
 export interface Need {
@@ -56,10 +58,13 @@ export async function estimatePeak(
   o: {strategy: string; maxInFlight?: number; concurrency: number},
 ): Promise<PeakEstimate> {
   const started = selected.filter((c) => c.app.state === 'STARTED')
-  const byApp = new Map<string, Process[]>()
+  const byApp = new Map<string, LeanProcess[]>()
   const wanted = new Set(started.map((c) => c.app.guid))
   const types = o.strategy === 'blue-green' ? {} : {types: ['web']}
-  const keep = (p: Process) => {
+  const list = async (query: Query) => {
+    for await (const page of leanPages(capi, '/v3/processes', {...types, ...query}, LeanProcess, PROCESS_DROPS)) for (const p of page.resources) keep(p)
+  }
+  const keep = (p: LeanProcess) => {
     const app = p.relationships.app.data.guid
     if (!wanted.has(app)) return
     const list = byApp.get(app)
@@ -68,10 +73,9 @@ export async function estimatePeak(
   }
   if (wanted.size > 0 && wanted.size <= GUID_CHUNK * 2) {
     const guids = [...wanted]
-    for (let i = 0; i < guids.length; i += GUID_CHUNK) for await (const p of capi.processes.list({...types, app_guids: guids.slice(i, i + GUID_CHUNK)})) keep(p)
+    for (let i = 0; i < guids.length; i += GUID_CHUNK) await list({app_guids: guids.slice(i, i + GUID_CHUNK)})
   } else if (wanted.size > 0) {
-    const filter = scope.spaces.length ? {space_guids: scope.spaces.map((s) => s.guid)} : scope.orgs.length ? {organization_guids: scope.orgs.map((x) => x.guid)} : {}
-    for await (const p of capi.processes.list({...types, ...filter})) keep(p)
+    await list(scope.spaces.length ? {space_guids: scope.spaces.map((s) => s.guid)} : scope.orgs.length ? {organization_guids: scope.orgs.map((x) => x.guid)} : {})
   }
   const needs = selected.map((c) => ({
     name: c.app.name,

@@ -68,16 +68,36 @@ export function isDone(e: Pick<ReportEntry, 'status' | 'reason'>): boolean {
   return e.status === 'restaged' || (e.status === 'skipped' && e.reason === 'already-restaged')
 }
 
+/**
+ * The report as JSON text in chunks of about 64 KB: the header pretty-printed, then one app per
+ * line. Written after every app, a 1,000-app report would otherwise be a fresh 800 KB string
+ * each time, and those pile up in the old generation; small chunks die young.
+ */
+export function reportChunks(report: Report, chunkSize = 64 * 1024): string[] {
+  const {apps, ...head} = report
+  const chunks: string[] = []
+  let buf = JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "apps": [')
+  apps.forEach((e, i) => {
+    buf += `${i ? ',' : ''}\n    ${JSON.stringify(e)}`
+    if (buf.length >= chunkSize) {
+      chunks.push(buf)
+      buf = ''
+    }
+  })
+  chunks.push(`${buf}${apps.length ? '\n  ' : ''}]\n}\n`)
+  return chunks
+}
+
 export class ReportFile {
   private writing?: Promise<void>
-  private pending?: string
+  private pending?: string[]
   private failed?: unknown
 
   constructor(readonly file: string) {}
 
   /** Queue the report for writing; resolves once it (or a newer version) is on disk. */
   save(report: Report): Promise<void> {
-    this.pending = JSON.stringify(report, null, 2) + '\n'
+    this.pending = reportChunks(report)
     if (!this.writing) this.writing = this.drain().finally(() => (this.writing = undefined))
     return this.writing
   }
@@ -100,10 +120,16 @@ export class ReportFile {
   }
 }
 
-export async function writeAtomic(file: string, text: string): Promise<void> {
+/** Write to a temporary file beside the target, then rename it over the target. */
+export async function writeAtomic(file: string, text: string | string[]): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
-  await fs.writeFile(tmp, text, {mode: 0o644})
   try {
+    const fh = await fs.open(tmp, 'w', 0o644)
+    try {
+      for (const chunk of typeof text === 'string' ? [text] : text) await fh.write(chunk)
+    } finally {
+      await fh.close()
+    }
     await fs.rename(tmp, file)
   } catch (error) {
     await fs.rm(tmp, {force: true})

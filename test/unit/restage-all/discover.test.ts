@@ -1,4 +1,5 @@
 import {describe, expect, it} from '@jest/globals'
+import {http, HttpResponse} from 'msw'
 import {CapiClient} from '../../../src/capi/client.js'
 import {FakeClock} from '../../../src/clock.js'
 import {discover, type DiscoverOptions} from '../../../src/restage-all/discover.js'
@@ -132,5 +133,27 @@ describe('discover', () => {
     expect(d.scope.spaces.map((s) => s.guid).sort()).toEqual(['s1', 's3'])
     expect(d.selected.map((c) => c.app.name)).toEqual(['shop', 'api'])
     expect(d.skipped.map((c) => [c.app.name, c.decision.kind === 'skip' && c.decision.reason])).toEqual([['cron', 'stopped']])
+  })
+})
+
+describe('lean pages', () => {
+  it('keep only what selection reads, and follow next', async () => {
+    const {leanPages, LeanApp, APP_DROPS} = await import('../../../src/restage-all/lean.js')
+    serveWorld(server, small())
+    const pages = []
+    for await (const p of leanPages(client(), '/v3/apps', {include: ['space', 'space.organization']}, LeanApp, APP_DROPS)) pages.push(p)
+    expect(pages).toHaveLength(1)
+    const shop = pages[0].resources.find((a) => a.name === 'shop') as Record<string, unknown>
+    expect(shop).toEqual({guid: 'a1', name: 'shop', state: 'STARTED', lifecycle: {type: 'buildpack'}, relationships: {space: {data: {guid: 's1'}}, current_droplet: {data: {guid: 'd1'}}}})
+    expect(pages[0].included?.spaces?.map((s) => s.name).sort()).toEqual(['dev', 'prod', 'prod'])
+  })
+
+  it('refuse a page that is not what Cloud Controller sends', async () => {
+    const {leanPages, LeanDroplet, DROPLET_DROPS} = await import('../../../src/restage-all/lean.js')
+    server.use(http.get(`${API}/v3/droplets`, () => HttpResponse.json({pagination: {total_results: 1, total_pages: 1, next: null}, resources: [{guid: 'd1'}]})))
+    const read = async () => {
+      for await (const _ of leanPages(client(), '/v3/droplets', {}, LeanDroplet, DROPLET_DROPS)) void _
+    }
+    await expect(read()).rejects.toMatchObject({name: 'SchemaError', message: expect.stringContaining('resources[0].created_at')})
   })
 })

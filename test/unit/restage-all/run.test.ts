@@ -227,7 +227,8 @@ describe('restage-all run', () => {
     const t = setup(world(1), {deploy: {...deploy, strategy: 'blue-green'}}, {
       operate: async (env, target, app, req, a) => {
         got.push({target, app: app.guid, kind: req.kind, strategy: req.opts.strategy, renderer: a.renderer, signal: env.signal === t.controller.signal})
-        a.beforeStep?.('stage')
+        // (The second argument, step facts, is optional for bulk callers.)
+        ;(a.beforeStep as ((id: string, ...rest: unknown[]) => void) | undefined)?.('stage', {irreversible: false})
         return {...ok(app.name, 'new-guid'), strategy: 'blue-green'}
       },
     })

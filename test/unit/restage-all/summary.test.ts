@@ -4,7 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from '@jest/globals'
 import {needOf, peakOf} from '../../../src/restage-all/plan.js'
 import {bar, outcomeLine} from '../../../src/restage-all/progress.js'
-import {countEntries, ReportFile, type Report} from '../../../src/restage-all/report.js'
+import {countEntries, ReportFile, reportChunks, type Report} from '../../../src/restage-all/report.js'
 import {renderPlan, renderSummary} from '../../../src/restage-all/summary.js'
 import type {ReportEntry} from '../../../src/restage-all/types.js'
 
@@ -145,5 +145,17 @@ describe('ReportFile', () => {
     const f = new ReportFile('/nonexistent-dir/r.json')
     await f.save(report([]))
     expect((f.error as NodeJS.ErrnoException).code).toBe('ENOENT')
+  })
+})
+
+describe('reportChunks', () => {
+  it.each([0, 1, 3, 500])('is the same JSON as the report (%i apps), one app per line', (n) => {
+    const apps = Array.from({length: n}, (_, i) => entry({guid: `g${i}`, name: `app-${i}`, status: 'restaged', durationMs: i}))
+    const r = report(apps)
+    const chunks = reportChunks(r, 1024)
+    const text = chunks.join('')
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(r)))
+    if (n > 0) expect(text.split('\n').filter((l) => l.startsWith('    {"guid"'))).toHaveLength(n)
+    if (n === 500) expect(chunks.length).toBeGreaterThan(10)
   })
 })
