@@ -15,7 +15,7 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
     'router-port': Flags.integer({description: 'Port of the router that serves the apps.', default: 9080, min: 0, max: 65535}),
     state: Flags.string({description: 'JSON file that keeps the state across restarts (written atomically).'}),
     seed: Flags.string({description: 'YAML or JSON seed file (orgs, spaces, quotas, buildpacks, apps, a bulk generator).'}),
-    tick: durationFlag({description: 'Deployment updater interval, as in production.', default: 5000}),
+    tick: durationFlag({description: 'Deployment updater interval, as in production.', default: 5000, defaultHelp: async () => '5s'}),
     'staging-time': durationFlag({description: 'How long a build stays STAGING (default 3s).'}),
     'startup-time': durationFlag({description: 'How long a new instance stays STARTING before its health check (default 2s).'}),
     'token-lifetime': durationFlag({description: 'Lifetime of access tokens (default about 2h).'}),
