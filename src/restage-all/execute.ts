@@ -120,6 +120,11 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
         return await finish(item, started)
       }
       entry.state = fresh.state
+      if (signal.aborted) {
+        // Ctrl-C came while reading the app: it was never started.
+        if (item.attempt === 1) entry.startedAt = entry.attempts = undefined
+        return
+      }
       const target = {org: {guid: app.orgGuid, name: app.org}, space: {guid: app.spaceGuid, name: app.space}}
       const result = await operate(env, target, fresh, {kind: 'restage', appName: fresh.name, opts: o.deploy}, {
         renderer: 'silent',

@@ -205,6 +205,31 @@ describe('restage-all run', () => {
     expect(onDisk.apps.find((e) => e.name === 'app02')!.detail).toContain('back on droplet')
   })
 
+  it('Ctrl-C while an app is being read: that app is not started', async () => {
+    const w = world(3)
+    const ran: string[] = []
+    const t = setup(w, {concurrency: 1}, {
+      operate: async (_e, _t, app) => {
+        ran.push(app.name)
+        return ok(app.name, app.guid)
+      },
+    })
+    server.use(
+      http.get(`${API}/v3/apps/a1`, () => {
+        t.controller.abort()
+        return HttpResponse.json(appJson(w.apps[1]))
+      }),
+    )
+    const out = await t.run()
+    expect(ran).toEqual(['app00'])
+    expect(out.exitCode).toBe(ExitCode.INTERRUPTED)
+    expect(out.report.apps.map((e) => [e.name, e.status, e.startedAt === undefined])).toEqual([
+      ['app00', 'restaged', false],
+      ['app01', 'pending', true],
+      ['app02', 'pending', true],
+    ])
+  })
+
   it('skips, at run time, apps deleted, restaged by someone else, or stopped since discovery', async () => {
     const w = world(3)
     const t = setup(w, {}, {operate: async (_e, _t, app) => ok(app.name, app.guid)})
