@@ -168,8 +168,17 @@ export function pagination(ctx: Ctx, path: string, page: number, perPage: number
 export function resolveIncludes<T>(include: string[], resolvers: Record<string, (rows: T[]) => [string, unknown[]]>, rows: T[]): Record<string, unknown[]> {
   const unknown = include.filter((i) => !resolvers[i])
   if (unknown.length > 0) throw badQuery(`Invalid included resource: '${unknown.join("', '")}'. Valid included resources are: '${Object.keys(resolvers).join("', '")}'`)
-  const out: Record<string, unknown[]> = {}
+  // As in Cloud Controller, a nested include brings its parents: space.organization includes spaces too.
+  const wanted = new Set<string>()
   for (const name of include) {
+    const parts = name.split('.')
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = parts.slice(0, i).join('.')
+      if (resolvers[prefix]) wanted.add(prefix)
+    }
+  }
+  const out: Record<string, unknown[]> = {}
+  for (const name of wanted) {
     const [key, values] = resolvers[name](rows)
     out[key] = values
   }

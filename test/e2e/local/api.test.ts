@@ -156,6 +156,8 @@ describe('lists', () => {
     const inc = await t.api('/v3/apps?names=alpha&include=space,space.organization')
     expect(inc.body.included.spaces.map((s: {name: string}) => s.name)).toEqual(['pages'])
     expect(inc.body.included.organizations.map((o: {name: string}) => o.name)).toEqual(['pages-org'])
+    const nested = await t.api('/v3/apps?names=alpha&include=space.organization')
+    expect(Object.keys(nested.body.included).sort()).toEqual(['organizations', 'spaces'])
     const one = await t.api(`/v3/apps/${inc.body.resources[0].guid}?include=space`)
     expect(one.body.included.spaces).toHaveLength(1)
   })
