@@ -59,6 +59,7 @@ export function stageStep(title = 'Stage'): Step<OpState> {
           throw new CfzdError(`App '${app.name}' is already staging (someone else started a build).`, {
             exitCode: ExitCode.CONFLICT,
             suggestions: ['Wait for that build to finish, then run this command again.'],
+            cause: error,
           })
         }
         throw error
