@@ -3,12 +3,14 @@
  * cfzd's entry point.
  *
  * `cfzd --version` and `cfzd [COMMAND] --help` take a fast path. Loading @oclif/core alone costs
- * about twice Node's own start-up, so these answer from what `npm run build` generated in
- * dist/startup/ (scripts/startup/build.mjs): the commands and topics oclif's Config found, and
- * oclif's own Help class bundled into one file with V8's code cache. The output is oclif's, for
- * any terminal width and colour setting (test/e2e/startup.test.ts compares them). Every other
- * command, and anything the fast path does not know to be identical (an unknown command, DEBUG,
- * a user theme, WSL or Windows, a manifest rebuilt since), goes to oclif as before.
+ * several times Node's own start-up, so these answer from what `npm run build` generated in
+ * dist/startup/ (scripts/startup/build.mjs): the commands and topics oclif's Config found, every
+ * help page as oclif prints it to a pipe, and oclif's own Help class bundled into one file (with
+ * V8's code cache) for the other widths and colours. The output is oclif's, byte for byte
+ * (test/e2e/startup compares them). Every other command, and anything the fast path does not know
+ * to be identical (an unknown command, DEBUG, a user theme, WSL or Windows, a manifest rebuilt
+ * since), goes to oclif as before.
+ *
  * CFZD_FAST_PATH=0 turns the fast path off; CFZD_FAST_PATH=trace says on stderr when it answered.
  */
 const builtin = (id) => (process.getBuiltinModule ? process.getBuiltinModule(id) : import(id).then((m) => m.default))
@@ -24,15 +26,15 @@ async function fastPath(argv) {
 
   const [fs, os, path] = await Promise.all([builtin('node:fs'), builtin('node:os'), builtin('node:path')])
   const dir = path.join(decodeURIComponent(new URL('.', import.meta.url).pathname), '..', 'dist', 'startup')
-  let data
+  let meta
   try {
     // Made from this manifest: same size, and the manifest not rewritten since (npm pack gives
     // every file the same mtime, hence >=).
-    const file = path.join(dir, 'data.json')
+    const file = path.join(dir, 'meta.json')
     const made = fs.statSync(file)
     const m = fs.statSync(path.join(dir, '..', '..', 'oclif.manifest.json'))
-    data = JSON.parse(fs.readFileSync(file, 'utf8'))
-    if (!data.ok || m.size !== data.manifest.size || m.mtimeMs > made.mtimeMs) return false
+    meta = JSON.parse(fs.readFileSync(file, 'utf8'))
+    if (!meta.ok || m.size !== meta.manifest.size || m.mtimeMs > made.mtimeMs) return false
   } catch {
     return false
   }
@@ -40,18 +42,27 @@ async function fastPath(argv) {
   const platform = process.platform
   if (platform === 'win32' || isWsl(fs, os)) return false // oclif names the platform and shell differently there
   const arch = os.arch() === 'ia32' ? 'x86' : os.arch()
-  const userAgent = `${data.name}/${data.version} ${platform}-${arch} node-${process.version}`
-  if (version) {
-    console.log(userAgent)
-    return traced(true)
-  }
+  const userAgent = `${meta.name}/${meta.version} ${platform}-${arch} node-${process.version}`
+  if (version) return print(fs, `${userAgent}\n`)
 
   // A user theme (oclif reads <config dir>/theme.json) changes the colours: leave it to oclif.
-  const scope = data.bin.replaceAll('@', '').replaceAll(/[-/]/g, '_').toUpperCase()
+  const scope = meta.bin.replaceAll('@', '').replaceAll(/[-/]/g, '_').toUpperCase()
   if (env[`${scope}_CONFIG_DIR`]) return false
   const home = env.HOME || os.homedir() || os.tmpdir()
-  if (fs.existsSync(path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), data.dirname, 'theme.json'))) return false
+  if (fs.existsSync(path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), meta.dirname, 'theme.json'))) return false
 
+  // Output to a pipe or file, without colour, for a plain `[TOPIC...] [COMMAND] --help`: the page
+  // as it was rendered at build time.
+  const subject = argv.filter((a) => a !== '--help').join(':')
+  if (plainOutput(fs, env) && meta.pages?.includes(subject) && !/(^|:)help(:|$)/.test(subject) && (subject || meta.rootUserAgent === userAgent)) {
+    let page
+    try {
+      page = fs.readFileSync(path.join(dir, 'plain', `${subject.replaceAll(':', '+') || '_root'}.txt`), 'utf8')
+    } catch {}
+    if (page !== undefined) return print(fs, page)
+  }
+
+  // Anything else: oclif's Help at run time, from the bundle.
   const [vm, {createRequire}] = await Promise.all([builtin('node:vm'), builtin('node:module')])
   const file = path.join(dir, 'help.js')
   let cachedData
@@ -60,13 +71,53 @@ async function fastPath(argv) {
   } catch {}
   const mod = {exports: {}}
   new vm.Script(fs.readFileSync(file, 'utf8'), {filename: file, cachedData}).runInThisContext()(mod.exports, createRequire(file), mod, file, dir)
+  const data = JSON.parse(fs.readFileSync(path.join(dir, 'data.json'), 'utf8'))
   Object.assign(data.config, {userAgent, platform, arch, shell: (env.SHELL ?? 'unknown').split('/').at(-1), windows: false})
-  return traced(await mod.exports.showHelp(argv, data))
+  const out = await mod.exports.renderHelp(argv, data)
+  return out === false ? false : print(fs, out)
 }
 
-function traced(handled) {
-  if (handled && process.env.CFZD_FAST_PATH === 'trace') process.stderr.write('cfzd: fast path\n')
-  return handled
+/**
+ * Whether oclif would print help at 80 columns without colour: stdout is not a terminal (a pipe,
+ * file or socket, or /dev/null), no OCLIF_COLUMNS, and nothing that makes ansis use colour
+ * anyway (FORCE_COLOR, COLORTERM, CI systems, --color) unless NO_COLOR says no.
+ */
+function plainOutput(fs, env) {
+  if (Number.parseInt(env.OCLIF_COLUMNS, 10)) return false
+  if (process.argv.some((a) => /^-{1,2}(no-)?colou?r/.test(a))) return false
+  let st
+  try {
+    st = fs.fstatSync(1)
+  } catch {
+    return false
+  }
+  const terminal = !(st.isFIFO() || st.isFile() || st.isSocket() || (st.isCharacterDevice() && devNull(fs)))
+  if (terminal) return false
+  if (env.NO_COLOR || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return true
+  const colourAnyway = ['FORCE_COLOR', 'COLORTERM', 'TF_BUILD', 'CI', 'PM2_HOME', 'NEXT_RUNTIME'].some((k) => k in env) || Object.keys(env).some((k) => k.startsWith('TEAMCI'))
+  return !colourAnyway
+}
+
+function devNull(fs) {
+  try {
+    return fs.readlinkSync('/proc/self/fd/1') === '/dev/null'
+  } catch {
+    return false
+  }
+}
+
+/** Write to stdout in one go, as console.log would have (without setting up the stream). */
+function print(fs, text) {
+  const buf = Buffer.from(text)
+  let off = 0
+  try {
+    while (off < buf.length) off += fs.writeSync(1, buf, off)
+  } catch (error) {
+    if (error.code === 'EAGAIN') process.stdout.write(buf.subarray(off))
+    else if (error.code !== 'EPIPE') throw error
+  }
+  if (process.env.CFZD_FAST_PATH === 'trace') process.stderr.write('cfzd: fast path\n')
+  return true
 }
 
 function isWsl(fs, os) {

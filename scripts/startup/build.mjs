@@ -2,16 +2,20 @@
  * The build step behind bin/run.js's fast path for `cfzd --version` and `cfzd ... --help`
  * (run by `npm run build` after `oclif manifest`):
  *
+ * - dist/startup/meta.json: name, version, and the manifest's size, so that bin/run.js falls back
+ *   to oclif when the manifest changed after this step (it also checks the mtimes).
  * - dist/startup/data.json: what oclif's Help reads, taken from the real oclif Config (every
- *   plugin's commands and topics, package.json), plus the manifest's size, so that bin/run.js
- *   falls back to oclif when the manifest changed after this step (it also checks the mtimes).
+ *   plugin's commands and topics, package.json).
  * - dist/startup/help.js: scripts/startup/help-entry.cjs (oclif's Help class) bundled with esbuild
  *   into one file, so rendering help costs one file instead of @oclif/core's ~160 modules, and
  *   help.cache, V8's code cache for it.
+ * - dist/startup/plain/*.txt: every help page as oclif prints it to a pipe (80 columns, no
+ *   colour), the common case for scripts, CI and benchmarks: bin/run.js then prints it as it is.
  *
  * When the CLI uses something the fast path does not reproduce (a custom help class, a theme,
  * flexible taxonomy, a single-command CLI), data.json says so and bin/run.js always uses oclif.
  */
+import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
@@ -66,6 +70,9 @@ const data = {
   pluginStates: Object.fromEntries([...config.plugins.values()].map((p) => [p.name, p.pjson?.oclif?.state ?? null])),
 }
 fs.writeFileSync(path.join(out, 'data.json'), JSON.stringify(data))
+// What --version and the checks need, small enough to cost nothing to read.
+const meta = Object.fromEntries(['ok', 'why', 'manifest', 'name', 'version', 'dirname', 'bin'].map((k) => [k, data[k]]))
+fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify(meta))
 
 const bundled = await build({
   entryPoints: [path.join(root, 'scripts', 'startup', 'help-entry.cjs')],
@@ -95,8 +102,11 @@ const bundled = await build({
           path.dirname(a.importer) === coreHelp ? {path: a.path, namespace: 'help-only'} : undefined,
         )
         b.onLoad({filter: /.*/, namespace: 'help-only'}, (a) => ({contents: stubs[a.path], loader: 'js', resolveDir: coreHelp}))
-        b.onResolve({filter: /^ejs$/}, (a) =>
-          a.importer.endsWith(path.join('help', 'util.js')) ? {path: path.join(root, 'scripts', 'startup', 'ejs-shim.cjs')} : undefined,
+        // Faster stand-ins that give the same results (see each file); they load the real
+        // module for anything they do not handle.
+        const shims = {ejs: 'ejs-shim.cjs', 'string-width': 'string-width-shim.cjs'}
+        b.onResolve({filter: /^(ejs|string-width)$/}, (a) =>
+          path.basename(path.dirname(a.importer)) === 'startup' ? undefined : {path: path.join(root, 'scripts', 'startup', shims[a.path])},
         )
       },
     },
@@ -112,15 +122,47 @@ fs.writeFileSync(helpJs, source)
 const script = new vm.Script(source, {filename: helpJs})
 const mod = {exports: {}}
 script.runInThisContext()(mod.exports, createRequire(helpJs), mod, helpJs, out)
-const log = console.log
-console.log = () => {}
-try {
-  Object.assign(data.config, {userAgent: `${data.name}/${data.version}`, platform: process.platform, arch: process.arch, shell: 'sh', windows: false})
-  const subjects = [[], ...data.commands.map((c) => c.id.split(':')), ...data.topics.map((t) => t.name.split(':'))]
-  for (const s of subjects) await mod.exports.showHelp([...s, '--help'], data)
-} finally {
-  console.log = log
-}
+const subjects = [...new Set(['', ...data.commands.map((c) => c.id), ...data.topics.map((t) => t.name)])]
+const runtime = {userAgent: `${data.name}/${data.version} ${process.platform}-${process.arch} node-${process.version}`, platform: process.platform, arch: process.arch, shell: 'sh', windows: false}
+for (const s of subjects) await mod.exports.renderHelp([...(s ? s.split(':') : []), '--help'], {...data, config: {...data.config, ...runtime}})
 fs.writeFileSync(path.join(out, 'help.cache'), script.createCachedData())
-for (const old of ['help.cjs']) fs.rmSync(path.join(out, old), {force: true})
+
+// The pages as oclif prints them without colour at 80 columns (stdout not a terminal, no
+// OCLIF_COLUMNS): rendered in a child process with stdout a pipe and NO_COLOR, since ansis and
+// oclif read both when they load. bin/run.js prints these when its output is the same case.
+// The root page's VERSION line is the user agent (platform and Node version): it is used only
+// where the user agent is the same.
+const render = `
+const fs = require('node:fs'), vm = require('node:vm'), {createRequire} = require('node:module')
+const [file, dataFile, subjects, runtime] = JSON.parse(process.argv[1])
+const mod = {exports: {}}
+new vm.Script(fs.readFileSync(file, 'utf8'), {filename: file}).runInThisContext()(mod.exports, createRequire(file), mod, file, '.')
+const data = JSON.parse(fs.readFileSync(dataFile, 'utf8'))
+Object.assign(data.config, runtime)
+;(async () => {
+  const pages = {}
+  for (const s of subjects) pages[s] = await mod.exports.renderHelp([...(s ? s.split(':') : []), '--help'], data)
+  process.stdout.write(JSON.stringify(pages))
+})()`
+const child = spawnSync(process.execPath, ['-e', render, JSON.stringify([helpJs, path.join(out, 'data.json'), subjects, runtime])], {
+  env: {PATH: process.env.PATH, NO_COLOR: '1'},
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+  maxBuffer: 64 * 1024 * 1024,
+})
+if (child.status !== 0) throw new Error(`rendering the plain help pages failed (exit ${child.status})`)
+// One file per page (plain/restart.txt, plain/local+start.txt, plain/_root.txt), so printing one
+// reads only that page.
+const plainDir = path.join(out, 'plain')
+fs.rmSync(plainDir, {recursive: true, force: true})
+fs.mkdirSync(plainDir)
+meta.pages = []
+for (const [s, page] of Object.entries(JSON.parse(child.stdout))) {
+  if (typeof page !== 'string') continue // dynamic help: oclif's
+  fs.writeFileSync(path.join(plainDir, `${s ? s.replaceAll(':', '+') : '_root'}.txt`), page)
+  meta.pages.push(s)
+}
+meta.rootUserAgent = runtime.userAgent
+fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify(meta))
+for (const old of ['help.cjs', 'plain.json']) fs.rmSync(path.join(out, old), {force: true})
 if (!data.ok) console.warn(`startup fast path off: ${unsupported.join(', ')}`)

@@ -1,10 +1,11 @@
 'use strict'
 /**
- * Source of dist/startup/help.cjs (bundled by scripts/startup/build.mjs): oclif's own Help class,
+ * Source of dist/startup/help.js (bundled by scripts/startup/build.mjs): oclif's own Help class,
  * fed with the commands and topics that `npm run build` read from the real oclif Config, so
  * `cfzd ... --help` prints exactly what oclif prints (same code, same terminal width and colour
  * detection) without loading @oclif/core's config, plugins and command modules.
  */
+const {format} = require('node:util')
 const {Help, getHelpFlagAdditions, standardizeIDFromArgv} = require('@oclif/core/help')
 
 /** A read-only stand-in for oclif's Config with what Help reads (see data.json). */
@@ -42,11 +43,11 @@ function helpSubject(argv, config) {
 }
 
 /**
- * Print the help oclif would print for argv, or return false (printing nothing) when this is not
- * a case the fast path knows to be identical: an unknown subject (oclif's error path), a command
- * with dynamic help.
+ * The help oclif would print for argv (everything it writes to stdout, as one string), or false
+ * when this is not a case the fast path knows to be identical: an unknown subject (oclif's error
+ * path), a command with dynamic help.
  */
-exports.showHelp = async function showHelp(argv, data) {
+exports.renderHelp = async function renderHelp(argv, data) {
   const config = stubConfig(data)
   const subject = helpSubject([...argv], config)
   if (subject !== undefined) {
@@ -54,7 +55,16 @@ exports.showHelp = async function showHelp(argv, data) {
     if (!command && !config.findTopic(subject)) return false
     if (command && command.hasDynamicHelp) return false
   }
-  const help = new Help(config, data.helpOptions)
-  await help.showHelp([...argv])
-  return true
+  // Help writes with console.log (ux.stdout); collect exactly what it would write.
+  let out = ''
+  const log = console.log
+  console.log = (...args) => {
+    out += format(...args) + '\n'
+  }
+  try {
+    await new Help(config, data.helpOptions).showHelp([...argv])
+  } finally {
+    console.log = log
+  }
+  return out
 }
