@@ -15,7 +15,9 @@
  * - CFZD_LOCAL_CRASH=true: the instance crashes instead of becoming healthy;
  * - CFZD_LOCAL_CRASH_AFTER=<duration>: it crashes that long after becoming RUNNING;
  * - CFZD_LOCAL_NOT_READY=true: it runs but its readiness check never passes (never routable);
- * - CFZD_LOCAL_STARTUP_TIME=<duration>: its own start-up delay, overriding the foundation's.
+ * - CFZD_LOCAL_STARTUP_TIME=<duration>: its own start-up delay, overriding the foundation's;
+ * - CFZD_LOCAL_RESPONSE_STATUS=<code>: it becomes healthy but answers every request with that
+ *   status (a new version that serves errors).
  * A crashed instance stays CRASHED (it is not restarted) until its process restarts or scales.
  */
 import http from 'node:http'
@@ -51,6 +53,8 @@ export interface Instance {
   inflight: number
   onIdle?: () => void
   timers: NodeJS.Timeout[]
+  /** The status it answers with when the request doesn't ask for one (CFZD_LOCAL_RESPONSE_STATUS when it started). */
+  responseStatus?: number
 }
 
 export interface InstanceCountSummary {
@@ -254,6 +258,7 @@ export class Runtime {
       draining: false,
       inflight: 0,
       timers: [],
+      responseStatus: Number(env.CFZD_LOCAL_RESPONSE_STATUS) || undefined,
     }
     server.keepAliveTimeout = 5000
     server.on('request', (req, res) => respond(this.f, inst, req, res))

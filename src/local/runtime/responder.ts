@@ -4,7 +4,8 @@
  * probes can see old → new as a deployment rolls.
  *
  * Query parameters: `?delay=MS` waits before answering (slow requests, to watch draining);
- * `?status=NNN` answers with that status. App env CFZD_LOCAL_RESPONSE_DELAY_MS sets a default delay.
+ * `?status=NNN` answers with that status. App env CFZD_LOCAL_RESPONSE_DELAY_MS sets a default delay;
+ * CFZD_LOCAL_RESPONSE_STATUS, read when the instance started, a default status.
  */
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {Foundation} from '../foundation.js'
@@ -14,7 +15,7 @@ export function respond(f: Foundation, inst: Instance, req: IncomingMessage, res
   const app = f.store.apps.get(inst.appGuid)
   const url = new URL(req.url ?? '/', 'http://instance')
   const delay = Math.min(120_000, Number(url.searchParams.get('delay') ?? app?.env.CFZD_LOCAL_RESPONSE_DELAY_MS ?? 0) || 0)
-  const status = Number(url.searchParams.get('status') ?? 200) || 200
+  const status = Number(url.searchParams.get('status') ?? inst.responseStatus ?? 200) || 200
   req.resume()
   const answer = () => {
     if (res.destroyed) return
