@@ -8,7 +8,7 @@ import type {Domain} from '../capi/resources/domains.js'
 import type {Route} from '../capi/resources/routes.js'
 import {requestOnce} from '../probe/probe.js'
 import {routerInfo, urlForRoute} from '../probe/urls.js'
-import {AbortError, type Clock} from '../clock.js'
+import {AbortError, formatDuration, type Clock} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
 
 export interface SmokeTest {
@@ -28,7 +28,15 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortError())
-    const child = spawn(`${t.command} ${quote(url)}`, {shell: true, env: {...process.env, CFZD_SMOKE_URL: url}, stdio: ['ignore', 'pipe', 'pipe']})
+    // Its own process group, so a timeout or an abort stops the shell and everything it started.
+    const child = spawn(`${t.command} ${quote(url)}`, {shell: true, detached: true, env: {...process.env, CFZD_SMOKE_URL: url}, stdio: ['ignore', 'pipe', 'pipe']})
+    const kill = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig)
+      } catch {
+        child.kill(sig)
+      }
+    }
     let output = ''
     const take = (d: Buffer) => {
       output += d.toString()
@@ -37,8 +45,12 @@ export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) =
     }
     child.stdout.on('data', take)
     child.stderr.on('data', take)
-    const timer = setTimeout(() => child.kill('SIGKILL'), t.timeoutMs)
-    const onAbort = () => child.kill('SIGTERM')
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      kill('SIGKILL')
+    }, t.timeoutMs)
+    const onAbort = () => kill('SIGTERM')
     signal?.addEventListener('abort', onAbort, {once: true})
     child.on('error', (e) => reject(new SmokeTestFailed(`Smoke test could not run: ${e.message}`, output)))
     child.on('close', (code, sig) => {
@@ -47,7 +59,7 @@ export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) =
       if (signal?.aborted) return reject(new AbortError())
       if (code === 0) return resolve()
       const tail = output.trimEnd().split('\n').slice(-10).join('\n')
-      const why = sig === 'SIGKILL' ? `timed out after ${Math.round(t.timeoutMs / 1000)}s` : `exited with ${code ?? sig}`
+      const why = timedOut ? `timed out after ${formatDuration(t.timeoutMs)}` : `exited with ${code ?? sig}`
       reject(new SmokeTestFailed(`Smoke test \`${t.command}\` against ${url} ${why}.${tail ? `\n${tail}` : ''}`, output))
     })
   })
