@@ -28,7 +28,7 @@ export interface PushRequest {
   opts: DeployOptions
   noStart: boolean
   /** Called before each step (tests interrupt at a chosen point). */
-  beforeStep?: (id: string) => void
+  beforeStep?: ActualizeOptions['beforeStep']
 }
 
 export interface PushResult extends Omit<OperationResult, 'operation' | 'outcome'> {
@@ -88,7 +88,7 @@ export async function pushOne(env: OperationEnv, target: SpaceTarget, plan: AppP
   const steps = plan.mode === 'create' ? createPlan(plan, record) : uploadOnlyPlan(plan, record)
   let durations: Record<string, number>
   try {
-    durations = await actualize(steps, s, a)
+    durations = await actualize(steps, s, {...a, signal: env.signal})
   } catch (error) {
     throw directFailure(s, plan, record, error)
   }

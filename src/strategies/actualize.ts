@@ -2,13 +2,19 @@
  * Run steps as listr2 tasks (one row per step, retitled as it progresses) on stderr, or silently
  * under --json. Records how long each step took.
  */
+import {AbortError} from '../clock.js'
 import type {RendererName} from '../ui/renderer.js'
 import type {Step, TaskHandle} from './types.js'
 
 export interface ActualizeOptions {
   renderer: RendererName
-  /** Called before each step (tests use it to interrupt at a chosen point). */
-  beforeStep?: (id: string) => void
+  /**
+   * Called before each step (tests use it to interrupt at a chosen point; the probe stops
+   * aborting once an irreversible step starts).
+   */
+  beforeStep?: (id: string, step?: {irreversible: boolean}) => void
+  /** Checked before each step: once it has aborted, no further step starts. */
+  signal?: AbortSignal
 }
 
 export async function actualize<S>(steps: Step<S>[], state: S, opts: ActualizeOptions): Promise<Record<string, number>> {
@@ -28,7 +34,8 @@ export async function actualize<S>(steps: Step<S>[], state: S, opts: ActualizeOp
         }
       },
       task: async (_: unknown, task: {title: string; output: string; skip: (m: string) => void}) => {
-        opts.beforeStep?.(step.id)
+        opts.beforeStep?.(step.id, {irreversible: Boolean(step.irreversible)})
+        if (opts.signal?.aborted) throw new AbortError()
         const started = Date.now()
         let lastOutput = ''
         const handle: TaskHandle = {

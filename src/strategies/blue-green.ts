@@ -213,7 +213,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       id: 'switch',
       title: 'Switch routes',
       async run(s, task) {
-        const {capi, clock} = s.env
+        const {capi, clock, signal} = s.env
         const mappings = s.snapshot!.routes
         if (mappings.length === 0) {
           s.routes = 'switched'
@@ -222,7 +222,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         s.routes = 'mapped-both'
         const added = await mapLike(capi, mappings, s.newApp!.guid)
         task.output(`mapped ${mappings.length} route(s) to the new app; both versions serve`)
-        if (added > 0 && s.opts.routeSettleMs > 0) await clock.sleep(s.opts.routeSettleMs)
+        if (added > 0 && s.opts.routeSettleMs > 0) await clock.sleep(s.opts.routeSettleMs, signal)
         await unmapApp(capi, mappings, s.app.guid)
         s.routes = 'switched'
         task.setTitle(`Switch routes (${mappings.map((m) => m.route.url).join(', ')})`)
@@ -230,6 +230,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
     },
     {
       id: 'stop-old',
+      irreversible: true,
       title: (s) => `Stop old app ${venerableName(s)}`,
       enabled: (s) => !s.opts.noStop && s.snapshot!.app.state === 'STARTED',
       async run(s) {
@@ -239,6 +240,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
     },
     {
       id: 'delete-old',
+      irreversible: true,
       title: (s) => `Delete old app ${venerableName(s)}`,
       enabled: (s) => !s.opts.noStop && !s.opts.noDelete,
       async run(s) {
@@ -254,6 +256,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
     },
     {
       id: 'finish',
+      irreversible: true,
       title: 'Finish',
       async run(s) {
         s.oldTouched = true
@@ -362,7 +365,7 @@ export function rollbackPlan(): Step<OpState>[] {
 export async function runBlueGreen(s: OpState, source: DropletSource, opts: ActualizeOptions): Promise<OperationResult> {
   let durations: Record<string, number> = {}
   try {
-    durations = await actualize(blueGreenPlan(source), s, opts)
+    durations = await actualize(blueGreenPlan(source), s, {...opts, signal: s.env.signal})
   } catch (error) {
     throw await afterFailure(s, error, opts)
   }

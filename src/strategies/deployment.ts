@@ -194,7 +194,7 @@ export function deploymentBody(s: OpState): DeploymentCreate {
 export async function runDeployment(s: OpState, source: DropletSource, renderer: Parameters<typeof actualize>[2]): Promise<OperationResult> {
   let durations: Record<string, number> = {}
   try {
-    durations = await actualize(deploymentPlan(source), s, renderer)
+    durations = await actualize(deploymentPlan(source), s, {...renderer, signal: s.env.signal})
   } catch (error) {
     throw await recover(s, error, renderer)
   }

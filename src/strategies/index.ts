@@ -18,7 +18,7 @@ export interface OperationRequest {
   opts: DeployOptions
   /** Where the droplet comes from; defaults by kind (push brings its own). */
   source?: DropletSource
-  beforeStep?: (id: string) => void
+  beforeStep?: ActualizeOptions['beforeStep']
 }
 
 /** Resolve the target and the app by name, then operate on it with listr2 output. */

@@ -67,6 +67,8 @@ export interface Step<S> {
   id: string
   title: string | ((s: S) => string)
   enabled?: (s: S) => boolean
+  /** From this step on the operation can no longer be undone (blue-green: the old app is stopped or deleted). */
+  irreversible?: boolean
   run: (s: S, task: TaskHandle) => Promise<void>
 }
 
