@@ -82,3 +82,71 @@ export const blueGreenFlags = {
   'no-stop': Flags.boolean({description: 'Blue-green: leave the old app running and keep it. Implies --no-delete.', default: false}),
   'venerable-suffix': Flags.string({description: 'Blue-green: suffix for the old app while it is replaced.', default: '-venerable'}),
 }
+
+/** "5%", "5" or "0.5%" → 5, 5, 0.5 (a percentage, above 0 and at most 100). */
+export function parsePercent(input: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(input)
+  const n = m ? Number(m[1]) : Number.NaN
+  if (!(n > 0 && n <= 100)) throw new Error(`Expected a percentage above 0 and at most 100, for example 5% (got "${input}")`)
+  return n
+}
+
+/**
+ * `--probe` takes an optional value, which oclif flags can't: a bare `--probe` (at the end, or
+ * followed by another flag or by something that is neither a URL nor a /path, such as the app
+ * name) becomes `--probe=`, which means "the app's first route". `--probe URL`, `--probe /path`
+ * and `--probe=...` are left alone.
+ */
+export function probeArgv(argv: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--') {
+      out.push(...argv.slice(i))
+      break
+    }
+    const next = argv[i + 1]
+    const takesValue = next !== undefined && (/^[a-z][a-z\d+.-]*:\/\//i.test(next) || next.startsWith('/'))
+    out.push(a === '--probe' && !takesValue ? '--probe=' : a)
+  }
+  return out
+}
+
+export const probeFlags = {
+  probe: Flags.string({
+    description:
+      "Send live requests while the operation runs and report availability, latency and which droplet answered. Bare --probe watches the app's first route; give a URL, or a /path on that route, to watch something else.",
+    helpValue: '[URL|/PATH]',
+    helpGroup: 'PROBE',
+  }),
+  'probe-rate': Flags.integer({description: 'Probe requests per second (default 10). Implies --probe.', min: 1, max: 1000, helpGroup: 'PROBE', env: 'CFZD_PROBE_RATE'}),
+  'probe-timeout': durationFlag({description: 'A probe request slower than this counts as failed (default 5s). Implies --probe.', helpGroup: 'PROBE'}),
+  'abort-on-errors': Flags.integer({
+    description: 'Abort once this many probe requests have failed: rolling and canary cancel the deployment, blue-green rolls back. Implies --probe.',
+    min: 1,
+    helpGroup: 'PROBE',
+    env: 'CFZD_ABORT_ON_ERRORS',
+  }),
+  'abort-on-error-rate': Flags.custom<number>({
+    description: 'Abort once more than this share of the last --abort-sample probe requests failed, for example 5%. Implies --probe.',
+    helpValue: 'PERCENT',
+    helpGroup: 'PROBE',
+    env: 'CFZD_ABORT_ON_ERROR_RATE',
+    parse: async (input) => parsePercent(input),
+  })(),
+  'abort-sample': Flags.integer({
+    description: 'How many of the latest probe requests --abort-on-error-rate looks at; it waits for that many first (default 20).',
+    min: 1,
+    helpGroup: 'PROBE',
+  }),
+}
+
+export const smokeTestFlags = {
+  'smoke-test': Flags.string({
+    description:
+      "Canary and blue-green: run this command with the new version's URL (as its last argument and in CFZD_SMOKE_URL) before traffic moves on; a non-zero exit cancels the canary or rolls the blue-green back. Blue-green tests the new app on a temporary route; canary tests the app's route at each pause.",
+    helpValue: 'COMMAND',
+    env: 'CFZD_SMOKE_TEST',
+  }),
+  'smoke-test-timeout': durationFlag({description: 'A smoke test running longer than this fails (default 5m).'}),
+}

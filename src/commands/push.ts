@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {blueGreenFlags, strategyFlags, timeoutFlags} from '../flags.js'
+import {blueGreenFlags, probeArgv, probeFlags, smokeTestFlags, strategyFlags, timeoutFlags} from '../flags.js'
 
 export default class Push extends BaseCommand {
   static summary = 'Push new code from a manifest without downtime (rolling by default), several apps included'
@@ -12,6 +12,8 @@ export default class Push extends BaseCommand {
     '<%= config.bin %> push api --strategy blue-green --no-delete',
     '<%= config.bin %> push my-app -i 4 -m 1G --max-in-flight 2',
     '<%= config.bin %> push my-app --no-start',
+    '<%= config.bin %> push --strategy rolling --probe --abort-on-errors 3',
+    '<%= config.bin %> push --strategy blue-green --smoke-test ./smoke.sh --probe',
   ]
 
   static args = {app: Args.string({description: 'App name: required without a manifest; with a multi-app manifest, push only this app', required: false})}
@@ -30,15 +32,17 @@ export default class Push extends BaseCommand {
     ...strategyFlags,
     ...timeoutFlags,
     ...blueGreenFlags,
+    ...smokeTestFlags,
+    ...probeFlags,
   }
 
   async run() {
-    const {args, flags} = await this.parse(Push)
+    const {args, flags} = await this.parse(Push, probeArgv(this.argv))
     const {pushOptions, preparePush, runPush, renderPushResults} = await import('../push/index.js')
-    const {input, opts, noStart} = pushOptions(args.app, flags, process.cwd())
+    const {input, opts, noStart, probe} = pushOptions(args.app, flags, process.cwd())
     const prepared = preparePush(input)
     const ctx = await this.context(flags)
-    const results = await runPush(ctx, {prepared, opts, noStart})
+    const results = await runPush(ctx, {prepared, opts, noStart, probe})
     this.log(renderPushResults(this.ui, results))
     return results.length === 1 ? results[0] : results
   }

@@ -24,6 +24,8 @@ export interface ProbeOptions {
   maxRequests?: number
   /** Called on every failed request, with the report so far (automatic abort hooks in here). */
   onFailure?: (failure: ProbeFailure, report: ProbeReport) => void
+  /** Called on every finished request, in order: true when it succeeded (rate thresholds hook in here). */
+  onResult?: (ok: boolean) => void
   insecure?: boolean
   /** Response header naming the droplet that answered. */
   dropletHeader?: string
@@ -103,7 +105,7 @@ export function requestOnce(url: string, opts: {timeoutMs?: number; insecure?: b
 }
 
 export class Probe {
-  private readonly o: Required<Omit<ProbeOptions, 'onFailure' | 'maxRequests'>> & Pick<ProbeOptions, 'onFailure' | 'maxRequests'>
+  private readonly o: Required<Omit<ProbeOptions, 'onFailure' | 'onResult' | 'maxRequests'>> & Pick<ProbeOptions, 'onFailure' | 'onResult' | 'maxRequests'>
   private readonly latencies: number[] = []
   private readonly failures: ProbeFailure[] = []
   private readonly droplets: DropletSpan[] = []
@@ -214,6 +216,7 @@ export class Probe {
       } else this.droplets.push({droplet, firstAt: now, lastAt: now, count: 1})
     }
     this.settle()
+    this.o.onResult?.(true)
   }
 
   private failure(f: ProbeFailure) {
@@ -221,6 +224,7 @@ export class Probe {
     this.run++
     this.longest = Math.max(this.longest, this.run)
     this.settle()
+    this.o.onResult?.(false)
     this.o.onFailure?.(f, this.report())
   }
 

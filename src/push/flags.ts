@@ -2,9 +2,10 @@
 import {UsageError} from '../errors.js'
 import {deployOptions, type DeployFlags} from '../strategies/options.js'
 import type {DeployOptions} from '../strategies/types.js'
+import {probeSettings, type ProbeFlags, type ProbeSettings} from '../probe/settings.js'
 import type {PushInput} from './prepare.js'
 
-export interface PushFlags extends DeployFlags {
+export interface PushFlags extends DeployFlags, ProbeFlags {
   manifest?: string
   'no-manifest'?: boolean
   path?: string
@@ -27,6 +28,12 @@ const DEPLOY_ONLY: [keyof PushFlags, string][] = [
   ['supersede', '--supersede'],
   ['no-delete', '--no-delete'],
   ['no-stop', '--no-stop'],
+  ['smoke-test', '--smoke-test'],
+  ['probe', '--probe'],
+  ['probe-rate', '--probe-rate'],
+  ['probe-timeout', '--probe-timeout'],
+  ['abort-on-errors', '--abort-on-errors'],
+  ['abort-on-error-rate', '--abort-on-error-rate'],
 ]
 
 export function validatePushFlags(flags: PushFlags): void {
@@ -41,7 +48,12 @@ export function validatePushFlags(flags: PushFlags): void {
   if (flags.manifest && flags['no-manifest']) throw new UsageError("Incorrect Usage: '-f' and '--no-manifest' can't be used together.")
 }
 
-export function pushOptions(app: string | undefined, flags: PushFlags, cwd: string, env: NodeJS.ProcessEnv = process.env): {input: PushInput; opts: DeployOptions; noStart: boolean} {
+export function pushOptions(
+  app: string | undefined,
+  flags: PushFlags,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): {input: PushInput; opts: DeployOptions; noStart: boolean; probe?: ProbeSettings} {
   validatePushFlags(flags)
   const opts = deployOptions(flags, env)
   const input: PushInput = {
@@ -61,5 +73,5 @@ export function pushOptions(app: string | undefined, flags: PushFlags, cwd: stri
       disk: flags.disk,
     },
   }
-  return {input, opts, noStart: Boolean(flags['no-start'])}
+  return {input, opts, noStart: Boolean(flags['no-start']), probe: probeSettings(flags)}
 }

@@ -18,6 +18,7 @@ import {stageStep} from '../strategies/sources.js'
 import type {OpState} from '../strategies/state.js'
 import {abortReason, type DeployOptions, type OperationEnv, type OperationResult, type Step} from '../strategies/types.js'
 import {waitForInstances} from '../strategies/wait.js'
+import type {ProbeSettings} from '../probe/settings.js'
 import {planApp, type AppPlan, type PreparedApp, type PushMode} from './plan.js'
 import type {PreparedPush} from './prepare.js'
 import {applyManifestStep, pushSource, uploadStep, type PushRecord} from './source.js'
@@ -29,6 +30,8 @@ export interface PushRequest {
   noStart: boolean
   /** Called before each step (tests interrupt at a chosen point). */
   beforeStep?: ActualizeOptions['beforeStep']
+  /** Watch the first app's route while pushing (--probe); its result carries the summary. */
+  probe?: ProbeSettings
 }
 
 export interface PushResult extends Omit<OperationResult, 'operation' | 'outcome'> {
@@ -56,6 +59,21 @@ export async function planPush(env: OperationEnv, target: SpaceTarget, req: Push
 }
 
 export async function runPush(ctx: Context, req: PushRequest): Promise<PushResult[]> {
+  if (req.probe) {
+    const {probed} = await import('../probe/session.js')
+    const watched = req.prepared.apps[0]?.name
+    const appNames = watched ? [watched, `${watched}${req.opts.venerableSuffix}`] : []
+    return probed(
+      ctx,
+      req.probe,
+      {appNames},
+      (c, hooks) => runPush(c, {...req, probe: undefined, beforeStep: (id, step) => (req.beforeStep?.(id, step), hooks.beforeStep(id, step))}),
+      (results, probe) => {
+        const i = Math.max(0, results.findIndex((r) => r.app.name === watched))
+        return results.map((r, j) => (j === i ? {...r, probe} : r))
+      },
+    )
+  }
   const target = await resolveTarget(ctx)
   const env: OperationEnv = {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui}
   const plans = await planPush(env, target, req)

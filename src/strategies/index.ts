@@ -5,6 +5,7 @@
  */
 import type {App} from '../capi/resources/apps.js'
 import {findApp, resolveTarget, type Context, type SpaceTarget} from '../context.js'
+import type {ProbeSettings} from '../probe/settings.js'
 import type {ActualizeOptions} from './actualize.js'
 import {runBlueGreen} from './blue-green.js'
 import {runDeployment} from './deployment.js'
@@ -16,13 +17,22 @@ export interface OperationRequest {
   kind: OperationKind
   appName: string
   opts: DeployOptions
+  /** Watch the app's route while the operation runs, and abort on too many failures (--probe). */
+  probe?: ProbeSettings
   /** Where the droplet comes from; defaults by kind (push brings its own). */
   source?: DropletSource
   beforeStep?: ActualizeOptions['beforeStep']
 }
 
-/** Resolve the target and the app by name, then operate on it with listr2 output. */
+/** Resolve the target and the app by name, then operate on it with listr2 output (under the probe, if asked). */
 export async function runOperation(ctx: Context, req: OperationRequest): Promise<OperationResult> {
+  if (req.probe) {
+    const {probed} = await import('../probe/session.js')
+    const appNames = [req.appName, `${req.appName}${req.opts.venerableSuffix}`]
+    return probed(ctx, req.probe, {appNames}, (c, hooks) =>
+      runOperation(c, {...req, probe: undefined, beforeStep: (id, step) => (req.beforeStep?.(id, step), hooks.beforeStep(id, step))}),
+    )
+  }
   const target = await resolveTarget(ctx)
   let app = await ctx.capi.apps.findByName(target.space.guid, req.appName)
   if (!app && req.opts.strategy === 'blue-green') {

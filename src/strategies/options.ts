@@ -15,6 +15,8 @@ export interface DeployFlags {
   'no-delete'?: boolean
   'no-stop'?: boolean
   'venerable-suffix'?: string
+  'smoke-test'?: string
+  'smoke-test-timeout'?: number
 }
 
 export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = process.env, forced?: StrategyName): DeployOptions {
@@ -30,6 +32,7 @@ export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = proce
   } else if (flags['no-delete'] || flags['no-stop']) {
     throw new UsageError("'--no-delete' and '--no-stop' apply to blue-green only (--strategy blue-green, bg-restart, bg-restage).")
   }
+  const smokeTest = smokeTestOption(flags, strategy)
   const suffix = flags['venerable-suffix'] ?? '-venerable'
   if (!/^[\w.-]+$/.test(suffix)) throw new UsageError(`--venerable-suffix "${suffix}" must be letters, digits, '-', '_' or '.'.`)
   let timeouts
@@ -58,5 +61,23 @@ export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = proce
     noStop: Boolean(flags['no-stop']),
     venerableSuffix: suffix,
     routeSettleMs,
+    ...(smokeTest ? {smokeTest} : {}),
   }
+}
+
+/** --smoke-test needs a point where traffic waits for it: the blue-green switch, or a canary pause. */
+function smokeTestOption(flags: DeployFlags, strategy: StrategyName): DeployOptions['smokeTest'] {
+  const command = flags['smoke-test']?.trim()
+  if (flags['smoke-test'] !== undefined && !command) throw new UsageError('--smoke-test needs a command to run.')
+  if (!command) {
+    if (flags['smoke-test-timeout'] !== undefined) throw new UsageError("'--smoke-test-timeout' needs --smoke-test.")
+    return undefined
+  }
+  if (strategy === 'rolling') {
+    throw new UsageError("'--smoke-test' needs --strategy canary or blue-green: a rolling deployment never waits before moving traffic, so there is no point to test at.", [
+      'Use --strategy canary (tested on the app route at each pause) or --strategy blue-green (tested on a temporary route before the switch).',
+    ])
+  }
+  if (flags['no-wait']) throw new UsageError("'--smoke-test' can't be used with --no-wait: cfzd has to stay to run it at each canary pause.")
+  return {command, timeoutMs: flags['smoke-test-timeout'] ?? 5 * 60_000}
 }

@@ -7,6 +7,7 @@ import type {CapiClient} from '../capi/client.js'
 import {ExitCode} from '../errors.js'
 import type {Clock} from '../clock.js'
 import type {StrategyName} from '../flags.js'
+import type {ProbeSummary} from '../probe/session.js'
 import type {Ui} from '../ui/ui.js'
 
 export type OperationKind = 'restart' | 'restage' | 'push'
@@ -96,4 +97,6 @@ export interface OperationResult {
   warnings: string[]
   /** Commands to run next (for example after a canary pauses). */
   next: string[]
+  /** What the live probe saw (--probe). */
+  probe?: ProbeSummary
 }

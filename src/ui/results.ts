@@ -1,5 +1,6 @@
 /** The summary printed after an operation: what runs now, how long it took, what is left, what to do next. */
 import {formatDuration} from '../clock.js'
+import {renderProbeSummary} from '../probe/render.js'
 import type {OperationResult} from '../strategies/types.js'
 import {renderKeyValues} from './table.js'
 import type {Ui} from './ui.js'
@@ -25,5 +26,6 @@ export function renderResult(ui: Ui, r: OperationResult): string {
   const lines = ['', ui.style('green', ui.style('bold', head[r.outcome])), renderKeyValues(pairs.filter(([, v]) => v !== undefined), {bold: (s) => ui.style('bold', s)})]
   for (const l of r.left) lines.push('', l)
   if (r.next.length) lines.push('', 'Next:', ...r.next.map((n) => `  ${n}`))
+  if (r.probe) lines.push('', renderProbeSummary(r.probe))
   return lines.join('\n')
 }

@@ -28,6 +28,8 @@ export interface CliOptions {
   /** Send a signal (SIGINT by default) once stderr matches this, to interrupt at a chosen step. */
   interruptWhen?: RegExp
   interruptSignal?: NodeJS.Signals
+  /** Do something (inject a fault, act as someone else) once stderr matches, at a chosen step. */
+  trigger?: {when: RegExp; then: () => unknown}
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
@@ -37,12 +39,19 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
     let stdout = ''
     let stderr = ''
     let interrupted = false
+    let triggered = false
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => {
       stderr += d
       if (opts.interruptWhen && !interrupted && opts.interruptWhen.test(stderr)) {
         interrupted = true
         child.kill(opts.interruptSignal ?? 'SIGINT')
+      }
+      if (opts.trigger && !triggered && opts.trigger.when.test(stderr)) {
+        triggered = true
+        Promise.resolve()
+          .then(opts.trigger.then)
+          .catch((error) => (stderr += `\n[test trigger failed: ${(error as Error).message}]\n`))
       }
     })
     const timer = setTimeout(() => {

@@ -36,6 +36,22 @@ describe('deployOptions', () => {
     expect(() => deployOptions(flags, {}, forced)).toThrow(msg)
   })
 
+  it('--smoke-test: blue-green and canary, with a timeout (default 5m)', () => {
+    expect(deployOptions({'smoke-test': ' ./smoke.sh '}, {}, 'blue-green').smokeTest).toEqual({command: './smoke.sh', timeoutMs: 300_000})
+    expect(deployOptions({strategy: 'canary', 'smoke-test': 'true', 'smoke-test-timeout': 1000}, {}).smokeTest).toEqual({command: 'true', timeoutMs: 1000})
+    expect(deployOptions({}, {}).smokeTest).toBeUndefined()
+  })
+
+  it.each([
+    {name: 'rolling', flags: {'smoke-test': 'true'}, msg: /needs --strategy canary or blue-green/},
+    {name: 'an empty command', flags: {strategy: 'canary' as const, 'smoke-test': ' '}, msg: /needs a command/},
+    {name: 'a timeout alone', flags: {strategy: 'canary' as const, 'smoke-test-timeout': 5}, msg: /needs --smoke-test/},
+    {name: 'canary with --no-wait', flags: {strategy: 'canary' as const, 'no-wait': true, 'smoke-test': 'true'}, msg: /--no-wait/},
+  ])('refuses --smoke-test with $name', ({flags, msg}) => {
+    expect(() => deployOptions(flags, {})).toThrow(UsageError)
+    expect(() => deployOptions(flags, {})).toThrow(msg)
+  })
+
   it('reads CFZD_ROUTE_SETTLE as a duration', () => {
     expect(deployOptions({}, {CFZD_ROUTE_SETTLE: '250ms'}).routeSettleMs).toBe(250)
     expect(() => deployOptions({}, {CFZD_ROUTE_SETTLE: 'x'})).toThrow(UsageError)

@@ -1,0 +1,224 @@
+/**
+ * The live probe around one command (--probe): resolve the URL, take a baseline, send requests
+ * while the operation runs, abort the operation when a threshold is crossed, and attach what was
+ * seen to the result (or to the error).
+ *
+ *   probed(ctx, settings, apps, run)
+ *     resolve URL (the app's first route, a /path on it, or a given URL) → one baseline request
+ *     → Probe.start → run({...ctx, signal: AbortSignal.any([Ctrl-C, probe abort])})
+ *     → Probe.stop → result.probe (or error.details.probe, and the report in the message)
+ *
+ * Aborting goes through the operation's signal with an OperationAborted reason, so the strategies
+ * stop as they do on Ctrl-C (rolling and canary cancel the deployment, blue-green rolls back) and
+ * report that reason, exit 1. Once a step that can't be undone starts (blue-green stopping or
+ * deleting the old app), the probe keeps measuring but no longer aborts.
+ */
+import {resolveTarget, type Context} from '../context.js'
+import {toCfzdError} from '../base-command.js'
+import {CfzdError} from '../errors.js'
+import {OperationAborted} from '../strategies/types.js'
+import {Probe, requestOnce, type ProbeReport} from './probe.js'
+import {renderProbeSummary} from './render.js'
+import {AbortWatch, type ProbeSettings} from './settings.js'
+import {routerInfo, urlForRoute} from './urls.js'
+
+export interface ProbeDropletSpan {
+  droplet: string
+  /** old: it answered the baseline request, before the operation started; new: any other. */
+  role: 'old' | 'new'
+  /** First and last answer, in ms since the probe started. */
+  fromMs: number
+  toMs: number
+  count: number
+}
+
+/** What --json shows under `probe` (and under `error.probe` when the command failed). */
+export interface ProbeSummary {
+  url: string
+  ratePerSec: number
+  sent: number
+  ok: number
+  failed: number
+  /** Percentage of finished requests that got a 2xx, three decimals. */
+  availability: number
+  longestFailureRun: number
+  p50Ms: number
+  p99Ms: number
+  durationMs: number
+  /** Which droplet answered, in order of first answer (from X-Cfzd-Droplet-Guid; empty when the app doesn't say). */
+  droplets: ProbeDropletSpan[]
+  /** The first 20 failures, in ms since the probe started. */
+  failures: {atMs: number; status?: number; error?: string}[]
+  thresholds?: {errors?: number; errorRate?: number; sample?: number}
+  /** The probe aborted the operation. */
+  aborted?: {reason: string; atMs: number}
+  /** A threshold was crossed when stopping could no longer undo anything. */
+  notAborted?: {reason: string; atMs: number; why: string}
+  /** The route did not answer 2xx before the operation started, so automatic abort was off. */
+  unhealthyBefore?: string
+}
+
+export interface ProbeHooks {
+  /** Pass to the operation: the probe stops aborting once an irreversible step starts. */
+  beforeStep: (id: string, step?: {irreversible: boolean}) => void
+}
+
+export interface ProbeTarget {
+  /** The app whose first route is probed, then fallbacks (blue-green's APP-venerable after an interrupted run). */
+  appNames: string[]
+}
+
+const MAX_FAILURES_LISTED = 20
+
+/**
+ * Run `run` under the probe (or plainly, when settings is undefined) and attach its summary to
+ * the result with `attach` (default: a `probe` field). A failure is rethrown as a CfzdError with
+ * the summary in its message and in details.probe.
+ */
+export async function probed<T>(
+  ctx: Context,
+  settings: ProbeSettings | undefined,
+  target: ProbeTarget,
+  run: (ctx: Context, hooks: ProbeHooks) => Promise<T>,
+  attach: (result: T, probe: ProbeSummary) => T = (r, probe) => ({...r, probe}) as T,
+): Promise<T> {
+  if (!settings) return run(ctx, {beforeStep: () => {}})
+  const url = await resolveProbeUrl(ctx, settings, target)
+  if (!url) return run(ctx, {beforeStep: () => {}})
+
+  const insecure = ctx.session.skipSslValidation
+  const baseline = await requestOnce(url, {timeoutMs: settings.timeoutMs, insecure})
+  const healthy = baseline.status !== undefined && baseline.status >= 200 && baseline.status < 300
+  const unhealthyBefore = healthy ? undefined : baseline.status !== undefined ? `HTTP ${baseline.status}` : (baseline.error ?? 'no answer')
+  const watch = new AbortWatch(settings.abort)
+  if (unhealthyBefore) {
+    ctx.ui.warn(`Probe: ${url} answers ${unhealthyBefore} before the operation starts${watch.armed ? ': automatic abort is off, the report still counts every request' : ''}.`)
+  }
+
+  const controller = new AbortController()
+  let crossed: {reason: string; atMs: number} | undefined
+  let irreversible: string | undefined
+  let notAborted: ProbeSummary['notAborted']
+  const startedAt = Date.now()
+  const probe = new Probe({
+    url,
+    ratePerSec: settings.ratePerSec,
+    timeoutMs: settings.timeoutMs,
+    concurrency: Math.max(4, Math.ceil(settings.ratePerSec / 2)),
+    maxDurationMs: 24 * 3600_000,
+    insecure,
+    onResult: (ok) => {
+      if (crossed || unhealthyBefore || !watch.armed) return
+      const reason = watch.record(ok)
+      if (!reason) return
+      crossed = {reason, atMs: Date.now() - startedAt}
+      if (irreversible) {
+        notAborted = {...crossed, why: irreversible}
+        ctx.ui.warn(`Probe: ${reason}, but ${irreversible}: not aborting.`)
+      } else if (!ctx.signal.aborted) {
+        ctx.ui.warn(`Probe: ${reason}: aborting.`)
+        controller.abort(new OperationAborted(reason))
+      }
+    },
+  }).start()
+  const hooks: ProbeHooks = {
+    beforeStep(id, step) {
+      if (step?.irreversible && !irreversible) irreversible = `the old version was already being retired (step '${id}'), so there was nothing left to roll back to`
+    },
+  }
+
+  const finish = async () => {
+    const report = await probe.stop()
+    const aborted = crossed && !notAborted && controller.signal.aborted ? crossed : undefined
+    return summarize(report, settings, startedAt, baseline.droplet, {aborted, notAborted, unhealthyBefore})
+  }
+
+  let result: T
+  try {
+    result = await run({...ctx, signal: AbortSignal.any([ctx.signal, controller.signal])}, hooks)
+  } catch (error) {
+    const summary = await finish()
+    const base = toCfzdError(error)
+    return Promise.reject(
+      new CfzdError(`${base.message}\n\n${renderProbeSummary(summary)}`, {
+        exitCode: base.exitCode,
+        suggestions: base.suggestions,
+        details: {...base.details, probe: summary},
+        cause: error,
+      }),
+    )
+  }
+  let summary = await finish()
+  if (summary.aborted) {
+    // The operation got to its end before it noticed the abort: nothing was stopped.
+    summary = {...summary, aborted: undefined, notAborted: {...summary.aborted, why: 'the operation had already finished'}}
+  }
+  if (summary.notAborted) ctx.ui.warn(`Probe: ${summary.notAborted.reason} (not aborted: ${summary.notAborted.why}).`)
+  return attach(result, summary)
+}
+
+/** The URL to probe: a given URL, or the first HTTP route of the first app found (with a /path, if given). */
+export async function resolveProbeUrl(ctx: Context, settings: ProbeSettings, target: ProbeTarget): Promise<string | undefined> {
+  if (settings.target && !settings.target.startsWith('/')) return settings.target
+  const {capi} = ctx
+  const space = (await resolveTarget(ctx)).space
+  let app
+  for (const name of target.appNames) {
+    app = await capi.apps.findByName(space.guid, name)
+    if (app) break
+  }
+  if (!app) {
+    ctx.ui.warn(`Probe: '${target.appNames[0] ?? '?'}' does not exist yet, so there is no route to probe; running without the probe.`)
+    return undefined
+  }
+  const routes = (await capi.routes.forApp(app.guid)).filter((r) => r.protocol === 'http')
+  for (const route of routes) {
+    const domain = await capi.domains.get(route.relationships.domain.data.guid).catch(() => undefined)
+    if (domain?.internal) continue
+    const url = new URL(urlForRoute(route, await routerInfo(capi)))
+    if (settings.target) {
+      // A /path (and ?query) below the route, which may have a context path of its own.
+      const rel = new URL(settings.target, 'http://route')
+      url.pathname = `${url.pathname.replace(/\/$/, '')}${rel.pathname}`
+      url.search = rel.search
+    }
+    return url.toString()
+  }
+  ctx.ui.warn(`Probe: '${app.name}' has no public HTTP route to probe; running without the probe. Pass --probe URL to probe something else.`)
+  return undefined
+}
+
+function summarize(
+  r: ProbeReport,
+  settings: ProbeSettings,
+  startedAt: number,
+  oldDroplet: string | undefined,
+  extra: Pick<ProbeSummary, 'aborted' | 'notAborted' | 'unhealthyBefore'>,
+): ProbeSummary {
+  const t = settings.abort
+  const thresholds = t.errors !== undefined || t.errorRate !== undefined ? {errors: t.errors, errorRate: t.errorRate, ...(t.errorRate !== undefined ? {sample: t.sample} : {})} : undefined
+  return {
+    url: r.url,
+    ratePerSec: settings.ratePerSec,
+    sent: r.sent,
+    ok: r.ok,
+    failed: r.failed,
+    availability: r.availability,
+    longestFailureRun: r.longestFailureRun,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    durationMs: r.durationMs,
+    droplets: r.droplets.map((d) => ({
+      droplet: d.droplet,
+      role: d.droplet === oldDroplet ? 'old' : 'new',
+      fromMs: d.firstAt - startedAt,
+      toMs: d.lastAt - startedAt,
+      count: d.count,
+    })),
+    failures: r.failures.slice(0, MAX_FAILURES_LISTED).map((f) => ({atMs: f.at - startedAt, ...(f.status ? {status: f.status} : {}), ...(f.error ? {error: f.error} : {})})),
+    ...(thresholds ? {thresholds} : {}),
+    ...(extra.aborted ? {aborted: extra.aborted} : {}),
+    ...(extra.notAborted ? {notAborted: extra.notAborted} : {}),
+    ...(extra.unhealthyBefore ? {unhealthyBefore: extra.unhealthyBefore} : {}),
+  }
+}
