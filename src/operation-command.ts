@@ -1,0 +1,39 @@
+/**
+ * The shared body of restart, restage, bg-restart and bg-restage: parse, build options, run the
+ * operation with its strategy, render the result. Subclasses only declare what differs.
+ */
+import {Args, type Interfaces} from '@oclif/core'
+import {BaseCommand} from './base-command.js'
+import {blueGreenFlags, probeArgv, probeFlags, smokeTestFlags, strategyFlags, timeoutFlags, type StrategyName} from './flags.js'
+import type {OperationKind} from './strategies/types.js'
+
+const allFlags = {...strategyFlags, ...timeoutFlags, ...blueGreenFlags, ...smokeTestFlags, ...probeFlags}
+/** What any of the four commands may parse; bg-* declare a subset (no --strategy, --max-in-flight...). */
+type OperationFlags = Partial<Interfaces.InferredFlags<typeof allFlags>> & {verbose?: boolean}
+
+export abstract class OperationCommand extends BaseCommand {
+  /** What the command does to the app's droplet. */
+  static kind: OperationKind
+  /** bg-restart / bg-restage always use blue-green. */
+  static strategy?: StrategyName
+  /** Subclasses must re-declare `static args = OperationCommand.args` (oclif spreads the class, dropping inherited statics). */
+  static args = {app: Args.string({description: 'App name', required: true})}
+  static flags: Interfaces.FlagInput = allFlags
+
+  async run() {
+    const ctor = this.constructor as typeof OperationCommand
+    const parsed = await this.parse(ctor, probeArgv(this.argv))
+    const flags = parsed.flags as OperationFlags
+    const args = parsed.args as {app: string}
+    const {deployOptions} = await import('./strategies/options.js')
+    const {probeSettings} = await import('./probe/settings.js')
+    const opts = deployOptions(flags, process.env, ctor.strategy)
+    const probe = probeSettings(flags)
+    const ctx = await this.context(flags)
+    const {runOperation} = await import('./strategies/index.js')
+    const result = await runOperation(ctx, {kind: ctor.kind, appName: args.app, opts, probe})
+    const {renderResult} = await import('./ui/results.js')
+    this.log(renderResult(this.ui, result))
+    return result
+  }
+}
