@@ -5,7 +5,7 @@
  * its end), so a change is seen within a fraction of a second of the tick that made it, at well
  * under one request per second. Never go longer than `maxGapMs` without a poll.
  */
-import {TickEstimator} from './tick-estimator.js'
+import {TickEstimator, type TickEstimatorOptions} from './tick-estimator.js'
 
 export interface PollScheduleOptions {
   learnMinMs?: number
@@ -16,15 +16,21 @@ export interface PollScheduleOptions {
   splitAboveMs?: number
   maxGapMs?: number
   random?: () => number
+  estimator?: TickEstimatorOptions
 }
 
 export class PollSchedule {
-  readonly estimator = new TickEstimator()
+  readonly estimator: TickEstimator
   private lastPoll?: number
-  private readonly o: Required<PollScheduleOptions>
+  private readonly o: Required<Omit<PollScheduleOptions, 'estimator'>>
 
   constructor(opts: PollScheduleOptions = {}) {
-    this.o = {learnMinMs: 700, learnMaxMs: 1300, afterTickMs: 40, splitAboveMs: 200, maxGapMs: 3000, random: Math.random, ...opts}
+    const {estimator, ...rest} = opts
+    this.o = {learnMinMs: 700, learnMaxMs: 1300, afterTickMs: 40, splitAboveMs: 200, maxGapMs: 3000, random: Math.random, ...rest}
+    // Trusted from a 1.2 s phase window on: polls then split the predicted window (its middle,
+    // then just after its end), which narrows it within a few ticks. Waiting for a narrower
+    // window before using it took most of a 50 s deployment with 1-1.6 s learning polls.
+    this.estimator = new TickEstimator({maxUncertaintyMs: 1200, ...estimator})
   }
 
   /** Record a poll at `now`, and whether it saw the deployment change since the previous poll. */

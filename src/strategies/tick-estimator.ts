@@ -74,17 +74,21 @@ export class TickEstimator {
     const e = this.estimate()
     if (!e) return undefined
     const step = this.o.stepMs
-    let earliest = Infinity
-    let latest = -Infinity
+    // For each period in the band, the first feasible tick interval that ends after now.
+    const intervals: {start: number; end: number}[] = []
     for (let p = e.band.minMs; p <= e.band.maxMs; p += step) {
       const ph = feasiblePhase(this.windows, p)
       if (!ph) continue
       const hi = ph.start + ph.width
       const k = Math.floor((now - hi) / p) + 1
-      latest = Math.max(latest, hi + k * p)
-      earliest = Math.min(earliest, Math.max(now, ph.start + k * p))
+      intervals.push({start: Math.max(now, ph.start + k * p), end: hi + k * p})
     }
-    return Number.isFinite(latest) ? {earliest, latest} : undefined
+    if (intervals.length === 0) return undefined
+    // The nearest tick only: a period whose interval for this tick is already over points a whole
+    // period ahead, and must not stretch this window to the next tick.
+    const soonest = Math.min(...intervals.map((i) => i.end))
+    const near = intervals.filter((i) => i.start <= soonest + e.periodMs / 2)
+    return {earliest: Math.min(...near.map((i) => i.start)), latest: Math.max(...near.map((i) => i.end))}
   }
 
   /** The latest time the next tick can be (see nextTick). */

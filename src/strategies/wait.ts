@@ -198,7 +198,9 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
   let deployment = start
   let fingerprint = fingerprintOf(deployment)
   let instances: InstanceSummary | undefined
-  let lastStats = -Infinity
+  // The first stats a little after the deployment is created (its new process has no instances
+  // before the updater's next tick), so a short deployment doesn't spend requests on them.
+  let lastStats = clock.now()
   let lastProgress = clock.now()
   let bestRoutable = -1
   let errorSince: number | undefined

@@ -12,21 +12,27 @@ function rng(seed: number) {
  * A deployment that changes on each of `ticks` updater ticks and is DEPLOYED on the last one.
  * Returns how long after that last tick the poller noticed, and its request rate.
  */
-function run(period: number, ticks: number, seed: number) {
+function run(period: number, ticks: number, seed: number, o: {learnMinMs?: number; learnMaxMs?: number; changeEvery?: number} = {}) {
   const r = rng(seed)
   const phase = r() * period
   const final = phase + ticks * period
-  const sched = new PollSchedule({random: r})
+  const sched = new PollSchedule({random: r, ...(o.learnMinMs ? {learnMinMs: o.learnMinMs, learnMaxMs: o.learnMaxMs} : {})})
+  // The deployment changes on every `changeEvery`-th tick (instances that take longer than a
+  // tick to start leave the updater nothing to do in between), the last one included.
+  const every = o.changeEvery ?? 1
+  const changesBy = (t: number) => {
+    const k = Math.min(Math.max(0, Math.floor((t - phase) / period) + 1), ticks + 1)
+    return Math.floor((k + ((ticks + 1) % every)) / every)
+  }
   let now = 0
   let polls = 0
-  let seenTicks = 0
+  let seen = 0
   for (;;) {
     now = sched.next(now)
     polls++
-    const ticksSoFar = Math.max(0, Math.floor((now - phase) / period) + 1)
-    const changed = Math.min(ticksSoFar, ticks + 1) > seenTicks
-    seenTicks = Math.min(ticksSoFar, ticks + 1)
-    sched.record(now, changed)
+    const c = changesBy(now)
+    sched.record(now, c > seen)
+    seen = c
     if (now >= final) return {lag: now - final, rate: polls / (now / 1000)}
   }
 }
@@ -43,6 +49,21 @@ describe('PollSchedule', () => {
     expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(300)
     expect(Math.max(...runs.map((x) => x.lag))).toBeLessThanOrEqual(3000)
     expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1.05)
+  })
+
+  it('learns the 5 s tick within a 10-instance rolling deployment with watchDeployment’s 1-1.6 s learning polls', () => {
+    const runs = Array.from({length: 60}, (_, i) => run(5000, 10, i + 1, {learnMinMs: 1000, learnMaxMs: 1600}))
+    const lags = runs.map((x) => x.lag).sort((a, b) => a - b)
+    expect(median(lags)).toBeLessThanOrEqual(200)
+    // Not just the median: a tick predicted wrong costs up to maxGap, so the tail shows it.
+    expect(lags[Math.floor(lags.length * 0.9)]).toBeLessThanOrEqual(400)
+    expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(0.7)
+  })
+
+  it('follows a deployment that changes on every other tick (instances slower than the tick)', () => {
+    const runs = Array.from({length: 60}, (_, i) => run(5000, 19, i + 1, {learnMinMs: 1000, learnMaxMs: 1600, changeEvery: 2}))
+    expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(300)
+    expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(0.7)
   })
 
   it('stays under a second of lag and one request a second with a slow 30 s tick', () => {

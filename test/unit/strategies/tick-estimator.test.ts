@@ -49,6 +49,23 @@ describe('TickEstimator', () => {
     expect(trusted).toBeGreaterThanOrEqual(12)
   })
 
+  it('predicts the nearest tick only, even when some fitting periods put it already past', () => {
+    // Windows that fit a band of periods around 5 s; just after the early end of the band's
+    // prediction, the window must stay on this tick, not stretch to the one after.
+    const est = new TickEstimator({maxUncertaintyMs: 2000})
+    for (const [a, b] of [
+      [900, 2100],
+      [5800, 7000],
+      [10_950, 12_100],
+    ]) est.observe({after: a, atOrBefore: b})
+    const e = est.estimate()!
+    expect(e.band.maxMs - e.band.minMs).toBeGreaterThan(0)
+    const first = est.nextTick(14_000)!
+    const later = est.nextTick(first.earliest + 10)!
+    expect(later.latest).toBeLessThanOrEqual(first.latest)
+    expect(later.latest - later.earliest).toBeLessThan(e.periodMs / 2)
+  })
+
   it('gives no estimate from too few observations', () => {
     const est = new TickEstimator()
     est.observe({after: 0, atOrBefore: 900})
