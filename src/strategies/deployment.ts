@@ -14,6 +14,8 @@ import {errorMessage} from '../errors.js'
 import {actualize} from './actualize.js'
 import {canaryPeakExtraInstances, rollingPeakExtraInstances} from './math.js'
 import {routerInfo, urlForRoute} from '../probe/urls.js'
+import {resolveLeftovers} from './leftovers.js'
+import {ROLE} from './snapshot.js'
 import {assertHeadroom} from './quota.js'
 import {runSmokeTest} from './smoke.js'
 import type {DropletSource} from './sources.js'
@@ -33,6 +35,16 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
       title: (s) => `Check app ${s.appName}`,
       async run(s, task) {
         const {capi} = s.env
+        // An interrupted blue-green run's leftovers (APP-venerable serving, a half-made APP, or only
+        // APP-venerable) are put back first, so the deployment goes to the app that serves and not
+        // to the copy. Only such a run leaves APP marked as its copy, or no APP at all.
+        if (s.app.metadata.annotations[ROLE] === 'new' || s.app.name !== s.appName) {
+          const note = (line: string) => {
+            s.warnings.push(line)
+            task.output(line)
+          }
+          s.app = await resolveLeftovers(s, note, 'ignore')
+        }
         const active = await capi.deployments.activeForApp(s.app.guid)
         if (active && !s.opts.supersede) {
           throw new CfzdError(

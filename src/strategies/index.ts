@@ -35,7 +35,7 @@ export async function runOperation(ctx: Context, req: OperationRequest): Promise
   }
   const target = await resolveTarget(ctx)
   let app = await ctx.capi.apps.findByName(target.space.guid, req.appName)
-  if (!app && req.opts.strategy === 'blue-green') {
+  if (!app) {
     // An interrupted blue-green run may have left only APP-venerable; the plan's check recovers it.
     app = await ctx.capi.apps.findByName(target.space.guid, `${req.appName}${req.opts.venerableSuffix}`)
   }

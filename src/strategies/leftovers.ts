@@ -29,21 +29,29 @@ async function webHealthy(capi: CapiClient, app: App): Promise<boolean> {
   }
 }
 
-export async function resolveLeftovers(s: OpState, note: (line: string) => void): Promise<App> {
+/**
+ * `others`: what to do about an APP-venerable that isn't an interrupted cfzd run's. Blue-green
+ * refuses (it needs the name); rolling and canary leave it alone (they don't).
+ */
+export async function resolveLeftovers(s: OpState, note: (line: string) => void, others: 'refuse' | 'ignore' = 'refuse'): Promise<App> {
   const {capi} = s.env
   const space = s.target.space.guid
   const venName = `${s.appName}${s.opts.venerableSuffix}`
   const [stable, ven] = await Promise.all([capi.apps.findByName(space, s.appName), capi.apps.findByName(space, venName)])
+  const notFound = () =>
+    new NotFoundError(`App '${s.appName}' not found in org '${s.target.org.name}' / space '${s.target.space.name}'.`, [
+      "Run 'cfzd apps' to list the apps in the targeted space.",
+    ])
   if (!ven) {
-    if (!stable) {
-      throw new NotFoundError(`App '${s.appName}' not found in org '${s.target.org.name}' / space '${s.target.space.name}'.`, [
-        "Run 'cfzd apps' to list the apps in the targeted space.",
-      ])
-    }
+    if (!stable) throw notFound()
     return stable
   }
 
   const ours = ven.metadata.annotations[ROLE] === 'venerable' && ven.metadata.annotations[PHASE] === 'in-progress'
+  if (!ours && others === 'ignore') {
+    if (!stable) throw notFound()
+    return stable
+  }
   if (!ours) {
     const kept = ven.metadata.annotations[PHASE] === 'kept'
     throw new CfzdError(
