@@ -20,8 +20,8 @@ import {assertHeadroom} from './quota.js'
 import {mapLike, unmapApp} from './routes.js'
 import {PEER, PHASE, ROLE, footprint, specifiedCommand, takeSnapshot, withoutOwnAnnotations} from './snapshot.js'
 import type {DropletSource} from './sources.js'
-import type {OpState} from './state.js'
-import {abortReason, type OperationResult, type Step} from './types.js'
+import {currentName, type OpState} from './state.js'
+import {abortReason, type OperationResult, type Step, type TaskHandle} from './types.js'
 import {createTemporaryRoute, deleteRoute, runSmokeTest} from './smoke.js'
 import {waitForInstances} from './wait.js'
 
@@ -214,6 +214,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       title: 'Switch routes',
       async run(s, task) {
         const {capi, clock, signal} = s.env
+        await checkOldApp(s, task)
         const mappings = s.snapshot!.routes
         if (mappings.length === 0) {
           s.routes = 'switched'
@@ -233,9 +234,15 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       irreversible: true,
       title: (s) => `Stop old app ${venerableName(s)}`,
       enabled: (s) => !s.opts.noStop && s.snapshot!.app.state === 'STARTED',
-      async run(s) {
+      async run(s, task) {
         s.oldTouched = true
-        await s.env.capi.apps.stop(s.app.guid)
+        if (s.oldGone) return task.skip('deleted by someone else')
+        try {
+          await s.env.capi.apps.stop(s.app.guid)
+        } catch (error) {
+          if (!(error instanceof CapiError && error.status === 404)) throw error
+          noteOldGone(s, task)
+        }
       },
     },
     {
@@ -243,8 +250,9 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       irreversible: true,
       title: (s) => `Delete old app ${venerableName(s)}`,
       enabled: (s) => !s.opts.noStop && !s.opts.noDelete,
-      async run(s) {
+      async run(s, task) {
         s.oldTouched = true
+        if (s.oldGone) return task.skip('deleted by someone else')
         const {capi, signal} = s.env
         try {
           const job = await capi.apps.delete(s.app.guid)
@@ -262,12 +270,44 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         s.oldTouched = true
         const {capi} = s.env
         await capi.apps.update(s.newApp!.guid, {metadata: {annotations: {[ROLE]: null, [PEER]: null, [PHASE]: null}}})
-        if (s.opts.noStop || s.opts.noDelete) {
+        if ((s.opts.noStop || s.opts.noDelete) && !s.oldGone) {
           await capi.apps.update(s.app.guid, {metadata: {annotations: {[PHASE]: 'kept'}}})
         }
       },
     },
   ]
+}
+
+/**
+ * Right before the switch, make sure the old app is still the one the copy was made from. Deleted
+ * by someone else: go on (the copy is all there is now, and the routes need it). Deployed by
+ * someone else since this run started: stop, so the rollback leaves their deployment to finish
+ * rather than replacing it with a copy of what it replaced.
+ */
+async function checkOldApp(s: OpState, task: TaskHandle): Promise<void> {
+  const {capi} = s.env
+  try {
+    await capi.apps.get(s.app.guid)
+  } catch (error) {
+    if (!(error instanceof CapiError && error.status === 404)) throw error
+    return noteOldGone(s, task)
+  }
+  const since = new Date(s.startedAt - 1000).toISOString().replace(/\.\d+Z$/, 'Z')
+  const theirs = await capi.deployments.latestForApp(s.app.guid)
+  if (theirs && theirs.created_at >= since) {
+    throw new CfzdError(
+      `Someone else started deployment ${theirs.guid} (${theirs.status.value}/${theirs.status.reason}) on the old app '${venerableName(s)}' (${s.app.guid}) while cfzd was replacing it; cfzd will not switch the routes to a copy of what that deployment replaces.`,
+      {exitCode: ExitCode.CONFLICT, suggestions: [`Let that deployment finish (cfzd app ${s.appName}), then run this again if it is still needed.`]},
+    )
+  }
+}
+
+function noteOldGone(s: OpState, task: TaskHandle): void {
+  if (s.oldGone) return
+  s.oldGone = true
+  const line = `The old app '${venerableName(s)}' (${s.app.guid}) was deleted by someone else during the operation${s.routes === 'untouched' ? '; its routes had no app until the new one took them' : ''}.`
+  s.warnings.push(line)
+  task.output(line)
 }
 
 function nonNull(o: Record<string, string | null>): Record<string, string> {
@@ -369,9 +409,10 @@ export async function runBlueGreen(s: OpState, source: DropletSource, opts: Actu
   } catch (error) {
     throw await afterFailure(s, error, opts)
   }
-  const kept = s.opts.noStop || s.opts.noDelete
+  const kept = (s.opts.noStop || s.opts.noDelete) && !s.oldGone
   const venerable = venerableName(s)
   const left: string[] = []
+  const name = await currentName(s, s.newApp!.guid)
   if (kept) {
     left.push(
       s.opts.noStop
@@ -382,8 +423,8 @@ export async function runBlueGreen(s: OpState, source: DropletSource, opts: Actu
   return {
     operation: s.kind,
     strategy: 'blue-green',
-    app: {name: s.appName, guid: s.newApp!.guid},
-    previousApp: {name: kept ? venerable : s.appName, guid: s.app.guid, state: s.opts.noStop ? 'running' : s.opts.noDelete ? 'stopped' : 'deleted'},
+    app: {name, guid: s.newApp!.guid},
+    previousApp: {name: kept ? venerable : s.appName, guid: s.app.guid, state: !kept ? 'deleted' : s.opts.noStop ? 'running' : 'stopped'},
     droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.snapshot?.droplet?.guid} : undefined,
     outcome: s.snapshot!.app.state === 'STARTED' ? 'started' : 'staged',
     durationsMs: durations,
@@ -426,10 +467,26 @@ async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions):
     if (original && !interrupted) return original
     return new CfzdError(`${what}. Nothing was changed.`, {exitCode: interrupted ? stop.exitCode : ExitCode.FAILED, cause: error})
   }
+  if (s.oldGone || (await gone(s, s.app.guid))) {
+    // Rolling back would delete the only copy left: keep it, and say where things are.
+    const copy = s.newApp ? await s.env.capi.apps.get(s.newApp.guid).catch(() => undefined) : undefined
+    const routes = s.routes === 'untouched' ? `the routes (${s.snapshot?.routes.map((m) => m.route.url).join(', ') || 'none'}) have no app mapped` : 'the routes are mapped to it'
+    return new CfzdError(
+      [
+        `${what}`,
+        `The old app '${venerableName(s)}' (${s.app.guid}) was deleted by someone else during the operation, so there is nothing to roll back to.`,
+        copy
+          ? `cfzd kept the new '${copy.name}' (${copy.guid}), ${copy.state === 'STARTED' ? 'started' : 'stopped'}; ${routes}.`
+          : `${s.newApp ? 'The new copy is gone too' : 'No new copy had been made yet'}; ${routes}.`,
+      ].join('\n'),
+      {exitCode: interrupted ? stop.exitCode : (original?.exitCode ?? ExitCode.FAILED), details: {phase: 'before-switch', oldApp: 'deleted by someone else'}, cause: error},
+    )
+  }
   const rollbackEnv = {...s.env, signal: new AbortController().signal}
   const rs: OpState = {...s, env: rollbackEnv}
   let rollback: string
-  let exitCode: number = interrupted ? stop.exitCode : ExitCode.FAILED
+  // A conflict (someone else deployed the old app) keeps its exit code; other failures exit 1.
+  let exitCode: number = interrupted ? stop.exitCode : original?.exitCode === ExitCode.CONFLICT ? ExitCode.CONFLICT : ExitCode.FAILED
   try {
     await actualize(rollbackPlan(), rs, opts)
     rollback = `Rolled back: '${s.appName}' (${s.app.guid}) serves as before, the new copy was deleted, and the routes are as they were.`
@@ -447,6 +504,13 @@ async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions):
     details: {phase: 'before-switch', rollback},
     cause: error,
   })
+}
+
+async function gone(s: OpState, guid: string): Promise<boolean> {
+  return s.env.capi.apps.get(guid).then(
+    () => false,
+    (e) => e instanceof CapiError && e.status === 404,
+  )
 }
 
 export type {App}

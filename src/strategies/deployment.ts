@@ -8,6 +8,7 @@
  */
 import type {Deployment, DeploymentCreate} from '../capi/resources/deployments.js'
 import {createOnce} from '../capi/reconcile.js'
+import {CapiError} from '../capi/errors.js'
 import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {errorMessage} from '../errors.js'
@@ -19,7 +20,7 @@ import {ROLE} from './snapshot.js'
 import {assertHeadroom} from './quota.js'
 import {runSmokeTest} from './smoke.js'
 import type {DropletSource} from './sources.js'
-import type {OpState} from './state.js'
+import {currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step} from './types.js'
 import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
 
@@ -225,13 +226,14 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
     }
   }
   const d = s.deployment
+  const name = await currentName(s, s.app.guid)
   const paused = d.status.reason === 'PAUSED'
   const next: string[] = []
   if (paused) next.push(`cfzd continue-deployment ${s.appName}`, `cfzd cancel-deployment ${s.appName}`)
   return {
     operation: s.kind,
     strategy: s.opts.strategy,
-    app: {name: s.appName, guid: s.app.guid},
+    app: {name, guid: s.app.guid},
     droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.previousDropletGuid} : undefined,
     deployment: {guid: d.guid, status: d.status.value, reason: d.status.reason, canarySteps: d.status.canary?.steps},
     outcome: d.status.value === 'FINALIZED' ? 'deployed' : paused ? 'paused' : 'deploying',
@@ -266,6 +268,12 @@ async function recover(s: OpState, error: unknown, renderer: Parameters<typeof a
     return error instanceof CfzdError && !interrupted ? error : wrap(error, head, ['Nothing was deployed: the app is unchanged.'], exitCode)
   }
 
+  if (await appGone(s)) {
+    return new CfzdError(`App '${s.appName}' (${s.app.guid}) was deleted by someone else during the operation, with its deployment ${d.guid}: there is nothing left to cancel.`, {
+      exitCode: ExitCode.NOT_FOUND,
+      cause: error,
+    })
+  }
   const reason = failure?.kind
   if (reason === 'superseded') return new CfzdError(`Deployment ${d.guid} was superseded by a newer deployment of '${s.appName}' (someone else deployed). cfzd left the newer one alone.`, {exitCode: ExitCode.CONFLICT})
   if (failure?.observed.instances) lines.push(`New instances: ${failure.observed.instances.states.join(', ')}`)
@@ -309,6 +317,13 @@ async function recover(s: OpState, error: unknown, renderer: Parameters<typeof a
     exitCode = ExitCode.FAILED
   }
   return wrap(error, head, lines, exitCode)
+}
+
+async function appGone(s: OpState): Promise<boolean> {
+  return s.env.capi.apps.get(s.app.guid).then(
+    () => false,
+    (e) => e instanceof CapiError && e.status === 404,
+  )
 }
 
 function wrap(error: unknown, head: string, lines: string[], exitCode: number): CfzdError {

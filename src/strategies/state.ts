@@ -30,6 +30,8 @@ export interface OpState {
   routes: 'untouched' | 'mapped-both' | 'switched'
   /** Blue-green: the old app has been stopped or deleted; from here on there is no rollback. */
   oldTouched?: boolean
+  /** Blue-green: someone else deleted the old app while it was being replaced. */
+  oldGone?: boolean
   warnings: string[]
   left: string[]
   /** When the operation started (for re-reading what a failed POST may have created). */
@@ -39,4 +41,12 @@ export interface OpState {
 /** The app builds and droplets are produced on: the new app in blue-green, else the app itself. */
 export function buildApp(s: OpState): App {
   return s.newApp ?? s.app
+}
+
+/** The app's name now: when someone else renamed it during the operation, say so and use the new name. */
+export async function currentName(s: OpState, guid: string): Promise<string> {
+  const now = await s.env.capi.apps.get(guid).catch(() => undefined)
+  if (!now || now.name === s.appName) return s.appName
+  s.warnings.push(`'${s.appName}' was renamed to '${now.name}' by someone else during the operation.`)
+  return now.name
 }
