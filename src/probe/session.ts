@@ -66,6 +66,8 @@ export interface ProbeHooks {
 export interface ProbeTarget {
   /** The app whose first route is probed, then fallbacks (blue-green's APP-venerable after an interrupted run). */
   appNames: string[]
+  /** Say this when none of them exists (push: a first push); otherwise the operation reports it. */
+  whenMissing?: string
 }
 
 const MAX_FAILURES_LISTED = 20
@@ -162,19 +164,15 @@ export async function resolveProbeUrl(ctx: Context, settings: ProbeSettings, tar
   if (settings.target && !settings.target.startsWith('/')) return settings.target
   const {capi} = ctx
   const space = (await resolveTarget(ctx)).space
-  let app
+  let found
   for (const name of target.appNames) {
-    app = await capi.apps.findByName(space.guid, name)
-    if (app) break
-  }
-  if (!app) {
-    ctx.ui.warn(`Probe: '${target.appNames[0] ?? '?'}' does not exist yet, so there is no route to probe; running without the probe.`)
-    return undefined
-  }
-  const routes = (await capi.routes.forApp(app.guid)).filter((r) => r.protocol === 'http')
-  for (const route of routes) {
-    const domain = await capi.domains.get(route.relationships.domain.data.guid).catch(() => undefined)
-    if (domain?.internal) continue
+    // The first app of these with a public HTTP route (after an interrupted blue-green run, APP is a
+    // copy without routes and APP-venerable still has them).
+    const app = await capi.apps.findByName(space.guid, name)
+    if (!app) continue
+    found ??= app
+    const route = await firstPublicRoute(ctx, app.guid)
+    if (!route) continue
     const url = new URL(urlForRoute(route, await routerInfo(capi)))
     if (settings.target) {
       // A /path (and ?query) below the route, which may have a context path of its own.
@@ -184,7 +182,19 @@ export async function resolveProbeUrl(ctx: Context, settings: ProbeSettings, tar
     }
     return url.toString()
   }
-  ctx.ui.warn(`Probe: '${app.name}' has no public HTTP route to probe; running without the probe. Pass --probe URL to probe something else.`)
+  if (!found) {
+    if (target.whenMissing) ctx.ui.warn(`Probe: ${target.whenMissing}`)
+    return undefined
+  }
+  ctx.ui.warn(`Probe: '${found.name}' has no public HTTP route to probe; running without the probe. Pass --probe URL to probe something else.`)
+  return undefined
+}
+
+async function firstPublicRoute(ctx: Context, appGuid: string) {
+  for (const route of (await ctx.capi.routes.forApp(appGuid)).filter((r) => r.protocol === 'http')) {
+    const domain = await ctx.capi.domains.get(route.relationships.domain.data.guid).catch(() => undefined)
+    if (!domain?.internal) return route
+  }
   return undefined
 }
 

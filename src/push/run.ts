@@ -66,7 +66,7 @@ export async function runPush(ctx: Context, req: PushRequest): Promise<PushResul
     return probed(
       ctx,
       req.probe,
-      {appNames},
+      {appNames, whenMissing: `'${watched}' does not exist yet, so there is no route to probe; running without the probe.`},
       (c, hooks) => runPush(c, {...req, probe: undefined, beforeStep: (id, step) => (req.beforeStep?.(id, step), hooks.beforeStep(id, step))}),
       (results, probe) => {
         const i = Math.max(0, results.findIndex((r) => r.app.name === watched))
