@@ -4,7 +4,8 @@
  * refresh on 401 CF-InvalidAuthToken, X-Cf-Warnings, tracing with redaction, and zod validation.
  *
  * POSTs are never retried blindly after the request may have reached the server: the error is
- * surfaced as ambiguous (see isAmbiguous) so the caller can re-read state (see reconcile.ts).
+ * surfaced as ambiguous (see isAmbiguous) so the caller can re-read state (see reconcile.ts). A
+ * refused connection means it did not, so that is retried for any method.
  */
 import type {Got, OptionsInit, Response} from 'got'
 import type {ZodType} from 'zod'
@@ -33,9 +34,18 @@ export interface RetryPolicy {
   rateLimitRetries: number
   /** Longest single wait for a rate-limit reset before giving up. */
   rateLimitMaxWaitMs: number
+  /**
+   * How long to keep trying, any method, while an API that has answered before refuses connections
+   * (a Cloud Controller restarting): nothing was sent, so nothing can happen twice. An API that
+   * never answered (a wrong URL) fails at once.
+   */
+  unreachableMs: number
 }
 
-export const defaultRetryPolicy: RetryPolicy = {limit: 4, baseMs: 250, capMs: 8000, rateLimitRetries: 8, rateLimitMaxWaitMs: 15 * 60_000}
+export const defaultRetryPolicy: RetryPolicy = {limit: 4, baseMs: 250, capMs: 8000, rateLimitRetries: 8, rateLimitMaxWaitMs: 15 * 60_000, unreachableMs: 60_000}
+
+/** Connection errors that mean the API is not there right now (as opposed to a bad name). */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'])
 
 export interface RateLimitInfo {
   limit?: number
@@ -107,6 +117,9 @@ export class CapiHttp {
   private got?: Got
   private readonly random: () => number
   private readonly observers = new Set<(e: ResponseEvent) => void>()
+  /** The API has answered at least once: a refused connection now means it is down for a while. */
+  private answered = false
+  private warnedUnreachable = false
 
   constructor(private readonly opts: HttpOptions) {
     this.apiUrl = opts.apiUrl.replace(/\/+$/, '')
@@ -167,6 +180,8 @@ export class CapiHttp {
     let attempt = 0
     let rateLimited = 0
     let refreshed = false
+    let unreachableSince: number | undefined
+    let refused = 0
 
     for (;;) {
       const headers: Record<string, string> = {...o.headers}
@@ -191,6 +206,17 @@ export class CapiHttp {
         if (o.signal?.aborted) throw error
         const code = (error as {code?: string}).code
         const ambiguous = !NOT_SENT_CODES.has(code ?? '')
+        if (this.answered && UNREACHABLE_CODES.has(code ?? '')) {
+          unreachableSince ??= this.clock.now()
+          if (this.clock.now() - unreachableSince < this.retry.unreachableMs) {
+            if (!this.warnedUnreachable) {
+              this.warnedUnreachable = true
+              this.opts.onWarning?.(`The Cloud Controller is not answering (${code}): retrying for up to ${Math.round(this.retry.unreachableMs / 1000)}s`)
+            }
+            await this.clock.sleep(Math.min(this.backoff(refused++), 2000), o.signal)
+            continue
+          }
+        }
         if ((idempotent || !ambiguous) && attempt < this.retry.limit) {
           await this.clock.sleep(this.backoff(attempt++), o.signal)
           continue
@@ -198,6 +224,8 @@ export class CapiHttp {
         throw new NetworkError(`${method} ${url} failed: ${(error as Error).message}`, {code, request: info, ambiguous, cause: error})
       }
 
+      this.answered = true
+      this.warnedUnreachable = false
       const resHeaders = res.headers as Record<string, string | string[] | undefined>
       if (this.opts.trace) this.opts.trace(formatTraceResponse(res.statusCode, resHeaders, res.body, this.clock.now() - started))
       this.emitWarnings(resHeaders)

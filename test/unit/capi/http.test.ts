@@ -1,3 +1,5 @@
+import http2 from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {describe, expect, it} from '@jest/globals'
 import {http, HttpResponse} from 'msw'
 import {z} from 'zod'
@@ -140,6 +142,45 @@ describe('retries', () => {
     server.use(http.get(`${API}/v3/x`, () => HttpResponse.json({}, {headers: {'X-RateLimit-Limit': '100', 'X-RateLimit-Remaining': '40', 'X-RateLimit-Reset': '1700000000'}})))
     await make({onRateLimit: (i) => seen.push(i)}).h.request({path: '/v3/x'})
     expect(seen).toEqual([{limit: 100, remaining: 40, resetAt: 1_700_000_000_000}])
+  })
+
+  it('an API that has answered and then refuses connections is retried for a while, POSTs too (nothing was sent)', async () => {
+    const server = http2.createServer((_req, res) => res.end('{}'))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as AddressInfo).port
+    let sleeps = 0
+    const clock = new FakeClock()
+    const sleep = clock.sleep.bind(clock)
+    clock.sleep = async (ms, signal) => {
+      // back after the third wait
+      if (++sleeps === 3) await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+      return sleep(ms, signal)
+    }
+    const warnings: string[] = []
+    const h = new CapiHttp({apiUrl: `http://127.0.0.1:${port}`, clock, random: () => 0.5, onWarning: (w) => warnings.push(w)})
+    await h.request({path: '/v3'})
+    await new Promise<void>((r) => server.close(() => r()))
+    await h.request({method: 'POST', path: '/v3/deployments', json: {}})
+    server.close()
+    expect(sleeps).toBe(3)
+    expect(clock.sleeps.every((ms) => ms <= 2000)).toBe(true)
+    expect(warnings).toEqual(['The Cloud Controller is not answering (ECONNREFUSED): retrying for up to 60s'])
+  })
+
+  it('gives up after unreachableMs; an API that never answered fails at once', async () => {
+    const never = new CapiHttp({apiUrl: 'http://127.0.0.1:1', clock: new FakeClock(), retry: {limit: 0}})
+    expect((await never.request({path: '/v3'}).catch((e) => e)).code).toBe('ECONNREFUSED')
+    const server = http2.createServer((_req, res) => res.end('{}'))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const clock = new FakeClock()
+    const h = new CapiHttp({apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, clock, retry: {limit: 0, unreachableMs: 10_000}})
+    await h.request({path: '/v3'})
+    await new Promise<void>((r) => server.close(() => r()))
+    const started = clock.now()
+    const err = await h.request({path: '/v3/apps'}).catch((e) => e)
+    expect(err).toBeInstanceOf(NetworkError)
+    expect(clock.now() - started).toBeGreaterThanOrEqual(10_000)
+    expect(clock.now() - started).toBeLessThan(13_000)
   })
 
   it('turns network failures into NetworkError; a refused connection is not ambiguous', async () => {
