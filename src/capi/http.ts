@@ -5,7 +5,7 @@
  *
  * POSTs are never retried blindly after the request may have reached the server: the error is
  * surfaced as ambiguous (see isAmbiguous) so the caller can re-read state (see reconcile.ts). A
- * refused connection means it did not, so that is retried for any method.
+ * refused connection or a 503 means it did not, so those are retried for any method.
  */
 import type {Got, OptionsInit, Response} from 'got'
 import type {ZodType} from 'zod'
@@ -247,7 +247,9 @@ export class CapiHttp {
           continue
         }
       }
-      if (RETRYABLE_STATUS.has(res.statusCode) && idempotent && attempt < this.retry.limit) {
+      // 503: the request was turned away unprocessed (no healthy Cloud Controller), so even a POST
+      // may be sent again; isAmbiguous() treats it the same way.
+      if (RETRYABLE_STATUS.has(res.statusCode) && (idempotent || res.statusCode === 503) && attempt < this.retry.limit) {
         await this.clock.sleep(this.backoff(attempt++), o.signal)
         continue
       }

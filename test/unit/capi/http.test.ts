@@ -102,6 +102,13 @@ describe('retries', () => {
     expect(isAmbiguous(err)).toBe(true)
   })
 
+  it('retries any POST after a 503 (turned away unprocessed)', async () => {
+    let n = 0
+    server.use(http.post(`${API}/v3/deployments`, () => (++n < 3 ? new HttpResponse(null, {status: 503}) : HttpResponse.json({}, {status: 201}))))
+    await make().h.request({method: 'POST', path: '/v3/deployments', json: {}})
+    expect(n).toBe(3)
+  })
+
   it('retries a POST marked idempotent', async () => {
     let n = 0
     server.use(http.post(`${API}/v3/apps/a/actions/start`, () => (++n < 2 ? new HttpResponse(null, {status: 502}) : HttpResponse.json({}))))
