@@ -6,6 +6,7 @@ import type {App} from '../capi/resources/apps.js'
 import type {Deployment} from '../capi/resources/deployments.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
+import {continueOnce} from './deployment.js'
 import type {OperationEnv, OperationResult, Step} from './types.js'
 import {watchDeployment} from './wait.js'
 
@@ -97,7 +98,7 @@ export async function continueDeployment(
             exitCode: ExitCode.FAILED,
           })
         }
-        await s.env.capi.deployments.continue(d.guid)
+        await continueOnce(s.env.capi, d)
       },
     },
     {

@@ -8,7 +8,8 @@
  */
 import type {Deployment, DeploymentCreate} from '../capi/resources/deployments.js'
 import {createOnce} from '../capi/reconcile.js'
-import {CapiError} from '../capi/errors.js'
+import type {CapiClient} from '../capi/client.js'
+import {CapiError, isAmbiguous} from '../capi/errors.js'
 import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {errorMessage} from '../errors.js'
@@ -167,7 +168,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           const step = s.deployment!.status.canary?.steps
           task.setTitle(`Smoke-test canary step ${step?.current ?? 1}/${step?.total ?? 1} (${url})`)
           await runSmokeTest(s.opts.smokeTest!, url, (l) => task.output(l), signal)
-          await capi.deployments.continue(s.deployment!.guid)
+          await continueOnce(capi, s.deployment!)
           const fresh = await capi.deployments.get(s.deployment!.guid)
           s.progress = await watchDeployment(capi, fresh, {clock, signal, goal: 'paused', target: s.progress?.target ?? 1, timeoutMs: s.opts.startupTimeoutMs})
           s.deployment = s.progress.deployment
@@ -176,6 +177,24 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
       },
     },
   ]
+}
+
+/**
+ * Continue a paused canary exactly once. Continue is not idempotent (a second one would skip a
+ * step), so after a failure that may have reached the Cloud Controller, re-read: if the deployment
+ * has left that pause, the continue went through.
+ */
+export async function continueOnce(capi: CapiClient, d: Deployment, attempts = 3): Promise<void> {
+  const step = d.status.canary?.steps.current
+  for (let i = 1; ; i++) {
+    try {
+      return await capi.deployments.continue(d.guid)
+    } catch (error) {
+      if (!isAmbiguous(error) || i >= attempts) throw error
+      const now = await capi.deployments.get(d.guid)
+      if (now.status.reason !== 'PAUSED' || now.status.canary?.steps.current !== step) return
+    }
+  }
 }
 
 async function webTarget(s: OpState): Promise<number> {
