@@ -55,18 +55,28 @@ export function stageStep(title = 'Stage'): Step<OpState> {
           async () => (await capi.builds.forPackage(pkg)).find((b) => b.created_at >= since),
         )
       } catch (error) {
-        if (error instanceof CapiUnprocessable && error.is('CF-StagingInProgress')) {
-          throw new CfzdError(`App '${app.name}' is already staging (someone else started a build).`, {
+        if (!(error instanceof CapiUnprocessable && error.is('CF-StagingInProgress'))) throw error
+        // One build at a time per app. A build of this very package (an interrupted run's) makes the
+        // droplet this step wants: wait for it rather than refuse.
+        build = (await capi.builds.forPackage(pkg)).find((b) => b.state === 'STAGING')
+        if (!build) {
+          throw new CfzdError(`App '${app.name}' is already staging another build (someone else's, or an interrupted run's).`, {
             exitCode: ExitCode.CONFLICT,
             suggestions: ['Wait for that build to finish, then run this command again.'],
             cause: error,
           })
         }
-        throw error
+        task.output(`build ${build.guid} of the same package was already staging: waiting for it`)
       }
       const started = clock.now()
       task.output(`build ${build.guid} staging`)
-      const staged = await waitForBuild(capi, build.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs, appName: app.name, intervalMs: 1000})
+      let staged
+      try {
+        staged = await waitForBuild(capi, build.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs, appName: app.name, intervalMs: 1000})
+      } catch (error) {
+        if (signal.aborted && !s.newApp) s.left.push(`Build ${build.guid} was still staging on '${app.name}'; it finishes on its own and is not deployed (running this again picks it up).`)
+        throw error
+      }
       s.dropletGuid = staged.droplet?.guid ?? undefined
       if (!s.dropletGuid) throw new CfzdError(`Build ${build.guid} was STAGED but has no droplet.`)
       task.setTitle(`${title} (${formatDuration(clock.now() - started)})`)
