@@ -30,6 +30,8 @@ export interface CliOptions {
   interruptSignal?: NodeJS.Signals
   /** Do something (inject a fault, act as someone else) once stderr matches, at a chosen step. */
   trigger?: {when: RegExp; then: () => unknown}
+  /** Gets a handle on the running CLI, to signal it from elsewhere (a foundation event, a timer). */
+  control?: (cli: {kill(signal?: NodeJS.Signals): void}) => void
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
@@ -40,6 +42,7 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
     let stderr = ''
     let interrupted = false
     let triggered = false
+    opts.control?.({kill: (sig = 'SIGINT') => void (child.exitCode === null && child.kill(sig))})
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => {
       stderr += d

@@ -1,0 +1,161 @@
+/**
+ * Fault injection: Ctrl-C (SIGINT) at three points of each strategy, then the same command again.
+ * The interrupted run stops in a consistent state (rolling and canary cancel, blue-green rolls
+ * back), exits 130 and says so; the re-run finishes; the old version serves throughout (the CLI's
+ * probe on each run, and traffic kept up across both runs, see 0 failed requests).
+ *
+ *   rolling     staging · the deployment just created · half the new instances routable
+ *   canary      staging · the canary instances starting · the smoke test at the pause
+ *   blue-green  staging the copy · the copy's instances starting · both versions on the routes
+ */
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
+import {expectExit, startE2E, type CliResult, type E2E} from '../../helpers/e2e.js'
+import {STRATEGIES, appOf, appsFor, dropletOf, expectIntact, seedApp, setEnv, type Checker, type Strategy} from './matrix.js'
+
+let e: E2E
+let c: Checker
+
+beforeAll(async () => {
+  e = await startE2E({seed: {orgs: [{name: 'local', spaces: [{name: 'dev', apps: ['stage', 'start', 'late'].flatMap(appsFor).map((n) => seedApp(n))}]}]}})
+  c = {e, space: (await e.capi.spaces.list({names: ['dev']}))[0].guid}
+}, 60_000)
+
+afterAll(async () => e?.stop())
+
+/** Run the same scenario for every strategy at once; report every strategy that failed. */
+async function matrix(scenario: (s: Strategy) => Promise<void>): Promise<void> {
+  const settled = await Promise.allSettled(STRATEGIES.map(scenario))
+  const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`── ${STRATEGIES[i]} ──\n${(r.reason as Error)?.stack ?? r.reason}`] : []))
+  if (failed.length) throw new Error(failed.join('\n\n'))
+}
+
+/** The command for a strategy (human output: the progress lines say where it is). */
+function command(s: Strategy, app: string, smokeTest = 'true'): string[] {
+  const how: Record<Strategy, string[]> = {
+    rolling: ['restage', app],
+    canary: ['restage', app, '--strategy', 'canary', '--instance-steps', '50', '--smoke-test', smokeTest],
+    'blue-green': ['bg-restage', app],
+  }
+  return [...how[s], '--probe', '--probe-rate', '20']
+}
+
+/** The CLI probe's counts, from its report (on stdout after a summary, on stderr after FAILED). */
+function probed(r: CliResult): {sent: number; failed: number} {
+  const m = /^requests: +(\d+) sent, (\d+) failed/m.exec(r.stdout + r.stderr)
+  if (!m) throw new Error(`no probe report\n${r.stdout}\n${r.stderr}`)
+  return {sent: Number(m[1]), failed: Number(m[2])}
+}
+
+/** What the interrupted run must say it did. */
+const stopped: Record<Strategy, RegExp> = {
+  rolling: /Canceled deployment \S+: '[\w-]+' is back on droplet/,
+  canary: /Canceled deployment \S+: '[\w-]+' is back on droplet/,
+  'blue-green': /Rolled back: '[\w-]+' \(.*\) serves as before, the new copy was deleted, and the routes are as they were\./,
+}
+
+/**
+ * Interrupt one run of each strategy (`at` says when, by strategy), check what it left, run it
+ * again to the end; traffic of our own runs across both.
+ */
+async function interruptThenRerun(
+  point: string,
+  fault: string,
+  o: {
+    env?: Record<string, string>
+    at: Record<Strategy, {stderr: RegExp; afterMs?: number}>
+    said: (s: Strategy, r: CliResult) => void
+    rerunSaid?: (s: Strategy, r: CliResult) => void
+    smokeTest?: string
+    cliEnv?: NodeJS.ProcessEnv
+  },
+) {
+  await matrix(async (s) => {
+    const name = appOf(fault, s)
+    const before = await dropletOf(c, name)
+    if (o.env) await setEnv(c, name, o.env)
+    const traffic = e.traffic(name, {ratePerSec: 20})
+    let cli: {kill(sig?: NodeJS.Signals): void} | undefined
+    const at = o.at[s]
+    const r = await e.cli(command(s, name, o.smokeTest), {
+      env: o.cliEnv,
+      control: (h) => (cli = h),
+      trigger: {when: at.stderr, then: () => setTimeout(() => cli!.kill('SIGINT'), at.afterMs ?? 0)},
+    })
+    if (o.env) await setEnv(c, name, Object.fromEntries(Object.keys(o.env).map((k) => [k, null])))
+    expectExit(r, 130)
+    expect(r.stderr).toMatch(/Interrupted: stopping in a consistent state/)
+    expect(r.stderr).toMatch(/FAILED\n(Interrupted\.|Interrupted)/)
+    o.said(s, r)
+    expect(probed(r).failed).toBe(0)
+    record(point, s, 130, probed(r))
+    await expectIntact(c, name, {droplet: s === 'blue-green' ? undefined : before})
+
+    const again = await e.cli(command(s, name))
+    expectExit(again, 0)
+    expect(again.stdout).toMatch(/^OK$/m)
+    o.rerunSaid?.(s, again)
+    expect(probed(again).failed).toBe(0)
+    record(`${point}, re-run`, s, 0, probed(again))
+    const report = await traffic.stop()
+    expect(report.failed).toBe(0)
+    await expectIntact(c, name)
+  })
+}
+
+const seen: {fault: string; strategy: Strategy; exit: number; sent: number; failed: number}[] = []
+function record(fault: string, strategy: Strategy, exit: number, p: {sent: number; failed: number}) {
+  seen.push({fault, strategy, exit, ...p})
+}
+afterAll(() => {
+  const lines = seen.map((x) => `  ${`7 SIGINT ${x.fault}`.padEnd(46)} ${x.strategy.padEnd(11)} exit ${String(x.exit).padEnd(4)} probe ${x.failed}/${x.sent} failed`)
+  if (lines.length) process.stderr.write(`fault matrix (SIGINT, then the same command again):\n${lines.join('\n')}\n`)
+})
+
+describe('7. SIGINT at three points of each strategy, then a re-run', () => {
+  it('while staging: nothing deployed (the build finishes on its own and the re-run uses it); blue-green rolls back', () =>
+    interruptThenRerun('while staging', 'stage', {
+      env: {CFZD_LOCAL_STAGING_TIME: '3s'},
+      at: {
+        rolling: {stderr: /❯ Stage newest package/, afterMs: 300},
+        canary: {stderr: /❯ Stage newest package/, afterMs: 300},
+        'blue-green': {stderr: /❯ Stage\n/, afterMs: 300},
+      },
+      said: (s, r) => {
+        if (s === 'blue-green') expect(r.stderr).toMatch(stopped[s])
+        else {
+          expect(r.stderr).toMatch(/Nothing was deployed: the app still runs its previous droplet\.\nBuild \S+ was still staging on '[\w-]+'; it finishes on its own and is not deployed \(running this again picks it up\)\./)
+        }
+      },
+      // one build at a time per app: the re-run waits for the interrupted run's build of the same package
+      rerunSaid: (s, r) => s !== 'blue-green' && expect(r.stderr).toMatch(/› build \S+ of the same package was already staging: waiting for it/),
+    }))
+
+  it('while the new instances start: rolling and canary cancel the deployment, blue-green rolls back', () =>
+    interruptThenRerun('while new instances start', 'start', {
+      env: {CFZD_LOCAL_STARTUP_TIME: '1s'},
+      at: {
+        // rolling (max-in-flight 1, 2 instances): after the first new instance is routable
+        rolling: {stderr: /❯ Start new instances/, afterMs: 1500},
+        canary: {stderr: /❯ Start canary instances/, afterMs: 300},
+        'blue-green': {stderr: /❯ Start new instances/, afterMs: 300},
+      },
+      said: (s, r) => expect(r.stderr).toMatch(stopped[s]),
+    }))
+
+  it('late: canary during the smoke test at its pause (cancel, not continue); blue-green while both versions serve (routes restored)', () =>
+    interruptThenRerun('late', 'late', {
+      smokeTest: 'sleep 3; true',
+      cliEnv: {CFZD_ROUTE_SETTLE: '4s'},
+      at: {
+        rolling: {stderr: /✔ Create rolling deployment/},
+        canary: {stderr: /❯ Smoke-test and promote the canary/, afterMs: 500},
+        'blue-green': {stderr: /both versions serve/, afterMs: 500},
+      },
+      said: (s, r) => {
+        expect(r.stderr).toMatch(stopped[s])
+        if (s === 'blue-green') expect(r.stderr).toMatch(/✔ Restore routes to the old app/)
+        if (s === 'canary') expect(r.stderr).not.toMatch(/Smoke tests passed/)
+      },
+    }))
+})
+
