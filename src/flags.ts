@@ -119,7 +119,7 @@ export const probeFlags = {
     helpValue: '[URL|/PATH]',
     helpGroup: 'PROBE',
   }),
-  'probe-rate': Flags.integer({description: 'Probe requests per second (default 10). Implies --probe.', min: 1, max: 1000, helpGroup: 'PROBE', env: 'CFZD_PROBE_RATE'}),
+  'probe-rate': Flags.integer({description: 'Probe requests per second (default 10). Implies --probe.', min: 1, max: 1000, helpGroup: 'PROBE'}),
   'probe-timeout': durationFlag({description: 'A probe request slower than this counts as failed (default 5s). Implies --probe.', helpGroup: 'PROBE'}),
   'abort-on-errors': Flags.integer({
     description: 'Abort once this many probe requests have failed: rolling and canary cancel the deployment, blue-green rolls back. Implies --probe.',
@@ -146,7 +146,6 @@ export const smokeTestFlags = {
     description:
       "Canary and blue-green: run this command with the new version's URL (as its last argument and in CFZD_SMOKE_URL) before traffic moves on; a non-zero exit cancels the canary or rolls the blue-green back. Blue-green tests the new app on a temporary route; canary tests the app's route at each pause.",
     helpValue: 'COMMAND',
-    env: 'CFZD_SMOKE_TEST',
   }),
   'smoke-test-timeout': durationFlag({description: 'A smoke test running longer than this fails (default 5m).'}),
 }
