@@ -81,6 +81,9 @@ export async function runPush(ctx: Context, req: PushRequest): Promise<PushResul
   const results: PushResult[] = []
   for (const [i, {plan, live}] of plans.entries()) {
     ctx.ui.info(heading(plan, i, plans.length, target))
+    if (plan.mode === 'create' && plan.opts.smokeTest) {
+      ctx.ui.warn(`'${plan.app.name}' is pushed for the first time: there is no old version for a smoke test to protect, so --smoke-test is not run for it.`)
+    }
     try {
       results.push(await pushOne(env, target, plan, live, a))
     } catch (error) {
