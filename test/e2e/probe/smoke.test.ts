@@ -148,6 +148,27 @@ describe('canary', () => {
   })
 })
 
+describe('push', () => {
+  it('blue-green push smoke-tests the new app on a temporary route; a first push says it has nothing to test', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'push-'))
+    fs.cpSync(path.join(ROOT, 'test/fixtures/apps/hello'), path.join(dir, 'hello'), {recursive: true})
+    fs.writeFileSync(path.join(dir, 'manifest.yml'), 'applications:\n- name: pushed\n  path: hello\n  memory: 32M\n  instances: 2\n')
+    const log = smokeLog('pushed')
+    const first = await e.cli(['push', '--strategy', 'blue-green', '--smoke-test', SMOKE], {cwd: dir, env: log.env})
+    expectExit(first, 0)
+    expect(first.stderr).toMatch(/'pushed' is pushed for the first time: there is no old version for a smoke test to protect/)
+    expect(log.runs()).toEqual([])
+    const r = await e.cli(['push', '--strategy', 'blue-green', '--smoke-test', SMOKE, '--json'], {cwd: dir, env: log.env})
+    expectExit(r, 0)
+    const out = JSON.parse(r.stdout)
+    const [run] = log.runs()
+    expect(run.url).toMatch(/^http:\/\/pushed-smoke-[a-z0-9]+\.apps\.localhost:\d+\/$/)
+    expect(run.app).toBe(out.app.guid)
+    expect(run.droplet).toBe(out.droplet.guid)
+    expect(await smokeRoutes('pushed')).toEqual([])
+  })
+})
+
 it('rolling refuses --smoke-test (exit 2, nothing changed)', async () => {
   const r = await e.cli(['restart', 'cn-pass', '--smoke-test', 'true'])
   expectExit(r, 2)
