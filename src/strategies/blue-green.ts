@@ -22,7 +22,7 @@ import {PEER, PHASE, ROLE, footprint, specifiedCommand, takeSnapshot, withoutOwn
 import type {DropletSource} from './sources.js'
 import {currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step, type TaskHandle} from './types.js'
-import {createTemporaryRoute, deleteRoute, runSmokeTest} from './smoke.js'
+import {createTemporaryRoute, deleteLeftoverSmokeRoutes, deleteRoute, runSmokeTest} from './smoke.js'
 import {waitForInstances} from './wait.js'
 
 export const venerableName = (s: OpState) => `${s.appName}${s.opts.venerableSuffix}`
@@ -44,6 +44,10 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
             exitCode: ExitCode.CONFLICT,
             suggestions: [`Wait for it or cancel it (cfzd cancel-deployment ${s.appName}), then run this again.`],
           })
+        }
+        for (const url of await deleteLeftoverSmokeRoutes(capi, s.target.space.guid, s.appName)) {
+          s.warnings.push(`Deleted the temporary smoke-test route ${url}, left by an interrupted run.`)
+          task.output(`deleted leftover temporary route ${url}`)
         }
         await source.preflight(s)
         s.snapshot = await takeSnapshot(capi, s.app)

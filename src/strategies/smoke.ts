@@ -65,22 +65,46 @@ export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) =
   })
 }
 
+/** Marks cfzd's temporary smoke-test routes, so a run that was killed before removing one is cleaned up by the next. */
+export const SMOKE_ROUTE_LABEL = 'cfzd.io/smoke-test-route'
+
+/** The host every temporary route of this app starts with. */
+export const smokeHostPrefix = (appName: string) => `${appName}-smoke-`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 54)
+
 /**
  * A temporary route on the new app for blue-green smoke tests: a unique host (random, so it can't
  * be squatted or guessed) on the domain of the app's first route, or the org's default domain.
+ * Removed again if mapping it or waiting for the router fails.
  */
 export async function createTemporaryRoute(
   capi: CapiClient,
   o: {appName: string; appGuid: string; spaceGuid: string; orgGuid: string; domainGuid?: string; clock: Clock; signal?: AbortSignal},
 ): Promise<{route: Route; url: string}> {
   const domain: Domain = o.domainGuid ? await capi.domains.get(o.domainGuid) : await capi.domains.defaultForOrganization(o.orgGuid)
-  const suffix = Math.random().toString(36).slice(2, 10)
-  const host = `${o.appName}-smoke-${suffix}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63)
-  const route = await capi.routes.create({host, relationships: {space: {data: {guid: o.spaceGuid}}, domain: {data: {guid: domain.guid}}}})
-  await capi.routes.insertDestinations(route.guid, [{app: {guid: o.appGuid, process: {type: 'web'}}}])
-  const url = urlForRoute(route, await routerInfo(capi))
-  await waitUntilRouted(url, o.clock, o.signal)
-  return {route, url}
+  const host = `${smokeHostPrefix(o.appName)}${Math.random().toString(36).slice(2, 10)}`
+  const route = await capi.routes.create({
+    host,
+    relationships: {space: {data: {guid: o.spaceGuid}}, domain: {data: {guid: domain.guid}}},
+    metadata: {labels: {[SMOKE_ROUTE_LABEL]: 'true'}},
+  })
+  try {
+    await capi.routes.insertDestinations(route.guid, [{app: {guid: o.appGuid, process: {type: 'web'}}}])
+    const url = urlForRoute(route, await routerInfo(capi))
+    await waitUntilRouted(url, o.clock, o.signal)
+    return {route, url}
+  } catch (error) {
+    await deleteRoute(capi, route)
+    throw error
+  }
+}
+
+/** Delete temporary routes of this app that an earlier, killed run left behind; returns their URLs. */
+export async function deleteLeftoverSmokeRoutes(capi: CapiClient, spaceGuid: string, appName: string): Promise<string[]> {
+  const prefix = smokeHostPrefix(appName)
+  const routes = await capi.routes.listAll({space_guids: [spaceGuid], label_selector: SMOKE_ROUTE_LABEL})
+  const stale = routes.filter((r) => r.host.startsWith(prefix))
+  for (const r of stale) await deleteRoute(capi, r)
+  return stale.map((r) => r.url)
 }
 
 /** The routing tier takes a moment to learn a new route: wait until it stops answering "unknown route". */
