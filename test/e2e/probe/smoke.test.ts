@@ -44,7 +44,7 @@ async function smokeRoutes(appName: string) {
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-smoke-'))
   e = await startE2E({
-    seed: {orgs: [{name: 'local', spaces: [{name: 'dev', apps: [app('bg-pass'), app('bg-fail'), app('cn-pass', 4), app('cn-fail', 4), app('slow')]}]}]},
+    seed: {orgs: [{name: 'local', spaces: [{name: 'dev', apps: [app('bg-pass'), app('bg-fail'), app('cn-pass', 4), app('cn-fail', 4), app('slow'), app('killed')]}]}]},
   })
   space = (await e.capi.spaces.list({names: ['dev']}))[0].guid
 }, 60_000)
@@ -105,6 +105,24 @@ describe('blue-green', () => {
     expect(r.stderr).toMatch(/Rolled back/)
     expect(await smokeRoutes('slow')).toEqual([])
     expect((await find('slow'))!.guid).toBe(old.guid)
+  })
+
+  it('killed during the smoke test: the next run deletes the temporary route it left', async () => {
+    const log = smokeLog('killed', {SMOKE_SLEEP_MS: '10000'})
+    let cli: {kill(sig?: NodeJS.Signals): void} | undefined
+    const killed = await e.cli(['bg-restart', 'killed', '--smoke-test', SMOKE], {
+      env: log.env,
+      control: (h) => (cli = h),
+      trigger: {when: /❯ Smoke-test the new app on a temporary route/, then: () => setTimeout(() => cli!.kill('SIGKILL'), 1500)},
+    })
+    expect(killed.code).not.toBe(0)
+    expect(await smokeRoutes('killed')).toHaveLength(1)
+    const r = await e.cli(['bg-restart', 'killed', '--json'])
+    expectExit(r, 0)
+    const warnings = JSON.parse(r.stdout).warnings.join('\n')
+    expect(warnings).toMatch(/interrupted before switching routes: rolling it back first/)
+    expect(warnings).toMatch(/Deleted the temporary smoke-test route killed-smoke-\w+\.apps\.localhost, left by an interrupted run\./)
+    expect(await smokeRoutes('killed')).toEqual([])
   })
 })
 
