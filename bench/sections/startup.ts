@@ -12,7 +12,7 @@ import {seedApps, startSite} from '../lib/site.js'
 import type {Figure, SectionContext} from '../types.js'
 
 export async function startup(ctx: SectionContext): Promise<Figure[]> {
-  const rounds = ctx.quick ? 7 : 15
+  const rounds = ctx.quick ? 7 : 21
   const site = await startSite({seed: seedApps('bench', 'dev', [{name: 'app-a', instances: 1}, {name: 'app-b', instances: 2}]), org: 'bench', space: 'dev', tickMs: 5000})
   const t = {node: [] as number[], version: [] as number[], help: [] as number[], helpRuntime: [] as number[], versionOclif: [] as number[], helpOclif: [] as number[], appsFirst: [] as number[], appsWall: [] as number[]}
   try {
