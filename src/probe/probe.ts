@@ -177,7 +177,15 @@ export class Probe {
     if (this.o.maxRequests !== undefined && this.sent >= this.o.maxRequests) return void this.stop()
     this.sent++
     this.inFlight++
-    const t0 = performance.now()
+    this.attempt(performance.now(), false)
+  }
+
+  /**
+   * One try of a request. A keep-alive connection the server closed just as it was reused fails
+   * with ECONNRESET before any answer: that is the client's race, not the app failing, so it is
+   * tried once more on a fresh connection (as Node's http docs advise) and counted once.
+   */
+  private attempt(t0: number, retried: boolean) {
     let settled = false
     const once = (fn: () => void) => {
       if (!settled) {
@@ -186,7 +194,9 @@ export class Probe {
       }
     }
     const lib = this.url.protocol === 'https:' ? https : http
+    let answered = false
     const req = lib.request(this.url, {agent: this.agent, timeout: this.o.timeoutMs, headers: {'user-agent': 'cfzd-probe'}}, (res) => {
+      answered = true
       res.resume()
       res.on('end', () => {
         const status = res.statusCode ?? 0
@@ -199,7 +209,11 @@ export class Probe {
       res.on('error', (e) => once(() => this.failure({at: Date.now(), error: e.message})))
     })
     req.on('timeout', () => req.destroy(new Error(`no answer within ${this.o.timeoutMs}ms`)))
-    req.on('error', (e) => once(() => this.failure({at: Date.now(), error: (e as NodeJS.ErrnoException).code ?? e.message})))
+    req.on('error', (e) => {
+      const code = (e as NodeJS.ErrnoException).code
+      if (!retried && !answered && req.reusedSocket && code === 'ECONNRESET') return once(() => this.attempt(t0, true))
+      once(() => this.failure({at: Date.now(), error: code ?? e.message}))
+    })
     req.end()
   }
 
