@@ -10,7 +10,7 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {expectExit, startE2E, type CliResult, type E2E} from '../../helpers/e2e.js'
-import {STRATEGIES, appOf, appsFor, dropletOf, expectIntact, seedApp, setEnv, type Checker, type Strategy} from './matrix.js'
+import {STRATEGIES, appOf, appsFor, dropletOf, expectIntact, namesLike, seedApp, setEnv, type Checker, type Strategy} from './matrix.js'
 
 let e: E2E
 let c: Checker
@@ -88,8 +88,13 @@ async function interruptThenRerun(
     o.said(s, r)
     expect(probed(r).failed).toBe(0)
     record(point, s, 130, probed(r))
-    await expectIntact(c, name, {droplet: s === 'blue-green' ? undefined : before})
+    // consistent right away: no leftovers, nothing in flight, the droplet it had (checked in full after the re-run)
+    const app = await e.capi.apps.findByName(c.space, name)
+    expect(await namesLike(c, name)).toEqual([name])
+    expect(await e.capi.deployments.activeForApp(app!.guid)).toBeUndefined()
+    if (s !== 'blue-green') expect(await dropletOf(c, name)).toBe(before)
 
+    // the same command again, at once (as someone who pressed Ctrl-C would)
     const again = await e.cli(command(s, name))
     expectExit(again, 0)
     expect(again.stdout).toMatch(/^OK$/m)
@@ -114,7 +119,8 @@ afterAll(() => {
 describe('7. SIGINT at three points of each strategy, then a re-run', () => {
   it('while staging: nothing deployed (the build finishes on its own and the re-run uses it); blue-green rolls back', () =>
     interruptThenRerun('while staging', 'stage', {
-      env: {CFZD_LOCAL_STAGING_TIME: '3s'},
+      // long enough that the re-run starts while the interrupted run's build is still staging
+      env: {CFZD_LOCAL_STAGING_TIME: '4s'},
       at: {
         rolling: {stderr: /❯ Stage newest package/, afterMs: 300},
         canary: {stderr: /❯ Stage newest package/, afterMs: 300},

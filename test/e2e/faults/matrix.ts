@@ -83,8 +83,8 @@ export async function namesLike(c: Checker, name: string): Promise<string[]> {
 
 /**
  * Nothing lost: exactly one app called `name` (no leftovers beside it), STARTED, with its route
- * and every web instance routable, no deployment in flight, no temporary smoke route, and the
- * route answering 200 through the router.
+ * and every web instance routable (within 10 s), no deployment in flight, no temporary smoke
+ * route, and the route answering 200 through the router.
  */
 export async function expectIntact(c: Checker, name: string, o: {route?: string; droplet?: string; others?: string[]} = {}): Promise<void> {
   const {capi} = c.e
@@ -94,9 +94,11 @@ export async function expectIntact(c: Checker, name: string, o: {route?: string;
   const route = o.route ?? `${name}.apps.localhost`
   expect((await capi.routes.forApp(app.guid)).map((r) => r.url)).toContain(route)
   expect(await capi.deployments.activeForApp(app.guid)).toBeUndefined()
+  // every web instance routable (after a cancel the old process may still be starting the instance it got back)
   const web = await capi.processes.getForApp(app.guid, 'web')
-  const stats = await capi.processes.stats(web.guid)
-  expect(stats.filter((s) => s.state === 'RUNNING' && s.routable !== false)).toHaveLength(web.instances)
+  const routable = async () => (await capi.processes.stats(web.guid)).filter((s) => s.state === 'RUNNING' && s.routable !== false).length
+  for (let i = 0; i < 50 && (await routable()) < web.instances; i++) await new Promise((r) => setTimeout(r, 200))
+  expect(await routable()).toBe(web.instances)
   if (o.droplet) expect(await capi.apps.getCurrentDropletGuid(app.guid)).toBe(o.droplet)
   const temp = (await capi.routes.listAll({space_guids: [c.space]})).filter((r) => r.host.startsWith(`${name}-smoke-`))
   expect(temp).toEqual([])
