@@ -47,6 +47,12 @@ export async function buildContext(opts: ContextOptions): Promise<Context> {
   return {capi, session, ui: opts.ui, clock, signal: opts.interrupts?.signal ?? new AbortController().signal, env}
 }
 
+/** "org O / space S as USER", for the cf-style line commands print first (the user is left out when unknown). */
+export function describeTarget(ctx: Context, target: SpaceTarget): string {
+  const who = ctx.session.tokens.identity().name
+  return `org ${target.org.name} / space ${target.space.name}${who ? ` as ${who}` : ''}`
+}
+
 export interface SpaceTarget {
   org: Target
   space: Target

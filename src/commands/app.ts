@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {findApp, resolveTarget} from '../context.js'
+import {describeTarget, findApp, resolveTarget} from '../context.js'
 import {renderKeyValues, renderTable} from '../ui/table.js'
 
 export default class AppCommand extends BaseCommand {
@@ -11,7 +11,7 @@ export default class AppCommand extends BaseCommand {
     const {args, flags} = await this.parse(AppCommand)
     const ctx = await this.context(flags)
     const target = await resolveTarget(ctx)
-    this.ui.info(`Showing health and status for app ${args.app} in org ${target.org.name} / space ${target.space.name} as ${ctx.session.tokens.identity().name}...\n`)
+    this.ui.info(`Showing health and status for app ${args.app} in ${describeTarget(ctx, target)}...\n`)
     const app = await findApp(ctx, target, args.app)
     const {describeApp} = await import('../services/apps.js')
     const d = await describeApp(ctx.capi, app)

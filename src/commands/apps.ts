@@ -1,5 +1,5 @@
 import {BaseCommand} from '../base-command.js'
-import {resolveTarget} from '../context.js'
+import {describeTarget, resolveTarget} from '../context.js'
 import {renderTable} from '../ui/table.js'
 
 export default class Apps extends BaseCommand {
@@ -9,7 +9,7 @@ export default class Apps extends BaseCommand {
     const {flags} = await this.parse(Apps)
     const ctx = await this.context(flags)
     const target = await resolveTarget(ctx)
-    this.ui.info(`Getting apps in org ${target.org.name} / space ${target.space.name} as ${ctx.session.tokens.identity().name}...\n`)
+    this.ui.info(`Getting apps in ${describeTarget(ctx, target)}...\n`)
     const {listApps} = await import('../services/apps.js')
     const rows = await listApps(ctx.capi, target.space.guid)
     if (rows.length === 0) this.log('No apps found.')
