@@ -9,7 +9,7 @@
  * All lookups happen before the first app changes, so a missing target or a refusal comes first.
  */
 import type {App} from '../capi/resources/apps.js'
-import {AbortError, formatDuration} from '../clock.js'
+import {AbortError} from '../clock.js'
 import {resolveTarget, type Context, type SpaceTarget} from '../context.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
 import {actualize, type ActualizeOptions} from '../strategies/actualize.js'
@@ -17,7 +17,7 @@ import {operate} from '../strategies/index.js'
 import {stageStep} from '../strategies/sources.js'
 import type {OpState} from '../strategies/state.js'
 import {abortReason, type DeployOptions, type OperationEnv, type OperationResult, type Step} from '../strategies/types.js'
-import {waitForInstances} from '../strategies/wait.js'
+import {instances, startAndWatch} from '../strategies/start.js'
 import type {ProbeSettings} from '../probe/settings.js'
 import {planApp, type AppPlan, type PreparedApp, type PushMode} from './plan.js'
 import type {PreparedPush} from './prepare.js'
@@ -187,28 +187,13 @@ export function createPlan(plan: AppPlan, record: PushRecord): Step<OpState>[] {
       id: 'start',
       title: (s) => (s.opts.noWait ? 'Start app (until the first instance runs)' : 'Start app'),
       async run(s, task) {
-        const {capi, clock, signal} = s.env
-        s.app = await capi.apps.start(s.app.guid)
-        const processes = (await capi.processes.forApp(s.app.guid)).filter((p) => p.instances > 0)
-        // --no-wait: only the first web instance is waited for.
-        const watched = s.opts.noWait ? processes.filter((p) => p.type === 'web').map((p) => ({...p, instances: 1})) : processes
-        const total = watched.reduce((n, p) => n + p.instances, 0)
-        const started = clock.now()
-        const label = `Start ${total} instance${total === 1 ? '' : 's'}`
-        task.setTitle(label)
-        await waitForInstances(capi, watched, {
-          clock,
-          signal,
+        await startAndWatch(s.env, s.app.guid, task, {
+          label: (n) => `Start ${instances(n)}`,
           timeoutMs: s.opts.startupTimeoutMs,
           intervalMs: 500,
-          onProgress: (ps) => {
-            const ok = ps.reduce((n, p) => n + (p.process.type === 'web' ? p.summary.routable : p.summary.running), 0)
-            task.setTitle(`${label} (${ok}/${total} ${ok === total ? 'ready' : 'routable'})`)
-            const crashed = ps.flatMap((p) => p.summary.states.filter((x) => x.includes('CRASHED')))
-            if (crashed.length) task.output(crashed.join(', '))
-          },
+          firstWebOnly: s.opts.noWait,
         })
-        task.setTitle(`${label} (${total}/${total} ready, ${formatDuration(clock.now() - started)})`)
+        s.app = await s.env.capi.apps.get(s.app.guid)
       },
     },
   ]

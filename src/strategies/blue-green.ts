@@ -12,10 +12,11 @@ import type {App} from '../capi/resources/apps.js'
 import type {Process} from '../capi/resources/processes.js'
 import {createOnce} from '../capi/reconcile.js'
 import {CapiError} from '../capi/errors.js'
-import {AbortError, formatDuration} from '../clock.js'
+import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
 import {resolveLeftovers} from './leftovers.js'
+import {instances, startAndWatch} from './start.js'
 import {assertHeadroom} from './quota.js'
 import {mapLike, unmapApp} from './routes.js'
 import {PEER, PHASE, ROLE, footprint, specifiedCommand, takeSnapshot, withoutOwnAnnotations} from './snapshot.js'
@@ -23,7 +24,6 @@ import type {DropletSource} from './sources.js'
 import {currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step, type TaskHandle} from './types.js'
 import {createTemporaryRoute, deleteLeftoverSmokeRoutes, deleteRoute, runSmokeTest} from './smoke.js'
-import {waitForInstances} from './wait.js'
 
 export const venerableName = (s: OpState) => `${s.appName}${s.opts.venerableSuffix}`
 
@@ -168,25 +168,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       title: 'Start new instances',
       enabled: (s) => s.snapshot!.app.state === 'STARTED',
       async run(s, task) {
-        const {capi, clock, signal} = s.env
-        await capi.apps.start(s.newApp!.guid)
-        const processes = await capi.processes.forApp(s.newApp!.guid)
-        const total = processes.reduce((n, p) => n + p.instances, 0)
-        const started = clock.now()
-        task.setTitle(`Start ${total} new instance${total === 1 ? '' : 's'}`)
-        await waitForInstances(capi, processes, {
-          clock,
-          signal,
-          timeoutMs: s.opts.startupTimeoutMs,
-          intervalMs: 1000,
-          onProgress: (ps) => {
-            const ok = ps.reduce((n, p) => n + (p.process.type === 'web' ? p.summary.routable : p.summary.running), 0)
-            task.setTitle(`Start ${total} new instance${total === 1 ? '' : 's'} (${ok}/${total} ${ok === total ? 'ready' : 'routable'})`)
-            const crashed = ps.flatMap((p) => p.summary.states.filter((x) => x.includes('CRASHED')))
-            if (crashed.length) task.output(crashed.join(', '))
-          },
-        })
-        task.setTitle(`Start ${total} new instance${total === 1 ? '' : 's'} (${total}/${total} routable, ${formatDuration(clock.now() - started)})`)
+        await startAndWatch(s.env, s.newApp!.guid, task, {label: (n) => `Start ${instances(n, 'new')}`, timeoutMs: s.opts.startupTimeoutMs})
       },
     },
     {
