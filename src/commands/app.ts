@@ -11,10 +11,13 @@ export default class AppCommand extends BaseCommand {
     const {args, flags} = await this.parse(AppCommand)
     const ctx = await this.context(flags)
     const target = await resolveTarget(ctx)
-    this.ui.info(`Showing health and status for app ${args.app} in ${describeTarget(ctx, target)}...\n`)
-    const app = await findApp(ctx, target, args.app)
     const {describeApp} = await import('../services/apps.js')
-    const d = await describeApp(ctx.capi, app)
+    const {withSpinner} = await import('../ui/spinner.js')
+    const {app, d} = await withSpinner(this.ui, `Showing health and status for app ${args.app} in ${describeTarget(ctx, target)}...`, async () => {
+      const found = await findApp(ctx, target, args.app)
+      return {app: found, d: await describeApp(ctx.capi, found)}
+    })
+    this.ui.info('')
     const bold = (s: string) => this.ui.style('bold', s)
     const buildpacks = (d.droplet?.buildpacks ?? []).map((b) => [b.name, b.version].filter(Boolean).join(' ')).join(', ')
     const lines = [

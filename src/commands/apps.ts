@@ -9,9 +9,10 @@ export default class Apps extends BaseCommand {
     const {flags} = await this.parse(Apps)
     const ctx = await this.context(flags)
     const target = await resolveTarget(ctx)
-    this.ui.info(`Getting apps in ${describeTarget(ctx, target)}...\n`)
     const {listApps} = await import('../services/apps.js')
-    const rows = await listApps(ctx.capi, target.space.guid)
+    const {withSpinner} = await import('../ui/spinner.js')
+    const rows = await withSpinner(this.ui, `Getting apps in ${describeTarget(ctx, target)}...`, () => listApps(ctx.capi, target.space.guid))
+    this.ui.info('')
     if (rows.length === 0) this.log('No apps found.')
     else {
       this.log(

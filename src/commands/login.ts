@@ -44,10 +44,10 @@ export default class Login extends BaseCommand {
       }
     }
     this.ui.info(`API endpoint: ${api}`)
-    this.ui.info('Authenticating...')
     const {login} = await import('../auth/session.js')
     const {traceSinkFromEnv} = await import('../capi/trace.js')
-    const result = await login({
+    const {withSpinner} = await import('../ui/spinner.js')
+    const result = await withSpinner(this.ui, 'Authenticating...', () => login({
       api,
       skipSslValidation: flags['skip-ssl-validation'],
       username,
@@ -57,7 +57,7 @@ export default class Login extends BaseCommand {
       origin: flags.origin,
       trace: traceSinkFromEnv(process.env.CF_TRACE, flags.verbose),
       onWarning: (w) => this.ui.warn(w),
-    })
+    }))
     this.ui.info('OK')
     const {CapiClient} = await import('../capi/client.js')
     const {chooseTarget} = await import('../services/target.js')
