@@ -4,23 +4,14 @@ import {blueGreenPlan} from '../../../src/strategies/blue-green.js'
 import {deploymentBody, deploymentPlan} from '../../../src/strategies/deployment.js'
 import type {OpState} from '../../../src/strategies/state.js'
 import type {DeployOptions} from '../../../src/strategies/types.js'
+import {baseOptions, opState} from '../../helpers/op-state.js'
 import type {Bits} from '../../../src/push/bits.js'
 import type {ManifestApp} from '../../../src/push/manifest.js'
 import {applyOverrides, entryForNewApp, normalizeEntry, planApp, processPart, splitWebScale, type PreparedApp} from '../../../src/push/plan.js'
 import {createPlan, uploadOnlyPlan} from '../../../src/push/run.js'
 import {manifestYaml, pushSource} from '../../../src/push/source.js'
 
-const base: DeployOptions = {
-  strategy: 'rolling',
-  noWait: false,
-  supersede: false,
-  stagingTimeoutMs: 1,
-  startupTimeoutMs: 1,
-  noDelete: false,
-  noStop: false,
-  venerableSuffix: '-venerable',
-  routeSettleMs: 0,
-}
+const base = baseOptions
 
 const bits = {root: '/app', archive: false, entries: [], fileCount: 3, totalBytes: 10} as Bits
 
@@ -28,22 +19,7 @@ function prepared(manifest: ManifestApp): PreparedApp {
   return {name: manifest.name, manifest, bits, origin: 'manifest.yml:3'}
 }
 
-function state(opts: Partial<DeployOptions> = {}, over: Partial<OpState> = {}): OpState {
-  return {
-    env: {} as OpState['env'],
-    opts: {...base, ...opts},
-    kind: 'push',
-    target: {org: {guid: 'o', name: 'org'}, space: {guid: 's', name: 'space'}},
-    appName: 'web',
-    app: {guid: 'a1', name: 'web', state: 'STARTED'} as OpState['app'],
-    routes: 'untouched',
-    warnings: [],
-    left: [],
-    startedAt: 0,
-    snapshot: {app: {state: 'STARTED'}, bindings: [], routes: [], processes: [], features: [], env: {}} as unknown as OpState['snapshot'],
-    ...over,
-  }
-}
+const state = (opts: Partial<DeployOptions> = {}, over: Partial<OpState> = {}) => opState(opts, over, {kind: 'push'})
 
 describe('applyOverrides (command-line flags over the manifest)', () => {
   it('renames, sets buildpacks and stack', () => {

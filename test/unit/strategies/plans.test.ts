@@ -5,34 +5,9 @@ import {deploymentBody, deploymentPlan} from '../../../src/strategies/deployment
 import {restageSource, restartSource} from '../../../src/strategies/sources.js'
 import type {OpState} from '../../../src/strategies/state.js'
 import type {DeployOptions} from '../../../src/strategies/types.js'
+import {opState} from '../../helpers/op-state.js'
 
-function state(opts: Partial<DeployOptions> = {}, over: Partial<OpState> = {}): OpState {
-  return {
-    env: {} as OpState['env'],
-    opts: {
-      strategy: 'rolling',
-      noWait: false,
-      supersede: false,
-      stagingTimeoutMs: 1,
-      startupTimeoutMs: 1,
-      noDelete: false,
-      noStop: false,
-      venerableSuffix: '-venerable',
-      routeSettleMs: 0,
-      ...opts,
-    },
-    kind: 'restart',
-    target: {org: {guid: 'o', name: 'org'}, space: {guid: 's', name: 'space'}},
-    appName: 'web',
-    app: {guid: 'a1', name: 'web', state: 'STARTED'} as OpState['app'],
-    routes: 'untouched',
-    warnings: [],
-    left: [],
-    startedAt: 0,
-    snapshot: {app: {state: 'STARTED'}, bindings: [{}], routes: [], processes: [], features: [], env: {}} as unknown as OpState['snapshot'],
-    ...over,
-  }
-}
+const state = (opts: Partial<DeployOptions> = {}, over: Partial<OpState> = {}) => opState(opts, over, {bindings: 1})
 
 describe('plans', () => {
   it.each([
