@@ -23,6 +23,7 @@ import {Revisions} from './resources/revisions.js'
 import {RootResource} from './resources/root.js'
 import {Routes} from './resources/routes.js'
 import {ServiceCredentialBindings} from './resources/service-credential-bindings.js'
+import {Sidecars} from './resources/sidecars.js'
 import {Spaces} from './resources/spaces.js'
 import {Stacks} from './resources/stacks.js'
 
@@ -43,6 +44,7 @@ export class CapiClient {
   readonly organizations: Organizations
   readonly spaces: Spaces
   readonly bindings: ServiceCredentialBindings
+  readonly sidecars: Sidecars
   readonly buildpacks: Buildpacks
   readonly stacks: Stacks
   readonly jobs: Jobs
@@ -68,6 +70,7 @@ export class CapiClient {
     this.organizations = new Organizations(http)
     this.spaces = new Spaces(http)
     this.bindings = new ServiceCredentialBindings(http)
+    this.sidecars = new Sidecars(http)
     this.buildpacks = new Buildpacks(http)
     this.stacks = new Stacks(http)
     this.jobs = new Jobs(http)

@@ -162,6 +162,14 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         task.output(await configureProcesses(s))
       },
     },
+    {
+      id: 'sidecars',
+      title: 'Copy sidecars',
+      enabled: (s) => (s.snapshot?.sidecars.length ?? 0) > 0,
+      async run(s, task) {
+        task.output(await copySidecars(s))
+      },
+    },
     ...(source.configure?.() ?? []),
     {
       id: 'start',
@@ -312,6 +320,24 @@ async function readParameters(s: OpState, bindingGuid: string): Promise<Record<s
 function checkBody(hc: Process['health_check']) {
   const data = Object.fromEntries(Object.entries(hc.data ?? {}).filter(([, v]) => v !== null && v !== undefined))
   return {type: hc.type, data}
+}
+
+/** Give the new app the stable app's own sidecars (reads first: safe to repeat). */
+export async function copySidecars(s: OpState): Promise<string> {
+  const {capi} = s.env
+  const have = await capi.sidecars.forApp(s.newApp!.guid)
+  const made: string[] = []
+  for (const sc of s.snapshot!.sidecars) {
+    if (have.some((h) => h.name === sc.name)) continue
+    await capi.sidecars.create(s.newApp!.guid, {
+      name: sc.name,
+      command: sc.command,
+      process_types: sc.process_types,
+      ...(sc.memory_in_mb ? {memory_in_mb: sc.memory_in_mb} : {}),
+    })
+    made.push(sc.name)
+  }
+  return made.length ? `created ${made.join(', ')}` : 'already there'
 }
 
 /** Make the new app's processes match the stable app's: types, commands, checks and scale. */

@@ -10,6 +10,8 @@ import type {Feature} from '../capi/resources/features.js'
 import type {Process} from '../capi/resources/processes.js'
 import type {Destination, Route} from '../capi/resources/routes.js'
 import type {ServiceCredentialBinding} from '../capi/resources/service-credential-bindings.js'
+import type {Sidecar} from '../capi/resources/sidecars.js'
+import {CapiNotFound} from '../capi/errors.js'
 
 export interface RouteMapping {
   route: Route
@@ -25,17 +27,20 @@ export interface AppSnapshot {
   routes: RouteMapping[]
   bindings: ServiceCredentialBinding[]
   features: Feature[]
+  /** The app's own sidecars (origin user); buildpack sidecars come back with staging. */
+  sidecars: Sidecar[]
   droplet?: Droplet
 }
 
 export async function takeSnapshot(capi: CapiClient, app: App): Promise<AppSnapshot> {
-  const [env, listed, routes, bindings, features, droplet] = await Promise.all([
+  const [env, listed, routes, bindings, features, droplet, sidecars] = await Promise.all([
     capi.env.get(app.guid),
     capi.processes.forApp(app.guid),
     capi.routes.forApp(app.guid),
     capi.bindings.forApp(app.guid),
     capi.features.list(app.guid),
     capi.droplets.currentForApp(app.guid),
+    capi.sidecars.forApp(app.guid).catch((e: unknown) => (e instanceof CapiNotFound ? [] : Promise.reject(e))),
   ])
   const processes = await Promise.all(listed.map((p) => capi.processes.get(p.guid)))
   return {
@@ -45,6 +50,7 @@ export async function takeSnapshot(capi: CapiClient, app: App): Promise<AppSnaps
     routes: routes.map((route) => ({route, destinations: route.destinations.filter((d) => d.app.guid === app.guid)})),
     bindings,
     features,
+    sidecars: sidecars.filter((x) => (x.origin ?? 'user') === 'user'),
     droplet,
   }
 }
@@ -109,6 +115,8 @@ export function compareSnapshots(a: AppSnapshot, b: AppSnapshot): string[] {
   check('routes', a.routes.map(route).sort(byJson), b.routes.map(route).sort(byJson))
   const binding = (x: ServiceCredentialBinding) => ({name: x.name, service_instance: x.relationships.service_instance.data.guid})
   check('bindings', a.bindings.map(binding).sort(byJson), b.bindings.map(binding).sort(byJson))
+  const sidecar = (x: Sidecar) => ({name: x.name, command: x.command, process_types: [...x.process_types].sort(), memory_in_mb: x.memory_in_mb ?? null})
+  check('sidecars', a.sidecars.map(sidecar).sort(byJson), b.sidecars.map(sidecar).sort(byJson))
   return diffs
 }
 

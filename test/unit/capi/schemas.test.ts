@@ -53,6 +53,7 @@ const single: Record<string, z.ZodTypeAny> = {
   'service_credential_binding.json': capi.ServiceCredentialBinding,
   'service_credential_binding_key.json': capi.ServiceCredentialBinding,
   'service_credential_binding_details.json': capi.BindingDetails,
+  'sidecar.json': capi.Sidecar,
   'space.json': capi.Space,
   'space_feature.json': capi.Feature,
   'space_quota.json': capi.SpaceQuota,
@@ -74,6 +75,7 @@ const lists: Record<string, z.ZodTypeAny> = {
   'revisions_list.json': capi.Revision,
   'routes_list.json': capi.Route,
   'service_credential_bindings_list.json': capi.ServiceCredentialBinding,
+  'sidecars_list.json': capi.Sidecar,
   'spaces_list.json': capi.Space,
   'stacks_list.json': capi.Stack,
 }
@@ -98,7 +100,7 @@ describe('schemas parse the official examples', () => {
     const notRead = new Set([
       'audit_event.json', 'audit_events_list.json', 'health_check.json', 'info_unconfigured.json', 'info_usage_summary.json',
       'paginated_list.json', 'process_instances.json', 'process_stats_instance.json', 'readiness_health_check.json',
-      'route_options.json', 'route_reservations.json', 'sidecar.json', 'sidecars_list.json', 'uaa_access_token_claims.json',
+      'route_options.json', 'route_reservations.json', 'uaa_access_token_claims.json',
       'uaa_token_response.json', 'v3_root.json', 'warnings.json',
     ])
     const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'))
