@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {startE2E, type E2E} from '../../helpers/e2e.js'
-import {STRATEGIES, appOf, appsFor, cfzd, expectIntact, expectRun, outcome, printOutcomes, record, seedApp, when, type Checker, type Strategy} from './matrix.js'
+import {STRATEGIES, appOf, appsFor, cfzd, expectIntact, expectRun, matrix, outcome, printOutcomes, record, seedApp, when, type Checker, type Strategy} from './matrix.js'
 
 let e: E2E
 let c: Checker
@@ -30,13 +30,6 @@ afterAll(async () => {
   await e?.stop()
   for (const h of homes) fs.rmSync(h, {recursive: true, force: true})
 })
-
-/** Run the same scenario for every strategy at once; report every strategy that failed. */
-async function matrix(scenario: (s: Strategy) => Promise<void>): Promise<void> {
-  const settled = await Promise.allSettled(STRATEGIES.map(scenario))
-  const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`── ${STRATEGIES[i]} ──\n${(r.reason as Error)?.stack ?? r.reason}`] : []))
-  if (failed.length) throw new Error(failed.join('\n\n'))
-}
 
 /** A CF_HOME of its own, freshly logged in (tokens issued now, with the foundation's current lifetime). */
 async function freshLogin(): Promise<NodeJS.ProcessEnv> {

@@ -15,7 +15,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {PEER, PHASE, ROLE} from '../../../src/strategies/snapshot.js'
 import {startE2E, type E2E} from '../../helpers/e2e.js'
-import {STRATEGIES, appOf, appsFor, cfzd, dropletOf, expectIntact, expectRun, namesLike, outcome, printOutcomes, record, seedApp, setEnv, when, type Checker, type Strategy} from './matrix.js'
+import {appOf, appsFor, cfzd, dropletOf, expectIntact, expectRun, matrix, namesLike, outcome, printOutcomes, record, seedApp, setEnv, when, type Checker, type Strategy} from './matrix.js'
 
 let e: E2E
 let c: Checker
@@ -45,13 +45,6 @@ afterAll(async () => {
   await e?.stop()
   for (const h of homes) fs.rmSync(h, {recursive: true, force: true})
 })
-
-/** Run the same scenario for every strategy at once; report every strategy that failed. */
-async function matrix(scenario: (s: Strategy) => Promise<void>): Promise<void> {
-  const settled = await Promise.allSettled(STRATEGIES.map(scenario))
-  const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`── ${STRATEGIES[i]} ──\n${(r.reason as Error)?.stack ?? r.reason}`] : []))
-  if (failed.length) throw new Error(failed.join('\n\n'))
-}
 
 /**
  * "While the new instances start": rolling and canary, once the app has a deployment; blue-green,

@@ -180,3 +180,10 @@ export function printOutcomes(title: string): void {
     .map((x) => `  ${x.fault.padEnd(34)} ${x.strategy.padEnd(11)} exit ${String(x.exit).padEnd(4)} probe ${x.sent === undefined ? '-' : `${x.failed}/${x.sent} failed`}`)
   process.stderr.write(`${title}\n${lines.join('\n')}\n`)
 }
+
+/** Run the same scenario for every strategy at once; report every strategy that failed. */
+export async function matrix(scenario: (s: Strategy) => Promise<void>): Promise<void> {
+  const settled = await Promise.allSettled(STRATEGIES.map(scenario))
+  const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`── ${STRATEGIES[i]} ──\n${(r.reason as Error)?.stack ?? r.reason}`] : []))
+  if (failed.length) throw new Error(failed.join('\n\n'))
+}
