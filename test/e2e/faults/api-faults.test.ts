@@ -79,7 +79,7 @@ describe('1. the token expires mid-operation', () => {
 describe('2. a 429 storm', () => {
   it('waits out the rate limit (Retry-After) and finishes with zero failed requests', async () => {
     const since = Date.now()
-    await e.foundation.setFaults({rateLimit: {limit: 12, windowSec: 1}})
+    await e.foundation.setFaults({rateLimit: {limit: 6, windowSec: 1}})
     try {
       await matrix(async (s) => {
         const o = record('2 429 storm', s, outcome(await e.cli(cfzd('restage', s, appOf('rl', s)))))
