@@ -1,6 +1,9 @@
 /**
  * Shared zod building blocks for CAPI v3 responses. Objects tolerate unknown keys (a newer Cloud
- * Controller may add fields) and require the fields cfzd relies on.
+ * Controller may add fields) and require only the fields cfzd relies on. Response shapes follow
+ * cloud_controller_ng's presenters, not the docs' examples: whatever a presenter can send as null
+ * (a column that can be NULL, a relationship that is empty) is nullable here. The contract corpus
+ * in test/fixtures/cc holds them to it.
  */
 import {z} from 'zod'
 
@@ -16,17 +19,37 @@ export const Metadata = z.object({
 })
 export type Metadata = z.infer<typeof Metadata>
 
-export const ToOne = z.object({data: z.object({guid: Guid}).nullable()})
+/**
+ * A to-one relationship that can be empty. Cloud Controller presents an empty one two ways:
+ * `{data: null}` (a space with no quota) and `{data: {guid: null}}` (an app with no droplet).
+ * Read it with relGuid().
+ */
+export const ToOne = z.object({data: z.object({guid: Guid.nullable()}).nullable()})
+/** A to-one relationship that is always set (an app's space, a process's app); also request bodies. */
 export const ToOneRequired = z.object({data: z.object({guid: Guid})})
 export const ToMany = z.object({data: z.array(z.object({guid: Guid}))})
 
 export const GuidRef = z.object({guid: Guid})
+/** A `{guid}` reference that can be empty, `{guid: null}`: a deployment's previous droplet, a revision's droplet. Read it with refGuid(). */
+export const NullableGuidRef = z.object({guid: Guid.nullable()})
 
+/** The guid of a to-one relationship, or undefined when it is empty in either of Cloud Controller's forms. */
+export function relGuid(rel: {data: {guid: string | null} | null} | null | undefined): string | undefined {
+  return rel?.data?.guid ?? undefined
+}
+
+/** The guid of a `{guid}` reference, or undefined when it is null or `{guid: null}`. */
+export function refGuid(ref: {guid: string | null} | null | undefined): string | undefined {
+  return ref?.guid ?? undefined
+}
+
+/** Lifecycle types cfzd knows; Cloud Controller has added types before (cnb), so others pass. */
+export const LifecycleType = {BUILDPACK: 'buildpack', CNB: 'cnb', DOCKER: 'docker'} as const
 export const Lifecycle = z.object({
-  type: z.enum(['buildpack', 'cnb', 'docker']).or(z.string()),
+  type: z.string(),
   data: z
     .object({
-      buildpacks: z.array(z.string()).optional(),
+      buildpacks: z.array(z.string()).nullable().optional(),
       stack: z.string().nullable().optional(),
     })
     .passthrough()
@@ -35,8 +58,8 @@ export const Lifecycle = z.object({
 export type Lifecycle = z.infer<typeof Lifecycle>
 
 export const Pagination = z.object({
-  total_results: z.number().int(),
-  total_pages: z.number().int(),
+  total_results: z.number().int().optional(),
+  total_pages: z.number().int().optional(),
   first: Link.nullable().optional(),
   last: Link.nullable().optional(),
   next: Link.nullable(),
@@ -57,10 +80,19 @@ export type PageOf<T> = {pagination: Pagination; resources: T[]; included?: Reco
 export const resourceBase = {
   guid: Guid,
   created_at: Timestamp,
-  updated_at: Timestamp,
+  /** Null on rows that were back-filled without it (processes from a 2018 migration). */
+  updated_at: Timestamp.nullable(),
 }
 
-export const ErrorItem = z.object({code: z.number(), title: z.string(), detail: z.string()})
+/** One error of an envelope. A job's stored errors and a broker's may lack a title or detail. */
+export const ErrorItem = z.object({
+  code: z.number().catch(0),
+  title: z.string().catch(''),
+  detail: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
+})
 export const ErrorEnvelope = z.object({errors: z.array(ErrorItem)})
 
 /** A metadata PATCH: keys set to null are removed. */

@@ -23,7 +23,7 @@ export default class Apps extends BaseCommand {
             r.state.toLowerCase(),
             r.processes.map((p) => `${p.type}:${p.running}/${p.instances}`).join(', '),
             r.routes.join(', '),
-            r.deployment ? `${r.deployment.reason.toLowerCase()} (${r.deployment.strategy})` : '',
+            r.deployment ? `${(r.deployment.reason ?? r.deployment.status).toLowerCase()} (${r.deployment.strategy})` : '',
           ]),
           {bold: (s) => this.ui.style('bold', s)},
         ),

@@ -101,7 +101,7 @@ export interface LocalFoundation {
   /** Wait until no staging, copy, job, instance start-up or drain is pending. */
   settle(timeoutMs?: number): Promise<void>
   /** Release a new version of a buildpack (bumps its version and updated_at). Returns the buildpacks changed. */
-  releaseBuildpack(name: string, version?: string): {name: string; version: string; updated_at: string; guid: string}[]
+  releaseBuildpack(name: string, version?: string): {name: string; version: string; updated_at: string | null; guid: string}[]
   /** Add more orgs, spaces and apps. */
   seed(spec: SeedSpec | string): Promise<SeedResult>
   /** The result of the initial seed (undefined when the state was loaded from a file). */

@@ -79,7 +79,7 @@ export async function discover(capi: CapiClient, o: DiscoverOptions): Promise<Di
     const filter = scopeQuery(scope)
 
     const all = await capi.buildpacks.list()
-    const releases: BuildpackRelease[] = all.map((b) => ({name: b.name, stack: b.stack ?? null, updatedAt: b.updated_at}))
+    const releases: BuildpackRelease[] = all.map((b) => ({name: b.name, stack: b.stack ?? null, updatedAt: b.updated_at ?? b.created_at}))
 
     const found = await listApps(capi, filter, scope.labelSelector, o.signal)
     const {apps, ignored} = found
@@ -248,6 +248,6 @@ export function dropletRef(d: Droplet | LeanDroplet): DropletRef {
     guid: d.guid,
     createdAt: d.created_at,
     stack: d.stack ?? null,
-    buildpacks: (d.buildpacks ?? []).map((b: {name: string; buildpack_name?: string | null; version?: string | null}) => ({name: b.name, buildpackName: b.buildpack_name ?? null, version: b.version ?? null})),
+    buildpacks: (d.buildpacks ?? []).map((b: {name: string | null; buildpack_name?: string | null; version?: string | null}) => ({name: b.name ?? b.buildpack_name ?? '', buildpackName: b.buildpack_name ?? null, version: b.version ?? null})),
   }
 }

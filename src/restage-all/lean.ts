@@ -39,7 +39,7 @@ export const LeanDroplet = z.object({
   created_at: z.string(),
   stack: z.string().nullable().optional(),
   buildpacks: z
-    .array(z.object({name: z.string(), buildpack_name: z.string().nullable().optional(), version: z.string().nullable().optional()}))
+    .array(z.object({name: z.string().nullable(), buildpack_name: z.string().nullable().optional(), version: z.string().nullable().optional()}))
     .nullable()
     .optional(),
 })

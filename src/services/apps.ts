@@ -22,11 +22,11 @@ export interface ProcessSummary {
 export interface DeploymentSummary {
   guid: string
   status: string
-  reason: string
+  reason: string | null
   since?: string | null
   strategy: string
   maxInFlight: number
-  canarySteps?: {current: number; total: number}
+  canarySteps?: {current: number | null; total: number}
   error?: string | null
 }
 

@@ -4,6 +4,7 @@
  */
 import type {App} from '../capi/resources/apps.js'
 import type {Deployment} from '../capi/resources/deployments.js'
+import {refGuid} from '../capi/schemas.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
 import {continueOnce} from './deployment.js'
@@ -64,12 +65,13 @@ export async function cancelDeployment(env: OperationEnv, app: App, o: {wait: bo
   ]
   const durations = await actualize(steps, s, a)
   const d = s.wait ? s.deployment! : await env.capi.deployments.get(s.deployment!.guid)
+  const restored = refGuid(d.previous_droplet)
   return {
     operation: 'cancel-deployment',
     strategy: 'n/a',
     app: {name: app.name, guid: app.guid},
     deployment: {guid: d.guid, status: d.status.value, reason: d.status.reason, canarySteps: d.status.canary?.steps},
-    droplet: d.previous_droplet ? {guid: d.previous_droplet.guid, previous: d.droplet?.guid} : undefined,
+    droplet: restored ? {guid: restored, previous: refGuid(d.droplet)} : undefined,
     outcome: 'canceled',
     durationsMs: durations,
     totalMs: env.clock.now() - s.startedAt,
@@ -126,12 +128,13 @@ export async function continueDeployment(
   const durations = await actualize(steps, s, a)
   const d = s.deployment!
   const paused = d.status.reason === 'PAUSED'
+  const deployed = refGuid(d.droplet)
   return {
     operation: 'continue-deployment',
     strategy: 'canary',
     app: {name: app.name, guid: app.guid},
     deployment: {guid: d.guid, status: d.status.value, reason: d.status.reason, canarySteps: d.status.canary?.steps},
-    droplet: d.droplet ? {guid: d.droplet.guid, previous: d.previous_droplet?.guid} : undefined,
+    droplet: deployed ? {guid: deployed, previous: refGuid(d.previous_droplet)} : undefined,
     outcome: d.status.value === 'FINALIZED' ? 'deployed' : paused ? 'paused' : 'deploying',
     durationsMs: durations,
     totalMs: env.clock.now() - s.startedAt,

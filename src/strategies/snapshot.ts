@@ -21,7 +21,8 @@ export interface RouteMapping {
 
 export interface AppSnapshot {
   app: App
-  env: Record<string, string>
+  /** The app's own variables, as JSON values (Cloud Controller keeps non-strings given at create). */
+  env: Record<string, unknown>
   /** Fetched one by one: lists redact commands. */
   processes: Process[]
   routes: RouteMapping[]
@@ -120,7 +121,7 @@ export function compareSnapshots(a: AppSnapshot, b: AppSnapshot): string[] {
   return diffs
 }
 
-function sortKeys(o: Record<string, string>) {
+function sortKeys(o: Record<string, unknown>) {
   return Object.fromEntries(Object.entries(o).sort(([x], [y]) => x.localeCompare(y)))
 }
 

@@ -88,7 +88,8 @@ export interface OperationResult {
   /** Blue-green: the app that was replaced, and what became of it. */
   previousApp?: {name: string; guid: string; state: 'deleted' | 'stopped' | 'running'}
   droplet?: {guid: string; previous?: string}
-  deployment?: {guid: string; status: string; reason: string; canarySteps?: {current: number; total: number}}
+  /** reason is null and canarySteps.current is null on deployments older than those fields. */
+  deployment?: {guid: string; status: string; reason: string | null; canarySteps?: {current: number | null; total: number}}
   outcome: 'deployed' | 'paused' | 'deploying' | 'started' | 'canceled' | 'staged'
   durationsMs: Record<string, number>
   totalMs: number

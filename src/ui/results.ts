@@ -19,7 +19,7 @@ export function renderResult(ui: Ui, r: OperationResult): string {
     ['app', `${r.app.name} (${r.app.guid})`],
     ['strategy', r.strategy === 'n/a' ? undefined : r.strategy],
     ['droplet', r.droplet ? `${r.droplet.guid}${r.droplet.previous && r.droplet.previous !== r.droplet.guid ? ` (was ${r.droplet.previous})` : ''}` : undefined],
-    ['deployment', r.deployment ? `${r.deployment.guid} ${r.deployment.status}/${r.deployment.reason}${r.deployment.canarySteps ? `, canary step ${r.deployment.canarySteps.current}/${r.deployment.canarySteps.total}` : ''}` : undefined],
+    ['deployment', r.deployment ? `${r.deployment.guid} ${r.deployment.status}${r.deployment.reason ? `/${r.deployment.reason}` : ''}${r.deployment.canarySteps ? `, canary step ${r.deployment.canarySteps.current ?? '?'}/${r.deployment.canarySteps.total}` : ''}` : undefined],
     ['old app', r.previousApp ? `${r.previousApp.name} (${r.previousApp.guid}) ${r.previousApp.state}` : undefined],
     ['took', formatDuration(r.totalMs)],
   ]

@@ -1,17 +1,18 @@
 import {z} from 'zod'
 import {CapiNotFound} from '../errors.js'
 import type {Query} from '../http.js'
-import {GuidRef, Lifecycle, Links, Metadata, MetadataUpdate, ToOne, ToOneRequired, resourceBase} from '../schemas.js'
+import {Lifecycle, Links, Metadata, MetadataUpdate, NullableGuidRef, ToOne, ToOneRequired, relGuid, resourceBase} from '../schemas.js'
 import {Resource, jobRef, seg} from './base.js'
 
 export const AppState = z.enum(['STARTED', 'STOPPED'])
 export const App = z.object({
   ...resourceBase,
   name: z.string(),
-  state: AppState,
+  state: AppState.or(z.string()),
   lifecycle: Lifecycle,
   relationships: z.object({
     space: ToOneRequired,
+    /** `{data: {guid: null}}` while the app has no droplet (pushed --no-start, or staging failed). */
     current_droplet: ToOne.optional(),
   }),
   metadata: Metadata.default({labels: {}, annotations: {}}),
@@ -22,7 +23,8 @@ export type App = z.infer<typeof App>
 export const AppCreate = z.object({
   name: z.string().min(1),
   relationships: z.object({space: ToOneRequired}),
-  environment_variables: z.record(z.string(), z.string()).optional(),
+  /** Cloud Controller stores any JSON value here on create (only a PATCH of the variables forces strings). */
+  environment_variables: z.record(z.string(), z.unknown()).optional(),
   lifecycle: Lifecycle.optional(),
   metadata: MetadataUpdate.optional(),
 })
@@ -35,7 +37,7 @@ export const AppUpdate = z.object({
 })
 export type AppUpdate = z.infer<typeof AppUpdate>
 
-export const CurrentDropletRelationship = z.object({data: GuidRef.nullable(), links: Links.optional()})
+export const CurrentDropletRelationship = z.object({data: NullableGuidRef.nullable(), links: Links.optional()})
 
 export const AppEnv = z.object({
   staging_env_json: z.record(z.string(), z.unknown()).default({}),
@@ -45,7 +47,7 @@ export const AppEnv = z.object({
   application_env_json: z.record(z.string(), z.unknown()).default({}),
 })
 
-export const SshEnabled = z.object({enabled: z.boolean(), reason: z.string()})
+export const SshEnabled = z.object({enabled: z.boolean(), reason: z.string().nullable().optional()})
 export const AppPermissions = z.object({read_basic_data: z.boolean(), read_sensitive_data: z.boolean()})
 
 export interface AppListQuery extends Query {
@@ -108,8 +110,7 @@ export class Apps extends Resource {
   /** The app's current droplet, or undefined when it has none (Cloud Controller answers 404 "Droplet not found" then). */
   async getCurrentDropletGuid(guid: string): Promise<string | undefined> {
     try {
-      const rel = await this.read(`/v3/apps/${seg(guid)}/relationships/current_droplet`, CurrentDropletRelationship)
-      return rel.data?.guid
+      return relGuid(await this.read(`/v3/apps/${seg(guid)}/relationships/current_droplet`, CurrentDropletRelationship))
     } catch (error) {
       if (error instanceof CapiNotFound && /droplet/i.test(error.detail)) return undefined
       throw error

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 import type {Query} from '../http.js'
-import {GuidRef, Lifecycle, Links, Metadata, MetadataUpdate, ToOneRequired, resourceBase} from '../schemas.js'
+import {GuidRef, Lifecycle, Links, Metadata, MetadataUpdate, NullableGuidRef, ToOneRequired, resourceBase} from '../schemas.js'
 import {Resource, seg} from './base.js'
 
 export const BuildState = z.enum(['STAGING', 'STAGED', 'FAILED'])
@@ -9,12 +9,14 @@ export const Build = z.object({
   state: BuildState.or(z.string()),
   error: z.string().nullable().optional(),
   lifecycle: Lifecycle.optional(),
-  package: GuidRef,
+  package: NullableGuidRef.nullable().optional(),
+  /** Null until the droplet is in a final state. */
   droplet: GuidRef.nullable().optional(),
   staging_memory_in_mb: z.number().nullable().optional(),
   staging_disk_in_mb: z.number().nullable().optional(),
   staging_log_rate_limit_bytes_per_second: z.number().nullable().optional(),
-  created_by: z.object({guid: z.string(), name: z.string().nullable().optional(), email: z.string().nullable().optional()}).partial().optional(),
+  /** All three are null on builds from before Cloud Controller recorded who staged them. */
+  created_by: z.object({guid: z.string().nullable(), name: z.string().nullable(), email: z.string().nullable()}).partial().nullable().optional(),
   relationships: z.object({app: ToOneRequired}),
   metadata: Metadata.default({labels: {}, annotations: {}}),
   links: Links.optional(),

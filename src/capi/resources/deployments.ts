@@ -1,6 +1,6 @@
 import {z} from 'zod'
 import type {Query} from '../http.js'
-import {GuidRef, Links, Metadata, MetadataUpdate, ToOneRequired, resourceBase} from '../schemas.js'
+import {GuidRef, Links, Metadata, MetadataUpdate, NullableGuidRef, ToOneRequired, resourceBase} from '../schemas.js'
 import {Resource, seg} from './base.js'
 
 /** Deployment status values and reasons, verbatim from Cloud Controller. */
@@ -30,8 +30,9 @@ export type DeploymentOptions = z.infer<typeof DeploymentOptions>
 export const Deployment = z.object({
   ...resourceBase,
   status: z.object({
-    value: z.enum(['ACTIVE', 'FINALIZED']),
-    reason: z.enum(['DEPLOYING', 'PAUSED', 'CANCELING', 'DEPLOYED', 'CANCELED', 'SUPERSEDED']).or(z.string()),
+    value: z.enum(['ACTIVE', 'FINALIZED']).or(z.string()),
+    /** Null on deployments made before Cloud Controller recorded reasons (mid-2019). */
+    reason: z.enum(['DEPLOYING', 'PAUSED', 'CANCELING', 'DEPLOYED', 'CANCELED', 'SUPERSEDED']).or(z.string()).nullable(),
     details: z
       .object({
         last_successful_healthcheck: z.string().nullable().optional(),
@@ -39,12 +40,14 @@ export const Deployment = z.object({
         error: z.string().nullable().optional(),
       })
       .default({}),
-    canary: z.object({steps: z.object({current: z.number().int(), total: z.number().int()})}).optional(),
+    /** `current` is null on canaries made before Cloud Controller counted steps. */
+    canary: z.object({steps: z.object({current: z.number().int().nullable(), total: z.number().int()})}).optional(),
   }),
   strategy: z.string().default('rolling'),
   options: DeploymentOptions.default({max_in_flight: 1}),
-  droplet: GuidRef.nullable(),
-  previous_droplet: GuidRef.nullable().optional(),
+  droplet: NullableGuidRef.nullable(),
+  /** `{guid: null}` when the app had no droplet when the deployment was made (a first rolling push). */
+  previous_droplet: NullableGuidRef.nullable().optional(),
   new_processes: z.array(z.object({guid: z.string(), type: z.string()})).default([]),
   revision: z.object({guid: z.string(), version: z.number()}).nullable().optional(),
   relationships: z.object({app: ToOneRequired}),

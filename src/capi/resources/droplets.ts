@@ -1,12 +1,12 @@
 import {z} from 'zod'
 import type {Query} from '../http.js'
-import {Links, Metadata, MetadataUpdate, ToOneRequired, resourceBase} from '../schemas.js'
+import {Links, Metadata, MetadataUpdate, ToOne, ToOneRequired, resourceBase} from '../schemas.js'
 import {Resource, jobRef, seg} from './base.js'
 
 export const DropletState = z.enum(['AWAITING_UPLOAD', 'PROCESSING_UPLOAD', 'STAGED', 'COPYING', 'FAILED', 'EXPIRED'])
 
 export const DropletBuildpack = z.object({
-  name: z.string(),
+  name: z.string().nullable(),
   detect_output: z.string().nullable().optional(),
   buildpack_name: z.string().nullable().optional(),
   version: z.string().nullable().optional(),
@@ -26,7 +26,7 @@ export const Droplet = z.object({
   buildpacks: z.array(DropletBuildpack).nullable().optional(),
   stack: z.string().nullable().optional(),
   image: z.string().nullable().optional(),
-  relationships: z.object({app: ToOneRequired}).optional(),
+  relationships: z.object({app: ToOne}).optional(),
   metadata: Metadata.default({labels: {}, annotations: {}}),
   links: Links.optional(),
 })

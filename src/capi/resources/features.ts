@@ -2,7 +2,7 @@ import {z} from 'zod'
 import {Pagination} from '../schemas.js'
 import {Resource, seg} from './base.js'
 
-export const Feature = z.object({name: z.string(), description: z.string().optional(), enabled: z.boolean()})
+export const Feature = z.object({name: z.string(), description: z.string().nullable().optional(), enabled: z.boolean()})
 export type Feature = z.infer<typeof Feature>
 export const FeatureList = z.object({resources: z.array(Feature), pagination: Pagination.partial().optional()})
 /** PATCH body of an app or space feature. */

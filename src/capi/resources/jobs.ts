@@ -6,7 +6,7 @@ import {Resource, type JobRef, seg} from './base.js'
 export const JobState = z.enum(['PROCESSING', 'POLLING', 'COMPLETE', 'FAILED'])
 export const Job = z.object({
   ...resourceBase,
-  operation: z.string().optional(),
+  operation: z.string().nullable().optional(),
   state: JobState.or(z.string()),
   errors: z.array(ErrorItem).default([]),
   warnings: z.array(z.object({detail: z.string()})).default([]),
@@ -46,7 +46,7 @@ export class Jobs extends Resource {
         }
       }
       if (job.state === 'COMPLETE') return job
-      if (job.state === 'FAILED') throw new JobFailedError({guid: job.guid, operation: job.operation, state: job.state, errors: job.errors})
+      if (job.state === 'FAILED') throw new JobFailedError({guid: job.guid, operation: job.operation ?? undefined, state: job.state, errors: job.errors})
       if (clock.now() >= deadline) throw new TimeoutError(`Job ${job.operation ?? job.guid} did not finish in time (still ${job.state})`)
       await clock.sleep(delay, opts.signal)
       delay = Math.min(1000, delay * 2)

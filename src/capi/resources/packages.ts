@@ -1,6 +1,6 @@
 import {z} from 'zod'
 import type {Query} from '../http.js'
-import {Links, Metadata, ToOneRequired, resourceBase} from '../schemas.js'
+import {Links, Metadata, ToOne, ToOneRequired, resourceBase} from '../schemas.js'
 import {Resource, jobRef, seg} from './base.js'
 
 export const PackageState = z.enum(['AWAITING_UPLOAD', 'PROCESSING_UPLOAD', 'READY', 'FAILED', 'COPYING', 'EXPIRED'])
@@ -9,15 +9,15 @@ export const Package = z.object({
   type: z.enum(['bits', 'docker']).or(z.string()),
   data: z
     .object({
-      checksum: z.object({type: z.string(), value: z.string().nullable()}).optional(),
+      checksum: z.object({type: z.string(), value: z.string().nullable()}).nullable().optional(),
       error: z.string().nullable().optional(),
-      image: z.string().optional(),
+      image: z.string().nullable().optional(),
       username: z.string().nullable().optional(),
       password: z.string().nullable().optional(),
     })
     .default({}),
   state: PackageState.or(z.string()),
-  relationships: z.object({app: ToOneRequired}).optional(),
+  relationships: z.object({app: ToOne}).optional(),
   metadata: Metadata.default({labels: {}, annotations: {}}),
   links: Links.optional(),
 })

@@ -44,7 +44,8 @@ export const Process = z.object({
   readiness_health_check: ReadinessHealthCheck.optional(),
   relationships: z.object({app: ToOneRequired, revision: ToOne.nullable().optional()}),
   metadata: Metadata.default({labels: {}, annotations: {}}),
-  version: z.string().optional(),
+  /** Null on processes back-filled by a 2018 migration. */
+  version: z.string().nullable().optional(),
   links: Links.optional(),
   /** Only with embed=process_instances. */
   process_instances: z.array(z.object({index: z.number(), state: z.string(), since: z.number().nullable().optional()})).optional(),
@@ -66,7 +67,7 @@ export const ProcessStat = z.object({
   state: ProcessInstanceState.or(z.string()),
   /** From the readiness check; null where Diego does not support readiness (treat as routable when RUNNING). */
   routable: z.boolean().nullable().optional(),
-  instance_guid: z.string().optional(),
+  instance_guid: z.string().nullable().optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
   host: z.string().nullable().optional(),
   instance_internal_ip: z.string().nullable().optional(),

@@ -1,13 +1,14 @@
 import {z} from 'zod'
 import type {Query} from '../http.js'
-import {GuidRef, Links, Metadata, ToOneRequired, resourceBase} from '../schemas.js'
+import {Links, Metadata, NullableGuidRef, ToOneRequired, resourceBase} from '../schemas.js'
 import {Resource, seg} from './base.js'
 import {EnvironmentVariables} from './environment-variables.js'
 
 export const Revision = z.object({
   ...resourceBase,
   version: z.number().int(),
-  droplet: GuidRef.nullable(),
+  /** `{guid: null}` once the droplet is gone; then the revision is not deployable. */
+  droplet: NullableGuidRef.nullable(),
   processes: z.record(z.string(), z.object({command: z.string().nullable()})).default({}),
   sidecars: z
     .array(z.object({name: z.string(), command: z.string(), process_types: z.array(z.string()), memory_in_mb: z.number().nullable().optional()}))
@@ -33,7 +34,7 @@ export class Revisions extends Resource {
     return this.read(`/v3/revisions/${seg(guid)}`, Revision)
   }
 
-  async environmentVariables(guid: string): Promise<Record<string, string | null>> {
+  async environmentVariables(guid: string): Promise<Record<string, unknown>> {
     return (await this.read(`/v3/revisions/${seg(guid)}/environment_variables`, EnvironmentVariables)).var
   }
 }

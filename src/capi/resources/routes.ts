@@ -5,12 +5,12 @@ import {Resource, jobRef, seg} from './base.js'
 
 export const Destination = z.object({
   guid: z.string(),
-  app: z.object({guid: z.string(), process: z.object({type: z.string()}).optional()}),
+  app: z.object({guid: z.string(), process: z.object({type: z.string()}).nullable().optional()}),
   weight: z.number().nullable().optional(),
   port: z.number().nullable().optional(),
   protocol: z.string().nullable().optional(),
-  created_at: z.string().optional(),
-  updated_at: z.string().optional(),
+  created_at: z.string().nullable().optional(),
+  updated_at: z.string().nullable().optional(),
 })
 export type Destination = z.infer<typeof Destination>
 

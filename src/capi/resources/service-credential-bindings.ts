@@ -8,7 +8,13 @@ export const ServiceCredentialBinding = z.object({
   name: z.string().nullable(),
   type: z.enum(['app', 'key']).or(z.string()),
   last_operation: z
-    .object({type: z.string(), state: z.string(), description: z.string().nullable().optional(), created_at: z.string().optional(), updated_at: z.string().optional()})
+    .object({
+      type: z.string(),
+      state: z.string(),
+      description: z.string().nullable().optional(),
+      created_at: z.string().nullable().optional(),
+      updated_at: z.string().nullable().optional(),
+    })
     .nullable()
     .optional(),
   relationships: z.object({app: ToOneRequired.optional(), service_instance: ToOneRequired}),

@@ -9,7 +9,7 @@ export const Sidecar = z.object({
   process_types: z.array(z.string()),
   memory_in_mb: z.number().nullable().optional(),
   /** `user` sidecars are the app's own; `buildpack` ones come back with staging. */
-  origin: z.string().optional(),
+  origin: z.string().nullable().optional(),
   relationships: z.object({app: ToOneRequired}),
 })
 export type Sidecar = z.infer<typeof Sidecar>

@@ -181,7 +181,7 @@ describe('rolling deployment', () => {
 
   it('refuses scale, process updates and droplet changes while deploying, with Cloud Controller\'s messages', async () => {
     const app = await newApp(2)
-    const droplet = (await t.capi.apps.get(app)).relationships.current_droplet!.data!.guid
+    const droplet = (await t.capi.apps.get(app)).relationships.current_droplet!.data!.guid!
     const d = await deploy(app)
     const web = await t.capi.processes.getForApp(app, 'web')
     await expect(t.capi.processes.scale(web.guid, {instances: 5})).rejects.toThrow('Cannot scale this process while a deployment is in flight.')

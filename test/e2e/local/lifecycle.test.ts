@@ -131,7 +131,7 @@ describe('push flow', () => {
     const copied = await t.capi.droplets.get(dcopy.guid)
     expect(copied.state).toBe('STAGED')
     expect(copied.buildpacks).toEqual((await t.capi.droplets.get(build.droplet!.guid)).buildpacks)
-    expect(copied.relationships?.app.data.guid).toBe(b.guid)
+    expect(copied.relationships?.app.data?.guid).toBe(b.guid)
   })
 })
 
@@ -341,7 +341,7 @@ describe('revisions and buildpack releases', () => {
     expect(res.status).toBe(200)
     expect(res.body.resources[0].version).toBe('1.8.31')
     const after = (await t.capi.buildpacks.byName('python_buildpack'))[0]
-    expect(Date.parse(after.updated_at)).toBeGreaterThan(Date.parse(before.updated_at))
+    expect(Date.parse(after.updated_at!)).toBeGreaterThan(Date.parse(before.updated_at!))
     const app = await createApp({lifecycle: {type: 'buildpack', data: {buildpacks: ['python_buildpack']}}})
     const droplet = await t.capi.droplets.get((await stage(app.guid)).build.droplet!.guid)
     expect(droplet.buildpacks?.[0].version).toBe('1.8.31')

@@ -76,7 +76,7 @@ describe('persistence', () => {
       const droplet = (await t.capi.droplets.currentForApp(old.guid))!
       expect(droplet.buildpacks?.[0]).toMatchObject({name: 'nodejs_buildpack', version: '1.8.29'})
       const bp = (await t.capi.buildpacks.byName('nodejs_buildpack'))[0]
-      expect(Date.parse(droplet.created_at)).toBeLessThan(Date.parse(bp.updated_at))
+      expect(Date.parse(droplet.created_at)).toBeLessThan(Date.parse(bp.updated_at!))
     } finally {
       await t.stop()
     }

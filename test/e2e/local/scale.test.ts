@@ -54,7 +54,7 @@ describe('10,000 apps', () => {
     const node = droplets.filter((d) => current.has(d.guid) && d.buildpacks?.some((b) => b.name === 'nodejs_buildpack'))
     expect(node).toHaveLength(1000)
     const bp = (await t.capi.buildpacks.byName('nodejs_buildpack'))[0]
-    expect(node.every((d) => Date.parse(d.created_at) < Date.parse(bp.updated_at))).toBe(true)
+    expect(node.every((d) => Date.parse(d.created_at) < Date.parse(bp.updated_at!))).toBe(true)
     expect(droplets.filter((d) => d.lifecycle.type === 'docker')).toHaveLength(100)
   })
 })

@@ -62,7 +62,7 @@ export function register(r: Routes, f: Foundation): void {
       name: body.name,
       spaceGuid: body.relationships.space.data.guid,
       lifecycle: body.lifecycle as never,
-      env: body.environment_variables,
+      env: body.environment_variables as Record<string, string> | undefined,
       metadata: newMetadata(raw.metadata),
     })
     return json(201, presentApp(f, app))
