@@ -51,7 +51,8 @@ const T0 = '2026-01-01T00:00:00Z'
 
 export function appJson(a: FakeApp) {
   const relationships: Record<string, unknown> = {space: {data: {guid: a.space}}}
-  if (!a.omitCurrent) relationships.current_droplet = {data: a.current ? {guid: a.current} : null}
+  // Cloud Controller's app presenter: an app with no droplet has {data: {guid: null}}.
+  if (!a.omitCurrent) relationships.current_droplet = {data: {guid: a.current ?? null}}
   return {
     guid: a.guid,
     name: a.name,
@@ -187,7 +188,9 @@ export function serveWorld(server: SetupServer, w: FakeWorld): string[] {
     }),
     http.get(`${API}/v3/apps/:guid/relationships/current_droplet`, ({params}) => {
       const a = appOf.get(String(params.guid))
-      return HttpResponse.json({data: a?.current ? {guid: a.current} : null})
+      // Cloud Controller answers 404 "Droplet not found" for an app with no droplet.
+      if (!a?.current) return HttpResponse.json({errors: [{code: 10010, title: 'CF-ResourceNotFound', detail: 'Droplet not found'}]}, {status: 404})
+      return HttpResponse.json({data: {guid: a.current}, links: {}})
     }),
     http.get(`${API}/v3/droplets`, ({request}) => {
       const url = new URL(request.url)
