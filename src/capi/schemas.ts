@@ -29,6 +29,12 @@ export const ToOne = z.object({data: z.object({guid: Guid.nullable()}).nullable(
 export const ToOneRequired = z.object({data: z.object({guid: Guid})})
 export const ToMany = z.object({data: z.array(z.object({guid: Guid}))})
 
+/** A JSON object that Cloud Controller presents as null while it is unset (an app's variables, an env group). */
+export const JsonObject = z
+  .record(z.string(), z.unknown())
+  .nullish()
+  .transform((v) => v ?? {})
+
 export const GuidRef = z.object({guid: Guid})
 /** A `{guid}` reference that can be empty, `{guid: null}`: a deployment's previous droplet, a revision's droplet. Read it with refGuid(). */
 export const NullableGuidRef = z.object({guid: Guid.nullable()})

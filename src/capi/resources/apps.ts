@@ -1,14 +1,14 @@
 import {z} from 'zod'
 import {CapiNotFound} from '../errors.js'
 import type {Query} from '../http.js'
-import {Lifecycle, Links, Metadata, MetadataUpdate, NullableGuidRef, ToOne, ToOneRequired, relGuid, resourceBase} from '../schemas.js'
+import {JsonObject, Lifecycle, Links, Metadata, MetadataUpdate, NullableGuidRef, ToOne, ToOneRequired, relGuid, resourceBase} from '../schemas.js'
 import {Resource, jobRef, seg} from './base.js'
 
 export const AppState = z.enum(['STARTED', 'STOPPED'])
 export const App = z.object({
   ...resourceBase,
   name: z.string(),
-  state: AppState.or(z.string()),
+  state: AppState,
   lifecycle: Lifecycle,
   relationships: z.object({
     space: ToOneRequired,
@@ -40,11 +40,11 @@ export type AppUpdate = z.infer<typeof AppUpdate>
 export const CurrentDropletRelationship = z.object({data: NullableGuidRef.nullable(), links: Links.optional()})
 
 export const AppEnv = z.object({
-  staging_env_json: z.record(z.string(), z.unknown()).default({}),
-  running_env_json: z.record(z.string(), z.unknown()).default({}),
-  environment_variables: z.record(z.string(), z.unknown()).default({}),
-  system_env_json: z.record(z.string(), z.unknown()).default({}),
-  application_env_json: z.record(z.string(), z.unknown()).default({}),
+  staging_env_json: JsonObject,
+  running_env_json: JsonObject,
+  environment_variables: JsonObject,
+  system_env_json: JsonObject,
+  application_env_json: JsonObject,
 })
 
 export const SshEnabled = z.object({enabled: z.boolean(), reason: z.string().nullable().optional()})

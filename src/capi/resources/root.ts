@@ -25,11 +25,11 @@ export const Root = z.object({
 export type Root = z.infer<typeof Root>
 
 export const Info = z.object({
-  build: z.string().optional(),
+  build: z.string().nullable().optional(),
   cli_version: z.object({minimum: z.string().nullable().optional(), recommended: z.string().nullable().optional()}).partial().optional(),
-  description: z.string().optional(),
-  name: z.string().optional(),
-  version: z.union([z.number(), z.string()]).optional(),
+  description: z.string().nullable().optional(),
+  name: z.string().nullable().optional(),
+  version: z.union([z.number(), z.string()]).nullable().optional(),
   rate_limits: z
     .object({enabled: z.boolean().optional(), general_limit: z.number().nullable().optional(), reset_interval_in_minutes: z.number().nullable().optional()})
     .optional(),
