@@ -59,12 +59,12 @@ export default class AppCommand extends BaseCommand {
       const dep = d.deployment
       lines.push(
         '',
-        `Active deployment with status ${dep.reason} (since ${dep.since ?? 'unknown'})`,
+        `Active deployment with status ${dep.reason ?? dep.status} (since ${dep.since ?? 'unknown'})`,
         renderKeyValues(
           [
             ['strategy', dep.strategy],
             ['max-in-flight', dep.maxInFlight],
-            ...(dep.canarySteps ? ([['canary-steps', `${dep.canarySteps.current}/${dep.canarySteps.total}`]] as [string, string][]) : []),
+            ...(dep.canarySteps ? ([['canary-steps', `${dep.canarySteps.current ?? '?'}/${dep.canarySteps.total}`]] as [string, string][]) : []),
             ...(dep.error ? ([['error', dep.error]] as [string, string][]) : []),
           ],
           {bold},
