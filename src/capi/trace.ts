@@ -1,11 +1,14 @@
 /**
  * Request tracing for CF_TRACE=true / --verbose, with secrets redacted: Authorization headers,
- * access/refresh/id tokens, passwords and client secrets, in headers, JSON bodies and form bodies.
+ * access/refresh/id tokens, passwords and client secrets, in headers, JSON bodies and form bodies;
+ * and the values of an app's (or a revision's) environment variables, whose names stay readable.
  */
 import fs from 'node:fs'
 
 const SECRET_KEYS = /^(authorization|proxy-authorization|access_token|refresh_token|id_token|password|client_secret|token|accesstoken|refreshtoken|uaaoauthclientsecret|assertion|set-cookie|cookie|credentials)$/i
 export const REDACTED = '[PRIVATE DATA HIDDEN]'
+/** Objects whose keys are an app's variable names: the names stay readable, the values are hidden. */
+const ENV_KEYS = /^(var|environment_variables|environment_json|staging_env_json|running_env_json)$/i
 
 export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
@@ -18,7 +21,11 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1))
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? REDACTED : redactValue(v, depth + 1)
+    for (const [k, v] of Object.entries(value)) {
+      if (SECRET_KEYS.test(k)) out[k] = REDACTED
+      else if (ENV_KEYS.test(k) && v && typeof v === 'object' && !Array.isArray(v)) out[k] = Object.fromEntries(Object.keys(v).map((name) => [name, REDACTED]))
+      else out[k] = redactValue(v, depth + 1)
+    }
     return out
   }
   return value

@@ -233,6 +233,21 @@ describe('warnings, schemas and tracing', () => {
     expect(text).toMatch(/PRIVATE DATA HIDDEN/)
   })
 
+  it("traces an app's and a revision's variable names but not their values", async () => {
+    server.use(
+      http.get(`${API}/v3/revisions/r1/environment_variables`, () => HttpResponse.json({var: {DB_URL: 'SECRET-DB', PORT_COUNT: 3}, links: {}})),
+      http.post(`${API}/v3/apps`, () => HttpResponse.json({guid: 'a1'}, {status: 201})),
+    )
+    const {h, traces} = make()
+    await h.request({method: 'POST', path: '/v3/apps', json: {name: 'visible', environment_variables: {API_KEY: 'SECRET-KEY'}}})
+    await h.request({path: '/v3/revisions/r1/environment_variables'})
+    const text = traces.join('\n')
+    expect(text).toMatch(/DB_URL/)
+    expect(text).toMatch(/API_KEY/)
+    expect(text).toMatch(/visible/)
+    expect(text).not.toMatch(/SECRET/)
+  })
+
   it('refreshes once on 401 CF-InvalidAuthToken and replays', async () => {
     let calls = 0
     let refreshes = 0
