@@ -56,8 +56,8 @@ export class FakeClock implements Clock {
 
 /** Parse durations like "5s", "250ms", "2m", "1h" or a bare number of seconds. */
 export function parseDuration(input: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(input)
-  if (!m) throw new Error(`Invalid duration "${input}". Use a number with a unit, for example 500ms, 5s, 2m or 1h.`)
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(input)
+  if (!m) throw new Error(`Invalid duration "${input}". Use a number with a unit, for example 500ms, 5s, 2m, 1h or 3d.`)
   const n = Number(m[1])
   switch ((m[2] ?? 's').toLowerCase()) {
     case 'ms':
@@ -66,8 +66,10 @@ export function parseDuration(input: string): number {
       return n * 1000
     case 'm':
       return n * 60_000
-    default:
+    case 'h':
       return n * 3_600_000
+    default:
+      return n * 86_400_000
   }
 }
 

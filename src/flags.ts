@@ -1,5 +1,5 @@
 /**
- * Shared flags, spread into commands: `{...strategyFlags, ...waitFlags}`.
+ * Shared flags, spread into commands: `{...strategyFlags, ...timeoutFlags}`.
  * Names follow the cf CLI v8 where it has them.
  */
 import {Flags} from '@oclif/core'

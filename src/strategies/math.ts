@@ -60,11 +60,3 @@ export function canaryPeakExtraInstances(target: number, steps: readonly number[
   const stepPeak = Math.max(...canaryStepPlan(target, steps).map((s) => s.canary + s.original - target))
   return Math.max(stepPeak, rollingPeakExtraInstances(target, maxInFlight))
 }
-
-/**
- * Which canary step is in effect and how far along, as `cf app` shows it ("canary-steps: 1/2").
- * Example: {current: 1, total: 2} → "1/2".
- */
-export function formatCanaryProgress(steps: {current: number; total: number} | undefined): string | undefined {
-  return steps ? `${steps.current}/${steps.total}` : undefined
-}

@@ -18,8 +18,3 @@ export function makeStyler(enabled: boolean) {
     return `\u001B[${a}m${text}\u001B[${b}m`
   }
 }
-
-export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\u001B\[[0-9;]*[A-Za-z]/g, '')
-}
