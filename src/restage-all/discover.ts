@@ -14,6 +14,7 @@
  */
 import pLimit from 'p-limit'
 import type {CapiClient} from '../capi/client.js'
+import {CapiNotFound} from '../capi/errors.js'
 import type {Droplet} from '../capi/resources/droplets.js'
 import type {Query} from '../capi/http.js'
 import type {Clock} from '../clock.js'
@@ -114,8 +115,8 @@ export async function discover(capi: CapiClient, o: DiscoverOptions): Promise<Di
           } else if (a.currentDroplet && !droplets.has(a.currentDroplet)) {
             // Staged after the bulk read, or not listed for another reason: read it on its own.
             perAppRequests++
-            const d = await capi.droplets.get(a.currentDroplet).catch((e: {status?: number}) => {
-              if (e.status === 404) return undefined
+            const d = await capi.droplets.get(a.currentDroplet).catch((e: unknown) => {
+              if (e instanceof CapiNotFound) return undefined
               throw e
             })
             current.set(a.guid, d ? dropletRef(d) : null)

@@ -12,6 +12,7 @@
  * due), never in a polling loop, so tests run it on a FakeClock.
  */
 import type {CapiClient} from '../capi/client.js'
+import {CapiNotFound} from '../capi/errors.js'
 import type {App} from '../capi/resources/apps.js'
 import type {Clock} from '../clock.js'
 import {operate as realOperate} from '../strategies/index.js'
@@ -105,7 +106,7 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
       try {
         fresh = await capi.apps.get(app.guid)
       } catch (error) {
-        if ((error as {status?: number}).status !== 404) throw error
+        if (!(error instanceof CapiNotFound)) throw error
         skip(entry, 'gone', 'deleted since discovery')
         return await finish(item, started)
       }

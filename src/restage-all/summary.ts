@@ -64,10 +64,32 @@ export function renderSummary(r: Report, s: Styler, reportFile?: string): string
       ),
     )
   }
+  const warned = warningLines(r, reportFile)
+  if (warned.length) lines.push('', ...warned)
   const other = notUsingLine(r)
   if (other) lines.push('', other)
   if (reportFile) lines.push(`Report: ${reportFile}`)
   return lines.join('\n')
+}
+
+/** Distinct warnings lines shown under the table, before the rest go to the report. */
+const MAX_WARNINGS = 10
+
+/**
+ * The apps' warnings (a quota cfzd could not check, a package it could not carry), each distinct
+ * one once with the apps it concerns: many apps in one space share the same quota warning.
+ */
+export function warningLines(r: Report, reportFile?: string): string[] {
+  const byText = new Map<string, string[]>()
+  for (const e of r.apps) for (const w of e.warnings ?? []) byText.set(w, [...(byText.get(w) ?? []), e.name])
+  if (byText.size === 0) return []
+  const lines = ['Warnings:']
+  for (const [text, apps] of [...byText].slice(0, MAX_WARNINGS)) {
+    lines.push(`  ${text} (${apps.length === 1 ? apps[0] : apps.length <= 3 ? apps.join(', ') : `${plural(apps.length, 'app')}`})`)
+  }
+  const more = byText.size - MAX_WARNINGS
+  if (more > 0) lines.push(`  …and ${plural(more, 'other warning')}${reportFile ? ` in ${reportFile}` : ' (pass --report FILE to keep them all)'}.`)
+  return lines
 }
 
 const day = (ts: string) => ts.replace('T', ' ').replace(/:\d\dZ$/, ' UTC')

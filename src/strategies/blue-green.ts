@@ -15,6 +15,7 @@ import {CapiError} from '../capi/errors.js'
 import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
+import {readForInformation} from './advisory.js'
 import {resolveLeftovers} from './leftovers.js'
 import {instances, startAndWatch} from './start.js'
 import {assertHeadroom} from './quota.js'
@@ -34,18 +35,28 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       title: (s) => `Check app ${s.appName}`,
       async run(s, task) {
         const {capi} = s.env
-        s.app = await resolveLeftovers(s, (line: string) => {
+        const warn = (line: string) => {
           s.warnings.push(line)
           task.output(line)
-        })
-        const active = await capi.deployments.activeForApp(s.app.guid)
+        }
+        s.app = await resolveLeftovers(s, warn)
+        const active = await readForInformation(
+          `reading its deployments (GET /v3/deployments?app_guids=${s.app.guid})`,
+          () => capi.deployments.activeForApp(s.app.guid),
+          (why) => warn(`Could not check whether '${s.appName}' has a deployment in flight: ${why}. cfzd goes on without this check.`),
+        )
         if (active) {
           throw new CfzdError(`App '${s.appName}' has a deployment in flight (${active.guid}, ${active.status.reason}); blue-green would race it.`, {
             exitCode: ExitCode.CONFLICT,
             suggestions: [`Wait for it or cancel it (cfzd cancel-deployment ${s.appName}), then run this again.`],
           })
         }
-        for (const url of await deleteLeftoverSmokeRoutes(capi, s.target.space.guid, s.appName)) {
+        const leftoverRoutes = await readForInformation(
+          `reading the space's routes (GET /v3/routes?space_guids=${s.target.space.guid})`,
+          () => deleteLeftoverSmokeRoutes(capi, s.target.space.guid, s.appName),
+          (why) => warn(`Could not look for temporary smoke-test routes an interrupted run may have left: ${why}. cfzd goes on without tidying them.`),
+        )
+        for (const url of leftoverRoutes ?? []) {
           s.warnings.push(`Deleted the temporary smoke-test route ${url}, left by an interrupted run.`)
           task.output(`deleted leftover temporary route ${url}`)
         }
@@ -55,9 +66,10 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
           const need = footprint(s.snapshot.processes)
           await assertHeadroom(
             capi,
-            s.target.space.guid,
+            {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid},
             {...need, purpose: `A blue-green copy of '${s.appName}' (${need.instances} instance(s), ${need.memoryMb} MB)`},
             ['Use --strategy rolling, which needs room for only --max-in-flight extra instances, or ask for a larger quota.'],
+            warn,
           )
         }
         if (s.snapshot.bindings.length > 0) task.output(`${s.snapshot.bindings.length} service binding(s) will be re-created`)

@@ -14,6 +14,7 @@ import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {errorMessage} from '../errors.js'
 import {actualize} from './actualize.js'
+import {readForInformation} from './advisory.js'
 import {canaryPeakExtraInstances, rollingPeakExtraInstances} from './math.js'
 import {routerInfo, urlForRoute} from '../probe/urls.js'
 import {resolveLeftovers} from './leftovers.js'
@@ -37,15 +38,15 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
       title: (s) => `Check app ${s.appName}`,
       async run(s, task) {
         const {capi} = s.env
+        const warn = (line: string) => {
+          s.warnings.push(line)
+          task.output(line)
+        }
         // An interrupted blue-green run's leftovers (APP-venerable serving, a half-made APP, or only
         // APP-venerable) are put back first, so the deployment goes to the app that serves and not
         // to the copy. Only such a run leaves APP marked as its copy, or no APP at all.
         if (s.app.metadata.annotations[ROLE] === 'new' || s.app.name !== s.appName) {
-          const note = (line: string) => {
-            s.warnings.push(line)
-            task.output(line)
-          }
-          s.app = await resolveLeftovers(s, note, 'ignore')
+          s.app = await resolveLeftovers(s, warn, 'ignore')
         }
         const active = await capi.deployments.activeForApp(s.app.guid)
         if (active && !s.opts.supersede) {
@@ -62,8 +63,14 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         }
         if (active) s.warnings.push(`Superseding deployment ${active.guid} (${active.status.reason}).`)
         await source.preflight(s)
-        if (s.app.state === 'STARTED') {
-          const web = await webProcess(s)
+        // The web process is read only to size the quota check: without it, go on unchecked.
+        const web =
+          s.app.state === 'STARTED'
+            ? await readForInformation(`reading its web process (GET /v3/apps/${s.app.guid}/processes/web)`, () => webProcess(s), (why) =>
+                warn(`Could not check the quota for '${s.appName}': ${why}. cfzd goes on without this check.`),
+              )
+            : undefined
+        if (web) {
           const target = s.opts.scale?.instances ?? web.instances
           const memory = s.opts.scale?.memoryInMb ?? web.memory_in_mb
           const extra =
@@ -73,9 +80,10 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           const growth = Math.max(0, target - web.instances) * memory
           await assertHeadroom(
             capi,
-            s.target.space.guid,
+            {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid},
             {memoryMb: extra * memory + growth, instances: extra + Math.max(0, target - web.instances), purpose: `A ${s.opts.strategy} deployment of ${target} instance(s) (${extra} extra at peak, ${memory} MB each)`},
             ['Lower --max-in-flight, ask for a larger quota, or free memory in the space.'],
+            warn,
           )
           task.output(`${web.instances} web instance(s) of ${web.memory_in_mb} MB running; peak +${extra}`)
         }

@@ -1,11 +1,12 @@
 /**
  * Quota headroom, checked before anything changes: a rolling deployment needs room for its extra
  * instances, a blue-green one for a full copy of the app. Space and org quotas both count; a null
- * limit is unlimited.
+ * limit is unlimited. A quota cfzd can't read (403, 404) is not checked: it warns and goes on.
  */
 import type {CapiClient} from '../capi/client.js'
 import type {AppLimits} from '../capi/resources/quotas.js'
 import {CfzdError, ExitCode} from '../errors.js'
+import {readForInformation} from './advisory.js'
 
 export interface Need {
   memoryMb: number
@@ -21,22 +22,54 @@ export interface Headroom {
   instances: {used: number; limit: number | null}
 }
 
-export async function readHeadroom(capi: CapiClient, spaceGuid: string): Promise<Headroom[]> {
-  const space = await capi.spaces.get(spaceGuid)
-  const out: Headroom[] = []
-  const spaceQuotaGuid = space.relationships.quota?.data?.guid
-  if (spaceQuotaGuid) {
-    const [quota, usage] = await Promise.all([capi.spaceQuotas.get(spaceQuotaGuid), capi.spaces.usageSummary(spaceGuid)])
-    out.push(headroom('space', space.name, quota.apps, usage.usage_summary))
+/** What the quota reads found: the rooms cfzd could check, and a warning for each it could not. */
+export interface HeadroomReading {
+  rooms: Headroom[]
+  /** One line per quota cfzd could not check: which read failed, why, and that it goes on. */
+  unchecked: string[]
+}
+
+/**
+ * Read the space's and the organization's quota and usage. A read refused for the user's role
+ * (403) or missing (404) leaves that quota unchecked, with a warning, rather than failing: the
+ * check only informs, and Cloud Controller enforces the quota anyway. `orgGuid` lets the
+ * organization be checked even when the space can't be read.
+ */
+export async function readHeadroom(capi: CapiClient, spaceGuid: string, orgGuid?: string): Promise<HeadroomReading> {
+  const rooms: Headroom[] = []
+  const unchecked: string[] = []
+  const note = (check: string, failures: string[]) => unchecked.push(`Could not check ${check}: ${failures.join('; ')}. cfzd goes on without this check.`)
+
+  const spaceFailures: string[] = []
+  const space = await readForInformation(`reading space ${spaceGuid} (GET /v3/spaces/${spaceGuid})`, () => capi.spaces.get(spaceGuid), (l) => spaceFailures.push(l))
+  if (!space) note(orgGuid ? 'the space quota' : 'the space and organization quotas', spaceFailures)
+  const spaceQuotaGuid = space?.relationships.quota?.data?.guid
+  if (space && spaceQuotaGuid) {
+    const failures: string[] = []
+    const [quota, usage] = await Promise.all([
+      readForInformation(`reading its quota (GET /v3/space_quotas/${spaceQuotaGuid})`, () => capi.spaceQuotas.get(spaceQuotaGuid), (l) => (failures[0] = l)),
+      readForInformation(`reading its usage summary (GET /v3/spaces/${spaceGuid}/usage_summary)`, () => capi.spaces.usageSummary(spaceGuid), (l) => (failures[1] = l)),
+    ])
+    if (quota && usage) rooms.push(headroom('space', space.name, quota.apps, usage.usage_summary))
+    else note(`the quota of space '${space.name}'`, failures.filter(Boolean))
   }
-  const orgGuid = space.relationships.organization.data.guid
-  const org = await capi.organizations.get(orgGuid)
-  const orgQuotaGuid = org.relationships.quota?.data?.guid
-  if (orgQuotaGuid) {
-    const [quota, usage] = await Promise.all([capi.organizationQuotas.get(orgQuotaGuid), capi.organizations.usageSummary(orgGuid)])
-    out.push(headroom('organization', org.name, quota.apps, usage.usage_summary))
+
+  const theOrg = space?.relationships.organization.data.guid ?? orgGuid
+  if (!theOrg) return {rooms, unchecked}
+  const orgFailures: string[] = []
+  const org = await readForInformation(`reading organization ${theOrg} (GET /v3/organizations/${theOrg})`, () => capi.organizations.get(theOrg), (l) => orgFailures.push(l))
+  if (!org) note('the organization quota', orgFailures)
+  const orgQuotaGuid = org?.relationships.quota?.data?.guid
+  if (org && orgQuotaGuid) {
+    const failures: string[] = []
+    const [quota, usage] = await Promise.all([
+      readForInformation(`reading its quota (GET /v3/organization_quotas/${orgQuotaGuid})`, () => capi.organizationQuotas.get(orgQuotaGuid), (l) => (failures[0] = l)),
+      readForInformation(`reading its usage summary (GET /v3/organizations/${theOrg}/usage_summary)`, () => capi.organizations.usageSummary(theOrg), (l) => (failures[1] = l)),
+    ])
+    if (quota && usage) rooms.push(headroom('organization', org.name, quota.apps, usage.usage_summary))
+    else note(`the quota of organization '${org.name}'`, failures.filter(Boolean))
   }
-  return out
+  return {rooms, unchecked}
 }
 
 function headroom(scope: Headroom['scope'], name: string, limits: AppLimits, usage: {started_instances: number; memory_in_mb: number}): Headroom {
@@ -61,8 +94,20 @@ export function findShortfall(rooms: Headroom[], need: Need): string | undefined
   return undefined
 }
 
-export async function assertHeadroom(capi: CapiClient, spaceGuid: string, need: Need, suggestions: string[]): Promise<void> {
+/** Where to check: the space, and its organization (checked even when the space can't be read). */
+export interface QuotaScope {
+  spaceGuid: string
+  orgGuid?: string
+}
+
+/**
+ * Refuse (exit QUOTA, nothing changed) when the need does not fit a quota cfzd could read. Each
+ * quota it could not read goes to `warn` instead, and the operation goes on.
+ */
+export async function assertHeadroom(capi: CapiClient, where: QuotaScope, need: Need, suggestions: string[], warn: (line: string) => void): Promise<void> {
   if (need.memoryMb <= 0 && need.instances <= 0) return
-  const shortfall = findShortfall(await readHeadroom(capi, spaceGuid), need)
+  const {rooms, unchecked} = await readHeadroom(capi, where.spaceGuid, where.orgGuid)
+  for (const line of unchecked) warn(line)
+  const shortfall = findShortfall(rooms, need)
   if (shortfall) throw new CfzdError(`Not enough quota: ${shortfall} Nothing was changed.`, {exitCode: ExitCode.QUOTA, suggestions})
 }

@@ -57,6 +57,26 @@ describe('summary', () => {
     )
   })
 
+  it("shows the apps' warnings under the table, each distinct one once, with the apps it concerns", () => {
+    const quota = "Could not check the quota of space 'prod': reading its usage summary (GET /v3/spaces/s1/usage_summary) was refused for your role (403 CF-NotAuthorized: no). cfzd goes on without this check."
+    const r = report([
+      entry({name: 'a', status: 'restaged', durationMs: 1000, warnings: [quota]}),
+      entry({name: 'b', status: 'restaged', durationMs: 1000, warnings: [quota, "App 'b' has no package ready to stage"]}),
+      entry({name: 'c', status: 'restaged', durationMs: 1000}),
+    ])
+    const text = renderSummary(r, plain)
+    expect(text).toContain(['Warnings:', `  ${quota} (a, b)`, "  App 'b' has no package ready to stage (b)"].join('\n'))
+    expect(renderSummary(report([entry({status: 'restaged'})]), plain)).not.toContain('Warnings:')
+  })
+
+  it('keeps a long list of warnings short, pointing at the report', () => {
+    const r = report(Array.from({length: 12}, (_, i) => entry({name: `app${i}`, status: 'restaged', warnings: [`warning ${i}`]})))
+    const text = renderSummary(r, plain, 'restage.json')
+    expect(text).toContain('  warning 9 (app9)')
+    expect(text).not.toContain('warning 10')
+    expect(text).toContain('  …and 2 other warnings in restage.json.')
+  })
+
   it('says what was interrupted and what never started', () => {
     const r = report([entry({name: 'a', status: 'interrupted', detail: 'Interrupted.\nCanceled deployment', durationMs: 3000}), entry({name: 'b', status: 'pending'})])
     const text = renderSummary(r, plain)

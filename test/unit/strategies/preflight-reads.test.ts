@@ -1,0 +1,133 @@
+/**
+ * Pre-flight reads inform, they don't block: a quota or usage read refused for the user's role
+ * (403) or missing on an older Cloud Controller (404) leaves that check undone, with a warning
+ * that says which read and why, and the operation goes on. A quota that can be read and is too
+ * small still refuses.
+ */
+import {describe, expect, it} from '@jest/globals'
+import {http} from 'msw'
+import {blueGreenPlan} from '../../../src/strategies/blue-green.js'
+import {deploymentPlan} from '../../../src/strategies/deployment.js'
+import {readHeadroom} from '../../../src/strategies/quota.js'
+import {restartSource} from '../../../src/strategies/sources.js'
+import {CfzdError, ExitCode} from '../../../src/errors.js'
+import {capiError, checkState, runStep, serveCheckWorld} from '../../helpers/check-msw.js'
+import {API, useMsw} from '../../helpers/msw.js'
+
+const server = useMsw()
+
+const READS = [
+  {read: 'space', path: '/v3/spaces/s', warning: /^Could not check the space quota: reading space s \(GET \/v3\/spaces\/s\) /},
+  {read: 'space quota', path: '/v3/space_quotas/sq', warning: /^Could not check the quota of space 'dev': reading its quota \(GET \/v3\/space_quotas\/sq\) /},
+  {read: 'space usage summary', path: '/v3/spaces/s/usage_summary', warning: /^Could not check the quota of space 'dev': reading its usage summary \(GET \/v3\/spaces\/s\/usage_summary\) /},
+  {read: 'organization', path: '/v3/organizations/o', warning: /^Could not check the organization quota: reading organization o \(GET \/v3\/organizations\/o\) /},
+  {read: 'organization quota', path: '/v3/organization_quotas/oq', warning: /^Could not check the quota of organization 'acme': reading its quota \(GET \/v3\/organization_quotas\/oq\) /},
+  {read: 'organization usage summary', path: '/v3/organizations/o/usage_summary', warning: /^Could not check the quota of organization 'acme': reading its usage summary \(GET \/v3\/organizations\/o\/usage_summary\) /},
+]
+const WHY = {
+  403: /was refused for your role \(403 CF-NotAuthorized: You are not authorized to perform the requested action\)\. cfzd goes on without this check\.$/,
+  404: /was not found \(404 CF-ResourceNotFound: Not found\): this Cloud Controller may not offer it, or your role can't see it\. cfzd goes on without this check\.$/,
+}
+const CASES = READS.flatMap((r) => ([403, 404] as const).map((status) => ({...r, status})))
+
+const PLANS = [
+  {plan: 'rolling restart', strategy: 'rolling' as const, steps: () => deploymentPlan(restartSource)},
+  {plan: 'blue-green restart', strategy: 'blue-green' as const, steps: () => blueGreenPlan(restartSource)},
+]
+
+describe('readHeadroom', () => {
+  it('reads both quotas when it can', async () => {
+    serveCheckWorld(server)
+    const {rooms, unchecked} = await readHeadroom(checkState().env.capi, 's', 'o')
+    expect(unchecked).toEqual([])
+    expect(rooms.map((r) => [r.scope, r.name, r.memory.usedMb, r.memory.limitMb])).toEqual([
+      ['space', 'dev', 1024, 10_240],
+      ['organization', 'acme', 2048, 102_400],
+    ])
+  })
+
+  it.each(CASES)('$read answered $status: that quota is unchecked, with a warning; the other one is still read', async ({path, status, warning}) => {
+    serveCheckWorld(server)
+    server.use(http.get(`${API}${path}`, () => capiError(status)))
+    const {rooms, unchecked} = await readHeadroom(checkState().env.capi, 's', 'o')
+    expect(unchecked).toHaveLength(1)
+    expect(unchecked[0]).toMatch(warning)
+    expect(unchecked[0]).toMatch(WHY[status])
+    expect(rooms).toHaveLength(1)
+  })
+})
+
+describe.each(PLANS)('$plan: the check step', ({strategy, steps}) => {
+  it.each(CASES)('$read answered $status: goes on and warns', async ({path, status, warning}) => {
+    serveCheckWorld(server)
+    server.use(http.get(`${API}${path}`, () => capiError(status)))
+    const s = checkState({strategy})
+    const told = await runStep(steps(), 'check', s)
+    const quota = s.warnings.filter((w) => /quota/.test(w))
+    expect(quota).toHaveLength(1)
+    expect(quota[0]).toMatch(warning)
+    expect(quota[0]).toMatch(WHY[status])
+    // shown as the step goes, too
+    expect(told.output).toContain(quota[0])
+  })
+
+  it('every quota read refused: still goes on, one warning per quota', async () => {
+    serveCheckWorld(server)
+    for (const r of READS.filter((x) => /quota|usage/.test(x.read))) server.use(http.get(`${API}${r.path}`, () => capiError(403)))
+    const s = checkState({strategy})
+    await runStep(steps(), 'check', s)
+    expect(s.warnings).toEqual([expect.stringMatching(/^Could not check the quota of space 'dev': reading its quota .*; reading its usage summary /), expect.stringMatching(/^Could not check the quota of organization 'acme': reading its quota .*; reading its usage summary /)])
+  })
+
+  it('a quota it can read and that is too small still refuses (exit QUOTA), after warning about the one it could not', async () => {
+    serveCheckWorld(server)
+    server.use(
+      http.get(`${API}/v3/spaces/s/usage_summary`, () => capiError(404)),
+      http.get(`${API}/v3/organizations/o/usage_summary`, () =>
+        Response.json({usage_summary: {started_instances: 8, memory_in_mb: 102_300}, links: {}}),
+      ),
+    )
+    const s = checkState({strategy})
+    const failure = await runStep(steps(), 'check', s).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(failure).toBeInstanceOf(CfzdError)
+    expect((failure as CfzdError).exitCode).toBe(ExitCode.QUOTA)
+    expect(s.warnings).toEqual([expect.stringMatching(/^Could not check the quota of space 'dev'/)])
+  })
+})
+
+describe('other reads the check makes only to inform', () => {
+  it.each([403, 404] as const)('rolling: the web process (read to size the quota check) answered %s: goes on unchecked, and warns', async (status) => {
+    const requests = serveCheckWorld(server)
+    server.use(http.get(`${API}/v3/apps/a1/processes/web`, () => capiError(status)))
+    const s = checkState({strategy: 'rolling'})
+    await runStep(deploymentPlan(restartSource), 'check', s)
+    expect(s.warnings).toEqual([expect.stringMatching(/^Could not check the quota for 'web': reading its web process \(GET \/v3\/apps\/a1\/processes\/web\) /)])
+    expect(requests.all.filter((r) => r.includes('quota'))).toEqual([])
+  })
+
+  it.each([403, 404] as const)('blue-green: the deployments list answered %s: goes on, and warns', async (status) => {
+    serveCheckWorld(server)
+    server.use(http.get(`${API}/v3/deployments`, () => capiError(status)))
+    const s = checkState({strategy: 'blue-green'})
+    await runStep(blueGreenPlan(restartSource), 'check', s)
+    expect(s.warnings).toEqual([expect.stringMatching(/^Could not check whether 'web' has a deployment in flight: reading its deployments \(GET \/v3\/deployments\?app_guids=a1\) .*cfzd goes on without this check\.$/)])
+  })
+
+  it.each([403, 404] as const)('blue-green: the leftover smoke-test route lookup answered %s: goes on, and warns', async (status) => {
+    serveCheckWorld(server)
+    server.use(http.get(`${API}/v3/routes`, () => capiError(status)))
+    const s = checkState({strategy: 'blue-green'})
+    await runStep(blueGreenPlan(restartSource), 'check', s)
+    expect(s.warnings).toEqual([expect.stringMatching(/^Could not look for temporary smoke-test routes an interrupted run may have left: reading the space's routes \(GET \/v3\/routes\?space_guids=s\) /)])
+  })
+
+  it('a read that fails for another reason (a 422 here) still fails the check', async () => {
+    serveCheckWorld(server)
+    server.use(http.get(`${API}/v3/space_quotas/sq`, () => capiError(422)))
+    const s = checkState({strategy: 'rolling'})
+    await expect(runStep(deploymentPlan(restartSource), 'check', s)).rejects.toThrow(/Unprocessable/)
+  })
+})
