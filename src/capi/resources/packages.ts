@@ -41,6 +41,8 @@ export const MatchedResource = z.object({
 })
 export type MatchedResource = z.infer<typeof MatchedResource>
 export const ResourceMatches = z.object({resources: z.array(MatchedResource)})
+/** What Cloud Controller answers: a resource sent without a mode comes back with mode null. */
+export const ResourceMatchesAnswer = z.object({resources: z.array(MatchedResource.extend({mode: z.string().nullable().optional()}))})
 
 export class Packages extends Resource {
   list(query: Query = {}) {
@@ -82,9 +84,10 @@ export class Packages extends Resource {
   }
 
   async matchResources(resources: MatchedResource[]): Promise<MatchedResource[]> {
-    return (
-      await this.http.request({method: 'POST', path: '/v3/resource_matches', json: {resources}, schema: ResourceMatches, idempotent: true})
+    const matched = (
+      await this.http.request({method: 'POST', path: '/v3/resource_matches', json: {resources}, schema: ResourceMatchesAnswer, idempotent: true})
     ).data.resources
+    return matched.map(({mode, ...r}) => (mode ? {...r, mode} : r))
   }
 
   async delete(guid: string) {

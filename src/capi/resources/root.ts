@@ -31,7 +31,12 @@ export const Info = z.object({
   name: z.string().nullable().optional(),
   version: z.union([z.number(), z.string()]).nullable().optional(),
   rate_limits: z
-    .object({enabled: z.boolean().optional(), general_limit: z.number().nullable().optional(), reset_interval_in_minutes: z.number().nullable().optional()})
+    .object({
+        enabled: z.boolean().optional(),
+        /** A number, or "" where the operator configured none. */
+        general_limit: z.union([z.number(), z.string()]).nullable().optional(),
+        reset_interval_in_minutes: z.union([z.number(), z.string()]).nullable().optional(),
+      })
     .optional(),
 })
 export type Info = z.infer<typeof Info>

@@ -84,7 +84,7 @@ const registry: Record<string, z.ZodTypeAny> = {
   Info: capi.Info,
   ErrorEnvelope: capi.ErrorEnvelope,
   ManifestDiff: capi.ManifestDiff,
-  ResourceMatches: capi.ResourceMatches,
+  ResourceMatches: capi.ResourceMatchesAnswer,
   'Page<LeanApp>': leanPage(LeanApp, APP_DROPS),
   'Page<LeanDroplet>': leanPage(LeanDroplet, DROPLET_DROPS),
   'Page<LeanProcess>': leanPage(LeanProcess, PROCESS_DROPS),
