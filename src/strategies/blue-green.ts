@@ -60,7 +60,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
           s.warnings.push(`Deleted the temporary smoke-test route ${url}, left by an interrupted run.`)
           task.output(`deleted leftover temporary route ${url}`)
         }
-        await source.preflight(s)
+        await source.preflight(s, warn)
         s.snapshot = await takeSnapshot(capi, s.app)
         if (s.app.state === 'STARTED') {
           const need = footprint(s.snapshot.processes)

@@ -62,7 +62,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           )
         }
         if (active) s.warnings.push(`Superseding deployment ${active.guid} (${active.status.reason}).`)
-        await source.preflight(s)
+        await source.preflight(s, warn)
         // The web process is read only to size the quota check: without it, go on unchecked.
         const web =
           s.app.state === 'STARTED'

@@ -1,21 +1,26 @@
 /**
  * Where the droplet to deploy comes from. The same steps serve every strategy:
- * - restart keeps the current droplet (rolling: deploy it again; blue-green: copy it);
+ * - restart keeps the current droplet (rolling: deploy it again; blue-green: copy it, and copy the
+ *   newest READY package too, so the new app can be restaged once the old one is deleted);
  * - restage stages the newest READY package (rolling: on the app; blue-green: copied to the new app);
  * - push uploads new bits (src/push) and stages them.
  */
 import type {Package} from '../capi/resources/packages.js'
 import {createOnce} from '../capi/reconcile.js'
-import {CapiUnprocessable} from '../capi/errors.js'
-import {CfzdError, ExitCode} from '../errors.js'
+import {CapiNotFound, CapiUnprocessable} from '../capi/errors.js'
+import {CfzdError, ExitCode, errorMessage} from '../errors.js'
 import {formatDuration} from '../clock.js'
+import {readForInformation} from './advisory.js'
 import {buildApp, type OpState} from './state.js'
 import type {Step} from './types.js'
-import {waitForBuild, waitForDroplet, waitForPackage} from './wait.js'
+import {WaitFailure, waitForBuild, waitForDroplet, waitForPackage} from './wait.js'
 
 export interface DropletSource {
-  /** Checks before anything changes (for example: is there a package to stage?). */
-  preflight(s: OpState): Promise<void>
+  /**
+   * Checks before anything changes (for example: is there a package to stage?). `warn` reports
+   * what the operation will do without (shown as it goes, and in the result).
+   */
+  preflight(s: OpState, warn: (line: string) => void): Promise<void>
   /** Steps on the app itself that set s.dropletGuid (none: deploy the current droplet). */
   inPlace(): Step<OpState>[]
   /** Steps that give the new blue-green app its droplet, from the stable app. */
@@ -84,8 +89,59 @@ export function stageStep(title = 'Stage'): Step<OpState> {
   }
 }
 
+/** Package states that mean a copy is there or on its way (a FAILED or EXPIRED one is not). */
+const COPIED = ['COPYING', 'READY']
+
+/**
+ * Give the new blue-green app a copy of the package in s.packageGuid, and point s.packageGuid at
+ * the copy. Safe to re-run: a copy already on the new app (made by an interrupted or ambiguous
+ * earlier try; cfzd made the new app, so nobody else puts packages on it) is adopted, not repeated.
+ * `optional`: when the package can't be carried (refused, gone, or the copy FAILED), warn and go on
+ * without it instead of failing.
+ */
+function copyPackageStep(optional: boolean): Step<OpState> {
+  return {
+    id: 'copy-package',
+    title: 'Copy package',
+    async run(s, task) {
+      const {capi, clock, signal} = s.env
+      const to = s.newApp!
+      const source = s.packageGuid
+      if (!source) return task.skip('the app has no package to carry')
+      const without = (why: string) => {
+        const line = `Could not copy package ${source} to the new '${s.appName}': ${why}. The new app has the droplet but no package: push it (cfzd push ${s.appName}) before restaging it.`
+        s.warnings.push(line)
+        task.output(line)
+        task.skip(`not carried: ${why}`)
+      }
+      let copy = await capi.packages.newestForApp(to.guid, COPIED)
+      if (copy) task.output(`package ${copy.guid} was already copied`)
+      else {
+        try {
+          copy = await createOnce(
+            () => capi.packages.copy(source, to.guid),
+            async () => capi.packages.newestForApp(to.guid, COPIED),
+          )
+        } catch (error) {
+          // 422: the source package can't be copied (gone, expired); 404: not visible any more.
+          if (!optional || !(error instanceof CapiUnprocessable || error instanceof CapiNotFound)) throw error
+          return without(errorMessage(error))
+        }
+        task.output(`package ${copy.guid} copying`)
+      }
+      try {
+        await waitForPackage(capi, copy.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs})
+      } catch (error) {
+        if (!optional || !(error instanceof WaitFailure && error.kind === 'failed')) throw error
+        return without(error.message)
+      }
+      s.packageGuid = copy.guid
+    },
+  }
+}
+
 export const restartSource: DropletSource = {
-  async preflight(s) {
+  async preflight(s, warn) {
     const current = s.app.relationships.current_droplet?.data?.guid ?? (await s.env.capi.apps.getCurrentDropletGuid(s.app.guid))
     if (!current) {
       throw new CfzdError(`App '${s.appName}' has no current droplet to restart.`, {
@@ -94,9 +150,26 @@ export const restartSource: DropletSource = {
       })
     }
     s.previousDropletGuid = current
+    if (s.opts.strategy !== 'blue-green') return
+    // Blue-green deletes the old app with its packages: carry the one a restage would stage. Only
+    // the droplet is needed to restart, so an app without one (a docker app or one made from a
+    // droplet alone) or a lookup cfzd can't make still restarts, with a warning.
+    const dropletOnly = `The new '${s.appName}' will have the droplet but no package: push it (cfzd push ${s.appName}) before restaging it.`
+    let lookedUp = true
+    const pkg = await readForInformation(
+      `reading its packages (GET /v3/packages?app_guids=${s.app.guid}&states=READY)`,
+      () => s.env.capi.packages.newestForApp(s.app.guid, ['READY']),
+      (why) => {
+        lookedUp = false
+        warn(`Could not look up the package of '${s.appName}' to carry to the new app: ${why}. ${dropletOnly}`)
+      },
+    )
+    if (pkg) s.packageGuid = pkg.guid
+    else if (lookedUp) warn(`App '${s.appName}' has no package ready to stage, so there is none to carry to the new app. ${dropletOnly}`)
   },
   inPlace: () => [],
   toNewApp: () => [
+    copyPackageStep(true),
     {
       id: 'copy-droplet',
       title: 'Copy droplet',
@@ -126,23 +199,5 @@ export const restageSource: DropletSource = {
     s.previousDropletGuid = s.app.relationships.current_droplet?.data?.guid ?? undefined
   },
   inPlace: () => [stageStep('Stage newest package')],
-  toNewApp: () => [
-    {
-      id: 'copy-package',
-      title: 'Copy package',
-      async run(s, task) {
-        const {capi, clock, signal} = s.env
-        const to = s.newApp!
-        const source = s.packageGuid!
-        const copy = await createOnce(
-          () => capi.packages.copy(source, to.guid),
-          async () => capi.packages.newestForApp(to.guid),
-        )
-        task.output(`package ${copy.guid} copying`)
-        await waitForPackage(capi, copy.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs})
-        s.packageGuid = copy.guid
-      },
-    },
-    stageStep(),
-  ],
+  toNewApp: () => [copyPackageStep(false), stageStep()],
 }

@@ -19,7 +19,10 @@ export interface OpState {
   newApp?: App
   /** Blue-green: what the stable app looked like, to carry over and to compare. */
   snapshot?: AppSnapshot
-  /** The package staged, when the operation stages. */
+  /**
+   * The package staged, when the operation stages; in a blue-green restart, the package carried to
+   * the new app (the stable app's, then the copy's). Undefined: there is none to carry.
+   */
   packageGuid?: string
   /** The droplet deployed; undefined means "the current droplet" (rolling restart). */
   dropletGuid?: string

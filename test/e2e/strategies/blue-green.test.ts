@@ -39,6 +39,8 @@ beforeAll(async () => {
                 {name: 'kept', buildpacks: ['nodejs_buildpack'], instances: 2, memory: '64M'},
                 {name: 'spare', buildpacks: ['nodejs_buildpack'], instances: 2, memory: '64M'},
                 {name: 'idle', buildpacks: ['nodejs_buildpack'], instances: 1, memory: '64M', state: 'STOPPED'},
+                {name: 'bits', buildpacks: ['nodejs_buildpack'], instances: 3, memory: '64M'},
+                {name: 'bare', buildpacks: ['nodejs_buildpack'], instances: 2, memory: '64M'},
               ],
             },
           ],
@@ -88,7 +90,7 @@ describe('blue-green', () => {
   it('prints the steps as it goes', async () => {
     const r = await e.cli(['bg-restart', 'spare'])
     expectExit(r, 0)
-    for (const step of ['Rename spare to spare-venerable', 'Create new app spare', 'Copy droplet', 'Start 2 new instances (2/2 routable', 'Switch routes', 'Delete old app spare-venerable']) {
+    for (const step of ['Rename spare to spare-venerable', 'Create new app spare', 'Copy package', 'Copy droplet', 'Start 2 new instances (2/2 routable', 'Switch routes', 'Delete old app spare-venerable']) {
       expect(r.stderr).toContain(step)
     }
   })
@@ -126,6 +128,52 @@ describe('blue-green', () => {
     expect(kept.guid).toBe(old.guid)
     expect(kept.state).toBe('STARTED')
     expect(await e.capi.routes.forApp(kept.guid)).toEqual([])
+  })
+
+  it('bg-restart carries the package: restage afterwards works, with zero failed requests throughout', async () => {
+    const old = (await find('bits'))!
+    const oldPackage = (await e.capi.packages.newestForApp(old.guid, ['READY']))!
+    const t = e.traffic('bits')
+    const r = await e.cli(['bg-restart', 'bits', '--json'])
+    expectExit(r, 0)
+    const out = JSON.parse(r.stdout)
+    expect(out).toMatchObject({strategy: 'blue-green', outcome: 'started', previousApp: {guid: old.guid, state: 'deleted'}})
+    expect(out.warnings).toEqual([])
+    // the old app, and the package it held, are gone; the new app has its own copy
+    const now = (await find('bits'))!
+    expect(now.guid).not.toBe(old.guid)
+    const carried = await e.capi.packages.newestForApp(now.guid, ['READY'])
+    expect(carried).toBeDefined()
+    expect(carried!.guid).not.toBe(oldPackage.guid)
+    expect(carried!.data.checksum?.value).toBe(oldPackage.data.checksum?.value)
+
+    const restage = await e.cli(['restage', 'bits', '--json'])
+    await new Promise((res) => setTimeout(res, 300))
+    const report = await t.stop()
+    expectExit(restage, 0)
+    const staged = JSON.parse(restage.stdout)
+    expect(staged).toMatchObject({operation: 'restage', outcome: 'deployed', app: {guid: now.guid}})
+    expect(staged.droplet.guid).not.toBe(out.droplet.guid)
+    expect(report.sent).toBeGreaterThan(20)
+    expect(report.failed).toBe(0)
+    expect(report.droplets.at(-1)!.droplet).toBe(staged.droplet.guid)
+  })
+
+  it('an app with no package still bg-restarts, with zero failed requests, and says the new app has none', async () => {
+    const old = (await find('bare'))!
+    for await (const p of e.capi.packages.list({app_guids: [old.guid]})) await e.capi.jobs.wait(await e.capi.packages.delete(p.guid), {timeoutMs: 30_000})
+    const t = e.traffic('bare')
+    const r = await e.cli(['bg-restart', 'bare', '--json'])
+    const report = await t.stop()
+    expectExit(r, 0)
+    expect(report.failed).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.outcome).toBe('started')
+    expect(out.warnings).toEqual([expect.stringMatching(/App 'bare' has no package ready to stage.*push it \(cfzd push bare\) before restaging it/)])
+    // and without --json the warning is printed
+    const plain = await e.cli(['bg-restart', 'bare'])
+    expectExit(plain, 0)
+    expect(plain.stderr).toMatch(/App 'bare' has no package ready to stage/)
   })
 
   it('a stopped app is copied and stays stopped, with its droplet', async () => {
