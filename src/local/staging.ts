@@ -11,9 +11,9 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {unzipSync} from 'fflate'
 import {parseDuration} from '../clock.js'
-import {stagingInProgress, unprocessable} from './api/errors.js'
+import {badRequest, stagingInProgress, unprocessable} from './api/errors.js'
 import type {Foundation} from './foundation.js'
-import {type AppRec, type BuildRec, type BuildpackRec, type DropletBuildpackRec, type DropletRec, emptyMetadata, type LifecycleRec, type PackageRec} from './state.js'
+import {type AppRec, instanceEnv, type BuildRec, type BuildpackRec, type DropletBuildpackRec, type DropletRec, emptyMetadata, type LifecycleRec, type PackageRec} from './state.js'
 
 /** Files that make a buildpack detect the app, keyed by a word in the buildpack's name. */
 const DETECT: [string, RegExp][] = [
@@ -106,48 +106,47 @@ export class Staging {
     return pkg
   }
 
-  /** POST /v3/droplets?source_guid=: a COPYING droplet that becomes STAGED. */
+  /**
+   * POST /v3/droplets?source_guid= (droplet_copy.rb): process types, execution metadata and the
+   * docker image are copied at once, with the source's stack and buildpack names (their versions
+   * and detect output are not copied); a buildpack droplet is COPYING, without a checksum or a
+   * package, until its bits are copied; a docker droplet is STAGED at once.
+   */
   copyDroplet(source: DropletRec, app: AppRec): DropletRec {
+    const docker = source.lifecycleType === 'docker'
     const droplet = this.f.store.droplets.insert(
       this.f.store.stamp<DropletRec>(
         {
           appGuid: app.guid,
-          packageGuid: source.packageGuid,
-          state: 'COPYING',
+          packageGuid: null,
+          state: docker ? source.state : 'COPYING',
           error: null,
           lifecycleType: source.lifecycleType,
-          buildpacks: null,
-          stack: null,
-          image: null,
-          processTypes: null,
-          executionMetadata: '',
+          buildpacks: docker ? null : (source.buildpacks ?? []).map((b) => ({name: b.name, buildpack_name: null, version: null, detect_output: null})),
+          stack: docker ? null : source.stack,
+          image: source.image,
+          processTypes: source.processTypes ? {...source.processTypes} : null,
+          executionMetadata: source.executionMetadata,
           checksum: null,
           metadata: emptyMetadata(),
         },
         this.f.now(),
       ),
     )
+    if (docker) return droplet
     this.f.later(this.f.settings.asyncMs, () => {
       if (!this.f.store.droplets.get(droplet.guid)) return
-      Object.assign(droplet, {
-        state: 'STAGED',
-        buildpacks: source.buildpacks ? source.buildpacks.map((b) => ({...b})) : null,
-        stack: source.stack,
-        image: source.image,
-        processTypes: source.processTypes ? {...source.processTypes} : null,
-        executionMetadata: source.executionMetadata,
-        checksum: source.checksum,
-        updatedAt: this.f.now(),
-      })
+      Object.assign(droplet, {state: 'STAGED', checksum: source.checksum, updatedAt: this.f.now()})
     })
     return droplet
   }
 
   /** POST /v3/builds: validate, then STAGING → STAGED | FAILED after the staging time. */
   createBuild(app: AppRec, pkg: PackageRec, lifecycle: LifecycleRec, limits: {memory?: number; disk?: number; logRate?: number}, createdBy: {guid: string; name: string; email: string}): BuildRec {
-    if (pkg.state !== 'READY') throw unprocessable('Cannot stage package whose state is not ready.')
+    // build_create.rb's InvalidPackage, which builds_controller.rb answers with 400 CF-BadRequest.
+    if (pkg.state !== 'READY') throw badRequest('Cannot stage package whose state is not ready.')
     if (this.f.store.builds.by('app', app.guid).some((b) => b.state === 'STAGING')) throw stagingInProgress()
-    const env = app.env
+    const env = instanceEnv(app.env)
     const failure = stagingFailure(env.CFZD_LOCAL_STAGING_FAIL, this.f.faults.stagingFail)
     const stagingMs = durationOr(env.CFZD_LOCAL_STAGING_TIME, this.f.faults.stagingMs)
     const build = this.f.store.builds.insert(

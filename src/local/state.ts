@@ -103,7 +103,12 @@ export interface AppRec extends Base {
   state: 'STARTED' | 'STOPPED'
   lifecycle: LifecycleRec
   currentDropletGuid: string | null
-  env: Record<string, string>
+  /**
+   * environment_variables: any JSON values when set by POST /v3/apps (app_create_message.rb only
+   * asks for an object), strings when set by PATCH environment_variables or a manifest; null for
+   * an app created without any (GET /env shows that null).
+   */
+  env: Record<string, unknown> | null
   features: AppFeatures
   metadata: Metadata
 }
@@ -223,9 +228,21 @@ export interface RevisionRec extends Base {
   version: number
   dropletGuid: string | null
   processCommands: Record<string, string | null>
-  env: Record<string, string>
+  env: Record<string, unknown>
   description: string
+  /** The app's sidecars when the revision was made (revision_create.rb); absent in older state files. */
+  sidecars?: {name: string; command: string; memoryInMb: number | null; processTypes: string[]}[]
   metadata: Metadata
+}
+
+/** A sidecar (sidecar_model.rb): the app's own (origin user) or one a buildpack declared. */
+export interface SidecarRec extends Base {
+  appGuid: string
+  name: string
+  command: string
+  processTypes: string[]
+  memoryInMb: number | null
+  origin: 'user' | 'buildpack'
 }
 
 export interface DestinationRec {
@@ -376,6 +393,16 @@ export class Table<T extends Base> {
 
 export const emptyMetadata = (): Metadata => ({labels: {}, annotations: {}})
 
+/**
+ * The environment an instance sees (NormalEnvHashToDiegoEnvArrayPhilosopher): arrays and objects
+ * as JSON, everything else as Ruby's to_s (null becomes "").
+ */
+export function instanceEnv(env: Record<string, unknown> | null): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env ?? {})) out[k] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v === null || v === undefined ? '' : String(v)
+  return out
+}
+
 /** Everything the Cloud Controller persists. The runtime (instances) is not part of it. */
 export class Store {
   seq = 0
@@ -393,6 +420,7 @@ export class Store {
   readonly droplets = new Table<DropletRec>('droplets', {app: (d) => d.appGuid, package: (d) => d.packageGuid})
   readonly deployments = new Table<DeploymentRec>('deployments', {app: (d) => d.appGuid})
   readonly revisions = new Table<RevisionRec>('revisions', {app: (r) => r.appGuid})
+  readonly sidecars = new Table<SidecarRec>('sidecars', {app: (x) => x.appGuid})
   readonly routes = new Table<RouteRec>('routes', {space: (r) => r.spaceGuid, domain: (r) => r.domainGuid})
   readonly serviceInstances = new Table<ServiceInstanceRec>('service_instances', {space: (s) => s.spaceGuid})
   readonly bindings = new Table<BindingRec>('service_credential_bindings', {app: (b) => b.appGuid, instance: (b) => b.serviceInstanceGuid})
@@ -416,6 +444,7 @@ export class Store {
       this.droplets,
       this.deployments,
       this.revisions,
+      this.sidecars,
       this.routes,
       this.serviceInstances,
       this.bindings,

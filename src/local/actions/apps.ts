@@ -1,8 +1,10 @@
 /**
  * App actions: create, update, start, stop, restart, assign the current droplet, delete. Messages
- * are Cloud Controller's (apps_controller.rb, app_assign_droplet.rb, app_create.rb).
+ * are Cloud Controller's (apps_controller.rb, app_assign_droplet.rb, app_create.rb, app_update.rb,
+ * app_model.rb).
  */
 import {notFound, unprocessable, uniqueness} from '../api/errors.js'
+import {environmentVariableKeyErrors} from '../api/messages.js'
 import type {Foundation} from '../foundation.js'
 import {type AppFeatures, type AppRec, type DropletRec, emptyMetadata, type LifecycleRec, type Metadata} from '../state.js'
 import {newGuid} from '../util.js'
@@ -17,21 +19,32 @@ export interface LifecycleInput {
   data?: {buildpacks?: string[] | null; stack?: string | null}
 }
 
-const URL_LIKE = /^(https?|git|ssh):\/\/|^[\w.-]+@[\w.-]+:/
+/** UriUtils.is_buildpack_uri?: a URI, or a git/ssh remote. */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\/\S+$|^(?:ssh:\/\/)?git@.+?:.+?\.git$|^git:\/\/.+?:.+?\.git$/i
 
-/** Validate a lifecycle against the buildpacks and stacks that exist. */
+/**
+ * The lifecycle a create, update or build asks for (app_lifecycle_provider.rb): the type given, else
+ * the app's, else buildpack. Buildpacks and stack are validated as given (buildpack_lifecycle_data_validator.rb:
+ * each must be an admin buildpack or a URI; the stack, by default the default stack, must exist);
+ * fields the request leaves out keep the app's values. A type change is refused (app_update.rb).
+ */
 export function resolveLifecycle(f: Foundation, input: LifecycleInput | undefined, base?: LifecycleRec): LifecycleRec {
   const type = (input?.type ?? base?.type ?? 'buildpack') as LifecycleRec['type']
-  if (!['buildpack', 'docker', 'cnb'].includes(type)) throw unprocessable(`Lifecycle type must be one of 'buildpack', 'cnb', 'docker'`)
-  if (base && input?.type && input.type !== base.type) throw unprocessable('Lifecycle type cannot be changed')
+  if (base && type !== base.type) throw unprocessable(`Lifecycle type cannot be changed from ${base.type} to ${type}`)
   if (type === 'docker') return {type, buildpacks: [], stack: null}
-  const buildpacks = input?.data?.buildpacks === undefined ? (base?.buildpacks ?? []) : (input.data.buildpacks ?? [])
-  const stack = input?.data?.stack === undefined ? (base?.stack ?? defaultStack(f)) : (input.data.stack ?? defaultStack(f))
-  for (const name of buildpacks) {
+  const givenBuildpacks = input?.data?.buildpacks === undefined ? [] : (input.data.buildpacks ?? [])
+  const givenStack = input?.data?.stack === undefined || input.data.stack === null ? defaultStack(f) : input.data.stack
+  const stackRec = f.store.stacks.all().find((s) => s.name === givenStack)
+  const errors: string[] = []
+  for (const name of givenBuildpacks) {
     if (URL_LIKE.test(name)) continue
-    if (!f.store.buildpacks.all().some((b) => b.name === name)) throw unprocessable(`Buildpack "${name}" must be an existing admin buildpack or a valid git URI`)
+    const known = f.store.buildpacks.all().some((b) => b.name === name && (b.stack === null || b.stack === givenStack))
+    if (!known) errors.push(stackRec ? `Buildpack "${name}" for stack "${stackRec.name}" must be an existing admin buildpack or a valid git URI` : `Buildpack "${name}" must be an existing admin buildpack or a valid git URI`)
   }
-  if (stack && !f.store.stacks.all().some((s) => s.name === stack)) throw unprocessable(`Stack "${stack}" must be an existing stack`)
+  if (!stackRec) errors.push('Stack must be an existing stack')
+  if (errors.length > 0) throw unprocessable(errors.join(', '))
+  const buildpacks = input?.data?.buildpacks === undefined ? (base?.buildpacks ?? []) : givenBuildpacks
+  const stack = input?.data?.stack === undefined && base ? base.stack : givenStack
   return {type, buildpacks, stack}
 }
 
@@ -44,16 +57,29 @@ export interface CreateAppInput {
   name: string
   spaceGuid: string
   lifecycle?: LifecycleInput
-  env?: Record<string, string>
+  env?: Record<string, unknown> | null
   metadata?: Metadata
   features?: Partial<AppFeatures>
+}
+
+/**
+ * app_model.rb#validate for a name and environment variables, as Sequel words it ("name is not
+ * present"; the environment variable key rules, added with a `message:` hash that Sequel prints).
+ */
+function appModelErrors(name: string, env?: Record<string, unknown> | null): string[] {
+  const out: string[] = []
+  if (name.trim() === '') out.push('name is not present', 'name is invalid')
+  for (const message of env ? environmentVariableKeyErrors(env) : []) out.push(`environment_variables {:message=>"${message}"}`)
+  return out
 }
 
 export function createApp(f: Foundation, input: CreateAppInput): AppRec {
   const space = f.store.spaces.get(input.spaceGuid)
   if (!space) throw unprocessable('Invalid space. Ensure that the space exists and you have access to it.')
-  assertNameFree(f, input.spaceGuid, input.name)
   const lifecycle = resolveLifecycle(f, input.lifecycle)
+  const invalid = appModelErrors(input.name, input.env)
+  if (invalid.length > 0) throw unprocessable(invalid.join(', '))
+  assertNameFree(f, input.spaceGuid, input.name)
   const app = f.store.apps.insert(
     f.store.stamp<AppRec>(
       {
@@ -62,7 +88,7 @@ export function createApp(f: Foundation, input: CreateAppInput): AppRec {
         state: 'STOPPED',
         lifecycle,
         currentDropletGuid: null,
-        env: {...input.env},
+        env: input.env ? {...input.env} : null,
         features: {...defaultFeatures(), ...input.features},
         metadata: input.metadata ?? emptyMetadata(),
       },
@@ -74,16 +100,26 @@ export function createApp(f: Foundation, input: CreateAppInput): AppRec {
   return app
 }
 
+/** AppCreate answers a taken name with 422 CF-UniquenessError (app_create.rb). */
 export function assertNameFree(f: Foundation, spaceGuid: string, name: string, exceptGuid?: string): void {
-  const lower = name.toLowerCase()
-  if (f.store.apps.someBy('space', spaceGuid, (a) => a.guid !== exceptGuid && a.name.toLowerCase() === lower)) {
-    throw uniqueness(`App with the name '${name}' already exists.`)
-  }
+  if (nameTaken(f, spaceGuid, name, exceptGuid)) throw uniqueness(`App with the name '${name}' already exists.`)
 }
 
+/** Apps' names are unique per space, case-insensitively (the apps name column is case_insensitive). */
+function nameTaken(f: Foundation, spaceGuid: string, name: string, exceptGuid?: string): boolean {
+  const lower = name.toLowerCase()
+  return f.store.apps.someBy('space', spaceGuid, (a) => a.guid !== exceptGuid && a.name.toLowerCase() === lower)
+}
+
+/**
+ * AppUpdate: a taken name fails the model's save, and app_update.rb turns that into InvalidApp, so
+ * the answer is 422 CF-UnprocessableEntity (10008), not the UniquenessError of a create.
+ */
 export function renameApp(f: Foundation, app: AppRec, name: string): void {
+  const invalid = appModelErrors(name)
+  if (invalid.length > 0) throw unprocessable(invalid.join(', '))
   if (name === app.name) return
-  assertNameFree(f, app.spaceGuid, name, app.guid)
+  if (nameTaken(f, app.spaceGuid, name, app.guid)) throw unprocessable(`App with the name '${name}' already exists.`)
   app.name = name
   app.updatedAt = f.now()
 }
@@ -152,7 +188,7 @@ export function restartApp(f: Foundation, app: AppRec): void {
 export function deleteApp(f: Foundation, app: AppRec): void {
   const s = f.store
   for (const p of s.processes.by('app', app.guid)) destroyProcess(f, p)
-  for (const t of [s.packages, s.builds, s.droplets, s.deployments, s.revisions] as const) {
+  for (const t of [s.packages, s.builds, s.droplets, s.deployments, s.revisions, s.sidecars] as const) {
     for (const row of t.by('app', app.guid)) t.delete(row.guid)
   }
   for (const b of s.bindings.by('app', app.guid)) s.bindings.delete(b.guid)

@@ -1,10 +1,8 @@
 /**
- * Deployment create, cancel and continue, as Cloud Controller runs them
- * (../shared/guides/anchors-cfcli-capi-deployments.md §B2 and §B3; deployment_create.rb,
- * deployment_cancel.rb, deployment_continue.rb). Each action validates everything before it
- * changes anything, standing in for CC's single transaction.
+ * Deployment create, cancel and continue, as Cloud Controller runs them (deployment_create.rb,
+ * deployment_cancel.rb, deployment_continue.rb, deployment_model.rb). Each action validates
+ * everything before it changes anything, standing in for CC's single transaction.
  */
-import {canaryStepPlan as sharedCanaryStepPlan} from '../../strategies/math.js'
 import {unprocessable} from '../api/errors.js'
 import type {Foundation} from '../foundation.js'
 import {type AppRec, type DeploymentRec, type DropletRec, emptyMetadata, type Metadata, type ProcessRec, type RevisionRec} from '../state.js'
@@ -19,7 +17,7 @@ export interface CanaryStep {
 }
 
 /**
- * The canary step plan (deployment_model.rb#canary_step_plan, anchors §B3 "Canary"):
+ * The canary step plan (deployment_model.rb#canary_step_plan):
  * - no steps: [{canary: 1, original: originalCount}];
  * - with steps: n = min(web_instances, originalCount); for each weight w,
  *   canary = max(1, round(n·w/100)) and original = n − canary + 1, or 0 when w is 100.
@@ -29,10 +27,14 @@ export interface CanaryStep {
  *    4 instances, [50, 100] → [{2, 3}, {4, 0}]
  */
 export function canaryStepPlan(steps: {instance_weight: number}[] | null, originalCount: number, webInstances: number | null): CanaryStep[] {
-  // The arithmetic is shared with cfzd's own planning (src/strategies/math.ts); this adds the choice of n.
-  if (!steps || steps.length === 0) return sharedCanaryStepPlan(originalCount, undefined)
+  // An empty list would leave Cloud Controller without a first step; it is taken as no steps here.
+  if (!steps || steps.length === 0) return [{canary: 1, original: originalCount}]
   const n = webInstances !== null && webInstances < originalCount ? webInstances : originalCount
-  return sharedCanaryStepPlan(n, steps.map((s) => s.instance_weight))
+  return steps.map(({instance_weight: weight}) => {
+    // Ruby's Float#round: halves away from zero (weights are positive).
+    const canary = Math.max(1, Math.round((n * weight) / 100))
+    return {canary, original: weight === 100 ? 0 : n - canary + 1}
+  })
 }
 
 export function currentCanaryStep(d: DeploymentRec): CanaryStep {
@@ -74,7 +76,7 @@ function checkQuota(f: Foundation, app: AppRec, proposed: Parameters<typeof quot
   if (errors.length > 0) throw enhancedQuotaError(f, app, errors.join(', '))
 }
 
-/** POST /v3/deployments (anchors §B2). */
+/** POST /v3/deployments (deployment_create.rb). */
 export function createDeployment(f: Foundation, input: DeploymentInput): DeploymentRec {
   const s = f.store
   const app = s.apps.get(input.appGuid)
@@ -230,7 +232,7 @@ function applyOverrides(p: ProcessRec, input: DeploymentInput): void {
   if (input.logRateLimitInBytesPerSecond !== null) p.logRateLimitInBytesPerSecond = input.logRateLimitInBytesPerSecond
 }
 
-/** Supersede (anchors §B3): DEPLOYED if it was DEPLOYING, else CANCELED; shown as FINALIZED/SUPERSEDED. */
+/** Supersede (deployment_create.rb): DEPLOYED if it was DEPLOYING, else CANCELED; shown as FINALIZED/SUPERSEDED. */
 function supersede(f: Foundation, previous: DeploymentRec): void {
   f.setDeploymentStatus(previous, previous.state === 'DEPLOYING' ? 'DEPLOYED' : 'CANCELED', 'FINALIZED', 'SUPERSEDED')
 }

@@ -2,15 +2,17 @@
  * App manifests: apply (POST /v3/spaces/:guid/actions/apply_manifest), generate
  * (GET /v3/apps/:guid/manifest) and diff (POST /v3/spaces/:guid/manifest_diff).
  *
- * Applying only adds or changes what is listed; nothing is removed (except routes with
- * `no-route: true`). Scaling the web process while a deployment is in flight fails the job with
- * "Cannot scale this process while a deployment is in flight.", as in Cloud Controller.
+ * A manifest is checked synchronously, app by app, with app_manifest_message.rb (see
+ * ../api/messages.ts); every problem is one entry of a compound 422 (space_manifests_controller.rb).
+ * Applying (app_apply_manifest.rb, in the job) only adds or changes what is listed; nothing is
+ * removed (except routes with `no-route: true`). Scaling the web process while a deployment is in
+ * flight fails the job with "Cannot scale this process while a deployment is in flight.".
  */
 import {dump} from 'js-yaml'
-import {ApiError, unprocessable} from '../api/errors.js'
+import {ApiError, messageParseError, unprocessable} from '../api/errors.js'
+import {appManifestMessage, blank, isObj, manifestKnownKeys, manifestLifecycle, manifestMegabytes, manifestProcessConfigs, rubyToS, toNumber, underscoreManifestKeys} from '../api/messages.js'
 import type {Foundation} from '../foundation.js'
-import type {AppRec, ProcessRec, SpaceRec} from '../state.js'
-import {parseBytes, parseMegabytes} from '../util.js'
+import type {AppRec, ProcessRec, SidecarRec, SpaceRec} from '../state.js'
 import {createApp, resolveLifecycle} from './apps.js'
 import {createProcess, healthCheck, scaleProcess, updateProcess} from './processes.js'
 import {createRoute, insertDestinations, parseRouteUrl, type RouteInput} from './routes.js'
@@ -18,69 +20,46 @@ import {createBinding} from './services.js'
 
 type Obj = Record<string, unknown>
 
-const APP_KEYS = ['name', 'lifecycle', 'buildpack', 'buildpacks', 'docker', 'env', 'features', 'no-route', 'random-route', 'default-route', 'routes', 'services', 'sidecars', 'stack', 'metadata', 'processes', 'path', 'instances', 'memory', 'disk_quota', 'disk-quota', 'command', 'health-check-type', 'health-check-http-endpoint', 'health-check-invocation-timeout', 'health-check-interval', 'timeout', 'log-rate-limit-per-second', 'readiness-health-check-type', 'readiness-health-check-http-endpoint', 'readiness-health-check-invocation-timeout', 'readiness-health-check-interval', 'user', 'log-rate-limit', 'no-hostname', 'hosts', 'host', 'domains', 'domain', 'routing']
-const PROCESS_SCALE_KEYS = ['instances', 'memory', 'disk_quota', 'disk-quota', 'log-rate-limit-per-second']
+/** One app of a manifest: as written (for diffs) and as the message reads it (underscored keys). */
+export interface ManifestApp {
+  raw: Obj
+  m: Obj
+}
 
-/** Validate the document; 422 with one entry per problem ("For application 'x': ..."). */
-export function validateManifest(f: Foundation, doc: unknown): Obj[] {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw unprocessable('Manifest must be a YAML mapping with an applications list')
-  const m = doc as Obj
-  if (m.version !== undefined && m.version !== 1) throw unprocessable('Unsupported manifest schema version. Currently supported versions: [1].')
-  if (!Array.isArray(m.applications)) throw unprocessable("Cannot parse manifest with no 'applications' field.")
-  const errors: string[] = []
-  m.applications.forEach((a: unknown, i: number) => {
-    if (!a || typeof a !== 'object') return errors.push(`For application at index ${i}: must be a mapping`)
-    const app = a as Obj
-    const who = typeof app.name === 'string' && app.name ? `For application '${app.name}'` : `For application at index ${i}`
-    if (typeof app.name !== 'string' || !app.name) errors.push(`${who}: Name must not be empty`)
-    for (const [key, value] of Object.entries(app)) {
-      if (['memory', 'disk_quota', 'disk-quota'].includes(key)) checkSize(value, key, who, errors)
-      if (key === 'instances' && !(Number.isInteger(value) && (value as number) >= 0)) errors.push(`${who}: Instances must be greater than or equal to 0`)
-    }
-    if (app.buildpacks !== undefined && app.docker !== undefined) errors.push(`${who}: Cannot use the docker key together with buildpacks`)
-    const bps = (app.buildpacks ?? (app.buildpack ? [app.buildpack] : [])) as unknown[]
-    for (const bp of bps) {
-      if (typeof bp !== 'string') errors.push(`${who}: Buildpacks must be a list of strings`)
-      else if (!/^(https?|git|ssh):\/\//.test(bp) && bp !== 'null' && bp !== 'default' && !f.store.buildpacks.all().some((b) => b.name === bp)) {
-        errors.push(`${who}: Buildpack "${bp}" must be an existing admin buildpack or a valid git URI`)
-      }
-    }
-    if (typeof app.stack === 'string' && !f.store.stacks.all().some((s) => s.name === app.stack)) errors.push(`${who}: Stack "${app.stack}" must be an existing stack`)
-    if (app.processes !== undefined) {
-      if (!Array.isArray(app.processes)) errors.push(`${who}: Processes must be an array of process configurations`)
-      else
-        for (const p of app.processes as Obj[]) {
-          if (!p || typeof p.type !== 'string' || !p.type) errors.push(`${who}: Type must not be empty`)
-          for (const key of ['memory', 'disk_quota', 'disk-quota']) if (p?.[key] !== undefined) checkSize(p[key], key, who, errors)
-          if (p?.instances !== undefined && !(Number.isInteger(p.instances) && (p.instances as number) >= 0)) errors.push(`${who}: Instances must be greater than or equal to 0`)
-        }
-    }
-    if (app.routes !== undefined && (!Array.isArray(app.routes) || (app.routes as unknown[]).some((r) => !r || typeof (r as Obj).route !== 'string'))) {
-      errors.push(`${who}: Routes must be a list of route objects`)
-    }
+/** Check the document: 400/422 as space_manifests_controller.rb answers, else the apps. */
+export function validateManifest(_f: Foundation, doc: unknown): ManifestApp[] {
+  if (!isObj(doc)) throw messageParseError('invalid request body')
+  if (doc.version !== undefined && doc.version !== null && doc.version !== 1) throw unprocessable('Unsupported manifest schema version. Currently supported versions: [1].')
+  if (blank(doc.applications) || !Array.isArray(doc.applications)) throw unprocessable("Cannot parse manifest with no 'applications' field.")
+  const apps = doc.applications.map((a: unknown) => {
+    const raw = isObj(a) ? a : {}
+    return {raw, m: manifestKnownKeys(underscoreManifestKeys(raw))}
+  })
+  const errors = apps.flatMap(({m}, i) => {
+    const who = !blank(m.name) ? `For application '${rubyToS(m.name)}'` : `For application at index ${i}`
+    return appManifestMessage(m).map((e) => `${who}: ${e}`)
   })
   if (errors.length > 0) throw new ApiError(422, errors.map((detail) => ({code: 10008, title: 'CF-UnprocessableEntity', detail})))
-  return m.applications as Obj[]
+  return apps
 }
 
-function checkSize(value: unknown, key: string, who: string, errors: string[]): void {
-  try {
-    if (typeof value !== 'string' && typeof value !== 'number') throw new Error()
-    parseMegabytes(value as string | number)
-  } catch {
-    errors.push(`${who}: Process "${key}" must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB`)
-  }
-}
-
-/** Create the apps that do not exist yet (done before the job is queued, as in CC). */
-export function createMissingApps(f: Foundation, space: SpaceRec, apps: Obj[]): void {
-  for (const a of apps) {
-    if (findApp(f, space, a.name as string)) continue
-    createApp(f, {
-      name: a.name as string,
-      spaceGuid: space.guid,
-      lifecycle: a.docker ? {type: 'docker'} : undefined,
-    })
+/** AppFindOrCreateSkeleton: create the apps that do not exist yet (before the job is queued), then refuse lifecycle mismatches. */
+export function createMissingApps(f: Foundation, space: SpaceRec, apps: ManifestApp[]): void {
+  for (const {m} of apps) {
+    const name = m.name as string
+    let app = findApp(f, space, name)
+    if (!app) {
+      try {
+        app = createApp(f, {name, spaceGuid: space.guid, lifecycle: 'docker' in m ? {type: 'docker'} : undefined})
+      } catch (error) {
+        if (error instanceof ApiError && error.errors[0]?.code === 10008) throw unprocessable(`For application '${name}': ${error.errors[0].detail}`)
+        throw error
+      }
+    }
+    if (app.lifecycle.type === 'docker' && ('buildpack' in m || 'buildpacks' in m)) {
+      throw unprocessable(`For application '${name}': ${'buildpacks' in m ? 'Buildpacks' : 'Buildpack'} cannot be configured for a docker lifecycle app.`)
+    }
+    if (app.lifecycle.type === 'buildpack' && 'docker' in m) throw unprocessable(`For application '${name}': Docker cannot be configured for a buildpack lifecycle app.`)
   }
 }
 
@@ -89,12 +68,12 @@ function findApp(f: Foundation, space: SpaceRec, name: string): AppRec | undefin
 }
 
 /** The job's work: apply each app's settings. */
-export function applyManifest(f: Foundation, space: SpaceRec, apps: Obj[]): void {
-  for (const a of apps) {
-    const app = findApp(f, space, a.name as string)
+export function applyManifest(f: Foundation, space: SpaceRec, apps: ManifestApp[]): void {
+  for (const {m} of apps) {
+    const app = findApp(f, space, m.name as string)
     if (!app) continue
     try {
-      applyApp(f, space, app, a)
+      applyApp(f, space, app, m)
     } catch (error) {
       if (error instanceof ApiError) throw unprocessable(`For application '${app.name}': ${error.errors.map((e) => e.detail).join(', ')}`)
       throw error
@@ -102,32 +81,47 @@ export function applyManifest(f: Foundation, space: SpaceRec, apps: Obj[]): void
   }
 }
 
-function applyApp(f: Foundation, space: SpaceRec, app: AppRec, a: Obj): void {
-  // Lifecycle.
-  if (!a.docker && (a.buildpacks !== undefined || a.buildpack !== undefined || a.stack !== undefined)) {
-    const raw = (a.buildpacks ?? (a.buildpack !== undefined ? [a.buildpack] : undefined)) as string[] | undefined
-    const buildpacks = raw?.filter((b) => b !== 'null' && b !== 'default' && b !== null)
-    app.lifecycle = resolveLifecycle(f, {data: {buildpacks, stack: a.stack as string | undefined}}, app.lifecycle)
+function applyApp(f: Foundation, space: SpaceRec, app: AppRec, m: Obj): void {
+  // Lifecycle (app_update_message built by app_lifecycle_hash).
+  const lifecycle = manifestLifecycle(m)
+  if (lifecycle && lifecycle.type !== 'docker') {
+    const data = (lifecycle.data ?? {}) as {buildpacks?: string[]; stack?: string}
+    app.lifecycle = resolveLifecycle(f, {type: lifecycle.type as string | undefined, data: {buildpacks: data.buildpacks, stack: data.stack}}, app.lifecycle)
   }
-  if (a.env && typeof a.env === 'object') for (const [k, v] of Object.entries(a.env as Obj)) app.env[k] = typeof v === 'string' ? v : JSON.stringify(v)
-  if (a.features && typeof a.features === 'object') for (const [k, v] of Object.entries(a.features as Obj)) if (k in app.features) (app.features as unknown as Obj)[k] = Boolean(v)
-  const md = a.metadata as {labels?: Obj; annotations?: Obj} | undefined
-  if (md?.labels) for (const [k, v] of Object.entries(md.labels)) app.metadata.labels[k] = String(v)
-  if (md?.annotations) for (const [k, v] of Object.entries(md.annotations)) app.metadata.annotations[k] = String(v)
+  // env: every value as a string (env_update_attribute_mapping), merged like PATCH environment_variables.
+  if (isObj(m.env)) app.env = {...app.env, ...Object.fromEntries(Object.entries(m.env).map(([k, v]) => [k, rubyToS(v)]))}
+  if (isObj(m.features)) for (const [k, v] of Object.entries(m.features)) if (k in app.features) (app.features as unknown as Obj)[k] = v === true
+  const md = isObj(m.metadata) ? m.metadata : undefined
+  for (const kind of ['labels', 'annotations'] as const) {
+    const entries = md?.[kind]
+    if (!isObj(entries)) continue
+    for (const [k, v] of Object.entries(entries)) {
+      if (v === null) delete app.metadata[kind][k]
+      else app.metadata[kind][k] = rubyToS(v)
+    }
+  }
   app.updatedAt = f.now()
 
-  // Processes: top-level keys configure web; `processes` lists others.
-  const configs: Obj[] = Array.isArray(a.processes) ? [...(a.processes as Obj[])] : []
-  const topLevel = Object.fromEntries(Object.entries(a).filter(([k]) => !['name', 'processes', 'routes', 'services', 'env', 'features', 'metadata', 'buildpacks', 'buildpack', 'stack', 'docker', 'sidecars', 'lifecycle'].includes(k) && APP_KEYS.includes(k)))
-  const webCfg = configs.find((p) => p.type === 'web')
-  if (Object.keys(topLevel).length > 0) {
-    if (webCfg) Object.assign(webCfg, {...topLevel, ...webCfg})
-    else configs.push({type: 'web', ...topLevel})
+  // Processes: the top-level keys configure web; `processes` lists the others.
+  const {scale, update} = manifestProcessConfigs(m)
+  for (const cfg of scale) {
+    const p = processFor(f, app, cfg.type as string)
+    scaleProcess(f, p, {instances: toNumber(cfg.instances), memoryInMb: toNumber(cfg.memory), diskInMb: toNumber(cfg.disk_quota), logRateLimitInBytesPerSecond: toNumber(cfg.log_rate_limit)})
   }
-  for (const cfg of configs) applyProcess(f, app, cfg)
+  for (const cfg of update) applyProcessUpdate(f, processFor(f, app, cfg.type as string), cfg)
+
+  // Sidecars, by name.
+  if (Array.isArray(m.sidecars)) {
+    for (const sc of m.sidecars.filter(isObj)) {
+      const existing = f.store.sidecars.by('app', app.guid).find((x) => x.name === sc.name)
+      const fields = {command: sc.command as string, processTypes: [...(sc.process_types as string[])], memoryInMb: sc.memory === undefined || sc.memory === null ? null : (manifestMegabytes(sc.memory) ?? toNumber(sc.memory) ?? null)}
+      if (existing) Object.assign(existing, fields, {updatedAt: f.now()})
+      else f.store.sidecars.insert(f.store.stamp<SidecarRec>({appGuid: app.guid, name: sc.name as string, origin: 'user', ...fields}, f.now()))
+    }
+  }
 
   // Routes.
-  if (a['no-route'] === true) {
+  if (m.no_route === true) {
     for (const r of f.store.routes.all()) {
       if (r.destinations.some((d) => d.appGuid === app.guid)) {
         r.destinations = r.destinations.filter((d) => d.appGuid !== app.guid)
@@ -135,17 +129,17 @@ function applyApp(f: Foundation, space: SpaceRec, app: AppRec, a: Obj): void {
       }
     }
   } else {
-    const routes = (a.routes as {route: string; protocol?: string}[] | undefined) ?? []
+    const routes = Array.isArray(m.routes) ? [...(m.routes as {route: string; protocol?: string}[])] : []
     const hasRoutes = f.store.routes.by('space', space.guid).some((r) => r.destinations.some((d) => d.appGuid === app.guid))
-    if (routes.length === 0 && (a['random-route'] === true || a['default-route'] === true) && !hasRoutes) {
-      const host = a['random-route'] === true ? `${app.name}-${Math.floor(f.random() * 1e6).toString(36)}` : app.name
+    if (routes.length === 0 && (m.random_route === true || m.default_route === true) && !hasRoutes) {
+      const host = m.random_route === true ? `${app.name}-${Math.floor(f.random() * 1e6).toString(36)}` : app.name
       routes.push({route: `${host.toLowerCase()}.${f.settings.sharedDomain}`})
     }
     for (const r of routes) mapRoute(f, space, app, r.route, r.protocol)
   }
 
   // Services.
-  for (const svc of (a.services as (string | {name: string; binding_name?: string; parameters?: Obj})[] | undefined) ?? []) {
+  for (const svc of Array.isArray(m.services) ? (m.services as (string | {name: string; binding_name?: string; parameters?: Obj})[]) : []) {
     const spec = typeof svc === 'string' ? {name: svc} : svc
     const si = f.store.serviceInstances.by('space', space.guid).find((x) => x.name === spec.name)
     if (!si) throw unprocessable(`Service instance '${spec.name}' not found`)
@@ -155,44 +149,38 @@ function applyApp(f: Foundation, space: SpaceRec, app: AppRec, a: Obj): void {
   }
 }
 
-function applyProcess(f: Foundation, app: AppRec, cfg: Obj): void {
-  const type = String(cfg.type)
-  const p: ProcessRec = f.store.processOfType(app.guid, type) ?? createProcess(f, app, type)
-  if (PROCESS_SCALE_KEYS.some((k) => cfg[k] !== undefined)) {
-    const disk = cfg.disk_quota ?? cfg['disk-quota']
-    scaleProcess(f, p, {
-      instances: cfg.instances as number | undefined,
-      memoryInMb: cfg.memory !== undefined ? parseMegabytes(cfg.memory as string) : undefined,
-      diskInMb: disk !== undefined ? parseMegabytes(disk as string) : undefined,
-      logRateLimitInBytesPerSecond: cfg['log-rate-limit-per-second'] !== undefined ? parseBytes(cfg['log-rate-limit-per-second'] as string) : undefined,
-    })
-  }
-  const hcType = cfg['health-check-type'] as string | undefined
-  const rcType = cfg['readiness-health-check-type'] as string | undefined
-  const hasHealth = hcType !== undefined || cfg['health-check-http-endpoint'] !== undefined || cfg['health-check-invocation-timeout'] !== undefined || cfg.timeout !== undefined || cfg['health-check-interval'] !== undefined
-  const hasReadiness = rcType !== undefined || cfg['readiness-health-check-http-endpoint'] !== undefined || cfg['readiness-health-check-invocation-timeout'] !== undefined || cfg['readiness-health-check-interval'] !== undefined
-  if (cfg.command !== undefined || hasHealth || hasReadiness) {
-    const type = hcType === 'none' ? 'process' : (hcType ?? p.healthCheck.type)
-    updateProcess(f, p, {
-      command: cfg.command === undefined ? undefined : cfg.command === null || cfg.command === 'null' || cfg.command === 'default' ? null : String(cfg.command),
-      healthCheck: hasHealth
-        ? healthCheck(type, {
-            timeout: (cfg.timeout as number | undefined) ?? p.healthCheck.timeout,
-            invocationTimeout: (cfg['health-check-invocation-timeout'] as number | undefined) ?? p.healthCheck.invocationTimeout,
-            interval: (cfg['health-check-interval'] as number | undefined) ?? p.healthCheck.interval,
-            endpoint: type === 'http' ? ((cfg['health-check-http-endpoint'] as string | undefined) ?? p.healthCheck.endpoint ?? '/') : null,
-          })
-        : undefined,
-      readinessCheck: hasReadiness
-        ? healthCheck(rcType ?? p.readinessCheck.type, {
-            invocationTimeout: (cfg['readiness-health-check-invocation-timeout'] as number | undefined) ?? p.readinessCheck.invocationTimeout,
-            interval: (cfg['readiness-health-check-interval'] as number | undefined) ?? p.readinessCheck.interval,
-            endpoint: (rcType ?? p.readinessCheck.type) === 'http' ? ((cfg['readiness-health-check-http-endpoint'] as string | undefined) ?? p.readinessCheck.endpoint ?? '/') : null,
-          })
-        : undefined,
-    })
-  }
-  if (cfg.user !== undefined) p.user = String(cfg.user)
+const processFor = (f: Foundation, app: AppRec, type: string): ProcessRec => f.store.processOfType(app.guid, type) ?? createProcess(f, app, type)
+
+/** ManifestProcessUpdateMessage applied with the manifest strategy: "null"/"default" reset the command. */
+function applyProcessUpdate(f: Foundation, p: ProcessRec, cfg: Obj): void {
+  const has = (k: string) => k in cfg
+  const hcType = has('health_check_type') ? (cfg.health_check_type as string) : undefined
+  const rcType = has('readiness_health_check_type') ? (cfg.readiness_health_check_type as string) : undefined
+  const hasHealth = ['health_check_type', 'health_check_http_endpoint', 'health_check_invocation_timeout', 'timeout', 'health_check_timeout', 'health_check_interval'].some(has)
+  const hasReadiness = ['readiness_health_check_type', 'readiness_health_check_http_endpoint', 'readiness_health_check_invocation_timeout', 'readiness_health_check_interval'].some(has)
+  if (!has('command') && !hasHealth && !hasReadiness && !has('user')) return
+  const type = hcType ?? p.healthCheck.type
+  const rtype = rcType ?? p.readinessCheck.type
+  const num = (k: string, fallback: number | null) => (has(k) ? (toNumber(cfg[k]) ?? null) : fallback)
+  updateProcess(f, p, {
+    command: has('command') ? (cfg.command === 'null' || cfg.command === 'default' ? null : (cfg.command as string)) : undefined,
+    user: has('user') ? ((cfg.user ?? null) as string | null) : undefined,
+    healthCheck: hasHealth
+      ? healthCheck(type, {
+          timeout: num('timeout', num('health_check_timeout', p.healthCheck.timeout)),
+          invocationTimeout: num('health_check_invocation_timeout', p.healthCheck.invocationTimeout),
+          interval: num('health_check_interval', p.healthCheck.interval),
+          endpoint: type === 'http' ? ((cfg.health_check_http_endpoint as string | undefined) ?? p.healthCheck.endpoint ?? '/') : null,
+        })
+      : undefined,
+    readinessCheck: hasReadiness
+      ? healthCheck(rtype, {
+          invocationTimeout: num('readiness_health_check_invocation_timeout', p.readinessCheck.invocationTimeout),
+          interval: num('readiness_health_check_interval', p.readinessCheck.interval),
+          endpoint: rtype === 'http' ? ((cfg.readiness_health_check_http_endpoint as string | undefined) ?? p.readinessCheck.endpoint ?? '/') : null,
+        })
+      : undefined,
+  })
 }
 
 /** "host.domain/path" → route (created if missing) mapped to the app's web process. */
@@ -217,7 +205,7 @@ export function generateManifest(f: Foundation, app: AppRec): string {
     if (app.lifecycle.buildpacks.length > 0) entry.buildpacks = [...app.lifecycle.buildpacks]
     if (app.lifecycle.stack) entry.stack = app.lifecycle.stack
   }
-  if (Object.keys(app.env).length > 0) entry.env = {...app.env}
+  if (app.env && Object.keys(app.env).length > 0) entry.env = {...app.env}
   entry.features = {...app.features}
   const bindings = s.bindings.by('app', app.guid)
   if (bindings.length > 0) {
@@ -259,9 +247,9 @@ export function generateManifest(f: Foundation, app: AppRec): string {
 }
 
 /** POST /v3/spaces/:guid/manifest_diff: JSON-pointer ops from the current manifest to the given one. */
-export function diffManifest(f: Foundation, space: SpaceRec, apps: Obj[], current: (app: AppRec) => Obj): {op: string; path: string; was?: unknown; value?: unknown}[] {
+export function diffManifest(f: Foundation, space: SpaceRec, apps: ManifestApp[], current: (app: AppRec) => Obj): {op: string; path: string; was?: unknown; value?: unknown}[] {
   const ops: {op: string; path: string; was?: unknown; value?: unknown}[] = []
-  apps.forEach((a, i) => {
+  apps.forEach(({raw: a}, i) => {
     const app = findApp(f, space, String(a.name))
     if (!app) {
       ops.push({op: 'add', path: `/applications/${i}`, value: a})

@@ -76,6 +76,8 @@ export function scaleProcess(f: Foundation, p: ProcessRec, input: ScaleInput): P
 
 export interface UpdateInput {
   command?: string | null
+  /** null goes back to the lifecycle's default user (process_model.rb#run_action_user). */
+  user?: string | null
   healthCheck?: HealthCheckRec
   readinessCheck?: HealthCheckRec
 }
@@ -83,6 +85,7 @@ export interface UpdateInput {
 export function updateProcess(f: Foundation, p: ProcessRec, input: UpdateInput): ProcessRec {
   if (p.type === 'web' && f.store.isDeploying(p.appGuid)) throw unprocessable('Cannot update this process while a deployment is in flight.')
   if (input.command !== undefined) p.command = input.command
+  if (input.user !== undefined) p.user = input.user ?? (f.store.apps.get(p.appGuid)?.lifecycle.type === 'docker' ? 'root' : 'vcap')
   if (input.healthCheck) p.healthCheck = input.healthCheck
   if (input.readinessCheck) p.readinessCheck = input.readinessCheck
   p.updatedAt = f.now()

@@ -21,7 +21,7 @@ function commandsOf(f: Foundation, app: AppRec): Record<string, string | null> {
 export function outOfDateReasons(f: Foundation, app: AppRec, rev: RevisionRec): string[] {
   const reasons: string[] = []
   if (rev.dropletGuid !== app.currentDropletGuid) reasons.push('New droplet deployed.')
-  if (JSON.stringify(sortKeys(rev.env)) !== JSON.stringify(sortKeys(app.env))) reasons.push('New environment variables deployed.')
+  if (JSON.stringify(sortKeys(rev.env)) !== JSON.stringify(sortKeys(app.env ?? {}))) reasons.push('New environment variables deployed.')
   const now = commandsOf(f, app)
   for (const [type, cmd] of Object.entries(now)) {
     const before = rev.processCommands[type] ?? null
@@ -46,7 +46,16 @@ export function createRevision(f: Foundation, app: AppRec, description: string, 
   const version = previous ? (previous.version >= 9999 ? 1 : previous.version + 1) : 1
   const rev = f.store.revisions.insert(
     f.store.stamp<RevisionRec>(
-      {appGuid: app.guid, version, dropletGuid: app.currentDropletGuid, processCommands: commandsOf(f, app), env: {...app.env}, description, metadata: emptyMetadata()},
+      {
+        appGuid: app.guid,
+        version,
+        dropletGuid: app.currentDropletGuid,
+        processCommands: commandsOf(f, app),
+        env: {...app.env},
+        description,
+        sidecars: f.store.sidecars.by('app', app.guid).map((x) => ({name: x.name, command: x.command, memoryInMb: x.memoryInMb, processTypes: [...x.processTypes]})),
+        metadata: emptyMetadata(),
+      },
       f.now(),
     ),
   )
@@ -56,6 +65,6 @@ export function createRevision(f: Foundation, app: AppRec, description: string, 
   return rev
 }
 
-function sortKeys(o: Record<string, string>): [string, string][] {
+function sortKeys(o: Record<string, unknown>): [string, unknown][] {
   return Object.entries(o).sort(([a], [b]) => a.localeCompare(b))
 }

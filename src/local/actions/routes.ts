@@ -71,9 +71,10 @@ export interface DestinationInput {
 }
 
 function toDestinations(f: Foundation, route: RouteRec, input: DestinationInput[]): DestinationRec[] {
+  // routes_controller.rb#validate_app_guids! and #validate_app_spaces!.
   const missing = input.filter((d) => !f.store.apps.get(d.app.guid)).map((d) => d.app.guid)
-  if (missing.length > 0) throw unprocessable(`App(s) with guid(s) "${[...new Set(missing)].join('", "')}" do not exist or you do not have access.`)
-  if (input.some((d) => f.store.apps.get(d.app.guid)!.spaceGuid !== route.spaceGuid)) throw unprocessable('Routes cannot be mapped to destinations in different spaces.')
+  if (missing.length > 0) throw unprocessable(`App(s) with guid(s) "${missing.join('", "')}" do not exist.`)
+  if (input.some((d) => f.store.apps.get(d.app.guid)!.spaceGuid !== route.spaceGuid)) throw unprocessable("Routes destinations must be in either the route's space or the route's shared spaces")
   const now = f.now()
   return input.map((d) => ({
     guid: newGuid(),

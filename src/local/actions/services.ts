@@ -1,5 +1,8 @@
-/** Service credential bindings (service_credential_binding_app_create.rb's checks and messages). */
-import {unprocessable, uniqueness} from '../api/errors.js'
+/**
+ * Service credential bindings: the controller's lookups (service_credential_bindings_controller.rb)
+ * and the checks of service_credential_binding_app_create.rb and service_credential_binding_key_create.rb.
+ */
+import {unprocessable} from '../api/errors.js'
 import type {Foundation} from '../foundation.js'
 import type {BindingRec} from '../state.js'
 import {newGuid} from '../util.js'
@@ -16,18 +19,24 @@ export interface BindInput {
 export function createBinding(f: Foundation, input: BindInput, metadata = {labels: {}, annotations: {}}): BindingRec {
   const s = f.store
   const si = s.serviceInstances.get(input.serviceInstanceGuid)
-  if (!si) throw unprocessable(`The service instance could not be found: '${input.serviceInstanceGuid}'.`)
+  if (!si) throw unprocessable(`The service instance could not be found: '${input.serviceInstanceGuid}'`)
+  if (input.parameters !== undefined && si.type === 'user-provided') throw unprocessable('Binding parameters are not supported for user-provided service instances')
   if (input.type === 'app') {
     const app = s.apps.get(input.appGuid)
-    if (!app) throw unprocessable(`The app could not be found: '${input.appGuid}'.`)
-    if (app.spaceGuid !== si.spaceGuid) throw unprocessable('The service instance and the app are in different spaces.')
-    if (s.bindings.by('instance', si.guid).some((b) => b.appGuid === app.guid)) throw unprocessable('The app is already bound to the service instance.')
-    if (input.name && s.bindings.by('app', app.guid).some((b) => b.name === input.name)) throw uniqueness(`The binding name is invalid. App binding names must be unique. The app already has a binding with name '${input.name}'.`)
+    if (!app) throw unprocessable(`The app could not be found: '${input.appGuid}'`)
+    if (app.spaceGuid !== si.spaceGuid) throw unprocessable('The service instance and the app are in different spaces')
+    const existing = s.bindings.by('instance', si.guid).filter((b) => b.appGuid === app.guid)
+    if (existing.some((b) => b.lastOperation.type === 'delete')) throw unprocessable('The binding is getting deleted or its deletion failed')
+    if (existing.length > 0) throw unprocessable('The app is already bound to the service instance')
+    if (input.name && s.bindings.by('app', app.guid).some((b) => b.name === input.name)) {
+      throw unprocessable(`The binding name is invalid. Binding names must be unique for a given service instance and app. The app already has a binding with name '${input.name}'.`)
+    }
   } else {
     if (si.type === 'user-provided') throw unprocessable("Service credential bindings of type 'key' are not supported for user-provided service instances.")
-    if (!input.name) throw unprocessable('Name must be provided for bindings of type key')
+    if (s.bindings.by('instance', si.guid).some((b) => b.type === 'key' && b.name === input.name)) {
+      throw unprocessable(`The binding name is invalid. Key binding names must be unique. The service instance already has a key binding with name '${input.name}'.`)
+    }
   }
-  if (input.parameters && si.type === 'user-provided') throw unprocessable('Binding parameters are not supported for user-provided service instances')
   const now = f.now()
   const managed = si.type === 'managed'
   const binding = s.bindings.insert(

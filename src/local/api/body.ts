@@ -1,8 +1,10 @@
-/** Request bodies: JSON (the default), YAML (manifests) and multipart/form-data (package uploads). */
+/**
+ * Request bodies: JSON (the default), YAML (manifests) and multipart/form-data (package uploads).
+ * What a body may contain is checked by the messages of ./messages.ts.
+ */
 import type {IncomingMessage} from 'node:http'
 import {load} from 'js-yaml'
-import type {ZodType} from 'zod'
-import {messageParseError, unprocessable} from './errors.js'
+import {messageParseError} from './errors.js'
 
 const MAX_BODY = 1024 * 1024 * 1024
 
@@ -24,15 +26,18 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   })
 }
 
-/** Parse a JSON object body; an empty body is {}. 400 CF-MessageParseError when it is not JSON. */
+/**
+ * Parse a JSON object body; an empty body is {} (null_coalesce_body). 400 CF-MessageParseError
+ * "invalid request body" when it is not JSON (application_controller.rb#handle_invalid_request_body).
+ */
 export function parseJson(raw: Buffer): Record<string, unknown> {
   const text = raw.toString('utf8').trim()
   if (!text) return {}
   let value: unknown
   try {
     value = JSON.parse(text)
-  } catch (error) {
-    throw messageParseError((error as Error).message)
+  } catch {
+    throw messageParseError('invalid request body')
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw messageParseError('the body must be a JSON object')
   return value as Record<string, unknown>
@@ -44,35 +49,6 @@ export function parseYaml(raw: Buffer): unknown {
   } catch (error) {
     throw messageParseError(`invalid YAML: ${(error as Error).message.split('\n')[0]}`)
   }
-}
-
-/**
- * Validate with one of cfzd's zod schemas (src/capi/resources). Failures become 422
- * CF-UnprocessableEntity with Cloud Controller-style "<Field> <message>" details.
- */
-export function validate<T>(schema: ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value)
-  if (parsed.success) return parsed.data
-  const messages = parsed.error.issues.map((i) => {
-    const field = i.path.length > 0 ? humanize(i.path.map(String).join('.')) : ''
-    return `${field}${field ? ' ' : ''}${lowerFirst(i.message)}`.trim()
-  })
-  throw unprocessable([...new Set(messages)].join(', '))
-}
-
-/** Keys of `body` outside `allowed`, for CC's "Unknown field(s): 'x'" (NoAdditionalKeysValidator). */
-export function assertKnownKeys(body: Record<string, unknown>, allowed: string[]): void {
-  const extra = Object.keys(body).filter((k) => !allowed.includes(k))
-  if (extra.length > 0) throw unprocessable(`Unknown field(s): '${extra.join("', '")}'`)
-}
-
-function humanize(path: string): string {
-  const s = path.replace(/_/g, ' ').replace(/\./g, ' ')
-  return s.charAt(0).toUpperCase() + s.slice(1)
-}
-
-function lowerFirst(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1)
 }
 
 export interface MultipartPart {

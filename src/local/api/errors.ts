@@ -1,6 +1,6 @@
 /**
- * Cloud Controller's error envelope, `{"errors":[{code,title,detail}]}`, with the real codes and
- * titles (see ../shared/capi/README.md §4). Handlers throw an ApiError; the server renders it.
+ * Cloud Controller's error envelope, `{"errors":[{detail,title,code}]}` (v3_error_hasher.rb), with
+ * the codes and titles of its errors list. Handlers throw an ApiError; the server renders it.
  */
 export interface ErrorItem {
   code: number
@@ -21,7 +21,7 @@ export class ApiError extends Error {
   }
 
   get body() {
-    return {errors: this.errors}
+    return {errors: this.errors.map((e) => ({detail: e.detail, title: e.title, code: e.code}))}
   }
 }
 
@@ -30,6 +30,8 @@ const err = (status: number, code: number, title: string, detail: string, header
 
 /** 404 CF-ResourceNotFound, detail "<Resource> not found". */
 export const notFound = (resource: string) => err(404, 10010, 'CF-ResourceNotFound', `${resource} not found`)
+/** 404 CF-ResourceNotFound with a detail of its own (resource_not_found_with_message!). */
+export const notFoundWithMessage = (detail: string) => err(404, 10010, 'CF-ResourceNotFound', detail)
 /** 404 CF-NotFound: no such endpoint. */
 export const unknownRequest = () => err(404, 10000, 'CF-NotFound', 'Unknown request')
 export const unprocessable = (detail: string) => err(422, 10008, 'CF-UnprocessableEntity', detail)

@@ -24,7 +24,7 @@ import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {parseDuration} from '../../clock.js'
 import type {Foundation} from '../foundation.js'
-import type {AppRec, ProcessRec} from '../state.js'
+import {type AppRec, instanceEnv, type ProcessRec} from '../state.js'
 import {newGuid} from '../util.js'
 import {respond} from './responder.js'
 
@@ -186,37 +186,43 @@ export class Runtime {
         continue
       }
       const running = inst.state === 'RUNNING'
+      // The keys and order of process_stats_presenter.rb#found_instance_stats_hash.
       out.push({
         type: p.type,
         index,
         instance_guid: inst.guid,
         state: inst.state,
         routable: running ? inst.routable : false,
+        host: running ? '127.0.0.1' : '',
+        instance_internal_ip: running ? '127.0.0.1' : '',
+        uptime: Math.floor((now - inst.since) / 1000),
+        mem_quota: p.memoryInMb * 1024 * 1024,
+        disk_quota: p.diskInMb * 1024 * 1024,
+        log_rate_limit: p.logRateLimitInBytesPerSecond,
+        fds_quota: 16384,
+        isolation_segment: null,
+        details: inst.details,
+        // No TLS proxy ports are null; an instance without net info yet has no ports.
+        instance_ports: running ? [{external: inst.port, internal: 8080, external_tls_proxy_port: null, internal_tls_proxy_port: null}] : [],
         usage: running
           ? {time: new Date(now).toISOString(), cpu: 0.001, cpu_entitlement: 0.01, mem: 24 * 1024 * 1024, disk: 64 * 1024 * 1024, log_rate: 0}
           : {time: new Date(now).toISOString(), cpu: 0, cpu_entitlement: 0, mem: 0, disk: 0, log_rate: 0},
-        host: running ? '127.0.0.1' : '',
-        instance_internal_ip: running ? '127.0.0.1' : '',
-        instance_ports: running ? [{external: inst.port, internal: 8080, external_tls_proxy_port: 0, internal_tls_proxy_port: 0}] : null,
-        uptime: running ? Math.floor((now - inst.since) / 1000) : 0,
-        mem_quota: p.memoryInMb * 1024 * 1024,
-        disk_quota: p.diskInMb * 1024 * 1024,
-        fds_quota: 16384,
-        isolation_segment: null,
-        log_rate_limit: p.logRateLimitInBytesPerSecond,
-        details: inst.details,
       })
     }
     return out
   }
 
-  /** process_instances: {index, state, since} per desired index. */
-  processInstances(p: ProcessRec): {index: number; state: string; since: number}[] {
+  /**
+   * process_instances (instances_stats_reporter.rb#instances_for_processes): {index, state, since}
+   * per desired index, `since` being the seconds the instance has been in its state, null when DOWN.
+   */
+  processInstances(p: ProcessRec): {index: number; state: string; since: number | null}[] {
+    const now = this.f.now()
     const byIndex = new Map(this.instances(p.guid).map((i) => [i.index, i]))
     const out = []
     for (let index = 0; index < p.instances; index++) {
       const inst = byIndex.get(index)
-      out.push({index, state: inst ? inst.state : 'DOWN', since: inst ? Math.floor(inst.since / 1000) : 0})
+      out.push({index, state: inst ? inst.state : 'DOWN', since: inst ? Math.floor((now - inst.since) / 1000) : null})
     }
     return out
   }
@@ -239,7 +245,7 @@ export class Runtime {
   }
 
   private start(app: AppRec, p: ProcessRec, index: number, immediate: boolean): Instance {
-    const env = app.env
+    const env = instanceEnv(app.env)
     const server = http.createServer()
     const inst: Instance = {
       guid: newGuid(),

@@ -14,7 +14,7 @@ import type {Instance} from './instances.js'
 export function respond(f: Foundation, inst: Instance, req: IncomingMessage, res: ServerResponse): void {
   const app = f.store.apps.get(inst.appGuid)
   const url = new URL(req.url ?? '/', 'http://instance')
-  const delay = Math.min(120_000, Number(url.searchParams.get('delay') ?? app?.env.CFZD_LOCAL_RESPONSE_DELAY_MS ?? 0) || 0)
+  const delay = Math.min(120_000, Number(url.searchParams.get('delay') ?? app?.env?.CFZD_LOCAL_RESPONSE_DELAY_MS ?? 0) || 0)
   const status = Number(url.searchParams.get('status') ?? inst.responseStatus ?? 200) || 200
   req.resume()
   const answer = () => {

@@ -36,7 +36,23 @@ const EXCEPTIONS: Record<string, {path: string; why: string}[]> = {
     {path: 'resources[].router_group (got null)', why: 'the same: HTTP domains have no router group'},
   ],
   'job_failed.json': [{path: 'links.app', why: 'the target link is named after the job operation (space for apply_manifest)'}],
+  // Where the docs' examples differ from Cloud Controller's source, the source wins (test/e2e/local/cc-corpus.test.ts holds the responses to it).
+  'droplet_copying.json': [{path: 'links.package', why: 'droplet_copy.rb does not copy package_guid, and droplet_presenter.rb links a package only when there is one'}],
+  'droplet_created_without_package.json': [{path: 'checksum (got null)', why: 'droplet_presenter.rb: checksum is null until the droplet has a sha256 or sha1 (nothing is uploaded yet)'}],
+  'package.json': [{path: 'links.download.method', why: "package_presenter.rb's download link has no method"}],
+  'package_created_bits.json': [{path: 'links.download.method', why: "package_presenter.rb's download link has no method"}],
+  'packages_list.json': [{path: 'resources[].links.download.method', why: "package_presenter.rb's download link has no method"}],
+  'packages_list_for_app.json': [{path: 'resources[].links.download.method', why: "package_presenter.rb's download link has no method"}],
+  'service_credential_binding_details.json': [
+    {path: 'syslog_drain_url', why: 'service_credential_binding_details_presenter.rb compacts nil values away: this binding has no drain'},
+    {path: 'volume_mounts', why: 'the same: no volume mounts'},
+  ],
+  'space_usage_summary.json': [{path: 'links.organization', why: 'space_usage_summary_presenter.rb links self and space'}],
+  'v3_root.json': [{path: 'links.service_instances.experimental', why: 'v3/root_controller.rb marks no link experimental'}],
 }
+
+/** Keys of the docs' VCAP_SERVICES entry that service_binding_presenter.rb does not send. */
+const VCAP_SERVICES_DOCS_ONLY = ['binding_id', 'instance_id']
 
 function missingKeys(expected: unknown, actual: unknown, path = ''): string[] {
   if (expected === null || typeof expected !== 'object') return []
@@ -90,6 +106,7 @@ beforeAll(async () => {
               },
               {name: 'conf-canary', instances: 3, memory: '64M'},
               {name: 'conf-stopped', stopped: true},
+              {name: 'conf-docker', docker: {image: 'registry/image:latest'}, stopped: true},
             ],
           },
         ],
@@ -106,6 +123,7 @@ beforeAll(async () => {
   const org = (await ok('/v3/organizations?names=conf-org')).body.resources[0]
   const app = (await ok(`/v3/apps?names=conf-app&space_guids=${space.guid}`)).body.resources[0]
   const canaryApp = (await ok(`/v3/apps?names=conf-canary&space_guids=${space.guid}`)).body.resources[0]
+  const dockerApp = (await ok(`/v3/apps?names=conf-docker&space_guids=${space.guid}`)).body.resources[0]
 
   r('root.json', (await ok('/')).body)
   r('v3_root.json', (await ok('/v3')).body)
@@ -155,7 +173,7 @@ beforeAll(async () => {
   form.append('bits', new Blob([zip], {type: 'application/zip'}), 'app.zip')
   const uploaded = await fetch(`${t.lf.apiUrl}/v3/packages/${pkg.guid}/upload`, {method: 'POST', headers: {authorization: await t.tokens.authorization()}, body: form})
   r('package.json', await uploaded.json())
-  r('package_docker.json', (await ok('/v3/packages', {method: 'POST', body: {type: 'docker', relationships: {app: {data: {guid: app.guid}}}, data: {image: 'registry/image:latest', username: 'username', password: 'p'}}})).body)
+  r('package_docker.json', (await ok('/v3/packages', {method: 'POST', body: {type: 'docker', relationships: {app: {data: {guid: dockerApp.guid}}}, data: {image: 'registry/image:latest', username: 'username', password: 'p'}}})).body)
   r('package_copy.json', (await ok(`/v3/packages?source_guid=${pkg.guid}`, {method: 'POST', body: {relationships: {app: {data: {guid: canaryApp.guid}}}}})).body)
   r('packages_list.json', (await ok('/v3/packages?per_page=2')).body)
   r('packages_list_for_app.json', (await ok(`/v3/apps/${app.guid}/packages?states=READY`)).body)
@@ -309,7 +327,7 @@ describe('conformance with the CAPI docs examples', () => {
   it('presents VCAP_SERVICES entries with the example\'s keys', () => {
     const ex = example('app_env.json').system_env_json.VCAP_SERVICES.mysql[0]
     const actual = (responses.get('app_env.json') as any).system_env_json.VCAP_SERVICES.mysql[0]
-    expect(missingKeys(ex, actual)).toEqual([])
+    expect(missingKeys(ex, actual).filter((k) => !VCAP_SERVICES_DOCS_ONLY.includes(k))).toEqual([])
   })
 })
 

@@ -92,7 +92,7 @@ describe('push flow', () => {
     const plain = await createApp()
     expect((await t.capi.droplets.get((await stage(plain.guid, {'README.md': '#'})).build.droplet!.guid)).buildpacks?.[0].name).toBe('staticfile_buildpack')
     const bad = await createApp({lifecycle: {type: 'buildpack', data: {buildpacks: ['nope_buildpack']}}}).catch((e: CapiError) => e)
-    expect((bad as CapiError).detail).toBe('Buildpack "nope_buildpack" must be an existing admin buildpack or a valid git URI')
+    expect((bad as CapiError).detail).toBe('Buildpack "nope_buildpack" for stack "cflinuxfs4" must be an existing admin buildpack or a valid git URI')
   })
 
   it('matches resources already uploaded, and refuses staging an unready package or two builds at once', async () => {
@@ -130,7 +130,9 @@ describe('push flow', () => {
     expect((await t.capi.packages.get(copy.guid)).state).toBe('READY')
     const copied = await t.capi.droplets.get(dcopy.guid)
     expect(copied.state).toBe('STAGED')
-    expect(copied.buildpacks).toEqual((await t.capi.droplets.get(build.droplet!.guid)).buildpacks)
+    // droplet_copy.rb copies the buildpack names only: versions and detect output stay null.
+    const source = (await t.capi.droplets.get(build.droplet!.guid)).buildpacks!
+    expect(copied.buildpacks).toEqual(source.map((bp) => ({name: bp.name, detect_output: null, buildpack_name: null, version: null})))
     expect(copied.relationships?.app.data?.guid).toBe(b.guid)
   })
 })
@@ -195,16 +197,18 @@ describe('app settings', () => {
       ['file-based-vcap-services', false],
     ])
     await t.capi.features.update(app.guid, 'ssh', false)
-    expect(await t.capi.apps.sshEnabled(app.guid)).toEqual({enabled: false, reason: 'Disabled for this app'})
+    expect(await t.capi.apps.sshEnabled(app.guid)).toEqual({enabled: false, reason: 'ssh is disabled for app'})
     await t.capi.features.update(app.guid, 'service-binding-k8s', true)
     await expect(t.capi.features.update(app.guid, 'file-based-vcap-services', true)).rejects.toThrow('cannot be enabled at the same time')
   })
 
-  it('renames, refuses duplicate names (case-insensitive)', async () => {
+  it('renames, refuses duplicate names (case-insensitive) as app_update.rb does: 422 CF-UnprocessableEntity', async () => {
     const a = await createApp()
     const b = await createApp()
     const err = (await t.capi.apps.update(b.guid, {name: a.name.toUpperCase()}).catch((e) => e)) as CapiError
-    expect(err.title).toBe('CF-UniquenessError')
+    expect(err.status).toBe(422)
+    expect(err.code).toBe(10008)
+    expect(err.title).toBe('CF-UnprocessableEntity')
     expect(err.detail).toBe(`App with the name '${a.name.toUpperCase()}' already exists.`)
     expect((await t.capi.apps.update(b.guid, {name: `${b.name}-renamed`})).name).toBe(`${b.name}-renamed`)
   })
@@ -239,7 +243,7 @@ describe('bindings', () => {
     expect((await t.capi.bindings.details(bindings[0].guid)).credentials).toEqual({password: 'p'})
     expect((await t.api(`/v3/service_credential_bindings/${bindings[1].guid}/parameters`)).body).toEqual({pool: 5})
     await expect(t.capi.bindings.create({type: 'app', relationships: {app: {data: {guid: app.guid}}, service_instance: {data: {guid: ups}}}})).rejects.toThrow(
-      'The app is already bound to the service instance.',
+      'The app is already bound to the service instance',
     )
     const env = await t.capi.apps.env(app.guid)
     expect(Object.keys(env.system_env_json.VCAP_SERVICES as object).sort()).toEqual(['mysql', 'user-provided'])

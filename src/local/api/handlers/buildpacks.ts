@@ -2,6 +2,7 @@
 import type {Foundation} from '../../foundation.js'
 import type {BuildpackRec, StackRec} from '../../state.js'
 import {parseJson} from '../body.js'
+import {check, metadataUpdateMessage} from '../messages.js'
 import {list} from '../list.js'
 import {presentApp, presentBuildpack, presentStack} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
@@ -23,6 +24,7 @@ export function register(r: Routes, f: Foundation): void {
   r.patch('/v3/buildpacks/:guid', (ctx) => {
     const b = find(s.buildpacks, ctx.params.guid, 'Buildpack')
     const raw = parseJson(ctx.body)
+    check(metadataUpdateMessage(raw, {allowed: ['name', 'stack', 'position', 'enabled', 'locked']}))
     applyMetadata(b, raw.metadata, f.now())
     if (typeof raw.enabled === 'boolean') b.enabled = raw.enabled
     if (typeof raw.locked === 'boolean') b.locked = raw.locked

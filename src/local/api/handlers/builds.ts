@@ -1,11 +1,11 @@
-/** Builds (staging): create, show, lists, metadata. */
-import {BuildCreate} from '../../../capi/resources/builds.js'
+/** Builds (staging): create, show, lists, metadata (builds_controller.rb). */
 import {resolveLifecycle} from '../../actions/apps.js'
 import type {Foundation} from '../../foundation.js'
 import type {BuildRec} from '../../state.js'
-import {parseJson, validate} from '../body.js'
+import {parseJson} from '../body.js'
 import {unprocessable} from '../errors.js'
 import {list} from '../list.js'
+import {buildCreateMessage, buildUpdateMessage, check, dig, requestedLifecycle, toNumber} from '../messages.js'
 import {presentBuild} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
 import {applyMetadata, find} from './common.js'
@@ -23,13 +23,15 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/builds/:guid', (ctx) => json(200, presentBuild(f, find(s.builds, ctx.params.guid, 'Build'))))
   r.post('/v3/builds', (ctx) => {
     const raw = parseJson(ctx.body)
-    const body = validate(BuildCreate, raw)
-    const pkg = s.packages.get(body.package.guid)
+    check(buildCreateMessage(raw))
+    const pkg = s.packages.get(dig(raw.package, 'guid') as string)
     if (!pkg) throw unprocessable('Unable to use package. Ensure that the package exists and you have access to it.')
     const app = s.apps.get(pkg.appGuid)
     if (!app) throw unprocessable('Unable to use package. Ensure that the package exists and you have access to it.')
     // A lifecycle in the request replaces the app's for this build only.
-    const lifecycle = body.lifecycle ? resolveLifecycle(f, body.lifecycle as never, app.lifecycle) : app.lifecycle
+    const l = requestedLifecycle(raw)
+    const lifecycle = l ? resolveLifecycle(f, {type: l.type, data: {buildpacks: l.buildpacks, stack: l.stack}}, app.lifecycle) : app.lifecycle
+    const body = {staging_memory_in_mb: toNumber(raw.staging_memory_in_mb), staging_disk_in_mb: toNumber(raw.staging_disk_in_mb), staging_log_rate_limit_bytes_per_second: toNumber(raw.staging_log_rate_limit_bytes_per_second)}
     const user = ctx.user
     const build = f.staging.createBuild(
       app,
@@ -43,7 +45,9 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.patch('/v3/builds/:guid', (ctx) => {
     const build = find(s.builds, ctx.params.guid, 'Build')
-    applyMetadata(build, parseJson(ctx.body).metadata, f.now())
+    const raw = parseJson(ctx.body)
+    check(buildUpdateMessage(raw))
+    applyMetadata(build, raw.metadata, f.now())
     return json(200, presentBuild(f, build))
   })
 }

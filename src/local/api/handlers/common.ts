@@ -1,9 +1,9 @@
 /** Helpers shared by the resource handlers. */
-import {MetadataUpdate} from '../../../capi/schemas.js'
 import type {Foundation} from '../../foundation.js'
 import type {Base, Metadata, OrgRec, SpaceRec, Table} from '../../state.js'
-import {parseJson, validate} from '../body.js'
+import {parseJson} from '../body.js'
 import {notFound} from '../errors.js'
+import {isObj} from '../messages.js'
 import {uniqueBy} from '../list.js'
 import {presentOrg, presentSpace} from '../presenters.js'
 import type {Ctx} from '../routes.js'
@@ -17,14 +17,18 @@ export function find<T extends Base>(table: Table<T>, guid: string | undefined, 
 
 export const jsonBody = (ctx: Ctx) => parseJson(ctx.body)
 
-/** Merge a metadata PATCH: keys set to null are removed. */
+/**
+ * Merge request metadata (its message has checked it: MetadataValidator): keys set to null are
+ * removed, label values are kept as strings (labels_update.rb, annotations_update.rb).
+ */
 export function applyMetadata(target: {metadata: Metadata; updatedAt: number}, patch: unknown, now: number): void {
-  if (patch === undefined) return
-  const m = validate(MetadataUpdate, patch)
+  if (!isObj(patch)) return
   for (const kind of ['labels', 'annotations'] as const) {
-    for (const [k, v] of Object.entries(m[kind] ?? {})) {
+    const entries = patch[kind]
+    if (!isObj(entries)) continue
+    for (const [k, v] of Object.entries(entries)) {
       if (v === null) delete target.metadata[kind][k]
-      else target.metadata[kind][k] = v
+      else target.metadata[kind][k] = typeof v === 'string' ? v : JSON.stringify(v)
     }
   }
   target.updatedAt = now

@@ -1,69 +1,16 @@
 /**
- * Deployments: create (with deployment_create_message.rb's validations and messages), show,
- * lists, metadata, cancel and continue. The updater (../../updater.ts) moves them along.
+ * Deployments: create (deployment_create_message.rb, see ../messages.ts), show, lists, metadata,
+ * cancel and continue. The updater (src/local/updater.ts) moves them along.
  */
-import {DeploymentCreate} from '../../../capi/resources/deployments.js'
 import {cancelDeployment, continueDeployment, createDeployment} from '../../actions/deployments.js'
 import type {Foundation} from '../../foundation.js'
 import type {DeploymentRec} from '../../state.js'
-import {assertKnownKeys, parseJson, validate} from '../body.js'
-import {unprocessable} from '../errors.js'
+import {parseJson} from '../body.js'
 import {list} from '../list.js'
+import {check, deploymentCreateMessage, dig, metadataUpdateMessage, type Obj, toNumber} from '../messages.js'
 import {presentDeployment} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
 import {applyMetadata, find, newMetadata} from './common.js'
-
-const OPTION_KEYS = ['canary', 'max_in_flight', 'web_instances', 'memory_in_mb', 'disk_in_mb', 'log_rate_limit_in_bytes_per_second']
-
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v)
-const present = (v: unknown) => v !== undefined && v !== null
-
-/** deployment_create_message.rb: every message, joined with ", " like ActiveModel's full_messages. */
-export function deploymentCreateErrors(raw: Record<string, unknown>): string[] {
-  const errors: string[] = []
-  const strategy = raw.strategy
-  if (present(strategy) && strategy !== 'rolling' && strategy !== 'canary') errors.push(`Strategy '${String(strategy)}' is not a supported deployment strategy`)
-  if (present(raw.droplet) && present(raw.revision)) errors.push("Droplet Cannot set both fields 'droplet' and 'revision'")
-  const options = raw.options
-  if (!present(options)) return errors
-  if (typeof options !== 'object' || Array.isArray(options)) return [...errors, 'Options must be an object']
-  const o = options as Record<string, unknown>
-  const unsupported = Object.keys(o).filter((k) => !OPTION_KEYS.includes(k))
-  if (unsupported.length > 0) errors.push(`Options has unsupported key(s): ${unsupported.join(', ')}`)
-  // Scaling options are validated like ProcessScaleMessage, instances reported as web_instances.
-  if (present(o.web_instances) && (!isInt(o.web_instances) || o.web_instances < 0)) errors.push(isInt(o.web_instances) ? 'Web instances must be greater than or equal to 0' : 'Web instances must be an integer')
-  if (present(o.memory_in_mb) && (!isInt(o.memory_in_mb) || o.memory_in_mb < 1)) errors.push(isInt(o.memory_in_mb) ? 'Memory in mb must be greater than 0' : 'Memory in mb must be an integer')
-  if (present(o.disk_in_mb) && (!isInt(o.disk_in_mb) || o.disk_in_mb < 1)) errors.push(isInt(o.disk_in_mb) ? 'Disk in mb must be greater than 0' : 'Disk in mb must be an integer')
-  const lr = o.log_rate_limit_in_bytes_per_second
-  if (present(lr) && (!isInt(lr) || lr < -1)) errors.push(isInt(lr) ? 'Log rate limit in bytes per second must be greater than or equal to -1' : 'Log rate limit in bytes per second must be an integer')
-  if (present(o.max_in_flight) && (!isInt(o.max_in_flight) || o.max_in_flight < 1)) errors.push('Max in flight must be an integer greater than 0')
-  if (present(o.canary)) {
-    const canary = o.canary
-    if (typeof canary !== 'object' || Array.isArray(canary)) errors.push('Options canary must be an object')
-    else if (strategy !== 'canary') errors.push('Options canary are only valid for Canary deployments')
-    else {
-      const steps = (canary as Record<string, unknown>).steps
-      if (present(steps)) {
-        if (!Array.isArray(steps) || steps.some((x) => !x || typeof x !== 'object' || Array.isArray(x))) errors.push('Options canary steps must be an array of objects')
-        else {
-          for (const step of steps as Record<string, unknown>[]) {
-            const extra = Object.keys(step).filter((k) => k !== 'instance_weight')
-            if (extra.length > 0) errors.push(`Options canary steps has unsupported key(s): ${extra.join(', ')}`)
-          }
-          const list = steps as Record<string, unknown>[]
-          if (list.some((x) => !('instance_weight' in x))) errors.push('Options canary steps missing key: "instance_weight"')
-          if (list.some((x) => !isInt(x.instance_weight))) errors.push('Options canary steps instance weight must be an Integer between 1-100 (inclusive)')
-          else {
-            const weights = list.map((x) => x.instance_weight as number)
-            if (weights.some((w) => w < 1 || w > 100)) errors.push('Options canary steps instance weight must be an Integer between 1-100 (inclusive)')
-            if (weights.some((w, i) => i > 0 && w < weights[i - 1])) errors.push('Options canary steps instance weight must be sorted in ascending order')
-          }
-        }
-      }
-    }
-  }
-  return errors
-}
 
 export function register(r: Routes, f: Foundation): void {
   const s = f.store
@@ -83,30 +30,31 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/deployments/:guid', (ctx) => json(200, presentDeployment(f, find(s.deployments, ctx.params.guid, 'Deployment'))))
   r.post('/v3/deployments', (ctx) => {
     const raw = parseJson(ctx.body)
-    assertKnownKeys(raw, ['relationships', 'droplet', 'revision', 'strategy', 'options', 'metadata'])
-    const errors = deploymentCreateErrors(raw)
-    if (errors.length > 0) throw unprocessable(errors.join(', '))
-    const body = validate(DeploymentCreate, raw)
-    const o = body.options ?? {}
+    check(deploymentCreateMessage(raw))
+    const o = (raw.options ?? {}) as Obj
+    const int = (v: unknown) => toNumber(v) ?? null
     const d = createDeployment(f, {
-      appGuid: body.relationships.app.data.guid,
-      dropletGuid: body.droplet?.guid,
-      revisionGuid: body.revision?.guid,
-      strategy: (body.strategy ?? undefined) as 'rolling' | 'canary' | undefined,
-      // The cf CLI sends null for unset options: null means absent.
-      maxInFlight: o.max_in_flight ?? 1,
-      webInstances: o.web_instances ?? null,
-      memoryInMb: o.memory_in_mb ?? null,
-      diskInMb: o.disk_in_mb ?? null,
-      logRateLimitInBytesPerSecond: o.log_rate_limit_in_bytes_per_second ?? null,
-      canarySteps: o.canary?.steps ?? null,
+      appGuid: dig(raw.relationships, 'app', 'data', 'guid') as string,
+      dropletGuid: (dig(raw.droplet, 'guid') ?? undefined) as string | undefined,
+      revisionGuid: (dig(raw.revision, 'guid') ?? undefined) as string | undefined,
+      strategy: (raw.strategy ?? undefined) as 'rolling' | 'canary' | undefined,
+      // deployment_create_message.rb: `options[:max_in_flight] || 1`; the cf CLI sends null for unset options.
+      maxInFlight: (o.max_in_flight || 1) as number,
+      webInstances: int(o.web_instances),
+      memoryInMb: int(o.memory_in_mb),
+      diskInMb: int(o.disk_in_mb),
+      logRateLimitInBytesPerSecond: int(o.log_rate_limit_in_bytes_per_second),
+      canarySteps: (dig(o.canary, 'steps') ?? null) as {instance_weight: number}[] | null,
       metadata: newMetadata(raw.metadata),
     })
     return json(201, presentDeployment(f, d))
   })
+  // deployment_update_message.rb: metadata only, checked after the lookup.
   r.patch('/v3/deployments/:guid', (ctx) => {
     const d = find(s.deployments, ctx.params.guid, 'Deployment')
-    applyMetadata(d, parseJson(ctx.body).metadata, f.now())
+    const raw = parseJson(ctx.body)
+    check(metadataUpdateMessage(raw))
+    applyMetadata(d, raw.metadata, f.now())
     return json(200, presentDeployment(f, d))
   })
   // cancel and continue answer 200 with an empty body.

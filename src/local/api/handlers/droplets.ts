@@ -1,11 +1,11 @@
-/** Droplets: lists (redacted), show, copy via source_guid, create + upload, metadata, delete. */
-import {DropletCreate} from '../../../capi/resources/droplets.js'
+/** Droplets: lists (redacted), show, copy via source_guid, create + upload, metadata, delete (droplets_controller.rb). */
 import {enqueueJob} from '../../actions/jobs.js'
 import type {Foundation} from '../../foundation.js'
 import type {DropletRec} from '../../state.js'
-import {parseJson, validate} from '../body.js'
-import {unprocessable} from '../errors.js'
+import {parseJson} from '../body.js'
+import {notFound, unprocessable} from '../errors.js'
 import {list} from '../list.js'
+import {check, dig, dropletCopyMessage, dropletCreateMessage, dropletUpdateMessage} from '../messages.js'
 import {presentDroplet} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
 import {applyMetadata, find, newMetadata} from './common.js'
@@ -28,16 +28,23 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/droplets/:guid', (ctx) => json(200, presentDroplet(f, find(s.droplets, ctx.params.guid, 'Droplet'))))
   r.post('/v3/droplets', (ctx) => {
     const raw = parseJson(ctx.body)
-    const body = validate(DropletCreate, raw)
-    const app = s.apps.get(body.relationships.app.data.guid)
-    if (!app) throw unprocessable('App is invalid. Ensure it exists and you have access to it.')
     const source = ctx.query.get('source_guid')
     if (source !== undefined) {
+      // create_copy: the message, the source (404), the destination app (404), then droplet_copy.rb's checks.
+      check(dropletCopyMessage(raw))
       const src = s.droplets.get(source)
-      if (!src) throw unprocessable('Source droplet is invalid. Ensure it exists and you have access to it.')
-      if (src.state !== 'STAGED') throw unprocessable('Source droplet must be in STAGED state.')
-      return json(201, presentDroplet(f, f.staging.copyDroplet(src, app)))
+      if (!src) throw notFound('Droplet')
+      const dest = s.apps.get(dig(raw.relationships, 'app', 'data', 'guid') as string)
+      if (!dest) throw notFound('App')
+      if (src.state !== 'STAGED') throw unprocessable('source droplet is not staged')
+      if (src.lifecycleType !== dest.lifecycle.type) throw unprocessable('source and destination lifecycle types do not match')
+      return json(201, presentDroplet(f, f.staging.copyDroplet(src, dest)))
     }
+    check(dropletCreateMessage(raw))
+    const appGuid = dig(raw.relationships, 'app', 'data', 'guid') as string
+    const app = s.apps.get(appGuid)
+    if (!app) throw unprocessable(`App with guid "${appGuid}" does not exist, or you do not have access to it.`)
+    if (app.lifecycle.type === 'docker') throw unprocessable('Droplet creation is not available for apps with docker lifecycles.')
     const droplet = s.droplets.insert(
       s.stamp<DropletRec>(
         {
@@ -46,10 +53,11 @@ export function register(r: Routes, f: Foundation): void {
           state: 'AWAITING_UPLOAD',
           error: null,
           lifecycleType: 'buildpack',
-          buildpacks: null,
-          stack: app.lifecycle.stack,
+          // droplet_create.rb gives the droplet empty buildpack lifecycle data: no stack, no buildpacks.
+          buildpacks: [],
+          stack: null,
           image: null,
-          processTypes: body.process_types ?? {web: ''},
+          processTypes: (raw.process_types || {web: ''}) as Record<string, string>,
           executionMetadata: '',
           checksum: null,
           metadata: newMetadata(raw.metadata),
@@ -61,7 +69,7 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.post('/v3/droplets/:guid/upload', (ctx) => {
     const droplet = find(s.droplets, ctx.params.guid, 'Droplet')
-    if (droplet.state !== 'AWAITING_UPLOAD') throw unprocessable('Droplet may be uploaded only once.')
+    if (droplet.state !== 'AWAITING_UPLOAD') throw unprocessable('Droplet may be uploaded only once. Create a new droplet to upload bits.')
     droplet.state = 'PROCESSING_UPLOAD'
     droplet.updatedAt = f.now()
     return enqueueJob(
@@ -78,7 +86,10 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.patch('/v3/droplets/:guid', (ctx) => {
     const droplet = find(s.droplets, ctx.params.guid, 'Droplet')
-    applyMetadata(droplet, parseJson(ctx.body).metadata, f.now())
+    const raw = parseJson(ctx.body)
+    check(dropletUpdateMessage(raw))
+    applyMetadata(droplet, raw.metadata, f.now())
+    if (typeof raw.image === 'string') droplet.image = raw.image
     return json(200, presentDroplet(f, droplet))
   })
   r.delete('/v3/droplets/:guid', (ctx) => {

@@ -2,8 +2,9 @@
 import type {Foundation} from '../../foundation.js'
 import type {SpaceRec} from '../../state.js'
 import {parseJson} from '../body.js'
-import {unprocessable} from '../errors.js'
+import {notFound, unprocessable} from '../errors.js'
 import {includedFor, list, uniqueBy} from '../list.js'
+import {check, featureUpdateMessage, metadataUpdateMessage} from '../messages.js'
 import {presentDomain, presentOrg, presentOrgQuota, presentSpace, presentSpaceQuota} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
 import {applyMetadata, find, namesCi} from './common.js'
@@ -18,8 +19,10 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/organizations', (ctx) => list(ctx, s.orgs.all(), orgSpec, (o) => presentOrg(f, o)))
   r.get('/v3/organizations/:guid', (ctx) => json(200, presentOrg(f, find(s.orgs, ctx.params.guid, 'Organization'))))
   r.patch('/v3/organizations/:guid', (ctx) => {
+    const raw = parseJson(ctx.body)
+    check(metadataUpdateMessage(raw, {allowed: ['name', 'suspended']}))
     const o = find(s.orgs, ctx.params.guid, 'Organization')
-    applyMetadata(o, parseJson(ctx.body).metadata, f.now())
+    applyMetadata(o, raw.metadata, f.now())
     return json(200, presentOrg(f, o))
   })
   r.get('/v3/organizations/:guid/domains', (ctx) => {
@@ -34,7 +37,7 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.get('/v3/organizations/:guid/usage_summary', (ctx) => {
     const o = find(s.orgs, ctx.params.guid, 'Organization')
-    return json(200, {usage_summary: usage(f, s.spaces.by('org', o.guid)), links: {self: {href: `${f.settings.apiUrl}/v3/organizations/${o.guid}/usage_summary`}, organization: {href: `${f.settings.apiUrl}/v3/organizations/${o.guid}`}}})
+    return json(200, {usage_summary: usage(f, s.spaces.by('org', o.guid), o.guid), links: {self: {href: `${f.settings.apiUrl}/v3/organizations/${o.guid}/usage_summary`}, organization: {href: `${f.settings.apiUrl}/v3/organizations/${o.guid}`}}})
   })
 
   const spaceSpec = {
@@ -52,22 +55,27 @@ export function register(r: Routes, f: Foundation): void {
     return json(200, included ? {...presentSpace(f, x), included} : presentSpace(f, x))
   })
   r.patch('/v3/spaces/:guid', (ctx) => {
+    const raw = parseJson(ctx.body)
+    check(metadataUpdateMessage(raw, {allowed: ['name', 'suspended']}))
     const x = find(s.spaces, ctx.params.guid, 'Space')
-    applyMetadata(x, parseJson(ctx.body).metadata, f.now())
+    applyMetadata(x, raw.metadata, f.now())
     return json(200, presentSpace(f, x))
   })
   r.get('/v3/spaces/:guid/usage_summary', (ctx) => {
     const x = find(s.spaces, ctx.params.guid, 'Space')
-    return json(200, {usage_summary: usage(f, [x]), links: {self: {href: `${f.settings.apiUrl}/v3/spaces/${x.guid}/usage_summary`}, organization: {href: `${f.settings.apiUrl}/v3/organizations/${x.orgGuid}`}}})
+    // space_usage_summary_presenter.rb links the space (the org's links the organization).
+    return json(200, {usage_summary: usage(f, [x], x.orgGuid), links: {self: {href: `${f.settings.apiUrl}/v3/spaces/${x.guid}/usage_summary`}, space: {href: `${f.settings.apiUrl}/v3/spaces/${x.guid}`}}})
   })
   const sshFeature = (x: SpaceRec) => ({name: 'ssh', description: 'Enable SSHing into apps in the space.', enabled: x.allowSsh})
   r.get('/v3/spaces/:guid/features', (ctx) => json(200, {resources: [sshFeature(find(s.spaces, ctx.params.guid, 'Space'))]}))
   r.get('/v3/spaces/:guid/features/ssh', (ctx) => json(200, sshFeature(find(s.spaces, ctx.params.guid, 'Space'))))
-  r.patch('/v3/spaces/:guid/features/ssh', (ctx) => {
+  // space_features_controller.rb checks the message before it looks the space up.
+  r.patch('/v3/spaces/:guid/features/:name', (ctx) => {
+    const raw = parseJson(ctx.body)
+    check(featureUpdateMessage(raw))
     const x = find(s.spaces, ctx.params.guid, 'Space')
-    const enabled = parseJson(ctx.body).enabled
-    if (typeof enabled !== 'boolean') throw unprocessable('Enabled must be a boolean')
-    x.allowSsh = enabled
+    if (ctx.params.name !== 'ssh') throw notFound('Feature')
+    x.allowSsh = raw.enabled as boolean
     return json(200, sshFeature(x))
   })
 
@@ -86,11 +94,17 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/space_quotas/:guid', (ctx) => json(200, presentSpaceQuota(f, find(s.spaceQuotas, ctx.params.guid, 'Space quota'))))
 }
 
-function usage(f: Foundation, spaces: SpaceRec[]) {
+/**
+ * The usage summaries (space_usage_summary_presenter.rb, organization_usage_summary_presenter.rb):
+ * started instances and memory of started processes, routes, managed service instances, the
+ * org's private domains and service keys.
+ */
+function usage(f: Foundation, spaces: SpaceRec[], orgGuid: string) {
   let instances = 0
   let memory = 0
   let routes = 0
   let serviceInstances = 0
+  let serviceKeys = 0
   for (const x of spaces) {
     for (const app of f.store.apps.by('space', x.guid)) {
       if (app.state !== 'STARTED') continue
@@ -101,7 +115,12 @@ function usage(f: Foundation, spaces: SpaceRec[]) {
       }
     }
     routes += f.store.routes.by('space', x.guid).length
-    serviceInstances += f.store.serviceInstances.by('space', x.guid).length
+    for (const si of f.store.serviceInstances.by('space', x.guid)) {
+      if (si.type !== 'managed') continue
+      serviceInstances++
+      serviceKeys += f.store.bindings.by('instance', si.guid).filter((b) => b.type === 'key').length
+    }
   }
-  return {started_instances: instances, memory_in_mb: memory, routes, service_instances: serviceInstances, reserved_ports: 0, domains: 0, per_app_tasks: 0, service_keys: 0}
+  const domains = f.store.domains.all().filter((d) => d.orgGuid === orgGuid).length
+  return {started_instances: instances, memory_in_mb: memory, routes, service_instances: serviceInstances, reserved_ports: 0, domains, per_app_tasks: 0, service_keys: serviceKeys}
 }

@@ -1,11 +1,15 @@
-/** Packages: create (bits or docker), copy via source_guid, upload (multipart zip), lists, delete; resource matches. */
-import {MatchedResource, PackageCopy, PackageCreate, ResourceMatches} from '../../../capi/resources/packages.js'
+/**
+ * Packages: create (bits or docker), copy via source_guid, upload (multipart zip), lists, delete;
+ * resource matches (packages_controller.rb, resource_matches_controller.rb).
+ */
 import {enqueueJob} from '../../actions/jobs.js'
 import type {Foundation} from '../../foundation.js'
+import type {MatchedResource} from '../../staging.js'
 import type {PackageRec} from '../../state.js'
-import {parseJson, parseMultipart, validate} from '../body.js'
+import {parseJson, parseMultipart} from '../body.js'
 import {unprocessable} from '../errors.js'
 import {list} from '../list.js'
+import {check, dig, isObj, packageCreateMessage, packageUpdateMessage, resourceMatchCreateMessage} from '../messages.js'
 import {presentDroplet, presentPackage} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
 import {applyMetadata, find, newMetadata} from './common.js'
@@ -30,18 +34,21 @@ export function register(r: Routes, f: Foundation): void {
     const raw = parseJson(ctx.body)
     const source = ctx.query.get('source_guid')
     if (source !== undefined) {
-      const body = validate(PackageCopy, raw)
-      const app = s.apps.get(body.relationships.app.data.guid)
+      // create_copy checks no message: it reads the destination app's guid and nothing else.
+      const app = s.apps.get(dig(raw, 'relationships', 'app', 'data', 'guid') as string)
       if (!app) throw unprocessable('App is invalid. Ensure it exists and you have access to it.')
       const src = s.packages.get(source)
       if (!src) throw unprocessable('Source package is invalid. Ensure it exists and you have access to it.')
+      if (src.appGuid === app.guid) throw unprocessable('Source and destination app cannot be the same')
       return json(201, presentPackage(f, f.staging.copyPackage(src, app)))
     }
-    const body = validate(PackageCreate, raw)
-    const app = s.apps.get(body.relationships.app.data.guid)
+    check(packageCreateMessage(raw))
+    const app = s.apps.get(dig(raw.relationships, 'app', 'data', 'guid') as string)
     if (!app) throw unprocessable('App is invalid. Ensure it exists and you have access to it.')
-    const docker = body.type === 'docker'
-    if (docker && !body.data?.image) throw unprocessable('Data Image required')
+    const docker = raw.type === 'docker'
+    if (!docker && app.lifecycle.type === 'docker') throw unprocessable('Cannot create bits package for a Docker app.')
+    if (docker && app.lifecycle.type !== 'docker') throw unprocessable('Cannot create Docker package for a buildpack app.')
+    const body = {type: raw.type as 'bits' | 'docker', data: (isObj(raw.data) ? raw.data : {}) as {image?: string; username?: string | null; password?: string | null}}
     const pkg = s.packages.insert(
       s.stamp<PackageRec>(
         {
@@ -50,7 +57,7 @@ export function register(r: Routes, f: Foundation): void {
           state: docker ? 'READY' : 'AWAITING_UPLOAD',
           checksum: null,
           error: null,
-          image: docker ? body.data!.image : null,
+          image: docker ? body.data.image! : null,
           username: docker ? (body.data?.username ?? null) : null,
           password: docker ? (body.data?.password ?? null) : null,
           files: [],
@@ -77,15 +84,19 @@ export function register(r: Routes, f: Foundation): void {
       } catch {
         throw unprocessable('Resources must be a JSON array')
       }
-      resources = validate(ResourceMatches.shape.resources, parsed)
+      if (!Array.isArray(parsed)) throw unprocessable('Resources must be valid JSON.')
+      resources = parsed as MatchedResource[]
     }
     if (!bits && !resourcesPart) throw unprocessable('Upload must include either resources or bits')
     f.staging.upload(pkg, bits, resources)
     return json(200, presentPackage(f, pkg))
   })
+  // update: the message, then the package, then the docker-only credentials.
   r.patch('/v3/packages/:guid', (ctx) => {
-    const pkg = find(s.packages, ctx.params.guid, 'Package')
     const raw = parseJson(ctx.body)
+    check(packageUpdateMessage(raw))
+    const pkg = find(s.packages, ctx.params.guid, 'Package')
+    if (pkg.type !== 'docker' && (raw.username || raw.password)) throw unprocessable('Cannot update Docker credentials for a buildpack app.')
     applyMetadata(pkg, raw.metadata, f.now())
     if (typeof raw.username === 'string') pkg.username = raw.username
     if (typeof raw.password === 'string') pkg.password = raw.password
@@ -102,7 +113,8 @@ export function register(r: Routes, f: Foundation): void {
     return list(ctx, s.droplets.by('package', pkg.guid), {filters: {states: (d, v) => v.includes(d.state)}}, (d) => presentDroplet(f, d, {inList: true}))
   })
   r.post('/v3/resource_matches', (ctx) => {
-    const body = validate(ResourceMatches, parseJson(ctx.body))
-    return json(201, {resources: f.staging.match(body.resources)})
+    const raw = parseJson(ctx.body)
+    check(resourceMatchCreateMessage(raw))
+    return json(201, {resources: f.staging.match(raw.resources as MatchedResource[])})
   })
 }

@@ -1,12 +1,12 @@
-/** Processes: lists, show (embed=process_instances), update, scale, stats, instances. */
-import {ProcessScale, ProcessUpdate} from '../../../capi/resources/processes.js'
-import {healthCheck, scaleProcess, updateProcess} from '../../actions/processes.js'
+/** Processes: lists, show (embed=process_instances), update, scale, stats, instances, sidecars (processes_controller.rb). */
+import {scaleProcess, updateProcess} from '../../actions/processes.js'
 import type {Foundation} from '../../foundation.js'
 import type {HealthCheckRec, ProcessRec} from '../../state.js'
-import {parseJson, validate} from '../body.js'
+import {parseJson} from '../body.js'
 import {notFound} from '../errors.js'
 import {assertKnownParams, list} from '../list.js'
-import {presentProcess} from '../presenters.js'
+import {check, dig, isObj, type Obj, processScaleMessage, processUpdateMessage, toNumber} from '../messages.js'
+import {presentProcess, presentSidecar} from '../presenters.js'
 import {json, type Ctx, noContent, type Routes} from '../routes.js'
 import {applyMetadata, find} from './common.js'
 
@@ -47,19 +47,26 @@ export function register(r: Routes, f: Foundation): void {
     r.patch(base, (ctx) => {
       const p = processOf(ctx)
       const raw = parseJson(ctx.body)
-      const body = validate(ProcessUpdate, raw)
+      check(processUpdateMessage(raw))
       updateProcess(f, p, {
-        command: body.command,
-        healthCheck: body.health_check ? toHealthCheck(body.health_check, p.healthCheck) : undefined,
-        readinessCheck: body.readiness_health_check ? toHealthCheck(body.readiness_health_check, p.readinessCheck) : undefined,
+        command: 'command' in raw ? ((raw.command ?? null) as string | null) : undefined,
+        user: 'user' in raw ? ((raw.user ?? null) as string | null) : undefined,
+        healthCheck: isObj(raw.health_check) ? updatedHealthCheck(raw.health_check, p.healthCheck) : undefined,
+        readinessCheck: isObj(raw.readiness_health_check) ? updatedHealthCheck(raw.readiness_health_check, p.readinessCheck) : undefined,
       })
       applyMetadata(p, raw.metadata, f.now())
       return json(200, presentProcess(f, p))
     })
     r.post(`${base}/actions/scale`, (ctx) => {
       const p = processOf(ctx)
-      const body = validate(ProcessScale, parseJson(ctx.body))
-      scaleProcess(f, p, {instances: body.instances, memoryInMb: body.memory_in_mb, diskInMb: body.disk_in_mb, logRateLimitInBytesPerSecond: body.log_rate_limit_in_bytes_per_second})
+      const raw = parseJson(ctx.body)
+      check(processScaleMessage(raw))
+      scaleProcess(f, p, {
+        instances: toNumber(raw.instances),
+        memoryInMb: toNumber(raw.memory_in_mb),
+        diskInMb: toNumber(raw.disk_in_mb),
+        logRateLimitInBytesPerSecond: toNumber(raw.log_rate_limit_in_bytes_per_second),
+      })
       // Scale answers 202 with the process and no job.
       return json(202, presentProcess(f, p))
     })
@@ -80,19 +87,24 @@ export function register(r: Routes, f: Foundation): void {
       return noContent()
     })
     r.get(`${base}/sidecars`, (ctx) => {
-      processOf(ctx)
-      return list(ctx, [], {}, () => ({}))
+      const p = processOf(ctx)
+      return list(ctx, s.sidecars.by('app', p.appGuid).filter((x) => x.processTypes.includes(p.type)), {noLabels: true}, presentSidecar)
     })
   }
 }
 
-function toHealthCheck(h: {type: string; data?: {timeout?: number | null; invocation_timeout?: number | null; interval?: number | null; endpoint?: string | null}}, current: HealthCheckRec): HealthCheckRec {
-  const d = h.data ?? {}
-  const type = String(h.type)
-  return healthCheck(type, {
-    timeout: d.timeout !== undefined ? d.timeout : type === current.type ? current.timeout : null,
-    invocationTimeout: d.invocation_timeout !== undefined ? d.invocation_timeout : type === current.type ? current.invocationTimeout : null,
-    interval: d.interval !== undefined ? d.interval : type === current.type ? current.interval : null,
-    endpoint: type === 'http' ? (d.endpoint ?? (current.type === 'http' ? current.endpoint : '/')) : null,
-  })
+/**
+ * process_update.rb: each field given is set on its own; a type other than http clears the
+ * endpoint, otherwise a given endpoint is set.
+ */
+function updatedHealthCheck(h: Obj, current: HealthCheckRec): HealthCheckRec {
+  const next = {...current}
+  const data = isObj(h.data) ? h.data : {}
+  if ('type' in h) next.type = h.type as string
+  if ('timeout' in data) next.timeout = toNumber(data.timeout) ?? null
+  if ('invocation_timeout' in data) next.invocationTimeout = toNumber(data.invocation_timeout) ?? null
+  if ('interval' in data) next.interval = toNumber(data.interval) ?? null
+  if ('type' in h && h.type !== 'http') next.endpoint = null
+  else if ('endpoint' in data) next.endpoint = (dig(h, 'data', 'endpoint') ?? null) as string | null
+  return next
 }

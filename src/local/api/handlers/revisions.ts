@@ -2,6 +2,7 @@
 import type {Foundation} from '../../foundation.js'
 import type {RevisionRec} from '../../state.js'
 import {parseJson} from '../body.js'
+import {check, metadataUpdateMessage} from '../messages.js'
 import {list} from '../list.js'
 import {presentRevision} from '../presenters.js'
 import {json, type Routes} from '../routes.js'
@@ -21,7 +22,9 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/revisions/:guid', (ctx) => json(200, presentRevision(f, find(s.revisions, ctx.params.guid, 'Revision'))))
   r.patch('/v3/revisions/:guid', (ctx) => {
     const rev = find(s.revisions, ctx.params.guid, 'Revision')
-    applyMetadata(rev, parseJson(ctx.body).metadata, f.now())
+    const raw = parseJson(ctx.body)
+    check(metadataUpdateMessage(raw))
+    applyMetadata(rev, raw.metadata, f.now())
     return json(200, presentRevision(f, rev))
   })
   r.get('/v3/revisions/:guid/environment_variables', (ctx) => {

@@ -1,4 +1,7 @@
-/** GET /, GET /v3, GET /v3/info (with the router URL in `custom`), GET /v3/info/usage_summary. */
+/**
+ * GET / (runtime/root_controller.rb), GET /v3 (v3/root_controller.rb), GET /v3/info (with the
+ * router URL in `custom`, info_presenter.rb) and GET /v3/info/usage_summary.
+ */
 import type {Foundation} from '../../foundation.js'
 import {json, type Routes} from '../routes.js'
 
@@ -10,7 +13,6 @@ export function register(r: Routes, f: Foundation): void {
     json(200, {
       links: {
         self: {href: api()},
-        bits_service: null,
         cloud_controller_v2: {href: `${api()}/v2`, meta: {version: '2.264.0'}},
         cloud_controller_v3: {href: `${api()}/v3`, meta: {version: CC_VERSION}},
         network_policy_v0: {href: `${api()}/networking/v0/external`},
@@ -27,9 +29,9 @@ export function register(r: Routes, f: Foundation): void {
     }),
   )
   r.get('/v3', () => {
-    const names = ['app_usage_events', 'apps', 'audit_events', 'buildpacks', 'builds', 'deployments', 'domains', 'droplets', 'environment_variable_groups', 'feature_flags', 'info', 'isolation_segments', 'organizations', 'organization_quotas', 'packages', 'processes', 'resource_matches', 'roles', 'routes', 'security_groups', 'service_brokers', 'service_instances', 'service_offerings', 'service_plans', 'service_usage_events', 'spaces', 'space_quotas', 'stacks', 'tasks', 'users']
+    const names = ['app_usage_events', 'apps', 'audit_events', 'buildpacks', 'builds', 'deployments', 'domains', 'droplets', 'environment_variable_groups', 'feature_flags', 'info', 'isolation_segments', 'organizations', 'organization_quotas', 'packages', 'processes', 'resource_matches', 'roles', 'routes', 'security_groups', 'service_brokers', 'service_instances', 'service_credential_bindings', 'service_offerings', 'service_plans', 'service_route_bindings', 'service_usage_events', 'spaces', 'space_quotas', 'stacks', 'tasks', 'users']
     const links: Record<string, unknown> = {self: {href: `${api()}/v3`}}
-    for (const n of names) links[n] = n === 'service_instances' ? {href: `${api()}/v3/${n}`, experimental: true} : {href: `${api()}/v3/${n}`}
+    for (const n of names) links[n] = {href: `${api()}/v3/${n}`}
     return json(200, {links})
   })
   r.get('/v3/info', () =>

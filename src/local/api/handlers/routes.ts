@@ -1,10 +1,10 @@
-/** Routes, destinations, domains and route reservations. */
-import {DestinationUpdate, DestinationsWrite, RouteCreate} from '../../../capi/resources/routes.js'
+/** Routes, destinations, domains and route reservations (routes_controller.rb, domains_controller.rb). */
 import {enqueueJob} from '../../actions/jobs.js'
-import {createRoute, deleteRoute, insertDestinations, removeDestination, replaceDestinations} from '../../actions/routes.js'
+import {createRoute, type DestinationInput, deleteRoute, insertDestinations, removeDestination, replaceDestinations} from '../../actions/routes.js'
 import type {Foundation} from '../../foundation.js'
 import type {DomainRec, RouteRec} from '../../state.js'
-import {parseJson, validate} from '../body.js'
+import {parseJson} from '../body.js'
+import {check, dig, metadataUpdateMessage, type Obj, routeCreateMessage, routeDestinationUpdateMessage, routeUpdateDestinationsMessage, routeUpdateMessage, toNumber} from '../messages.js'
 import {notFound, unprocessable, uniqueness} from '../errors.js'
 import {includedFor, list, uniqueBy} from '../list.js'
 import {presentDestination, presentDestinations, presentDomain, presentRoute} from '../presenters.js'
@@ -49,23 +49,27 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.post('/v3/routes', (ctx) => {
     const raw = parseJson(ctx.body)
-    const body = validate(RouteCreate, raw)
+    check(routeCreateMessage(raw))
     const route = createRoute(f, {
-      spaceGuid: body.relationships.space.data.guid,
-      domainGuid: body.relationships.domain.data.guid,
-      host: body.host,
-      path: body.path,
-      port: body.port,
-      options: body.options,
+      spaceGuid: dig(raw.relationships, 'space', 'data', 'guid') as string,
+      domainGuid: dig(raw.relationships, 'domain', 'data', 'guid') as string,
+      host: (raw.host ?? undefined) as string | undefined,
+      path: (raw.path ?? undefined) as string | undefined,
+      port: toNumber(raw.port),
+      // route_create.rb: no options is {}; nil values are dropped.
+      options: raw.options ? Object.fromEntries(Object.entries(raw.options as Obj).filter(([, v]) => v !== null)) : {},
       metadata: newMetadata(raw.metadata),
     })
     return json(201, presentRoute(f, route))
   })
+  // The route controller checks each message before it looks the route up.
   r.patch('/v3/routes/:guid', (ctx) => {
-    const route = find(s.routes, ctx.params.guid, 'Route')
     const raw = parseJson(ctx.body)
+    check(routeUpdateMessage(raw))
+    const route = find(s.routes, ctx.params.guid, 'Route')
     applyMetadata(route, raw.metadata, f.now())
-    if (raw.options && typeof raw.options === 'object') route.options = {...route.options, ...(raw.options as Record<string, unknown>)}
+    if ('options' in raw) route.options = Object.fromEntries(Object.entries({...route.options, ...(raw.options as Obj)}).filter(([, v]) => v !== null))
+    route.updatedAt = f.now()
     return json(200, presentRoute(f, route))
   })
   r.delete('/v3/routes/:guid', (ctx) => {
@@ -81,26 +85,39 @@ export function register(r: Routes, f: Foundation): void {
     out.destinations = out.destinations.filter((d) => (!guids || guids.includes(d.guid)) && (!apps || apps.includes(d.app.guid)))
     return json(200, out)
   })
+  /** RouteUpdateDestinationsMessage#destinations_array. */
+  const destinationsOf = (raw: Obj): DestinationInput[] =>
+    (raw.destinations as Obj[]).map((d) => ({
+      app: {guid: dig(d, 'app', 'guid') as string, process: {type: (dig(d, 'app', 'process', 'type') as string | undefined) ?? 'web'}},
+      port: (d.port ?? undefined) as number | undefined,
+      protocol: (d.protocol ?? null) as string | null,
+      weight: (d.weight ?? null) as number | null,
+    }))
   r.post('/v3/routes/:guid/destinations', (ctx) => {
+    const raw = parseJson(ctx.body)
+    check(routeUpdateDestinationsMessage(raw, false))
     const route = find(s.routes, ctx.params.guid, 'Route')
-    insertDestinations(f, route, validate(DestinationsWrite, parseJson(ctx.body)).destinations)
+    insertDestinations(f, route, destinationsOf(raw))
     return json(200, presentDestinations(f, route))
   })
   r.patch('/v3/routes/:guid/destinations', (ctx) => {
+    const raw = parseJson(ctx.body)
+    check(routeUpdateDestinationsMessage(raw, true))
     const route = find(s.routes, ctx.params.guid, 'Route')
-    replaceDestinations(f, route, validate(DestinationsWrite, parseJson(ctx.body)).destinations)
-    const out = presentDestinations(f, route)
-    return json(200, {...out, destinations: route.destinations.map((d) => presentDestination(d, {withTimes: false}))})
+    replaceDestinations(f, route, destinationsOf(raw))
+    return json(200, presentDestinations(f, route))
   })
+  // update_destination: the message, then the route (404), then the destination (422).
   r.patch('/v3/routes/:guid/destinations/:dest', (ctx) => {
+    const raw = parseJson(ctx.body)
+    check(routeDestinationUpdateMessage(raw))
     const route = find(s.routes, ctx.params.guid, 'Route')
     const dest = route.destinations.find((d) => d.guid === ctx.params.dest)
-    if (!dest) throw notFound('Destination')
-    const body = validate(DestinationUpdate, parseJson(ctx.body))
-    if (body.protocol !== undefined) dest.protocol = body.protocol ?? 'http1'
+    if (!dest) throw unprocessable('Unable to unmap route from destination. Ensure the route has a destination with this guid.')
+    if ('protocol' in raw) dest.protocol = raw.protocol as string
     dest.updatedAt = f.now()
     const api = f.settings.apiUrl
-    return json(200, {...presentDestination(dest, {withTimes: false}), links: {destinations: {href: `${api}/v3/routes/${route.guid}/destinations`}, route: {href: `${api}/v3/routes/${route.guid}`}}})
+    return json(200, {...presentDestination(dest), links: {destinations: {href: `${api}/v3/routes/${route.guid}/destinations`}, route: {href: `${api}/v3/routes/${route.guid}`}}})
   })
   r.delete('/v3/routes/:guid/destinations/:dest', (ctx) => {
     const route = find(s.routes, ctx.params.guid, 'Route')
@@ -123,7 +140,9 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.patch('/v3/domains/:guid', (ctx) => {
     const d = find(s.domains, ctx.params.guid, 'Domain')
-    applyMetadata(d, parseJson(ctx.body).metadata, f.now())
+    const raw = parseJson(ctx.body)
+    check(metadataUpdateMessage(raw))
+    applyMetadata(d, raw.metadata, f.now())
     return json(200, presentDomain(f, d))
   })
   r.get('/v3/domains/:guid/route_reservations', (ctx) => {

@@ -3,14 +3,13 @@
  * credential bindings with parameters: a binding to a user-provided instance is created at once
  * (201); one to a managed instance returns a job (202) and goes "in progress" → "succeeded".
  */
-import {BindingCreate} from '../../../capi/resources/service-credential-bindings.js'
-import {ServiceInstanceCreate} from '../../../capi/resources/service-instances.js'
 import {enqueueJob} from '../../actions/jobs.js'
 import {createBinding} from '../../actions/services.js'
 import type {Foundation} from '../../foundation.js'
 import type {BindingRec, ServiceInstanceRec} from '../../state.js'
-import {parseJson, validate} from '../body.js'
-import {notFound, unprocessable, uniqueness} from '../errors.js'
+import {parseJson} from '../body.js'
+import {check, dig, metadataUpdateMessage, type Obj, serviceCredentialBindingCreateMessages, serviceInstanceCreateMessages} from '../messages.js'
+import {notFound, notFoundWithMessage, unprocessable, uniqueness} from '../errors.js'
 import {includedFor, list, uniqueBy} from '../list.js'
 import {presentApp, presentBinding, presentServiceInstance} from '../presenters.js'
 import {json, noContent, type Routes} from '../routes.js'
@@ -36,8 +35,9 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.post('/v3/service_instances', (ctx) => {
     const raw = parseJson(ctx.body)
-    const body = validate(ServiceInstanceCreate, raw)
-    const space = s.spaces.get(body.relationships.space.data.guid)
+    check(serviceInstanceCreateMessages(raw))
+    const body = raw as {name: string; type: string; credentials?: Obj | null; syslog_drain_url?: string | null; route_service_url?: string | null; tags?: string[] | null}
+    const space = s.spaces.get(dig(raw.relationships, 'space', 'data', 'guid') as string)
     if (!space) throw unprocessable('Invalid space. Ensure that the space exists and you have access to it.')
     if (s.serviceInstances.by('space', space.guid).some((x) => x.name === body.name)) throw uniqueness(`The service instance name is taken: ${body.name}.`)
     if (body.type === 'managed') throw unprocessable('Managed service instances are seeded on the local foundation (see src/local/README.md); create a user-provided one instead.')
@@ -92,17 +92,22 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/service_credential_bindings', (ctx) => {
     const apps = ctx.query.list('app_guids')
     const rows = apps ? apps.flatMap((a) => s.bindings.by('app', a)).sort((a, b) => a.seq - b.seq) : s.bindings.all()
-    return list(ctx, rows, bindingSpec, (b) => presentBinding(f, b, {inList: true}))
+    return list(ctx, rows, bindingSpec, (b) => presentBinding(f, b))
   })
   r.get('/v3/service_credential_bindings/:guid', (ctx) => {
     const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
     const included = includedFor(ctx, bindingIncludes, b)
     return json(200, included ? {...presentBinding(f, b), included} : presentBinding(f, b))
   })
+  // service_credential_binding_details_presenter.rb compacts nils away: a key binding has only
+  // credentials, an app binding adds its syslog drain when there is one (no volume mounts here).
   r.get('/v3/service_credential_bindings/:guid/details', (ctx) => {
     const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
+    const lo = b.lastOperation
+    if (lo.type !== 'create' || lo.state !== 'succeeded') throw notFoundWithMessage(`${lo.type === 'create' ? 'Creation' : 'Deletion'} of service ${b.type === 'key' ? 'key' : 'binding'} ${lo.state}`)
     const si = s.serviceInstances.get(b.serviceInstanceGuid)
-    return json(200, {credentials: {...b.credentials}, syslog_drain_url: si?.syslogDrainUrl ?? null, volume_mounts: []})
+    const drain = b.type === 'app' ? (si?.syslogDrainUrl ?? null) : null
+    return json(200, {credentials: {...b.credentials}, ...(drain !== null ? {syslog_drain_url: drain} : {})})
   })
   r.get('/v3/service_credential_bindings/:guid/parameters', (ctx) => {
     const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
@@ -111,11 +116,17 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.post('/v3/service_credential_bindings', (ctx) => {
     const raw = parseJson(ctx.body)
-    const body = validate(BindingCreate, raw)
-    if (body.type === 'app' && !body.relationships.app) throw unprocessable("Relationships app is required for bindings of type 'app'")
+    check(serviceCredentialBindingCreateMessages(raw))
+    const type = raw.type as 'app' | 'key'
     const binding = createBinding(
       f,
-      {type: body.type, name: body.name, appGuid: body.relationships.app?.data.guid, serviceInstanceGuid: body.relationships.service_instance.data.guid, parameters: body.parameters},
+      {
+        type,
+        name: (raw.name ?? null) as string | null,
+        appGuid: dig(raw.relationships, 'app', 'data', 'guid') as string | undefined,
+        serviceInstanceGuid: dig(raw.relationships, 'service_instance', 'data', 'guid') as string,
+        parameters: 'parameters' in raw ? ((raw.parameters ?? {}) as Obj) : undefined,
+      },
       newMetadata(raw.metadata),
     )
     if (binding.lastOperation.state === 'succeeded') return json(201, presentBinding(f, binding))
@@ -125,7 +136,9 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.patch('/v3/service_credential_bindings/:guid', (ctx) => {
     const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
-    applyMetadata(b, parseJson(ctx.body).metadata, f.now())
+    const raw = parseJson(ctx.body)
+    check(metadataUpdateMessage(raw))
+    applyMetadata(b, raw.metadata, f.now())
     return json(200, presentBinding(f, b))
   })
   r.delete('/v3/service_credential_bindings/:guid', (ctx) => {
