@@ -53,6 +53,14 @@ export const strategyFlags = {
   }),
 }
 
+/** The web process's size after the operation, as cf scale and cf push name them. */
+export const scaleFlags = {
+  instances: Flags.integer({char: 'i', description: 'Web instances after the operation (rolling and canary send it as a deployment option; blue-green gives it to the new app).', min: 0, helpGroup: 'SCALE'}),
+  memory: Flags.string({char: 'm', description: 'Web memory per instance after the operation, for example 512M or 1G.', helpGroup: 'SCALE'}),
+  disk: Flags.string({char: 'k', description: 'Web disk per instance after the operation, for example 1G.', helpGroup: 'SCALE'}),
+  'log-rate-limit': Flags.string({char: 'l', description: 'Web log rate limit per instance after the operation, for example 1K or 16M per second; -1 for no limit.', helpGroup: 'SCALE'}),
+}
+
 export const timeoutFlags = {
   'staging-timeout': durationFlag({
     description: 'Give up staging after this long (default: CF_STAGING_TIMEOUT minutes, else 15m).',

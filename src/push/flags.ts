@@ -16,6 +16,7 @@ export interface PushFlags extends DeployFlags, ProbeFlags {
   instances?: number
   memory?: string
   disk?: string
+  'log-rate-limit'?: string
   'no-start'?: boolean
 }
 
@@ -55,7 +56,8 @@ export function pushOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): {input: PushInput; opts: DeployOptions; noStart: boolean; probe?: ProbeSettings} {
   validatePushFlags(flags)
-  const opts = deployOptions(flags, env)
+  // -i/-m/-k/-l reach the manifest entry (overrides below); planApp turns its web scale into options.
+  const {scale: _fromFlags, ...opts} = deployOptions(flags, env)
   const input: PushInput = {
     cwd,
     appName: app,
@@ -71,6 +73,7 @@ export function pushOptions(
       instances: flags.instances,
       memory: flags.memory,
       disk: flags.disk,
+      logRate: flags['log-rate-limit'],
     },
   }
   return {input, opts, noStart: Boolean(flags['no-start']), probe: probeSettings(flags)}

@@ -25,10 +25,20 @@ export interface PushOverrides {
   instances?: number
   memory?: string
   disk?: string
+  /** -l: the web process's log rate limit, as the manifest writes it (16K, -1). */
+  logRate?: string
 }
 
 export function hasAppOverrides(o: PushOverrides): boolean {
-  return o.path !== undefined || o.buildpacks !== undefined || o.stack !== undefined || o.instances !== undefined || o.memory !== undefined || o.disk !== undefined
+  return (
+    o.path !== undefined ||
+    o.buildpacks !== undefined ||
+    o.stack !== undefined ||
+    o.instances !== undefined ||
+    o.memory !== undefined ||
+    o.disk !== undefined ||
+    o.logRate !== undefined
+  )
 }
 
 /** One app, ready to push: its manifest entry (flags applied, no path) and its bits. */
@@ -78,7 +88,7 @@ const PROCESS_KEYS = [
   'user',
 ] as const
 
-/** Apply -b/-s/-i/-m/-k and the app name to one manifest entry (cf: scale flags go to the web process entry if there is one). */
+/** Apply -b/-s/-i/-m/-k/-l and the app name to one manifest entry (cf: scale flags go to the web process entry if there is one). */
 export function applyOverrides(app: ManifestApp, o: PushOverrides): ManifestApp {
   const out: ManifestApp = clone(app)
   if (o.name) out.name = o.name
@@ -91,6 +101,7 @@ export function applyOverrides(app: ManifestApp, o: PushOverrides): ManifestApp 
   if (o.instances !== undefined) scale.instances = o.instances
   if (o.memory !== undefined) scale.memory = o.memory
   if (o.disk !== undefined) scale.disk_quota = o.disk
+  if (o.logRate !== undefined) scale['log-rate-limit-per-second'] = o.logRate
   if (Object.keys(scale).length) {
     const web = out.processes?.find((p) => p.type === 'web')
     Object.assign(web ?? out, scale)

@@ -1,14 +1,13 @@
 /**
- * An app's revisions as `cfzd revisions` and `cfzd revision` show them, and the revision a
- * rollback deploys. A revision is deployable while its droplet still exists and is STAGED
+ * An app's revisions as `cfzd revisions` and `cfzd revision` show them. A revision is deployable while its droplet still exists and is STAGED
  * (Cloud Controller's `deployable`); which ones are deployed comes from
  * /v3/apps/:guid/revisions/deployed (more than one during a deployment).
  */
 import type {CapiClient} from '../capi/client.js'
 import type {App} from '../capi/resources/apps.js'
-import type {Revision} from '../capi/resources/revisions.js'
+import {isDeployable, type Revision} from '../capi/resources/revisions.js'
 import {refGuid} from '../capi/schemas.js'
-import {CfzdError, ExitCode, NotFoundError} from '../errors.js'
+import {NotFoundError} from '../errors.js'
 
 export interface RevisionRow {
   version: number
@@ -34,7 +33,7 @@ function row(r: Revision, deployed: Set<string>): RevisionRow {
     guid: r.guid,
     description: r.description ?? '',
     deployed: deployed.has(r.guid),
-    deployable: r.deployable ?? refGuid(r.droplet) !== undefined,
+    deployable: isDeployable(r),
     droplet: refGuid(r.droplet) ?? null,
     createdAt: r.created_at,
   }
@@ -65,7 +64,7 @@ export interface RevisionDetail extends RevisionRow {
 
 /** The app's revision with this version, or a NotFoundError that lists the versions there are. */
 export async function findRevision(capi: CapiClient, app: App, version: number): Promise<Revision> {
-  const [found] = await capi.revisions.forApp(app.guid, {versions: [String(version)]})
+  const found = await capi.revisions.byVersion(app.guid, version)
   if (found) return found
   const all = await capi.revisions.forApp(app.guid)
   const versions = all.map((r) => r.version).sort((a, b) => a - b)
@@ -88,19 +87,4 @@ export async function describeRevision(capi: CapiClient, app: App, version: numb
       .sort()
       .map((name) => (showEnv ? {name, value: vars[name]} : {name})),
   }
-}
-
-/**
- * The revision a rollback deploys, checked before anything changes: it must exist and be
- * deployable. An undeployable one is refused with the versions that still are.
- */
-export async function rollbackTarget(capi: CapiClient, app: App, version: number): Promise<Revision> {
-  const rev = await findRevision(capi, app, version)
-  const deployable = rev.deployable ?? refGuid(rev.droplet) !== undefined
-  if (deployable) return rev
-  const ok = (await capi.revisions.forApp(app.guid)).filter((r) => r.deployable ?? refGuid(r.droplet) !== undefined).map((r) => r.version)
-  throw new CfzdError(`Revision ${version} of app '${app.name}' cannot be deployed: its droplet has expired or been deleted.`, {
-    exitCode: ExitCode.FAILED,
-    suggestions: [ok.length ? `Versions still deployable: ${ok.sort((a, b) => a - b).join(', ')}.` : 'No revision of this app is deployable any more; push or restage it instead.'],
-  })
 }

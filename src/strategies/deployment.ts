@@ -77,7 +77,8 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
             s.opts.strategy === 'canary'
               ? canaryPeakExtraInstances(target, s.opts.instanceSteps, s.opts.maxInFlight)
               : rollingPeakExtraInstances(target, s.opts.maxInFlight)
-          const growth = Math.max(0, target - web.instances) * memory
+          // What the app grows by when done (more instances, or bigger ones), plus the extra ones at peak.
+          const growth = Math.max(0, target * memory - web.instances * web.memory_in_mb)
           await assertHeadroom(
             capi,
             {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid},
@@ -225,7 +226,7 @@ export function deploymentBody(s: OpState): DeploymentCreate {
   return {
     relationships: {app: {data: {guid: s.app.guid}}},
     strategy: o.strategy === 'canary' ? 'canary' : 'rolling',
-    ...(s.dropletGuid ? {droplet: {guid: s.dropletGuid}} : {}),
+    ...(s.revisionGuid ? {revision: {guid: s.revisionGuid}} : s.dropletGuid ? {droplet: {guid: s.dropletGuid}} : {}),
     ...(Object.keys(options).length ? {options} : {}),
   }
 }

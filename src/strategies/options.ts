@@ -2,6 +2,7 @@
 import {parseDuration} from '../clock.js'
 import {UsageError} from '../errors.js'
 import {resolveTimeouts, type StrategyName} from '../flags.js'
+import {SizeError, logRateBytes, megabytes} from '../push/sizes.js'
 import type {DeployOptions} from './types.js'
 
 export interface DeployFlags {
@@ -17,6 +18,10 @@ export interface DeployFlags {
   'venerable-suffix'?: string
   'smoke-test'?: string
   'smoke-test-timeout'?: number
+  instances?: number
+  memory?: string
+  disk?: string
+  'log-rate-limit'?: string
 }
 
 export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = process.env, forced?: StrategyName): DeployOptions {
@@ -62,7 +67,23 @@ export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = proce
     venerableSuffix: suffix,
     routeSettleMs,
     ...(smokeTest ? {smokeTest} : {}),
+    ...scaleOption(flags),
   }
+}
+
+/** -i/-m/-k/-l as the size the web process has after the operation. */
+export function scaleOption(flags: Pick<DeployFlags, 'instances' | 'memory' | 'disk' | 'log-rate-limit'>): Pick<DeployOptions, 'scale'> {
+  const scale: NonNullable<DeployOptions['scale']> = {}
+  try {
+    if (flags.instances !== undefined) scale.instances = flags.instances
+    if (flags.memory !== undefined) scale.memoryInMb = megabytes(flags.memory, '--memory')
+    if (flags.disk !== undefined) scale.diskInMb = megabytes(flags.disk, '--disk')
+    if (flags['log-rate-limit'] !== undefined) scale.logRateLimit = logRateBytes(flags['log-rate-limit'], '--log-rate-limit')
+  } catch (error) {
+    if (error instanceof SizeError) throw new UsageError(error.message)
+    throw error
+  }
+  return Object.keys(scale).length ? {scale} : {}
 }
 
 /** --smoke-test needs a point where traffic waits for it: the blue-green switch, or a canary pause. */

@@ -12,6 +12,7 @@ import type {Destination, Route} from '../capi/resources/routes.js'
 import type {ServiceCredentialBinding} from '../capi/resources/service-credential-bindings.js'
 import type {Sidecar} from '../capi/resources/sidecars.js'
 import {CapiNotFound} from '../capi/errors.js'
+import type {DeployOptions} from './types.js'
 
 export interface RouteMapping {
   route: Route
@@ -69,6 +70,22 @@ export function withoutOwnAnnotations(a: Record<string, string | null>): Record<
 }
 
 /** Memory and instances a full copy of the app's started processes takes. */
+/** The processes a copy will have: the stable app's, with the web process resized where the operation asks (-i/-m/-k/-l). */
+export function resized(processes: Process[], scale: DeployOptions['scale']): Process[] {
+  if (!scale) return processes
+  return processes.map((p) =>
+    p.type !== 'web'
+      ? p
+      : {
+          ...p,
+          instances: scale.instances ?? p.instances,
+          memory_in_mb: scale.memoryInMb ?? p.memory_in_mb,
+          disk_in_mb: scale.diskInMb ?? p.disk_in_mb,
+          log_rate_limit_in_bytes_per_second: scale.logRateLimit ?? p.log_rate_limit_in_bytes_per_second,
+        },
+  )
+}
+
 export function footprint(processes: Process[]): {memoryMb: number; instances: number} {
   return processes.reduce((acc, p) => ({memoryMb: acc.memoryMb + p.instances * p.memory_in_mb, instances: acc.instances + p.instances}), {memoryMb: 0, instances: 0})
 }

@@ -6,6 +6,8 @@
  * - push uploads new bits (src/push) and stages them.
  */
 import type {Package} from '../capi/resources/packages.js'
+import {isDeployable} from '../capi/resources/revisions.js'
+import {refGuid, relGuid} from '../capi/schemas.js'
 import {createOnce} from '../capi/reconcile.js'
 import {CapiNotFound, CapiUnprocessable} from '../capi/errors.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
@@ -200,4 +202,40 @@ export const restageSource: DropletSource = {
   },
   inPlace: () => [stageStep('Stage newest package')],
   toNewApp: () => [copyPackageStep(false), stageStep()],
+}
+
+/**
+ * Rollback: deploy an earlier revision (`POST /v3/deployments` with `revision.guid`). Cloud
+ * Controller brings back that revision's droplet, variables, sidecars and commands, and records
+ * a new revision. Checked before anything changes: the revision exists and is deployable; a
+ * rollback to what is already deployed is Cloud Controller's to refuse, in its own words.
+ */
+export function rollbackSource(version: number): DropletSource {
+  return {
+    async preflight(s) {
+      const {capi} = s.env
+      const rev = await capi.revisions.byVersion(s.app.guid, version)
+      if (!rev) {
+        const versions = (await capi.revisions.forApp(s.app.guid)).map((r) => r.version).sort((a, b) => a - b)
+        throw new CfzdError(`Revision ${version} not found for app '${s.appName}'.${versions.length ? ` Its revisions are ${versions.join(', ')}.` : ' It has no revisions.'}`, {
+          exitCode: ExitCode.NOT_FOUND,
+          suggestions: [`Run 'cfzd revisions ${s.appName}' to list them.`],
+        })
+      }
+      if (!isDeployable(rev)) {
+        const ok = (await capi.revisions.forApp(s.app.guid)).filter(isDeployable).map((r) => r.version).sort((a, b) => a - b)
+        throw new CfzdError(`Revision ${version} of app '${s.appName}' cannot be deployed: its droplet has expired or been deleted.`, {
+          exitCode: ExitCode.FAILED,
+          suggestions: [ok.length ? `Versions still deployable: ${ok.join(', ')}.` : 'No revision of this app is deployable any more: push or restage it instead.'],
+        })
+      }
+      s.revisionGuid = rev.guid
+      s.dropletGuid = refGuid(rev.droplet)
+      s.previousDropletGuid = relGuid(s.app.relationships.current_droplet)
+    },
+    inPlace: () => [],
+    toNewApp: () => {
+      throw new CfzdError('A rollback deploys a revision of the same app: use --strategy rolling or canary.', {exitCode: ExitCode.USAGE})
+    },
+  }
 }

@@ -24,6 +24,8 @@ export interface OpState {
    * the new app (the stable app's, then the copy's). Undefined: there is none to carry.
    */
   packageGuid?: string
+  /** Rollback: the revision deployed (Cloud Controller brings back its droplet, variables, sidecars and commands). */
+  revisionGuid?: string
   /** The droplet deployed; undefined means "the current droplet" (rolling restart). */
   dropletGuid?: string
   previousDropletGuid?: string

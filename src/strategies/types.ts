@@ -10,7 +10,8 @@ import type {StrategyName} from '../flags.js'
 import type {ProbeSummary} from '../probe/session.js'
 import type {Ui} from '../ui/ui.js'
 
-export type OperationKind = 'restart' | 'restage' | 'push'
+/** What an operation does to the app's droplet: keep it, stage a new one, push new bits, deploy an earlier revision, or change only the size. */
+export type OperationKind = 'restart' | 'restage' | 'push' | 'rollback' | 'scale'
 
 export interface DeployOptions {
   strategy: StrategyName
@@ -29,7 +30,7 @@ export interface DeployOptions {
   venerableSuffix: string
   /** Blue-green: wait this long between mapping the new app and unmapping the old one. */
   routeSettleMs: number
-  /** Scale values sent as deployment options (push -i/-m/-k/-l with a strategy). */
+  /** Scale values sent as deployment options (-i/-m/-k/-l with rolling or canary); blue-green gives them to the new app's web process. */
   scale?: {instances?: number; memoryInMb?: number; diskInMb?: number; logRateLimit?: number}
   /** Run before switching traffic (blue-green) or before each canary continue. */
   smokeTest?: {command: string; timeoutMs: number}
@@ -90,7 +91,7 @@ export interface OperationResult {
   droplet?: {guid: string; previous?: string}
   /** reason is null and canarySteps.current is null on deployments older than those fields. */
   deployment?: {guid: string; status: string; reason: string | null; canarySteps?: {current: number | null; total: number}}
-  outcome: 'deployed' | 'paused' | 'deploying' | 'started' | 'canceled' | 'staged'
+  outcome: 'deployed' | 'paused' | 'deploying' | 'started' | 'canceled' | 'staged' | 'scaled'
   durationsMs: Record<string, number>
   totalMs: number
   /** What is left on the foundation that the user may need to know about. */

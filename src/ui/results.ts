@@ -14,6 +14,7 @@ export function renderResult(ui: Ui, r: OperationResult): string {
     paused: 'Canary paused',
     deploying: 'OK (the deployment continues in the background)',
     canceled: 'Canceled',
+    scaled: 'OK (scaled in place: no instance was restarted)',
   }
   const pairs: [string, string | undefined][] = [
     ['app', `${r.app.name} (${r.app.guid})`],

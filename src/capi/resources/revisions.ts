@@ -21,9 +21,19 @@ export const Revision = z.object({
 })
 export type Revision = z.infer<typeof Revision>
 
+/** Cloud Controller's `deployable` (its droplet exists and is STAGED); older ones don't send it, so then: it has a droplet. */
+export function isDeployable(r: Revision): boolean {
+  return r.deployable ?? r.droplet?.guid != null
+}
+
 export class Revisions extends Resource {
   forApp(appGuid: string, query: Query = {}) {
     return this.all(`/v3/apps/${seg(appGuid)}/revisions`, query, Revision)
+  }
+
+  /** The app's revision with this version, or undefined. */
+  async byVersion(appGuid: string, version: number): Promise<Revision | undefined> {
+    return (await this.forApp(appGuid, {versions: [String(version)]})).find((r) => r.version === version)
   }
 
   deployedForApp(appGuid: string) {
