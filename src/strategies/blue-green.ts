@@ -20,7 +20,7 @@ import {resolveLeftovers} from './leftovers.js'
 import {instances, startAndWatch} from './start.js'
 import {assertHeadroom} from './quota.js'
 import {mapLike, unmapApp} from './routes.js'
-import {PEER, PHASE, ROLE, footprint, specifiedCommand, takeSnapshot, withoutOwnAnnotations} from './snapshot.js'
+import {PEER, PHASE, ROLE, footprint, resized, specifiedCommand, takeSnapshot, withoutOwnAnnotations} from './snapshot.js'
 import type {DropletSource} from './sources.js'
 import {currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step, type TaskHandle} from './types.js'
@@ -63,7 +63,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         await source.preflight(s, warn)
         s.snapshot = await takeSnapshot(capi, s.app)
         if (s.app.state === 'STARTED') {
-          const need = footprint(s.snapshot.processes)
+          const need = footprint(resized(s.snapshot.processes, s.opts.scale))
           await assertHeadroom(
             capi,
             {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid},
@@ -365,7 +365,7 @@ async function configureProcesses(s: OpState): Promise<string> {
     await capi.jobs.wait(await capi.manifests.apply(s.target.space.guid, yaml), {signal, timeoutMs: 5 * 60_000})
   }
   const lines: string[] = []
-  for (const old of snap.processes) {
+  for (const old of resized(snap.processes, s.opts.scale)) {
     const p = await capi.processes.getForApp(newApp.guid, old.type)
     const command = specifiedCommand(old, snap.droplet)
     await capi.processes.update(p.guid, {
