@@ -117,10 +117,12 @@ export function createDeployment(f: Foundation, input: DeploymentInput): Deploym
   const newInstances = Math.min(input.maxInFlight, plan ? plan[0].canary : (input.webInstances ?? originalCount))
 
   // B2.4/B2.5: a rollback that changes nothing is refused; check before changing the app.
+  let rollbackReasons: string[] = []
   if (rollbackTo) {
     const latest = latestRevision(f, app.guid)
     const probe: AppRec = {...app, currentDropletGuid: droplet.guid, env: {...rollbackTo.env}}
-    if (latest && outOfDateReasons(f, probe, latest).length === 0) {
+    rollbackReasons = latest ? outOfDateReasons(f, probe, latest) : []
+    if (latest && rollbackReasons.length === 0) {
       throw unprocessable('Unable to rollback. The code and configuration you are rolling back to is the same as the deployed revision.')
     }
   }
@@ -140,7 +142,8 @@ export function createDeployment(f: Foundation, input: DeploymentInput): Deploym
   let revision: RevisionRec | undefined
   if (rollbackTo) {
     app.env = {...rollbackTo.env}
-    revision = createRevision(f, app, `Rolled back to revision ${rollbackTo.version}.`, latestRevision(f, app.guid))
+    // RevisionResolver.rollback_app_revision: what differs from the latest revision, then the rollback.
+    revision = createRevision(f, app, [...rollbackReasons, `Rolled back to revision ${rollbackTo.version}.`].join(' '), latestRevision(f, app.guid))
   } else {
     revision = updateAppRevision(f, app)
   }
