@@ -8,6 +8,7 @@ import {AbortError} from './clock.js'
 import {buildContext, type Context} from './context.js'
 import {CfzdError, ExitCode} from './errors.js'
 import {Interrupts} from './interrupt.js'
+import type {Summarizable} from './summary/markdown.js'
 import {createUi, type Ui} from './ui/ui.js'
 
 export abstract class BaseCommand extends Command {
@@ -34,6 +35,30 @@ export abstract class BaseCommand extends Command {
     this.verbose = Boolean(flags.verbose)
     this.interrupts = new Interrupts((m) => this.ui.warn(m)).install()
     return buildContext({ui: this.ui, verbose: this.verbose, interrupts: this.interrupts})
+  }
+
+  /**
+   * Run an operation and write its Markdown summary (appended to $GITHUB_STEP_SUMMARY when set,
+   * and to --summary FILE; see src/summary): of what it returned, or of its failure, which is
+   * then rethrown. `target` names what it ran on (the app), for the failure's heading.
+   */
+  protected async withSummary<T>(file: string | undefined, target: string | undefined, run: () => Promise<T>, pick: (r: T) => Summarizable = (r) => r as Summarizable): Promise<T> {
+    if (!file && !process.env.GITHUB_STEP_SUMMARY) return run()
+    const {writeSummary} = await import('./summary/index.js')
+    const command = this.id?.replaceAll(':', ' ') ?? 'cfzd'
+    const write = async (s: Parameters<typeof writeSummary>[0]) => {
+      for (const w of await writeSummary(s, {file, env: process.env})) this.ui.warn(w)
+    }
+    let result: T
+    try {
+      result = await run()
+    } catch (error) {
+      const e = toCfzdError(error)
+      await write({command, target, error: {message: e.message, exitCode: e.exitCode, suggestions: e.suggestions, details: e.details}})
+      throw error
+    }
+    await write({command, result: pick(result)})
+    return result
   }
 
   async finally(err: Error | undefined): Promise<void> {

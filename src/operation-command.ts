@@ -5,9 +5,10 @@
 import {Args, type Interfaces} from '@oclif/core'
 import {BaseCommand} from './base-command.js'
 import {blueGreenFlags, probeArgv, probeFlags, smokeTestFlags, strategyFlags, timeoutFlags, type StrategyName} from './flags.js'
+import {summaryFlags} from './summary/flag.js'
 import type {OperationKind} from './strategies/types.js'
 
-const allFlags = {...strategyFlags, ...timeoutFlags, ...blueGreenFlags, ...smokeTestFlags, ...probeFlags}
+const allFlags = {...strategyFlags, ...timeoutFlags, ...blueGreenFlags, ...smokeTestFlags, ...probeFlags, ...summaryFlags}
 /** What any of the four commands may parse; bg-* declare a subset (no --strategy, --max-in-flight...). */
 type OperationFlags = Partial<Interfaces.InferredFlags<typeof allFlags>> & {verbose?: boolean}
 
@@ -29,9 +30,11 @@ export abstract class OperationCommand extends BaseCommand {
     const {probeSettings} = await import('./probe/settings.js')
     const opts = deployOptions(flags, process.env, ctor.strategy)
     const probe = probeSettings(flags)
-    const ctx = await this.context(flags)
-    const {runOperation} = await import('./strategies/index.js')
-    const result = await runOperation(ctx, {kind: ctor.kind, appName: args.app, opts, probe})
+    const result = await this.withSummary(flags.summary, args.app, async () => {
+      const ctx = await this.context(flags)
+      const {runOperation} = await import('./strategies/index.js')
+      return runOperation(ctx, {kind: ctor.kind, appName: args.app, opts, probe})
+    })
     const {renderResult} = await import('./ui/results.js')
     this.log(renderResult(this.ui, result))
     return result

@@ -1,5 +1,6 @@
 import {blueGreenFlags, probeFlags, smokeTestFlags, timeoutFlags} from '../flags.js'
 import {OperationCommand} from '../operation-command.js'
+import {summaryFlags} from '../summary/flag.js'
 
 export default class BgRestage extends OperationCommand {
   static kind = 'restage' as const
@@ -14,5 +15,5 @@ export default class BgRestage extends OperationCommand {
     '<%= config.bin %> bg-restage my-app --no-stop --venerable-suffix -old',
     '<%= config.bin %> bg-restage my-app --smoke-test ./smoke.sh --probe --abort-on-errors 1',
   ]
-  static flags = {...timeoutFlags, ...blueGreenFlags, ...smokeTestFlags, ...probeFlags}
+  static flags = {...timeoutFlags, ...blueGreenFlags, ...smokeTestFlags, ...probeFlags, ...summaryFlags}
 }

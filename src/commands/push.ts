@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {blueGreenFlags, probeArgv, probeFlags, smokeTestFlags, strategyFlags, timeoutFlags} from '../flags.js'
+import {summaryFlags} from '../summary/flag.js'
 
 export default class Push extends BaseCommand {
   static summary = 'Push new code from a manifest without downtime (rolling by default), several apps included'
@@ -34,6 +35,7 @@ export default class Push extends BaseCommand {
     ...blueGreenFlags,
     ...smokeTestFlags,
     ...probeFlags,
+    ...summaryFlags,
   }
 
   async run() {
@@ -41,8 +43,7 @@ export default class Push extends BaseCommand {
     const {pushOptions, preparePush, runPush, renderPushResults} = await import('../push/index.js')
     const {input, opts, noStart, probe} = pushOptions(args.app, flags, process.cwd())
     const prepared = preparePush(input)
-    const ctx = await this.context(flags)
-    const results = await runPush(ctx, {prepared, opts, noStart, probe})
+    const results = await this.withSummary(flags.summary, args.app, async () => runPush(await this.context(flags), {prepared, opts, noStart, probe}))
     this.log(renderPushResults(this.ui, results))
     return results.length === 1 ? results[0] : results
   }

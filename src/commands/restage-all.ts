@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {CfzdError, ExitCode, UsageError} from '../errors.js'
 import {blueGreenFlags, strategyFlag, timeoutFlags} from '../flags.js'
+import {summaryFlags} from '../summary/flag.js'
 
 export default class RestageAll extends BaseCommand {
   static summary = 'Restage every app built with a buildpack, across orgs and spaces, without downtime'
@@ -32,6 +33,7 @@ Exits 0 only if no app failed; 1 if some did (the others are still restaged); 13
     resume: Flags.string({description: 'Skip the apps this earlier report says are restaged; writes back to it unless --report.', helpValue: 'FILE'}),
     ...timeoutFlags,
     ...blueGreenFlags,
+    ...summaryFlags,
   }
 
   async run() {
@@ -39,9 +41,8 @@ Exits 0 only if no app failed; 1 if some did (the others are still restaged); 13
     if (flags.strategy === 'canary') throw new UsageError('restage-all supports --strategy rolling or blue-green: a canary pauses for a decision on every app.')
     const {deployOptions} = await import('../strategies/options.js')
     const deploy = deployOptions(flags)
-    const ctx = await this.context(flags)
     const {restageAll} = await import('../restage-all/index.js')
-    const outcome = await restageAll(ctx, {
+    const run = async () => restageAll(await this.context(flags), {
       buildpack: flags.buildpack,
       scope: {orgs: flags.org ?? [], spaces: flags.space ?? [], labelSelector: flags['label-selector']},
       all: flags.all,
@@ -52,6 +53,7 @@ Exits 0 only if no app failed; 1 if some did (the others are still restaged); 13
       reportFile: flags.report,
       resumeFile: flags.resume,
     })
+    const outcome = await this.withSummary(flags.summary, `--buildpack ${flags.buildpack}`, run, (o) => o.report)
     const {report, exitCode, reportFile} = outcome
     if (this.jsonEnabled()) {
       if (exitCode === ExitCode.OK) return report
