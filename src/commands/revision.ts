@@ -24,7 +24,7 @@ export default class Revision extends BaseCommand {
     )
     this.ui.info('')
     const bold = (s: string) => this.ui.style('bold', s)
-    const kv = (pairs: [string, string][]) => (pairs.length ? renderKeyValues(pairs, {bold}) : '  (none)')
+    const kv = (pairs: [string, string][]) => (pairs.length ? renderKeyValues(pairs, {bold}) : '(none)')
     const lines = [
       renderKeyValues(
         [
