@@ -4,13 +4,15 @@
  */
 import {Args, type Interfaces} from '@oclif/core'
 import {BaseCommand} from './base-command.js'
-import {blueGreenFlags, probeArgv, probeFlags, smokeTestFlags, strategyFlags, timeoutFlags, type StrategyName} from './flags.js'
+import {blueGreenFlags, probeArgv, probeFlags, scaleFlags, smokeTestFlags, strategyFlags, timeoutFlags, type StrategyName} from './flags.js'
 import {summaryFlags} from './summary/flag.js'
-import type {OperationKind} from './strategies/types.js'
+import type {Context} from './context.js'
+import type {OperationRequest} from './strategies/index.js'
+import type {OperationKind, OperationResult} from './strategies/types.js'
 
-const allFlags = {...strategyFlags, ...timeoutFlags, ...blueGreenFlags, ...smokeTestFlags, ...probeFlags, ...summaryFlags}
+const allFlags = {...strategyFlags, ...scaleFlags, ...timeoutFlags, ...blueGreenFlags, ...smokeTestFlags, ...probeFlags, ...summaryFlags}
 /** What any of the four commands may parse; bg-* declare a subset (no --strategy, --max-in-flight...). */
-type OperationFlags = Partial<Interfaces.InferredFlags<typeof allFlags>> & {verbose?: boolean}
+export type OperationFlags = Partial<Interfaces.InferredFlags<typeof allFlags>> & {verbose?: boolean}
 
 export abstract class OperationCommand extends BaseCommand {
   /** What the command does to the app's droplet. */
@@ -24,19 +26,30 @@ export abstract class OperationCommand extends BaseCommand {
   async run() {
     const ctor = this.constructor as typeof OperationCommand
     const parsed = await this.parse(ctor, probeArgv(this.argv))
-    const flags = parsed.flags as OperationFlags
+    const flags = parsed.flags as OperationFlags & Record<string, unknown>
     const args = parsed.args as {app: string}
     const {deployOptions} = await import('./strategies/options.js')
     const {probeSettings} = await import('./probe/settings.js')
     const opts = deployOptions(flags, process.env, ctor.strategy)
     const probe = probeSettings(flags)
+    if (!(await this.confirm(flags, args.app))) return undefined
     const result = await this.withSummary(flags.summary, args.app, async () => {
       const ctx = await this.context(flags)
-      const {runOperation} = await import('./strategies/index.js')
-      return runOperation(ctx, {kind: ctor.kind, appName: args.app, opts, probe})
+      return this.operate(ctx, {kind: ctor.kind, appName: args.app, opts, probe}, flags)
     })
     const {renderResult} = await import('./ui/results.js')
     this.log(renderResult(this.ui, result))
     return result
+  }
+
+  /** Asked before anything is sent (rollback confirms on a terminal). False: stop, nothing changed. */
+  protected async confirm(_flags: OperationFlags & Record<string, unknown>, _app: string): Promise<boolean> {
+    return true
+  }
+
+  /** Run the operation; rollback and scale choose their own way. */
+  protected async operate(ctx: Context, req: OperationRequest, _flags: OperationFlags & Record<string, unknown>): Promise<OperationResult> {
+    const {runOperation} = await import('./strategies/index.js')
+    return runOperation(ctx, req)
   }
 }

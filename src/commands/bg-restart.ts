@@ -1,4 +1,4 @@
-import {blueGreenFlags, probeFlags, smokeTestFlags, timeoutFlags} from '../flags.js'
+import {blueGreenFlags, probeFlags, scaleFlags, smokeTestFlags, timeoutFlags} from '../flags.js'
 import {OperationCommand} from '../operation-command.js'
 import {summaryFlags} from '../summary/flag.js'
 
@@ -15,5 +15,5 @@ export default class BgRestart extends OperationCommand {
     '<%= config.bin %> bg-restart my-app --no-stop --venerable-suffix -old',
     '<%= config.bin %> bg-restart my-app --smoke-test ./smoke.sh --probe --abort-on-errors 1',
   ]
-  static flags = {...timeoutFlags, ...blueGreenFlags, ...smokeTestFlags, ...probeFlags, ...summaryFlags}
+  static flags = {...scaleFlags, ...timeoutFlags, ...blueGreenFlags, ...smokeTestFlags, ...probeFlags, ...summaryFlags}
 }

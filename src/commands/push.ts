@@ -29,6 +29,7 @@ export default class Push extends BaseCommand {
     instances: Flags.integer({char: 'i', description: 'Web instances. With a strategy, sent as a deployment option.', min: 0}),
     memory: Flags.string({char: 'm', description: 'Web memory, for example 512M or 1G. With a strategy, sent as a deployment option.'}),
     disk: Flags.string({char: 'k', description: 'Web disk, for example 1G. With a strategy, sent as a deployment option.'}),
+    'log-rate-limit': Flags.string({char: 'l', description: 'Web log rate limit per second, for example 16K or -1 for no limit. With a strategy, sent as a deployment option.'}),
     'no-start': Flags.boolean({description: 'Apply the manifest and upload the bits, but do not stage or deploy (the running version is left alone).', default: false}),
     ...strategyFlags,
     ...timeoutFlags,
