@@ -95,11 +95,15 @@ export class Staging {
   /** POST /v3/packages?source_guid=: a COPYING package that becomes READY. */
   copyPackage(source: PackageRec, app: AppRec): PackageRec {
     const pkg = this.f.store.packages.insert(
-      this.f.store.stamp<PackageRec>({...copyable(source), appGuid: app.guid, state: 'COPYING', metadata: emptyMetadata()}, this.f.now()),
+      // package_copy.rb: a bits copy has no checksum until PackageBitsCopier has copied the bits.
+      this.f.store.stamp<PackageRec>({...copyable(source), checksum: null, appGuid: app.guid, state: source.type === 'bits' ? 'COPYING' : 'READY', metadata: emptyMetadata()}, this.f.now()),
     )
+    // A docker package is copied at once (READY, no job).
+    if (source.type !== 'bits') return pkg
     this.f.later(this.f.settings.asyncMs, () => {
       if (!this.f.store.packages.get(pkg.guid)) return
       pkg.state = source.state === 'READY' ? 'READY' : 'FAILED'
+      pkg.checksum = pkg.state === 'READY' ? source.checksum : null
       pkg.error = pkg.state === 'FAILED' ? 'The source package is not ready' : null
       pkg.updatedAt = this.f.now()
     })

@@ -288,7 +288,7 @@ export interface BindingRec extends Base {
   serviceInstanceGuid: string
   parameters: Record<string, unknown>
   credentials: Record<string, unknown>
-  lastOperation: {type: 'create' | 'delete'; state: 'initial' | 'in progress' | 'succeeded' | 'failed'; description: string; createdAt: number; updatedAt: number}
+  lastOperation: {type: 'create' | 'delete'; state: 'initial' | 'in progress' | 'succeeded' | 'failed'; description: string | null; createdAt: number; updatedAt: number}
   metadata: Metadata
 }
 

@@ -255,7 +255,10 @@ export function diffManifest(f: Foundation, space: SpaceRec, apps: ManifestApp[]
       ops.push({op: 'add', path: `/applications/${i}`, value: a})
       return
     }
-    diffValue(current(app), a, `/applications/${i}`, ops, true)
+    // space_diff_manifest.rb compares top-level keys with the app's manifest merged with its web process.
+    const existing = current(app)
+    const web = Array.isArray(existing.processes) ? (existing.processes as Obj[]).find((p) => p.type === 'web') : undefined
+    diffValue(web ? {...existing, ...web} : existing, a, `/applications/${i}`, ops, true)
   })
   return ops
 }

@@ -48,7 +48,8 @@ export function createBinding(f: Foundation, input: BindInput, metadata = {label
         serviceInstanceGuid: si.guid,
         parameters: {...input.parameters},
         credentials: managed ? {uri: `${si.offering ?? 'service'}://user-${newGuid().slice(0, 8)}:secret@127.0.0.1/${si.name}`, username: `user-${newGuid().slice(0, 8)}`, password: newGuid()} : {...si.credentials},
-        lastOperation: {type: 'create', state: managed ? 'in progress' : 'succeeded', description: managed ? 'Binding in progress' : '', createdAt: now, updatedAt: now},
+        // service_binding_create.rb saves operations without a description (a broker may give one; none does here).
+        lastOperation: {type: 'create', state: managed ? 'in progress' : 'succeeded', description: null, createdAt: now, updatedAt: now},
         metadata,
       },
       now,

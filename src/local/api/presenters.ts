@@ -180,12 +180,12 @@ function healthCheckData(h: HealthCheckRec, readiness: boolean) {
   return {type: h.type, data}
 }
 
-/** The command shown: the user's, else the droplet's detected one (specified_or_detected_command). */
-export function processCommand(f: Foundation, p: ProcessRec): string | null {
-  if (p.command !== null) return p.command
+/** process_model.rb#specified_or_detected_command: the user's command, else the droplet's, else "". */
+export function processCommand(f: Foundation, p: ProcessRec): string {
+  if (p.command) return p.command
   const app = f.store.apps.get(p.appGuid)
   const droplet = f.store.droplets.get(p.dropletGuid ?? app?.currentDropletGuid)
-  return droplet?.processTypes?.[p.type] ?? null
+  return droplet?.processTypes?.[p.type] ?? ''
 }
 
 /**
@@ -485,7 +485,8 @@ export function presentServiceInstance(f: Foundation, s: ServiceInstanceRec): Re
     ...times(s),
     name: s.name,
     tags: [...s.tags],
-    last_operation: {type: 'create', state: 'succeeded', description: 'Operation succeeded', updated_at: iso(s.updatedAt), created_at: iso(s.createdAt)},
+    // A user-provided instance's operation is described (service_instance_create_user_provided.rb); the seeded managed ones' broker gave no description.
+    last_operation: {type: 'create', state: 'succeeded', description: managed ? null : 'Operation succeeded', updated_at: iso(s.updatedAt), created_at: iso(s.createdAt)},
     ...(managed ? {type: 'managed', maintenance_info: {}, upgrade_available: false, dashboard_url: null} : {type: 'user-provided', syslog_drain_url: s.syslogDrainUrl, route_service_url: s.routeServiceUrl}),
     relationships: {space: {data: {guid: s.spaceGuid}}, ...(managed ? {service_plan: {data: {guid: plan}}} : {})},
     metadata: meta(s.metadata),

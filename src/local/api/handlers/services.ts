@@ -131,7 +131,7 @@ export function register(r: Routes, f: Foundation): void {
     )
     if (binding.lastOperation.state === 'succeeded') return json(201, presentBinding(f, binding))
     return enqueueJob(f, 'service_bindings.create', {name: 'service_credential_binding', path: `/v3/service_credential_bindings/${binding.guid}`}, () => {
-      binding.lastOperation = {...binding.lastOperation, state: 'succeeded', description: 'Binding succeeded', updatedAt: f.now()}
+      binding.lastOperation = {...binding.lastOperation, state: 'succeeded', updatedAt: f.now()}
     })
   })
   r.patch('/v3/service_credential_bindings/:guid', (ctx) => {
@@ -147,7 +147,7 @@ export function register(r: Routes, f: Foundation): void {
       s.bindings.delete(b.guid)
       return noContent()
     }
-    b.lastOperation = {...b.lastOperation, type: 'delete', state: 'in progress', description: 'Unbinding in progress', updatedAt: f.now()}
+    b.lastOperation = {...b.lastOperation, type: 'delete', state: 'in progress', updatedAt: f.now()}
     return enqueueJob(f, 'service_bindings.delete', {name: 'service_credential_binding', path: `/v3/service_credential_bindings/${b.guid}`}, () => {
       s.bindings.delete(b.guid)
     })
