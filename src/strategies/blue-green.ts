@@ -11,7 +11,7 @@ import {dump} from 'js-yaml'
 import type {App} from '../capi/resources/apps.js'
 import type {Process} from '../capi/resources/processes.js'
 import {createOnce} from '../capi/reconcile.js'
-import {CapiError} from '../capi/errors.js'
+import {CapiNotFound} from '../capi/errors.js'
 import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
@@ -22,7 +22,7 @@ import {assertHeadroom} from './quota.js'
 import {mapLike, unmapApp} from './routes.js'
 import {PEER, PHASE, ROLE, footprint, resized, specifiedCommand, takeSnapshot, withoutOwnAnnotations} from './snapshot.js'
 import type {DropletSource} from './sources.js'
-import {currentName, type OpState} from './state.js'
+import {appGone, currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step, type TaskHandle} from './types.js'
 import {createTemporaryRoute, deleteLeftoverSmokeRoutes, deleteRoute, runSmokeTest} from './smoke.js'
 
@@ -246,7 +246,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         try {
           await s.env.capi.apps.stop(s.app.guid)
         } catch (error) {
-          if (!(error instanceof CapiError && error.status === 404)) throw error
+          if (!(error instanceof CapiNotFound)) throw error
           noteOldGone(s, task)
         }
       },
@@ -264,7 +264,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
           const job = await capi.apps.delete(s.app.guid)
           await capi.jobs.wait(job, {signal, timeoutMs: 10 * 60_000})
         } catch (error) {
-          if (!(error instanceof CapiError && error.status === 404)) throw error
+          if (!(error instanceof CapiNotFound)) throw error
         }
       },
     },
@@ -295,7 +295,7 @@ async function checkOldApp(s: OpState, task: TaskHandle): Promise<void> {
   try {
     await capi.apps.get(s.app.guid)
   } catch (error) {
-    if (!(error instanceof CapiError && error.status === 404)) throw error
+    if (!(error instanceof CapiNotFound)) throw error
     return noteOldGone(s, task)
   }
   const since = new Date(s.startedAt - 1000).toISOString().replace(/\.\d+Z$/, 'Z')
@@ -409,7 +409,7 @@ export function rollbackPlan(): Step<OpState>[] {
         try {
           await capi.jobs.wait(await capi.apps.delete(s.newApp!.guid), {timeoutMs: 10 * 60_000})
         } catch (error) {
-          if (error instanceof CapiError && error.status === 404) return task.skip('already gone')
+          if (error instanceof CapiNotFound) return task.skip('already gone')
           throw error
         }
         s.newApp = undefined
@@ -491,7 +491,7 @@ async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions):
     if (original && !interrupted) return original
     return new CfzdError(`${what}. Nothing was changed.`, {exitCode: interrupted ? stop.exitCode : ExitCode.FAILED, cause: error})
   }
-  if (s.oldGone || (await gone(s, s.app.guid))) {
+  if (s.oldGone || (await appGone(s, s.app.guid))) {
     // Rolling back would delete the only copy left: keep it, and say where things are.
     const copy = s.newApp ? await s.env.capi.apps.get(s.newApp.guid).catch(() => undefined) : undefined
     const routes = s.routes === 'untouched' ? `the routes (${s.snapshot?.routes.map((m) => m.route.url).join(', ') || 'none'}) have no app mapped` : 'the routes are mapped to it'
@@ -528,13 +528,6 @@ async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions):
     details: {phase: 'before-switch', rollback},
     cause: error,
   })
-}
-
-async function gone(s: OpState, guid: string): Promise<boolean> {
-  return s.env.capi.apps.get(guid).then(
-    () => false,
-    (e) => e instanceof CapiError && e.status === 404,
-  )
 }
 
 export type {App}

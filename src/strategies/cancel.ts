@@ -3,7 +3,7 @@
  * lookup), act on it, and follow it until FINALIZED (cancel) or the next pause/DEPLOYED (continue).
  */
 import type {App} from '../capi/resources/apps.js'
-import type {Deployment} from '../capi/resources/deployments.js'
+import {DeploymentStatusReason, type Deployment} from '../capi/resources/deployments.js'
 import {refGuid} from '../capi/schemas.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
@@ -95,7 +95,7 @@ export async function continueDeployment(
       title: 'Continue',
       async run(s) {
         const d = s.deployment!
-        if (d.status.reason !== 'PAUSED') {
+        if (d.status.reason !== DeploymentStatusReason.PAUSED) {
           throw new CfzdError(`Deployment ${d.guid} of ${s.app.name} is ${d.status.value}/${d.status.reason}, not PAUSED: only a paused canary can be continued.`, {
             exitCode: ExitCode.FAILED,
           })
@@ -127,7 +127,7 @@ export async function continueDeployment(
   ]
   const durations = await actualize(steps, s, a)
   const d = s.deployment!
-  const paused = d.status.reason === 'PAUSED'
+  const paused = d.status.reason === DeploymentStatusReason.PAUSED
   const deployed = refGuid(d.droplet)
   return {
     operation: 'continue-deployment',

@@ -6,10 +6,10 @@
  * On failure or Ctrl-C after the deployment exists: cancel it, wait until FINALIZED, and report
  * the instance states and crash reasons.
  */
-import type {Deployment, DeploymentCreate} from '../capi/resources/deployments.js'
+import {DeploymentStatusReason, type Deployment, type DeploymentCreate} from '../capi/resources/deployments.js'
 import {createOnce} from '../capi/reconcile.js'
 import type {CapiClient} from '../capi/client.js'
-import {CapiError, isAmbiguous} from '../capi/errors.js'
+import {isAmbiguous} from '../capi/errors.js'
 import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {errorMessage} from '../errors.js'
@@ -22,7 +22,7 @@ import {ROLE} from './snapshot.js'
 import {assertHeadroom} from './quota.js'
 import {runSmokeTest} from './smoke.js'
 import type {DropletSource} from './sources.js'
-import {currentName, type OpState} from './state.js'
+import {appGone, currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step} from './types.js'
 import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
 
@@ -156,7 +156,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         if (done.value === 'FINALIZED' && done.reason === 'DEPLOYED') {
           // Cloud Controller finalizes only once every new instance is routable.
           task.setTitle(`Start ${target} new instance${target === 1 ? '' : 's'} (${target}/${target} routable)`)
-        } else if (done.reason === 'PAUSED') {
+        } else if (done.reason === DeploymentStatusReason.PAUSED) {
           const web = s.deployment.new_processes.find((p) => p.type === 'web')
           const stats = web ? summarizeStats(await capi.processes.stats(web.guid).catch(() => [])) : undefined
           const c = done.canary?.steps
@@ -173,7 +173,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         const routes = await capi.routes.forApp(s.app.guid)
         if (routes.length === 0) throw new CfzdError(`App '${s.appName}' has no route to smoke-test the canary on.`, {exitCode: ExitCode.USAGE})
         const url = urlForRoute(routes[0], await routerInfo(capi))
-        while (s.deployment!.status.reason === 'PAUSED') {
+        while (s.deployment!.status.reason === DeploymentStatusReason.PAUSED) {
           const step = s.deployment!.status.canary?.steps
           task.setTitle(`Smoke-test canary step ${step?.current ?? 1}/${step?.total ?? 1} (${url})`)
           await runSmokeTest(s.opts.smokeTest!, url, (l) => task.output(l), signal)
@@ -201,7 +201,7 @@ export async function continueOnce(capi: CapiClient, d: Deployment, attempts = 3
     } catch (error) {
       if (!isAmbiguous(error) || i >= attempts) throw error
       const now = await capi.deployments.get(d.guid)
-      if (now.status.reason !== 'PAUSED' || now.status.canary?.steps.current !== step) return
+      if (now.status.reason !== DeploymentStatusReason.PAUSED || now.status.canary?.steps.current !== step) return
     }
   }
 }
@@ -255,7 +255,7 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
   }
   const d = s.deployment
   const name = await currentName(s, s.app.guid)
-  const paused = d.status.reason === 'PAUSED'
+  const paused = d.status.reason === DeploymentStatusReason.PAUSED
   const next: string[] = []
   if (paused) next.push(`cfzd continue-deployment ${s.appName}`, `cfzd cancel-deployment ${s.appName}`)
   return {
@@ -296,7 +296,7 @@ async function recover(s: OpState, error: unknown, renderer: Parameters<typeof a
     return error instanceof CfzdError && !interrupted ? error : wrap(error, head, ['Nothing was deployed: the app is unchanged.'], exitCode)
   }
 
-  if (await appGone(s)) {
+  if (await appGone(s, s.app.guid)) {
     return new CfzdError(`App '${s.appName}' (${s.app.guid}) was deleted by someone else during the operation, with its deployment ${d.guid}: there is nothing left to cancel.`, {
       exitCode: ExitCode.NOT_FOUND,
       cause: error,
@@ -345,13 +345,6 @@ async function recover(s: OpState, error: unknown, renderer: Parameters<typeof a
     exitCode = ExitCode.FAILED
   }
   return wrap(error, head, lines, exitCode)
-}
-
-async function appGone(s: OpState): Promise<boolean> {
-  return s.env.capi.apps.get(s.app.guid).then(
-    () => false,
-    (e) => e instanceof CapiError && e.status === 404,
-  )
 }
 
 function wrap(error: unknown, head: string, lines: string[], exitCode: number): CfzdError {

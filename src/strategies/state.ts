@@ -1,5 +1,6 @@
 /** The mutable record of one operation: what was observed and done so far. */
 import type {App} from '../capi/resources/apps.js'
+import {CapiNotFound} from '../capi/errors.js'
 import type {Deployment} from '../capi/resources/deployments.js'
 import type {SpaceTarget} from '../context.js'
 import type {AppSnapshot} from './snapshot.js'
@@ -46,6 +47,14 @@ export interface OpState {
 /** The app builds and droplets are produced on: the new app in blue-green, else the app itself. */
 export function buildApp(s: OpState): App {
   return s.newApp ?? s.app
+}
+
+/** Whether the app is gone (someone else deleted it): only a 404 says so. */
+export async function appGone(s: OpState, guid: string): Promise<boolean> {
+  return s.env.capi.apps.get(guid).then(
+    () => false,
+    (e) => e instanceof CapiNotFound,
+  )
 }
 
 /** The app's name now: when someone else renamed it during the operation, say so and use the new name. */

@@ -4,11 +4,11 @@
  */
 import type {CapiClient} from '../capi/client.js'
 import type {Build} from '../capi/resources/builds.js'
-import type {Deployment} from '../capi/resources/deployments.js'
+import {DeploymentStatusReason, type Deployment} from '../capi/resources/deployments.js'
 import type {Droplet} from '../capi/resources/droplets.js'
 import type {Package} from '../capi/resources/packages.js'
 import type {Process, ProcessStat} from '../capi/resources/processes.js'
-import {CapiError, NetworkError} from '../capi/errors.js'
+import {CapiError, CapiNotFound, NetworkError} from '../capi/errors.js'
 import type {Clock} from '../clock.js'
 import {formatDuration} from '../clock.js'
 import {PollSchedule} from './poll-schedule.js'
@@ -225,7 +225,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
       if (reason === 'SUPERSEDED') throw new WaitFailure('superseded', 'Deployment has been superseded by a newer deployment of this app', {deployment, instances})
       throw new WaitFailure('failed', `Deployment finished with ${value}/${reason}`, {deployment, instances})
     }
-    if (o.goal === 'paused' && reason === 'PAUSED') return report()
+    if (o.goal === 'paused' && reason === DeploymentStatusReason.PAUSED) return report()
 
     const web = deployment.new_processes.find((p) => p.type === 'web')
     const statsEvery = o.goal === 'first-instance' ? 1000 : 3000
@@ -235,7 +235,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
         // Stats are padded with DOWN entries up to the desired count, so they give both.
         instances = summarizeStats(await capi.processes.stats(web.guid, o.signal))
       } catch (error) {
-        if (!isTransient(error) && !(error instanceof CapiError && error.status === 404)) throw error
+        if (!isTransient(error) && !(error instanceof CapiNotFound)) throw error
       }
       if (instances) {
         if (instances.routable > bestRoutable) {
