@@ -37,6 +37,7 @@ const ICON: Record<string, string> = {
   started: '✅',
   staged: '✅',
   uploaded: '✅',
+  scaled: '✅',
   deploying: '🔄',
   paused: '⏸️',
   canceled: '↩️',

@@ -1,8 +1,8 @@
 /**
  * docs/json/NAME.schema.json documents what `cfzd NAME --json` prints. Every command with --json
  * runs here against the local foundation (the built CLI, as users run it), and its stdout is held
- * to its schema, in the shapes that matter: a probe report, a paused canary, a blue-green
- * replacement, a multi-step push, a restage-all plan, run and partial failure, and failures.
+ * to its schema, in the shapes that matter: a probe report, a paused canary, a rollback, a scale
+ * in place and by deployment, a blue-green replacement, a multi-step push, a restage-all plan, run and partial failure, and failures.
  * The schemas forbid fields they don't describe, so a new field fails here until it is documented.
  */
 import {spawn} from 'node:child_process'
@@ -77,7 +77,7 @@ describe('--json output matches docs/json', () => {
   afterAll(async () => e?.stop())
 
   it('has a schema for every command with --json, and one for failures', () => {
-    expect(withJson.length).toBeGreaterThanOrEqual(18)
+    expect(withJson.length).toBeGreaterThanOrEqual(20)
     for (const id of [...withJson, 'error', 'operation-result']) expect(fs.existsSync(path.join(SCHEMAS, `${id.replaceAll(':', '-')}.schema.json`))).toBe(true)
   })
 
@@ -106,6 +106,14 @@ describe('--json output matches docs/json', () => {
     const canceled = expectShape('cancel-deployment', await e.cli(['cancel-deployment', 'web', '--json'], {timeoutMs: 60_000})) as {outcome: string}
     expect(canceled.outcome).toBe('canceled')
   }, 180_000)
+
+  it('rollback to the first revision; scale in place, and with a rolling deployment', async () => {
+    const back = expectShape('rollback', await e.cli(['rollback', 'web', '--version', '1', '-f', '--json'], {timeoutMs: 60_000})) as {outcome: string}
+    expect(back.outcome).toBe('deployed')
+    const inPlace = expectShape('scale', await e.cli(['scale', 'web', '-i', '3', '--json'], {timeoutMs: 60_000})) as {outcome: string}
+    expect(inPlace.outcome).toBe('scaled')
+    expectShape('scale', await e.cli(['scale', 'web', '-m', '96M', '--json'], {timeoutMs: 60_000}))
+  }, 150_000)
 
   it('bg-restart and bg-restage', async () => {
     const r = expectShape('bg-restart', await e.cli(['bg-restart', 'blue', '--json'], {timeoutMs: 60_000})) as {previousApp?: object}
