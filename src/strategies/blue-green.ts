@@ -66,7 +66,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
           const need = footprint(resized(s.snapshot.processes, s.opts.scale))
           await assertHeadroom(
             capi,
-            {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid},
+            {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid, cache: s.env.reads},
             {...need, purpose: `A blue-green copy of '${s.appName}' (${need.instances} instance(s), ${need.memoryMb} MB)`},
             ['Use --strategy rolling, which needs room for only --max-in-flight extra instances, or ask for a larger quota.'],
             warn,

@@ -81,7 +81,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           const growth = Math.max(0, target * memory - web.instances * web.memory_in_mb)
           await assertHeadroom(
             capi,
-            {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid},
+            {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid, cache: s.env.reads},
             {memoryMb: extra * memory + growth, instances: extra + Math.max(0, target - web.instances), purpose: `A ${s.opts.strategy} deployment of ${target} instance(s) (${extra} extra at peak, ${memory} MB each)`},
             ['Lower --max-in-flight, ask for a larger quota, or free memory in the space.'],
             warn,

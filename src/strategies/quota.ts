@@ -2,6 +2,10 @@
  * Quota headroom, checked before anything changes: a rolling deployment needs room for its extra
  * instances, a blue-green one for a full copy of the app. Space and org quotas both count; a null
  * limit is unlimited. A quota cfzd can't read (403, 404) is not checked: it warns and goes on.
+ *
+ * Requests: a space, an organization and their quota definitions don't change while cfzd runs, so
+ * a run that checks many apps (restage-all) reads each once through a shared ReadCache. Usage
+ * changes all the time, and is read only where a quota has a limit to compare it with.
  */
 import type {CapiClient} from '../capi/client.js'
 import type {AppLimits} from '../capi/resources/quotas.js'
@@ -29,47 +33,77 @@ export interface HeadroomReading {
   unchecked: string[]
 }
 
+/** Reads that stay valid for one run, shared by its operations: key → the read's promise. */
+export type ReadCache = Map<string, Promise<unknown>>
+
+function once<T>(cache: ReadCache | undefined, key: string, read: () => Promise<T>): Promise<T> {
+  if (!cache) return read()
+  let p = cache.get(key) as Promise<T> | undefined
+  if (!p) {
+    p = read()
+    cache.set(key, p)
+    // A failed read is not remembered: the next app tries again.
+    p.catch(() => cache.delete(key))
+  }
+  return p
+}
+
+const limited = (l: AppLimits) => l.total_memory_in_mb !== null || l.total_instances !== null
+
 /**
  * Read the space's and the organization's quota and usage. A read refused for the user's role
  * (403) or missing (404) leaves that quota unchecked, with a warning, rather than failing: the
  * check only informs, and Cloud Controller enforces the quota anyway. `orgGuid` lets the
  * organization be checked even when the space can't be read.
  */
-export async function readHeadroom(capi: CapiClient, spaceGuid: string, orgGuid?: string): Promise<HeadroomReading> {
+export async function readHeadroom(capi: CapiClient, spaceGuid: string, orgGuid?: string, cache?: ReadCache): Promise<HeadroomReading> {
   const rooms: Headroom[] = []
   const unchecked: string[] = []
   const note = (check: string, failures: string[]) => unchecked.push(`Could not check ${check}: ${failures.join('; ')}. cfzd goes on without this check.`)
 
   const spaceFailures: string[] = []
-  const space = await readForInformation(`reading space ${spaceGuid} (GET /v3/spaces/${spaceGuid})`, () => capi.spaces.get(spaceGuid), (l) => spaceFailures.push(l))
+  const space = await readForInformation(`reading space ${spaceGuid} (GET /v3/spaces/${spaceGuid})`, () => once(cache, `space:${spaceGuid}`, () => capi.spaces.get(spaceGuid)), (l) => spaceFailures.push(l))
   if (!space) note(orgGuid ? 'the space quota' : 'the space and organization quotas', spaceFailures)
   const spaceQuotaGuid = space?.relationships.quota?.data?.guid
   if (space && spaceQuotaGuid) {
     const failures: string[] = []
-    const [quota, usage] = await Promise.all([
-      readForInformation(`reading its quota (GET /v3/space_quotas/${spaceQuotaGuid})`, () => capi.spaceQuotas.get(spaceQuotaGuid), (l) => (failures[0] = l)),
-      readForInformation(`reading its usage summary (GET /v3/spaces/${spaceGuid}/usage_summary)`, () => capi.spaces.usageSummary(spaceGuid), (l) => (failures[1] = l)),
-    ])
-    if (quota && usage) rooms.push(headroom('space', space.name, quota.apps, usage.usage_summary))
+    const quota = await readForInformation(`reading its quota (GET /v3/space_quotas/${spaceQuotaGuid})`, () => once(cache, `space_quota:${spaceQuotaGuid}`, () => capi.spaceQuotas.get(spaceQuotaGuid)), (l) => (failures[0] = l))
+    const usage =
+      quota && limited(quota.apps)
+        ? await readForInformation(`reading its usage summary (GET /v3/spaces/${spaceGuid}/usage_summary)`, () => capi.spaces.usageSummary(spaceGuid), (l) => (failures[1] = l))
+        : undefined
+    if (quota && !limited(quota.apps)) rooms.push(unlimited('space', space.name))
+    else if (quota && usage) rooms.push(headroom('space', space.name, quota.apps, usage.usage_summary))
     else note(`the quota of space '${space.name}'`, failures.filter(Boolean))
   }
 
   const theOrg = space?.relationships.organization.data.guid ?? orgGuid
   if (!theOrg) return {rooms, unchecked}
   const orgFailures: string[] = []
-  const org = await readForInformation(`reading organization ${theOrg} (GET /v3/organizations/${theOrg})`, () => capi.organizations.get(theOrg), (l) => orgFailures.push(l))
+  const org = await readForInformation(`reading organization ${theOrg} (GET /v3/organizations/${theOrg})`, () => once(cache, `organization:${theOrg}`, () => capi.organizations.get(theOrg)), (l) => orgFailures.push(l))
   if (!org) note('the organization quota', orgFailures)
   const orgQuotaGuid = org?.relationships.quota?.data?.guid
   if (org && orgQuotaGuid) {
     const failures: string[] = []
-    const [quota, usage] = await Promise.all([
-      readForInformation(`reading its quota (GET /v3/organization_quotas/${orgQuotaGuid})`, () => capi.organizationQuotas.get(orgQuotaGuid), (l) => (failures[0] = l)),
-      readForInformation(`reading its usage summary (GET /v3/organizations/${theOrg}/usage_summary)`, () => capi.organizations.usageSummary(theOrg), (l) => (failures[1] = l)),
-    ])
-    if (quota && usage) rooms.push(headroom('organization', org.name, quota.apps, usage.usage_summary))
+    const quota = await readForInformation(
+      `reading its quota (GET /v3/organization_quotas/${orgQuotaGuid})`,
+      () => once(cache, `organization_quota:${orgQuotaGuid}`, () => capi.organizationQuotas.get(orgQuotaGuid)),
+      (l) => (failures[0] = l),
+    )
+    const usage =
+      quota && limited(quota.apps)
+        ? await readForInformation(`reading its usage summary (GET /v3/organizations/${theOrg}/usage_summary)`, () => capi.organizations.usageSummary(theOrg), (l) => (failures[1] = l))
+        : undefined
+    if (quota && !limited(quota.apps)) rooms.push(unlimited('organization', org.name))
+    else if (quota && usage) rooms.push(headroom('organization', org.name, quota.apps, usage.usage_summary))
     else note(`the quota of organization '${org.name}'`, failures.filter(Boolean))
   }
   return {rooms, unchecked}
+}
+
+/** A quota with no memory or instance limit: nothing to compare usage with, so usage is not read. */
+function unlimited(scope: Headroom['scope'], name: string): Headroom {
+  return {scope, name, memory: {usedMb: 0, limitMb: null}, instances: {used: 0, limit: null}}
 }
 
 function headroom(scope: Headroom['scope'], name: string, limits: AppLimits, usage: {started_instances: number; memory_in_mb: number}): Headroom {
@@ -98,6 +132,8 @@ export function findShortfall(rooms: Headroom[], need: Need): string | undefined
 export interface QuotaScope {
   spaceGuid: string
   orgGuid?: string
+  /** The run's shared reads (restage-all): the space, organization and quotas are read once. */
+  cache?: ReadCache
 }
 
 /**
@@ -106,7 +142,7 @@ export interface QuotaScope {
  */
 export async function assertHeadroom(capi: CapiClient, where: QuotaScope, need: Need, suggestions: string[], warn: (line: string) => void): Promise<void> {
   if (need.memoryMb <= 0 && need.instances <= 0) return
-  const {rooms, unchecked} = await readHeadroom(capi, where.spaceGuid, where.orgGuid)
+  const {rooms, unchecked} = await readHeadroom(capi, where.spaceGuid, where.orgGuid, where.cache)
   for (const line of unchecked) warn(line)
   const shortfall = findShortfall(rooms, need)
   if (shortfall) throw new CfzdError(`Not enough quota: ${shortfall} Nothing was changed.`, {exitCode: ExitCode.QUOTA, suggestions})

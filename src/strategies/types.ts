@@ -9,6 +9,7 @@ import type {Clock} from '../clock.js'
 import type {StrategyName} from '../flags.js'
 import type {ProbeSummary} from '../probe/session.js'
 import type {Ui} from '../ui/ui.js'
+import type {ReadCache} from './quota.js'
 
 /** What an operation does to the app's droplet: keep it, stage a new one, push new bits, deploy an earlier revision, or change only the size. */
 export type OperationKind = 'restart' | 'restage' | 'push' | 'rollback' | 'scale'
@@ -80,6 +81,8 @@ export interface OperationEnv {
   clock: Clock
   signal: AbortSignal
   ui: Ui
+  /** Reads shared by a run's operations (restage-all): spaces, organizations and quotas, read once. */
+  reads?: ReadCache
 }
 
 export interface OperationResult {
