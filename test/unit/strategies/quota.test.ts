@@ -36,7 +36,7 @@ describe('findShortfall', () => {
 
 describe('readHeadroom: requests', () => {
   const server = useMsw()
-  const page = (x: unknown) => HttpResponse.json(x)
+  const page = (x: object) => HttpResponse.json(x as Record<string, unknown>)
   const quota = (guid: string, memory: number | null) => ({
     ...example('space_quota'),
     guid,
