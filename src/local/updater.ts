@@ -1,7 +1,7 @@
 /**
  * The deployment updater, as Cloud Controller's cc_deployment_updater runs it
- * (../shared/guides/anchors-cfcli-capi-deployments.md §B3: scheduler.rb, dispatcher.rb,
- * updater.rb, actions/{scale,up_scaler,down_scaler,finalize,cancel}.rb).
+ * (lib/cloud_controller/deployment_updater/: scheduler.rb, dispatcher.rb, updater.rb,
+ * actions/{scale,up_scaler,down_scaler,finalize,cancel}.rb).
  *
  * Each tick (every `tickMs`, 5 s by default as in capi-release, minus the time the pass took):
  * DEPLOYING → scale, PREPAUSED → canary, CANCELING → cancel. Tests disable the timer and call

@@ -1,5 +1,5 @@
 /**
- * Lists as Cloud Controller serves them (../shared/capi/README.md §3): `per_page` 1..5000
+ * Lists as Cloud Controller serves them (paginated_list_presenter.rb, list_message.rb): `per_page` 1..5000
  * (default 50), `page` ≥ 1, absolute page links repeating the active parameters, filters ORed
  * within a parameter and ANDed across, `order_by` with a leading '-' for descending,
  * `label_selector`, `created_ats`/`updated_ats` (exact or [lt|lte|gt|gte]), `include`, and 400

@@ -1,5 +1,5 @@
 /**
- * Conformance: every key of each example (test/fixtures/capi-examples, copied from ../shared/capi/examples) is present in the matching
+ * Conformance: every key of each example (test/fixtures/capi-examples, the CAPI docs' examples) is present in the matching
  * response of the local foundation, recursively. Arrays are compared through their first
  * element (later elements of some examples are docs artifacts, see the README of the pack).
  * Free-form maps (env vars, labels, credentials...) are compared as present, not key by key.
@@ -207,6 +207,12 @@ beforeAll(async () => {
   r('destination_update_response.json', (await ok(`/v3/routes/${route.guid}/destinations/${dests.destinations[0].guid}`, {method: 'PATCH', body: {protocol: 'http2'}})).body)
   r('destinations_replace_response.json', (await ok(`/v3/routes/${route.guid}/destinations`, {method: 'PATCH', body: {destinations: [{app: {guid: app.guid}, port: 8080, protocol: 'http2'}]}})).body)
 
+  // Sidecars.
+  const sidecar = (await ok(`/v3/apps/${app.guid}/sidecars`, {method: 'POST', body: {name: 'auth-sidecar', command: 'bundle exec rackup', process_types: ['web', 'worker'], memory_in_mb: 16}})).body
+  r('sidecar.json', (await ok(`/v3/sidecars/${sidecar.guid}`)).body)
+  await ok(`/v3/apps/${app.guid}/sidecars`, {method: 'POST', body: {name: 'logger', command: 'bin/log', process_types: ['web']}})
+  r('sidecars_list.json', (await ok(`/v3/apps/${app.guid}/sidecars?per_page=1`)).body)
+
   // Buildpacks, stacks.
   r('buildpacks_list.json', (await ok('/v3/buildpacks?per_page=2')).body)
   r('buildpack.json', (await ok(`/v3/buildpacks/${(responses.get('buildpacks_list.json') as any).resources[0].guid}`)).body)
@@ -298,8 +304,6 @@ afterAll(() => t.stop())
 
 /** Examples with no local counterpart, and why. */
 const NOT_SERVED: Record<string, string> = {
-  'sidecar.json': 'sidecars are not implemented (lists are empty)',
-  'sidecars_list.json': 'sidecars are not implemented (lists are empty)',
   'manifest.yml': 'the manifest schema example is input, not a response (apply_manifest accepts it)',
 }
 

@@ -1,6 +1,6 @@
 /**
  * Deployments checked against Cloud Controller's updater rules tick by tick
- * (../shared/guides/anchors-cfcli-capi-deployments.md §B). The automatic tick is off; each test
+ * (deployment_create.rb and lib/cloud_controller/deployment_updater/). The automatic tick is off; each test
  * calls tick() and waits for instances to settle in between.
  */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
