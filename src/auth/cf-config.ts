@@ -6,14 +6,18 @@
  * - only ConfigVersion 4 is read; any other version is ignored (defaults are used);
  * - keys are matched case-insensitively (old files say `Guid`); unknown keys are kept;
  * - writes go to `.cf/temp-config*` first and are renamed into place; folder 0700, file 0600;
+ * - writers in different processes take turns: each read-modify-write holds `config.json.lock`
+ *   (withConfigLock), so parallel cfzd runs sharing a CF_HOME never lose each other's changes;
  * - 2-space JSON with the keys in the cf CLI's order.
  *
  * A file that cannot be parsed is never overwritten: the user gets a ConfigError naming it.
  */
+import {AsyncLocalStorage} from 'node:async_hooks'
 import {randomBytes} from 'node:crypto'
 import {promises as fs} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {type Clock, systemClock} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
 
 export const CONFIG_VERSION = 4
@@ -200,12 +204,157 @@ export function serializeConfig(config: CfConfig): string {
 export type ConfigMutator = (config: CfConfig) => void | false | CfConfig | Promise<void | false | CfConfig>
 
 /**
- * Read-modify-write the config. A missing file (or one of another ConfigVersion, as the cf CLI
- * does) starts from the defaults; a malformed file is refused with a ConfigError and left alone.
- * Unknown keys are kept. The write is atomic: `.cf/temp-config*` then rename. Returns the config
- * as it now stands.
+ * Read-modify-write the config under the config lock (see withConfigLock). A missing file (or one
+ * of another ConfigVersion, as the cf CLI does) starts from the defaults; a malformed file is
+ * refused with a ConfigError and left alone. Unknown keys are kept. The write is atomic:
+ * `.cf/temp-config*` then rename. Returns the config as it now stands.
  */
-export async function updateConfig(mutator: ConfigMutator, env: Env = process.env): Promise<CfConfig> {
+export async function updateConfig(mutator: ConfigMutator, env: Env = process.env, opts: ConfigLockOptions = {}): Promise<CfConfig> {
+  return withConfigLock((file) => file.update(mutator), env, opts)
+}
+
+/* ----- the lock that serialises writers across processes ----- */
+
+/** A lock whose holder has not touched it for this long is stale: its holder died. */
+export const LOCK_STALE_MS = 10_000
+/** How long to wait for a lock another process holds before giving up. */
+export const LOCK_WAIT_MS = 60_000
+
+export interface ConfigLockOptions {
+  /** Times the waits between attempts and the wait limit. Staleness is judged by the lock's mtime. */
+  clock?: Clock
+  /** Give up after waiting this long for a live holder (default LOCK_WAIT_MS). */
+  waitMs?: number
+  /** Take over a lock its holder has not refreshed for this long (default LOCK_STALE_MS, at least 2 s). */
+  staleMs?: number
+  /** Called once when the lock is held by someone else and this call starts waiting. */
+  onWait?: (lockPath: string) => void
+}
+
+/** The config as seen while holding its lock. */
+export interface LockedConfig {
+  /** The config file's path. */
+  readonly path: string
+  /** Read the file now; as readConfig. */
+  read(): Promise<CfConfig | undefined>
+  /** Read-modify-write it; as updateConfig, without taking the lock again. */
+  update(mutator: ConfigMutator): Promise<CfConfig>
+}
+
+/** The lock could not be taken: another process held it too long, or the folder is not writable. */
+export class ConfigLockError extends CfzdError {
+  constructor(
+    readonly lockPath: string,
+    problem: string,
+    cause?: unknown,
+  ) {
+    super(`Could not lock the cf CLI config (${lockPath}): ${problem}`, {
+      suggestions: [`If no cfzd or cf command is running, remove ${lockPath} and try again.`],
+      cause,
+      details: {path: lockPath},
+    })
+    this.name = 'ConfigLockError'
+  }
+}
+
+/** Where the lock lives: next to the file config.json is (or resolves to), as `<file>.lock`. */
+export async function configLockPath(env: Env = process.env): Promise<string> {
+  const file = await fs.realpath(configPath(env)).catch(() => configPath(env))
+  return `${file}.lock`
+}
+
+/** Callers in this process queue here before they try the file lock, so they do not poll it. */
+const queues = new Map<string, Promise<unknown>>()
+/** The locks the current async call chain holds, to refuse a nested lock instead of deadlocking. */
+const holding = new AsyncLocalStorage<ReadonlySet<string>>()
+
+/**
+ * Run `fn` while holding the config lock, a `config.json.lock` folder next to the file, made with
+ * mkdir (atomic, also on network file systems) by proper-lockfile. Other cfzd processes that
+ * share this CF_HOME wait for it, so a read-modify-write (or a token refresh) is never
+ * interleaved with theirs. The holder touches the lock every few seconds; a lock left by a process
+ * that died stops being touched and is taken over once it is `staleMs` old. Waiting for a live
+ * holder gives up after `waitMs` with a ConfigLockError; so does a folder that cannot be written.
+ * Not reentrant: inside `fn`, use the LockedConfig it gets.
+ */
+export async function withConfigLock<T>(fn: (config: LockedConfig) => Promise<T>, env: Env = process.env, opts: ConfigLockOptions = {}): Promise<T> {
+  const dir = configDir(env)
+  await ensureDir(dir)
+  const lockPath = await configLockPath(env)
+  const held = holding.getStore()
+  if (held?.has(lockPath)) throw new Error(`The config lock ${lockPath} is already held by this call: use the LockedConfig it was given`)
+  const previous = queues.get(lockPath) ?? Promise.resolve()
+  let done!: () => void
+  const mine = new Promise<void>((resolve) => (done = resolve))
+  const tail = previous.then(() => mine)
+  queues.set(lockPath, tail)
+  try {
+    await previous
+    const lock = await acquire(lockPath, opts)
+    try {
+      const file = configPath(env)
+      const locked: LockedConfig = {
+        path: file,
+        read: () => readConfig(env),
+        update: (mutator) => writeLocked(mutator, env, lock),
+      }
+      return await holding.run(new Set([...(held ?? []), lockPath]), () => fn(locked))
+    } finally {
+      await lock.release()
+    }
+  } finally {
+    done()
+    if (queues.get(lockPath) === tail) queues.delete(lockPath)
+  }
+}
+
+interface HeldLock {
+  /** Set when the lock was lost while held (taken over as stale, or removed by someone). */
+  compromised?: Error
+  release(): Promise<void>
+}
+
+async function acquire(lockPath: string, opts: ConfigLockOptions): Promise<HeldLock> {
+  const clock = opts.clock ?? systemClock
+  const waitMs = opts.waitMs ?? LOCK_WAIT_MS
+  const stale = Math.max(2000, opts.staleMs ?? LOCK_STALE_MS)
+  // Loaded on first use: most commands never write the config.
+  const {lock} = (await import('proper-lockfile')).default
+  const start = clock.now()
+  let delay = 10
+  let waiting = false
+  for (;;) {
+    const held: HeldLock = {release: async () => undefined}
+    try {
+      const release = await lock(lockPath.replace(/\.lock$/, ''), {
+        lockfilePath: lockPath,
+        realpath: false,
+        stale,
+        retries: 0,
+        // The default throws from a timer, which would crash the process: remember it instead.
+        onCompromised: (error) => void (held.compromised = error),
+      })
+      held.release = () => release().catch(() => undefined)
+      return held
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw new ConfigLockError(lockPath, (error as Error).message, error)
+      if (!waiting) {
+        waiting = true
+        opts.onWait?.(lockPath)
+      }
+      const waited = clock.now() - start
+      if (waited >= waitMs) {
+        throw new ConfigLockError(lockPath, `another process has held it for over ${Math.round(waitMs / 1000)} s`, error)
+      }
+      // Back off from 10 ms to 250 ms, with jitter so waiters do not retry in step.
+      await clock.sleep(Math.min(delay * (0.5 + Math.random()), waitMs - waited))
+      delay = Math.min(delay * 2, 250)
+    }
+  }
+}
+
+/** The read-modify-write itself; the caller holds the lock. */
+async function writeLocked(mutator: ConfigMutator, env: Env, lock: HeldLock): Promise<CfConfig> {
   const dir = configDir(env)
   const current = (await readConfig(env)) ?? defaultConfig()
   const result = await mutator(current)
@@ -232,6 +381,8 @@ export async function updateConfig(mutator: ConfigMutator, env: Env = process.en
     } finally {
       await handle.close()
     }
+    // Another process took the lock over (we stalled past the stale limit): its write wins.
+    if (lock.compromised) throw new Error(`the lock was taken over while held (${lock.compromised.message})`)
     await fs.rename(temp, target)
   } catch (error) {
     await fs.rm(temp, {force: true}).catch(() => undefined)
