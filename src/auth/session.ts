@@ -11,9 +11,9 @@ import type {Clock} from '../clock.js'
 import {NetworkError, UaaError} from '../capi/errors.js'
 import type {TraceSink} from '../capi/trace.js'
 import {CfzdError, ExitCode, NotLoggedInError, UsageError} from '../errors.js'
-import {type CfConfig, DEFAULT_UAA_CLIENT, readConfig, updateConfig} from './cf-config.js'
-import {decodeJwt} from './jwt.js'
-import {CLIENT_CREDENTIALS, type Identity, identityOf, TokenManager, type Tokens} from './tokens.js'
+import {type CfConfig, ConfigError, ConfigLockError, DEFAULT_UAA_CLIENT, readConfig, updateConfig, withConfigLock} from './cf-config.js'
+import {decodeJwt, stripBearer} from './jwt.js'
+import {CLIENT_CREDENTIALS, type Identity, identityOf, TokenManager, type Tokens, type TokenStore, TokenStoreUnavailable} from './tokens.js'
 import {type Discovery, discover, normalizeApiUrl, type TokenResponse, UaaClient} from './uaa.js'
 
 type Env = Record<string, string | undefined>
@@ -73,7 +73,7 @@ export async function loadSession(opts: SessionOptions = {}): Promise<Session> {
     clientId: config.UAAOAuthClient,
     clientSecret: clientSecretFor(config, env),
     clock: opts.clock,
-    onRotate: (next, previous) => saveRotatedTokens(config.Target, next, previous, env),
+    store: configTokenStore(() => config.Target, config.UAAGrantType, config.UAAOAuthClient, env, opts),
     onWarning: opts.onWarning,
   })
   return {
@@ -95,16 +95,55 @@ function clientSecretFor(config: CfConfig, env: Env): string {
 }
 
 /**
- * Save refreshed tokens, unless the file moved on meanwhile (another `cf login`, or the cf CLI
- * refreshed too): then the file's tokens are newer than ours and are left alone.
+ * The config file as a TokenStore, shared by every cfzd (and cf) using this CF_HOME. Its tokens
+ * count as this session's when the file still names the same API, grant type and client. A
+ * write only replaces the pair the refresh started from, so a newer `cf login` (or `cf logout`)
+ * in the file is left alone.
  */
-async function saveRotatedTokens(target: string, next: Tokens, previous: Tokens, env: Env): Promise<void> {
-  await updateConfig((c) => {
-    const same = c.Target === target && c.AccessToken === previous.accessToken && c.RefreshToken === previous.refreshToken
-    if (!same) return false
-    c.AccessToken = next.accessToken
-    c.RefreshToken = next.refreshToken
-  }, env)
+function configTokenStore(target: () => string, grantType: string, clientId: string, env: Env, opts: SessionOptions): TokenStore {
+  const sameSession = (c: CfConfig) => sameApi(c.Target, target()) && c.UAAGrantType === grantType && c.UAAOAuthClient === clientId
+  const holds = (c: CfConfig, t: Tokens) => stripBearer(c.AccessToken) === stripBearer(t.accessToken) && c.RefreshToken === t.refreshToken
+  return {
+    async exclusive(fn) {
+      try {
+        return await withConfigLock(
+          (file) =>
+            fn({
+              async read() {
+                let c: CfConfig | undefined
+                try {
+                  c = await file.read()
+                } catch (error) {
+                  if (error instanceof ConfigError) return undefined
+                  throw error
+                }
+                if (!c || !sameSession(c) || (!c.AccessToken && !c.RefreshToken)) return undefined
+                return {accessToken: c.AccessToken, refreshToken: c.RefreshToken}
+              },
+              async write(next, base) {
+                let saved = false
+                await file.update((c) => {
+                  if (!sameSession(c) || !holds(c, base)) return false
+                  c.AccessToken = next.accessToken
+                  c.RefreshToken = next.refreshToken
+                  saved = true
+                })
+                return saved
+              },
+            }),
+          env,
+          {clock: opts.clock},
+        )
+      } catch (error) {
+        if (error instanceof ConfigLockError) throw new TokenStoreUnavailable(error.message, {cause: error})
+        throw error
+      }
+    },
+  }
+}
+
+function sameApi(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '')
 }
 
 type Credentials = {kind: 'password'; username: string; password: string; origin?: string} | {kind: 'client'; clientId: string; clientSecret: string}
@@ -145,7 +184,7 @@ function envCredentials(env: Env): Credentials {
 }
 
 /** Discover the API, run the grant, and wrap the result in a TokenManager (nothing is written). */
-async function authenticate(api: string, skipSslValidation: boolean, credentials: Credentials, opts: SessionOptions & {onRotate?: TokenManagerRotate}) {
+async function authenticate(api: string, skipSslValidation: boolean, credentials: Credentials, opts: SessionOptions & {store?: TokenStore}) {
   const discovery = await discover(api, {skipSslValidation, trace: opts.trace, clock: opts.clock})
   const uaa = new UaaClient({
     authorizationEndpoint: discovery.authorizationEndpoint,
@@ -170,14 +209,12 @@ async function authenticate(api: string, skipSslValidation: boolean, credentials
     clientId: client ? credentials.clientId : DEFAULT_UAA_CLIENT,
     clientSecret: client ? credentials.clientSecret : '',
     clock: opts.clock,
-    onRotate: opts.onRotate,
+    store: opts.store,
     onWarning: opts.onWarning,
   })
   tokens.accept(response)
   return {discovery, tokens, response}
 }
-
-type TokenManagerRotate = (tokens: Tokens, previous: Tokens) => void | Promise<void>
 
 /** Turn a failed grant into what a user should read. */
 function loginError(error: unknown, discovery: Discovery): unknown {
@@ -238,12 +275,12 @@ export async function login(opts: LoginOptions): Promise<LoginResult> {
   await readConfig(env)
 
   let target = ''
+  const client = credentials.kind === 'client'
   const {discovery, tokens, response} = await authenticate(opts.api, skipSslValidation, credentials, {
     ...opts,
-    onRotate: (next, previous) => saveRotatedTokens(target, next, previous, env),
+    store: configTokenStore(() => target, client ? CLIENT_CREDENTIALS : '', client ? credentials.clientId : DEFAULT_UAA_CLIENT, env, opts),
   })
   target = discovery.apiUrl
-  const client = credentials.kind === 'client'
 
   await updateConfig((c) => {
     // cf api
