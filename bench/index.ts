@@ -6,7 +6,7 @@
  *
  *   npm run bench                          # every section (a few minutes)
  *   npm run bench -- --quick               # fewer runs per figure
- *   npm run bench -- --only startup,lag    # some sections: startup, lag, requests, restage-all, bluegreen
+ *   npm run bench -- --only startup,lag    # some sections: startup, first-request, lag, requests, restage-all, bluegreen
  *   npm run bench -- --markdown            # also print the table as Markdown (for bench/README.md)
  */
 import {execSync} from 'node:child_process'
@@ -17,11 +17,12 @@ import {ROOT} from './lib/proc.js'
 import {renderMarkdown, renderTable} from './lib/report.js'
 import {blueGreenFigures, lagFigures, runDeployments} from './sections/deployments.js'
 import {requestsPerOp} from './sections/requests.js'
+import {firstRequest} from './sections/first-request.js'
 import {restageAll} from './sections/restage-all.js'
 import {startup} from './sections/startup.js'
 import type {Figure, SectionContext} from './types.js'
 
-const SECTIONS = ['startup', 'lag', 'requests', 'restage-all', 'bluegreen'] as const
+const SECTIONS = ['startup', 'first-request', 'lag', 'requests', 'restage-all', 'bluegreen'] as const
 type Section = (typeof SECTIONS)[number]
 
 function parseArgs(argv: string[]): {quick: boolean; only: Section[]; markdown: boolean} {
@@ -39,7 +40,7 @@ function parseArgs(argv: string[]): {quick: boolean; only: Section[]; markdown: 
       if (bad.length > 0 || names.length === 0) throw new Error(`--only takes a comma-separated list of: ${SECTIONS.join(', ')}`)
       only = names as Section[]
     } else if (a === '--help' || a === '-h') {
-      console.log('npm run bench [-- --quick] [--only startup,lag,requests,restage-all,bluegreen] [--markdown]')
+      console.log('npm run bench [-- --quick] [--only startup,first-request,lag,requests,restage-all,bluegreen] [--markdown]')
       process.exit(0)
     } else throw new Error(`unknown argument ${a} (try --help)`)
   }
@@ -62,6 +63,7 @@ async function main() {
     timings[name] = Date.now() - s
   }
   if (only.includes('startup')) await timed('startup', () => startup(ctx))
+  if (only.includes('first-request')) await timed('first-request', () => firstRequest(ctx))
   if (only.includes('lag') || only.includes('bluegreen')) {
     const kinds = [
       ...(only.includes('lag') ? (['rolling-big', 'cf-big', 'rolling-small', 'cf-small'] as const) : []),
@@ -75,7 +77,7 @@ async function main() {
   if (only.includes('requests')) await timed('requests', () => requestsPerOp(ctx))
   if (only.includes('restage-all')) await timed('restage-all', () => restageAll(ctx))
   // Sections in the issue's order.
-  const order = ['startup', 'lag', 'requests', 'restage-all', 'bluegreen']
+  const order = ['startup', 'first-request', 'lag', 'requests', 'restage-all', 'bluegreen']
   figures.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section))
 
   let commit = ''
