@@ -249,7 +249,7 @@ export class ConfigLockError extends CfzdError {
     cause?: unknown,
   ) {
     super(`Could not lock the cf CLI config (${lockPath}): ${problem}`, {
-      suggestions: [`If no cfzd or cf command is running, remove ${lockPath} and try again.`],
+      suggestions: [`If no cfzd command is running, remove ${lockPath} and try again.`],
       cause,
       details: {path: lockPath},
     })
