@@ -5,7 +5,7 @@
  * its end), so a change is seen within a fraction of a second of the tick that made it, at well
  * under one request per second. Never go longer than `maxGapMs` without a poll.
  */
-import {TickEstimator, type TickEstimatorOptions} from './tick-estimator.js'
+import {TickEstimator, type TickEstimatorOptions, type TickPrior} from './tick-estimator.js'
 
 export interface PollScheduleOptions {
   learnMinMs?: number
@@ -17,33 +17,53 @@ export interface PollScheduleOptions {
   maxGapMs?: number
   random?: () => number
   estimator?: TickEstimatorOptions
+  /** What an earlier run against this foundation learned (tick-store.ts). */
+  prior?: TickPrior
 }
 
 export class PollSchedule {
   readonly estimator: TickEstimator
   private lastPoll?: number
-  private readonly o: Required<Omit<PollScheduleOptions, 'estimator'>>
+  private readonly o: Required<Omit<PollScheduleOptions, 'estimator' | 'prior'>>
 
   constructor(opts: PollScheduleOptions = {}) {
-    const {estimator, ...rest} = opts
+    const {estimator, prior, ...rest} = opts
     this.o = {learnMinMs: 700, learnMaxMs: 1300, afterTickMs: 40, splitAboveMs: 200, maxGapMs: 3000, random: Math.random, ...rest}
     // Trusted from a 1.2 s phase window on: polls then split the predicted window (its middle,
     // then just after its end), which narrows it within a few ticks. Waiting for a narrower
     // window before using it took most of a 50 s deployment with 1-1.6 s learning polls.
-    this.estimator = new TickEstimator({maxUncertaintyMs: 1200, ...estimator})
+    this.estimator = new TickEstimator({maxUncertaintyMs: 1200, ...estimator}, prior)
   }
 
   /** Record a poll at `now`, and whether it saw the deployment change since the previous poll. */
-  record(now: number, changed: boolean): void {
-    if (changed && this.lastPoll !== undefined) this.estimator.observe({after: this.lastPoll, atOrBefore: now})
+  record(now: number, changed: boolean, stamp?: {from: number; to: number}): void {
+    if (changed && this.lastPoll !== undefined) {
+      let w = {after: this.lastPoll, atOrBefore: now}
+      // The change's own timestamp (whole seconds in Cloud Controller) narrows the window when it
+      // overlaps it; one that doesn't (a server clock off from ours) is ignored.
+      if (stamp && stamp.to > w.after && stamp.from <= w.atOrBefore) w = {after: Math.max(w.after, stamp.from), atOrBefore: Math.min(w.atOrBefore, stamp.to)}
+      this.estimator.observe(w)
+    }
     this.lastPoll = now
   }
 
-  /** The time of the next poll. */
-  next(now: number): number {
+  /**
+   * The time of the next poll. `notBefore`: no change is expected before then (say, the instance
+   * the last tick started can't be routable yet), so ticks before it are skipped.
+   */
+  next(now: number, notBefore?: number): number {
     const last = this.lastPoll ?? now
     const cap = last + this.o.maxGapMs
-    const w = this.estimator.nextTick(now)
+    let w = this.estimator.nextTick(now)
+    if (w && notBefore !== undefined && notBefore > now) {
+      const e = this.estimator.estimate()!
+      // The first predicted tick at or after notBefore, if its window is as narrow as this one.
+      const skip = Math.ceil((notBefore - w.latest) / e.periodMs)
+      if (skip > 0) {
+        const later = this.estimator.nextTick(w.latest + (skip - 1) * e.periodMs + 1)
+        if (later && later.latest - later.earliest <= Math.max(this.o.splitAboveMs, w.latest - w.earliest)) w = later
+      }
+    }
     if (!w) return Math.max(now, last + this.o.learnMinMs + this.o.random() * (this.o.learnMaxMs - this.o.learnMinMs))
     const target = w.latest - w.earliest > this.o.splitAboveMs ? (w.earliest + w.latest) / 2 : w.latest + this.o.afterTickMs
     return Math.max(now, Math.min(target, cap))

@@ -36,15 +36,49 @@ export interface TickEstimatorOptions {
   minWindows?: number
   /** The estimate is trusted only when the phase is known to within this. */
   maxUncertaintyMs?: number
+  /** Prefer whole seconds (Cloud Controller's update_frequency_in_seconds is an integer). */
+  wholeSeconds?: boolean
+}
+
+/**
+ * What an earlier run learned about this foundation's updater (see tick-store.ts): the period,
+ * and a tick time known to ±uncertaintyMs. Used as long as the windows seen agree with it.
+ */
+export interface TickPrior {
+  periodMs: number
+  phaseMs?: number
+  uncertaintyMs?: number
 }
 
 export class TickEstimator {
   private readonly windows: TickWindow[] = []
   private cached?: TickEstimate | null
   private readonly o: Required<TickEstimatorOptions>
+  private prior?: TickPrior
 
-  constructor(opts: TickEstimatorOptions = {}) {
-    this.o = {minPeriodMs: 500, maxPeriodMs: 60_000, stepMs: 10, minWindows: 3, maxUncertaintyMs: 400, ...opts}
+  constructor(opts: TickEstimatorOptions = {}, prior?: TickPrior) {
+    this.o = {minPeriodMs: 500, maxPeriodMs: 60_000, stepMs: 10, minWindows: 3, maxUncertaintyMs: 400, wholeSeconds: true, ...opts}
+    this.setPrior(prior)
+  }
+
+  /** Start from what an earlier run learned (dropped as soon as the windows contradict it). */
+  setPrior(prior: TickPrior | undefined): void {
+    this.prior = prior && prior.periodMs >= this.o.minPeriodMs && prior.periodMs <= this.o.maxPeriodMs ? prior : undefined
+    this.cached = undefined
+  }
+
+  /** Whether the estimate still leans on an earlier run's prior. */
+  get usingPrior(): boolean {
+    return this.prior !== undefined
+  }
+
+  /** The windows the estimate is computed from: the observed ones, plus the prior's tick. */
+  private effective(): TickWindow[] {
+    const pr = this.prior
+    if (pr?.phaseMs === undefined) return [...this.windows].sort((x, y) => y.atOrBefore - y.after - (x.atOrBefore - x.after))
+    const u = Math.max(1, pr.uncertaintyMs ?? 0)
+    // The narrowest window last: feasiblePhase measures the others against it.
+    return [{after: pr.phaseMs - u, atOrBefore: pr.phaseMs + u}, ...this.windows].sort((x, y) => y.atOrBefore - y.after - (x.atOrBefore - x.after))
   }
 
   /** Record that a change was seen at `atOrBefore`, and not at the poll before (`after`). */
@@ -76,8 +110,9 @@ export class TickEstimator {
     const step = this.o.stepMs
     // For each period in the band, the first feasible tick interval that ends after now.
     const intervals: {start: number; end: number}[] = []
+    const ws = this.effective()
     for (let p = e.band.minMs; p <= e.band.maxMs; p += step) {
-      const ph = feasiblePhase(this.windows, p)
+      const ph = feasiblePhase(ws, p)
       if (!ph) continue
       const hi = ph.start + ph.width
       const k = Math.floor((now - hi) / p) + 1
@@ -99,10 +134,48 @@ export class TickEstimator {
   /** Forget everything (for example after the updater was seen to behave differently). */
   reset(): void {
     this.windows.length = 0
+    this.prior = undefined
     this.cached = undefined
   }
 
   private compute(): TickEstimate | undefined {
+    if (this.prior) {
+      const e = this.fromPrior(this.prior)
+      if (e !== 'contradicts') return e ?? this.fromWindows()
+      // The windows disagree with the earlier run: learn from scratch.
+      this.prior = undefined
+    }
+    return this.fromWindows()
+  }
+
+  /**
+   * The prior's period (give or take a step), its phase narrowed by every window seen since. With
+   * no phase, one window narrower than the period is enough.
+   */
+  private fromPrior(pr: TickPrior): TickEstimate | undefined | 'contradicts' {
+    const step = this.o.stepMs
+    const ws = this.effective()
+    if (ws.length === 0 || ws[ws.length - 1].atOrBefore - ws[ws.length - 1].after >= pr.periodMs - step) return undefined
+    // An earlier run may have seen only every k-th tick (its instances took k ticks to start):
+    // then the ticks of this one fall between them, and a k-th of that period explains both.
+    const candidates = [pr.periodMs, pr.periodMs - step, pr.periodMs + step]
+    for (let k = 2; pr.periodMs / k >= Math.max(this.o.minPeriodMs, 1000); k++) {
+      const p = Math.round(pr.periodMs / k / 1000) * 1000
+      if (this.o.wholeSeconds && Math.abs(p - pr.periodMs / k) <= step) candidates.push(p)
+    }
+    for (const p of candidates) {
+      // A period only counts where some window seen in this run is narrower than it.
+      if (p !== pr.periodMs && !this.windows.some((w) => w.atOrBefore - w.after < p / 2)) continue
+      const ph = feasiblePhase(ws, p)
+      if (!ph) continue
+      if (ph.width > this.o.maxUncertaintyMs) return undefined
+      if (p !== pr.periodMs) this.prior = {...pr, periodMs: p}
+      return {periodMs: p, phaseMs: ph.start + ph.width, uncertaintyMs: ph.width, band: {minMs: p, maxMs: p}}
+    }
+    return 'contradicts'
+  }
+
+  private fromWindows(): TickEstimate | undefined {
     const ws = this.windows
     if (ws.length < this.o.minWindows) return undefined
     // A change can't recur faster than the period: the shortest gap between observations bounds P from above.
@@ -125,6 +198,14 @@ export class TickEstimator {
     if (top === undefined) return undefined
     let bottom = top
     while (bottom - step >= this.o.minPeriodMs && feasiblePhase(ws, bottom - step)) bottom -= step
+    // Cloud Controller's update_frequency_in_seconds is a whole number of seconds: a whole second
+    // in (or just beside) the band is the period.
+    for (let w = Math.floor((top + 2 * step) / 1000) * 1000; this.o.wholeSeconds && w >= bottom - 2 * step && w >= 1000; w -= 1000) {
+      const ph = feasiblePhase(ws, w)
+      if (!ph) continue
+      if (ph.width > this.o.maxUncertaintyMs) break
+      return {periodMs: w, phaseMs: ph.start + ph.width, uncertaintyMs: ph.width, band: {minMs: w, maxMs: w}}
+    }
     const period = Math.round((top + bottom) / 2 / step) * step
     const phase = feasiblePhase(ws, period) ?? feasiblePhase(ws, top)!
     if (phase.width > this.o.maxUncertaintyMs) return undefined

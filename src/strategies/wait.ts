@@ -12,6 +12,7 @@ import {CapiError, CapiNotFound, NetworkError} from '../capi/errors.js'
 import type {Clock} from '../clock.js'
 import {formatDuration} from '../clock.js'
 import {PollSchedule} from './poll-schedule.js'
+import {FileTickStore, priorFrom, type TickStore} from './tick-store.js'
 
 export type WaitFailureKind = 'crashed' | 'timeout' | 'canceled' | 'superseded' | 'staging-failed' | 'failed' | 'error'
 
@@ -182,6 +183,16 @@ export interface WatchOptions extends PollOptions {
   /** How long a `status.details.error` may persist before it counts as a failure. */
   errorGraceMs?: number
   schedule?: PollSchedule
+  /**
+   * Where the updater's tick is kept between runs (keyed by the API URL). Defaults to the file
+   * beside the cf config, except under Jest; null for none.
+   */
+  tickStore?: TickStore | null
+}
+
+function defaultTickStore(): TickStore | null {
+  if (process.env.JEST_WORKER_ID !== undefined || process.env.CFZD_TICK_STORE === '0') return null
+  return new FileTickStore()
 }
 
 /**
@@ -194,7 +205,18 @@ export interface WatchOptions extends PollOptions {
  */
 export async function watchDeployment(capi: CapiClient, start: Deployment, o: WatchOptions): Promise<DeploymentProgress> {
   const clock = o.clock
-  const schedule = o.schedule ?? new PollSchedule({learnMinMs: 1000, learnMaxMs: 1600})
+  const apiUrl = (capi as {http?: {apiUrl?: string}}).http?.apiUrl
+  const store = o.tickStore === undefined ? (o.schedule ? null : defaultTickStore()) : o.tickStore
+  let prior
+  try {
+    prior = store && apiUrl ? priorFrom(store.load(apiUrl), clock.now()) : undefined
+  } catch {}
+  const schedule = o.schedule ?? new PollSchedule({learnMinMs: 1000, learnMaxMs: 1600, prior})
+  const createdAt = clock.now()
+  // No change is expected sooner after a tick than the first change came after the deployment
+  // was created, less a period: the instances that tick started can't be routable before then.
+  let quietMs: number | undefined
+  let notBefore: number | undefined
   let deployment = start
   let fingerprint = fingerprintOf(deployment)
   let instances: InstanceSummary | undefined
@@ -212,20 +234,35 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     if (!first) {
       deployment = await readTolerant(() => capi.deployments.get(deployment.guid, o.signal), o, deadline)
       const fp = fingerprintOf(deployment)
-      schedule.record(clock.now(), fp !== fingerprint)
-      if (fp !== fingerprint) lastProgress = clock.now()
+      const stamp = Date.parse(deployment.updated_at ?? '')
+      // updated_at moves on every tick that changes the deployment (last_healthy_at or status).
+      schedule.record(clock.now(), fp !== fingerprint, Number.isFinite(stamp) ? {from: stamp - 1, to: stamp + 1000} : undefined)
+      if (fp !== fingerprint) {
+        lastProgress = clock.now()
+        const e = schedule.estimator.estimate()
+        if (e && e.uncertaintyMs <= 300) {
+          // The tick that made this change: the latest predicted one at or before this poll.
+          const tick = e.phaseMs + Math.floor((clock.now() - e.phaseMs) / e.periodMs) * e.periodMs
+          quietMs ??= tick - createdAt - e.periodMs
+          notBefore = quietMs > 0 ? tick + quietMs : undefined
+        }
+      }
       fingerprint = fp
     }
     first = false
 
     const {value, reason} = deployment.status
     if (value === 'FINALIZED') {
+      remember()
       if (reason === 'DEPLOYED' || o.goal === 'finalized') return report()
       if (reason === 'CANCELED') throw new WaitFailure('canceled', 'Deployment has been canceled', {deployment, instances})
       if (reason === 'SUPERSEDED') throw new WaitFailure('superseded', 'Deployment has been superseded by a newer deployment of this app', {deployment, instances})
       throw new WaitFailure('failed', `Deployment finished with ${value}/${reason}`, {deployment, instances})
     }
-    if (o.goal === 'paused' && reason === DeploymentStatusReason.PAUSED) return report()
+    if (o.goal === 'paused' && reason === DeploymentStatusReason.PAUSED) {
+      remember()
+      return report()
+    }
 
     const web = deployment.new_processes.find((p) => p.type === 'web')
     const statsEvery = o.goal === 'first-instance' ? 1000 : 3000
@@ -260,12 +297,21 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     if (clock.now() >= deadline()) {
       throw new WaitFailure('timeout', `Start app timeout: no new instance became routable for ${formatDuration(o.timeoutMs)}`, {deployment, instances})
     }
-    const next = Math.min(schedule.next(clock.now()), deadline())
+    const next = Math.min(schedule.next(clock.now(), notBefore), deadline())
     await clock.sleep(Math.max(0, next - clock.now()), o.signal)
   }
 
   function report(): DeploymentProgress {
     return {deployment, instances, target: o.target}
+  }
+
+  /** Keep what was learned about the tick for the next run against this API. */
+  function remember(): void {
+    const e = schedule.estimator.estimate()
+    if (!store || !apiUrl || !e || e.uncertaintyMs > 300) return
+    try {
+      store.save(apiUrl, {periodMs: e.periodMs, phaseMs: e.phaseMs, uncertaintyMs: e.uncertaintyMs, at: clock.now()})
+    } catch {}
   }
 }
 

@@ -12,11 +12,21 @@ function rng(seed: number) {
  * A deployment that changes on each of `ticks` updater ticks and is DEPLOYED on the last one.
  * Returns how long after that last tick the poller noticed, and its request rate.
  */
-function run(period: number, ticks: number, seed: number, o: {learnMinMs?: number; learnMaxMs?: number; changeEvery?: number} = {}) {
+function run(
+  period: number,
+  ticks: number,
+  seed: number,
+  o: {learnMinMs?: number; learnMaxMs?: number; changeEvery?: number; prior?: {periodMs: number; phaseOffsetMs?: number; uncertaintyMs?: number}} = {},
+) {
   const r = rng(seed)
   const phase = r() * period
   const final = phase + ticks * period
-  const sched = new PollSchedule({random: r, ...(o.learnMinMs ? {learnMinMs: o.learnMinMs, learnMaxMs: o.learnMaxMs} : {})})
+  // An earlier run's tick: the same updater, some periods ago (phaseOffsetMs: how far off it is now).
+  const prior = o.prior && {
+    periodMs: o.prior.periodMs,
+    ...(o.prior.uncertaintyMs === undefined ? {} : {phaseMs: phase - 7 * period + (o.prior.phaseOffsetMs ?? 0), uncertaintyMs: o.prior.uncertaintyMs}),
+  }
+  const sched = new PollSchedule({random: r, prior, ...(o.learnMinMs ? {learnMinMs: o.learnMinMs, learnMaxMs: o.learnMaxMs} : {})})
   // The deployment changes on every `changeEvery`-th tick (instances that take longer than a
   // tick to start leave the updater nothing to do in between), the last one included.
   const every = o.changeEvery ?? 1
@@ -77,6 +87,38 @@ describe('PollSchedule', () => {
     expect(Math.max(...runs.map((x) => x.lag))).toBeLessThanOrEqual(1300)
     expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(700)
     expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1.2)
+  })
+
+  it.each([
+    {period: 2000, ticks: 2, rate: 0.7},
+    {period: 5000, ticks: 1, rate: 0.5},
+    {period: 5000, ticks: 3, rate: 0.5},
+    // Polling on every tick of a 1 s updater is one request a second; watchDeployment skips the
+    // ticks before the started instances can be routable (notBefore) to stay under it.
+    {period: 1000, ticks: 5, rate: 1.25},
+  ])('with the tick an earlier run kept, sees a short deployment ($ticks ticks of $period ms) within 0.3 s', ({period, ticks, rate}) => {
+    const runs = Array.from({length: 40}, (_, i) => run(period, ticks, i + 1, {learnMinMs: 1000, learnMaxMs: 1600, prior: {periodMs: period, uncertaintyMs: 60, phaseOffsetMs: 25}}))
+    expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(300)
+    expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(rate)
+  })
+
+  it('narrows a change window to the second its timestamp names', () => {
+    const s = new PollSchedule({estimator: {minWindows: 1, maxUncertaintyMs: 5000}})
+    s.record(10_000, false)
+    s.record(15_000, true, {from: 12_000, to: 13_000})
+    expect(s.estimator.estimate()).toMatchObject({phaseMs: 13_000, uncertaintyMs: 1000})
+    s.record(21_000, true, {from: 7_000, to: 8_000}) // a server clock far off: ignored
+    expect(s.estimator.observations).toBe(2)
+  })
+
+  it('skips predicted ticks before notBefore', () => {
+    const s = new PollSchedule({prior: {periodMs: 1000, phaseMs: 0, uncertaintyMs: 20}})
+    s.record(100, false)
+    expect(s.next(100)).toBeGreaterThanOrEqual(1000)
+    expect(s.next(100)).toBeLessThan(1100)
+    const later = s.next(100, 2500)
+    expect(later).toBeGreaterThanOrEqual(3000)
+    expect(later).toBeLessThan(3100)
   })
 
   it('polls at least every maxGap even with a trusted estimate', () => {

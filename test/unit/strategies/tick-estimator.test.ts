@@ -52,7 +52,7 @@ describe('TickEstimator', () => {
   it('predicts the nearest tick only, even when some fitting periods put it already past', () => {
     // Windows that fit a band of periods around 5 s; just after the early end of the band's
     // prediction, the window must stay on this tick, not stretch to the one after.
-    const est = new TickEstimator({maxUncertaintyMs: 2000})
+    const est = new TickEstimator({maxUncertaintyMs: 2000, wholeSeconds: false})
     for (const [a, b] of [
       [900, 2100],
       [5800, 7000],
@@ -64,6 +64,30 @@ describe('TickEstimator', () => {
     const later = est.nextTick(first.earliest + 10)!
     expect(later.latest).toBeLessThanOrEqual(first.latest)
     expect(later.latest - later.earliest).toBeLessThan(e.periodMs / 2)
+  })
+
+  it('takes a whole second in the band as the period (update_frequency_in_seconds)', () => {
+    const est = new TickEstimator({maxUncertaintyMs: 2000})
+    for (const [a, b] of [
+      [900, 2100],
+      [5800, 7000],
+      [10_950, 12_100],
+    ]) est.observe({after: a, atOrBefore: b})
+    expect(est.estimate()?.periodMs).toBe(5000)
+  })
+
+  it('finds a finer tick than an earlier run saw (it saw only every third tick)', () => {
+    const est = new TickEstimator({}, {periodMs: 3000, phaseMs: 0, uncertaintyMs: 30})
+    est.observe({after: 30_950, atOrBefore: 31_050})
+    expect(est.estimate()?.periodMs).toBe(1000)
+    expect(est.usingPrior).toBe(true)
+  })
+
+  it('drops a prior that a narrow window contradicts', () => {
+    const est = new TickEstimator({}, {periodMs: 5000, phaseMs: 0, uncertaintyMs: 30})
+    est.observe({after: 31_650, atOrBefore: 31_750})
+    expect(est.estimate()).toBeUndefined()
+    expect(est.usingPrior).toBe(false)
   })
 
   it('gives no estimate from too few observations', () => {

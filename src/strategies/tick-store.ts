@@ -1,0 +1,90 @@
+/**
+ * The deployment updater's tick belongs to the foundation, not to one deployment: what one run
+ * learns (period and the time of one tick), the next run against the same API reuses. Kept in a
+ * small JSON file beside the cf config (`$CF_HOME/.cf/cfzd-ticks.json`), keyed by API URL,
+ * written atomically (temporary file, then rename) and ignored when unreadable. No HTTP here.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+export interface SavedTick {
+  periodMs: number
+  /** Epoch ms of one observed tick. */
+  phaseMs: number
+  /** How well phaseMs was known when saved. */
+  uncertaintyMs: number
+  /** Epoch ms when saved. */
+  at: number
+}
+
+export interface TickStore {
+  load(apiUrl: string): SavedTick | undefined
+  save(apiUrl: string, tick: SavedTick): void
+}
+
+const MAX_ENTRIES = 20
+
+/** The file beside config.json: $CF_HOME/.cf/cfzd-ticks.json (or the home directory's .cf). */
+export function defaultTickFile(env: Record<string, string | undefined> = process.env): string {
+  return path.join(env.CF_HOME || os.homedir(), '.cf', 'cfzd-ticks.json')
+}
+
+function valid(t: unknown): t is SavedTick {
+  const x = t as SavedTick
+  return (
+    typeof x === 'object' && x !== null &&
+    [x.periodMs, x.phaseMs, x.uncertaintyMs, x.at].every((n) => typeof n === 'number' && Number.isFinite(n)) &&
+    x.periodMs >= 100 && x.periodMs <= 600_000 && x.uncertaintyMs >= 0
+  )
+}
+
+function readAll(file: string): Record<string, SavedTick> {
+  try {
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return {}
+    return Object.fromEntries(Object.entries(data as Record<string, unknown>).filter((e): e is [string, SavedTick] => valid(e[1])))
+  } catch {
+    return {}
+  }
+}
+
+const keyOf = (apiUrl: string) => apiUrl.replace(/\/+$/, '').toLowerCase()
+
+export class FileTickStore implements TickStore {
+  constructor(readonly file: string = defaultTickFile()) {}
+
+  load(apiUrl: string): SavedTick | undefined {
+    return readAll(this.file)[keyOf(apiUrl)]
+  }
+
+  /** Best effort: a read-only or missing home only means the next run learns again. */
+  save(apiUrl: string, tick: SavedTick): void {
+    try {
+      const all = readAll(this.file)
+      all[keyOf(apiUrl)] = {periodMs: Math.round(tick.periodMs), phaseMs: Math.round(tick.phaseMs), uncertaintyMs: Math.round(tick.uncertaintyMs), at: Math.round(tick.at)}
+      // Keep it tiny: the most recently saved APIs only.
+      const kept = Object.entries(all).sort((a, b) => b[1].at - a[1].at).slice(0, MAX_ENTRIES)
+      fs.mkdirSync(path.dirname(this.file), {recursive: true})
+      const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`
+      fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(kept)) + '\n', {mode: 0o600})
+      fs.renameSync(tmp, this.file)
+    } catch {
+      // ignored
+    }
+  }
+}
+
+/**
+ * What a saved tick says now: the period, and the phase with an uncertainty that grows with the
+ * time since it was saved (the updater sleeps its period minus each pass's duration, so its ticks
+ * drift slowly). The phase is dropped once it could be anywhere in a third of a period.
+ */
+export function priorFrom(saved: SavedTick | undefined, now: number): {periodMs: number; phaseMs?: number; uncertaintyMs?: number} | undefined {
+  if (!saved || now < saved.at) return saved ? {periodMs: saved.periodMs} : undefined
+  const elapsed = now - saved.at
+  if (elapsed > 7 * 86_400_000) return undefined
+  const u = saved.uncertaintyMs + 40 + elapsed * 0.003
+  if (u > saved.periodMs / 3) return {periodMs: saved.periodMs}
+  return {periodMs: saved.periodMs, phaseMs: saved.phaseMs, uncertaintyMs: u}
+}
