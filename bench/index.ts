@@ -6,7 +6,7 @@
  *
  *   npm run bench                          # every section (a few minutes)
  *   npm run bench -- --quick               # fewer runs per figure
- *   npm run bench -- --only startup,lag    # some sections: startup, first-request, lag, requests, restage-all, bluegreen
+ *   npm run bench -- --only startup,lag    # some sections: startup, first-request, lag, short, requests, restage-all, bluegreen
  *   npm run bench -- --markdown            # also print the table as Markdown (for bench/README.md)
  */
 import {execSync} from 'node:child_process'
@@ -19,10 +19,11 @@ import {blueGreenFigures, lagFigures, runDeployments} from './sections/deploymen
 import {requestsPerOp} from './sections/requests.js'
 import {firstRequest} from './sections/first-request.js'
 import {restageAll} from './sections/restage-all.js'
+import {shortDeployments} from './sections/short.js'
 import {startup} from './sections/startup.js'
 import type {Figure, SectionContext} from './types.js'
 
-const SECTIONS = ['startup', 'first-request', 'lag', 'requests', 'restage-all', 'bluegreen'] as const
+const SECTIONS = ['startup', 'first-request', 'lag', 'short', 'requests', 'restage-all', 'bluegreen'] as const
 type Section = (typeof SECTIONS)[number]
 
 function parseArgs(argv: string[]): {quick: boolean; only: Section[]; markdown: boolean} {
@@ -40,7 +41,7 @@ function parseArgs(argv: string[]): {quick: boolean; only: Section[]; markdown: 
       if (bad.length > 0 || names.length === 0) throw new Error(`--only takes a comma-separated list of: ${SECTIONS.join(', ')}`)
       only = names as Section[]
     } else if (a === '--help' || a === '-h') {
-      console.log('npm run bench [-- --quick] [--only startup,first-request,lag,requests,restage-all,bluegreen] [--markdown]')
+      console.log('npm run bench [-- --quick] [--only startup,first-request,lag,short,requests,restage-all,bluegreen] [--markdown]')
       process.exit(0)
     } else throw new Error(`unknown argument ${a} (try --help)`)
   }
@@ -74,6 +75,7 @@ async function main() {
       return [...(only.includes('lag') ? lagFigures(runs) : []), ...(only.includes('bluegreen') ? blueGreenFigures(runs) : [])]
     })
   }
+  if (only.includes('short')) await timed('short', () => shortDeployments(ctx))
   if (only.includes('requests')) await timed('requests', () => requestsPerOp(ctx))
   if (only.includes('restage-all')) await timed('restage-all', () => restageAll(ctx))
   // Sections in the issue's order.
