@@ -25,75 +25,21 @@ export const DEFAULT_UAA_CLIENT = 'cf'
 export const DEFAULT_SSH_CLIENT = 'ssh-proxy'
 export const DEFAULT_PLUGIN_REPO = {Name: 'CF-Community', URL: 'https://plugins.cloudfoundry.org'}
 
-/* Every object type has an index signature: keys the cf CLI does not know survive a round trip. */
+/*
+ * The file's keys are listed once, in CONFIG_SHAPE at the end of this module (JSONConfig's fields
+ * in util/configv3/json_config.go, in the cf CLI's order): the types below, the defaults, the
+ * type checks on read and the key order on write all come from it. Every object type has an
+ * index signature: keys the cf CLI does not know survive a round trip.
+ */
 
-export interface OrganizationFields {
-  [key: string]: unknown
-  GUID: string
-  Name: string
-}
-
-export interface SpaceFields {
-  [key: string]: unknown
-  GUID: string
-  Name: string
-  /** Kept for compatibility only; the cf CLI never reads it. */
-  AllowSSH: boolean
-}
-
-export interface PluginRepo {
-  [key: string]: unknown
-  Name: string
-  URL: string
-}
-
-export interface CfOnK8s {
-  [key: string]: unknown
-  Enabled: boolean
-  AuthInfo: string
-}
-
-export interface CfConfig {
-  [key: string]: unknown
-  /** `bearer <jwt>`, or '' when logged out. */
-  AccessToken: string
-  /** links.cloud_controller_v3.meta.version of the API root. */
-  APIVersion: string
-  /** Job polling limit in minutes; 0 means none. */
-  AsyncTimeout: number
-  /** links.login.href: token requests go here. */
-  AuthorizationEndpoint: string
-  CFOnK8s: CfOnK8s
-  ColorEnabled: string
-  ConfigVersion: number
-  /** links.logging.href (note the capital P). */
-  DopplerEndPoint: string
-  Locale: string
-  LogCacheEndPoint: string
-  MinCLIVersion: string
-  MinRecommendedCLIVersion: string
-  NetworkPolicyV1Endpoint: string
-  /** The targeted org; empty strings when none. */
-  OrganizationFields: OrganizationFields
-  PluginRepos: PluginRepo[]
-  /** The raw refresh token. */
-  RefreshToken: string
-  RoutingAPIEndpoint: string
-  /** The targeted space; empty strings when none. */
-  SpaceFields: SpaceFields
-  SSHOAuthClient: string
-  /** true after `cf api --skip-ssl-validation`. */
-  SSLDisabled: boolean
-  /** The Cloud Controller URL. */
-  Target: string
-  Trace: string
-  /** links.uaa.href. */
-  UaaEndpoint: string
-  /** '' for password logins, 'client_credentials', or the jwt-bearer URN. */
-  UAAGrantType: string
-  UAAOAuthClient: string
-  UAAOAuthClientSecret: string
-}
+/** The whole file: see CONFIG_SHAPE for what each key holds. */
+export type CfConfig = Infer<typeof CONFIG_SHAPE>
+/** The targeted org; empty strings when none. */
+export type OrganizationFields = CfConfig['OrganizationFields']
+/** The targeted space; empty strings when none. AllowSSH is kept for compatibility only. */
+export type SpaceFields = CfConfig['SpaceFields']
+export type PluginRepo = CfConfig['PluginRepos'][number]
+export type CfOnK8s = CfConfig['CFOnK8s']
 
 /** A config file cfzd cannot read. It is never overwritten. */
 export class ConfigError extends CfzdError {
@@ -126,35 +72,14 @@ export function configPath(env: Env = process.env): string {
   return path.join(configDir(env), 'config.json')
 }
 
-/** A config as the cf CLI writes it when there is no file yet. */
+/** A config as the cf CLI writes it when there is no file yet: Go's zero values, then its defaults. */
 export function defaultConfig(): CfConfig {
   return {
-    AccessToken: '',
-    APIVersion: '',
-    AsyncTimeout: 0,
-    AuthorizationEndpoint: '',
-    CFOnK8s: {Enabled: false, AuthInfo: ''},
-    ColorEnabled: '',
+    ...(zero(CONFIG_SHAPE) as CfConfig),
     ConfigVersion: CONFIG_VERSION,
-    DopplerEndPoint: '',
-    Locale: '',
-    LogCacheEndPoint: '',
-    MinCLIVersion: '',
-    MinRecommendedCLIVersion: '',
-    NetworkPolicyV1Endpoint: '',
-    OrganizationFields: {GUID: '', Name: ''},
     PluginRepos: [{...DEFAULT_PLUGIN_REPO}],
-    RefreshToken: '',
-    RoutingAPIEndpoint: '',
-    SpaceFields: {GUID: '', Name: '', AllowSSH: false},
     SSHOAuthClient: DEFAULT_SSH_CLIENT,
-    SSLDisabled: false,
-    Target: '',
-    Trace: '',
-    UaaEndpoint: '',
-    UAAGrantType: '',
     UAAOAuthClient: DEFAULT_UAA_CLIENT,
-    UAAOAuthClientSecret: '',
   }
 }
 
@@ -409,40 +334,66 @@ async function ensureDir(dir: string): Promise<void> {
 /* ----- the file's shape: types, defaults for missing keys, and key order ----- */
 
 type Shape =
-  | {kind: 'string' | 'number' | 'boolean'}
-  | {kind: 'object'; keys: Record<string, Shape>}
-  | {kind: 'array'; item: Shape}
+  | {readonly kind: 'string' | 'number' | 'boolean'}
+  | {readonly kind: 'object'; readonly keys: Readonly<Record<string, Shape>>}
+  | {readonly kind: 'array'; readonly item: Shape}
 
-const str: Shape = {kind: 'string'}
-const int: Shape = {kind: 'number'}
-const bool: Shape = {kind: 'boolean'}
-const obj = (keys: Record<string, Shape>): Shape => ({kind: 'object', keys})
+/** The TypeScript type of the values a shape admits. */
+type Infer<S> = S extends {kind: 'string'}
+  ? string
+  : S extends {kind: 'number'}
+    ? number
+    : S extends {kind: 'boolean'}
+      ? boolean
+      : S extends {kind: 'array'; item: infer I}
+        ? Array<Infer<I>>
+        : S extends {kind: 'object'; keys: infer K}
+          ? {[key: string]: unknown} & {-readonly [P in keyof K]: Infer<K[P]>}
+          : never
+
+const str = {kind: 'string'} as const
+const int = {kind: 'number'} as const
+const bool = {kind: 'boolean'} as const
+const obj = <K extends Record<string, Shape>>(keys: K) => ({kind: 'object', keys}) as const
+const list = <I extends Shape>(item: I) => ({kind: 'array', item}) as const
 
 /** JSONConfig's fields in util/configv3/json_config.go, in declaration (= output) order. */
 const CONFIG_SHAPE = obj({
+  /** `bearer <jwt>`, or '' when logged out. */
   AccessToken: str,
+  /** links.cloud_controller_v3.meta.version of the API root. */
   APIVersion: str,
+  /** Job polling limit in minutes; 0 means none. */
   AsyncTimeout: int,
+  /** links.login.href: token requests go here. */
   AuthorizationEndpoint: str,
   CFOnK8s: obj({Enabled: bool, AuthInfo: str}),
   ColorEnabled: str,
   ConfigVersion: int,
+  /** links.logging.href (note the capital P). */
   DopplerEndPoint: str,
   Locale: str,
   LogCacheEndPoint: str,
   MinCLIVersion: str,
   MinRecommendedCLIVersion: str,
   NetworkPolicyV1Endpoint: str,
+  /** The targeted org; empty strings when none. */
   OrganizationFields: obj({GUID: str, Name: str}),
-  PluginRepos: {kind: 'array', item: obj({Name: str, URL: str})},
+  PluginRepos: list(obj({Name: str, URL: str})),
+  /** The raw refresh token. */
   RefreshToken: str,
   RoutingAPIEndpoint: str,
+  /** The targeted space; AllowSSH is kept for compatibility only (the cf CLI never reads it). */
   SpaceFields: obj({GUID: str, Name: str, AllowSSH: bool}),
   SSHOAuthClient: str,
+  /** true after `cf api --skip-ssl-validation`. */
   SSLDisabled: bool,
+  /** The Cloud Controller URL. */
   Target: str,
   Trace: str,
+  /** links.uaa.href. */
   UaaEndpoint: str,
+  /** '' for password logins, 'client_credentials', or the jwt-bearer URN. */
   UAAGrantType: str,
   UAAOAuthClient: str,
   UAAOAuthClientSecret: str,
