@@ -146,7 +146,7 @@ function sameApi(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '')
 }
 
-type Credentials = {kind: 'password'; username: string; password: string; origin?: string} | {kind: 'client'; clientId: string; clientSecret: string}
+export type Credentials = {kind: 'password'; username: string; password: string; origin?: string} | {kind: 'client'; clientId: string; clientSecret: string}
 
 async function envSession(env: Env, opts: SessionOptions): Promise<Session> {
   const credentials = envCredentials(env)
@@ -163,24 +163,61 @@ async function envSession(env: Env, opts: SessionOptions): Promise<Session> {
   }
 }
 
-function envCredentials(env: Env): Credentials {
-  const user = {username: env.CF_USERNAME, password: env.CF_PASSWORD}
-  const client = {clientId: env.CF_CLIENT_ID, clientSecret: env.CF_CLIENT_SECRET}
-  const hasUser = Boolean(user.username || user.password)
-  const hasClient = Boolean(client.clientId || client.clientSecret)
-  const setBoth = 'Set either CF_USERNAME and CF_PASSWORD, or CF_CLIENT_ID and CF_CLIENT_SECRET.'
-  if (hasUser && hasClient) throw new UsageError('CF_API is set with both user (CF_USERNAME/CF_PASSWORD) and client (CF_CLIENT_ID/CF_CLIENT_SECRET) credentials.', [setBoth])
+/** How the user spells each credential where they gave it: env vars, or login's flags. */
+export interface CredentialNames {
+  username: string
+  password: string
+  clientId: string
+  clientSecret: string
+  /** 'set' for env vars, 'given' for flags. */
+  verb: 'set' | 'given'
+}
+
+export const ENV_CREDENTIALS: CredentialNames = {username: 'CF_USERNAME', password: 'CF_PASSWORD', clientId: 'CF_CLIENT_ID', clientSecret: 'CF_CLIENT_SECRET', verb: 'set'}
+export const FLAG_CREDENTIALS: CredentialNames = {username: '-u', password: '-p', clientId: '--client-id', clientSecret: '--client-secret', verb: 'given'}
+
+export interface GivenCredentials {
+  username?: string
+  password?: string
+  clientId?: string
+  clientSecret?: string
+  origin?: string
+}
+
+/**
+ * The one check of user-or-client credentials, wherever they come from: a user (username and
+ * password) or a client (id and secret), never both, never half of one. Undefined when none are
+ * given, so the caller can ask for them or say where to set them.
+ */
+export function chooseCredentials(given: GivenCredentials, names: CredentialNames): Credentials | undefined {
+  const hasUser = Boolean(given.username || given.password)
+  const hasClient = Boolean(given.clientId || given.clientSecret)
+  const either = `Give either ${names.username} and ${names.password}, or ${names.clientId} and ${names.clientSecret}.`
+  if (hasUser && hasClient) {
+    throw new UsageError(`Both user (${names.username}/${names.password}) and client (${names.clientId}/${names.clientSecret}) credentials are ${names.verb}: use one.`, [either])
+  }
+  const half = (have: string, missing: string) => new UsageError(`${have} is ${names.verb} but ${missing} is not.`, [either])
   if (hasClient) {
-    if (!client.clientId) throw new UsageError('CF_CLIENT_SECRET is set but CF_CLIENT_ID is not.', [setBoth])
-    if (!client.clientSecret) throw new UsageError('CF_CLIENT_ID is set but CF_CLIENT_SECRET is not.', [setBoth])
-    return {kind: 'client', clientId: client.clientId, clientSecret: client.clientSecret}
+    if (!given.clientId) throw half(names.clientSecret, names.clientId)
+    if (!given.clientSecret) throw half(names.clientId, names.clientSecret)
+    return {kind: 'client', clientId: given.clientId, clientSecret: given.clientSecret}
   }
   if (hasUser) {
-    if (!user.username) throw new UsageError('CF_PASSWORD is set but CF_USERNAME is not.', [setBoth])
-    if (!user.password) throw new UsageError('CF_USERNAME is set but CF_PASSWORD is not.', [setBoth])
-    return {kind: 'password', username: user.username, password: user.password, }
+    if (!given.username) throw half(names.password, names.username)
+    if (!given.password) throw half(names.username, names.password)
+    return {kind: 'password', username: given.username, password: given.password, origin: given.origin}
   }
-  throw new UsageError('CF_API is set, but no credentials are.', [setBoth, "Or unset CF_API to use the cf CLI's login (cfzd login / cf login)."])
+  return undefined
+}
+
+function envCredentials(env: Env): Credentials {
+  const given = {username: env.CF_USERNAME, password: env.CF_PASSWORD, clientId: env.CF_CLIENT_ID, clientSecret: env.CF_CLIENT_SECRET}
+  const credentials = chooseCredentials(given, ENV_CREDENTIALS)
+  if (credentials) return credentials
+  throw new UsageError('CF_API is set, but no credentials are.', [
+    'Set either CF_USERNAME and CF_PASSWORD, or CF_CLIENT_ID and CF_CLIENT_SECRET.',
+    "Or unset CF_API to use the cf CLI's login (cfzd login / cf login).",
+  ])
 }
 
 /** Discover the API, run the grant, and wrap the result in a TokenManager (nothing is written). */
@@ -316,17 +353,9 @@ export async function login(opts: LoginOptions): Promise<LoginResult> {
 }
 
 function loginCredentials(opts: LoginOptions): Credentials {
-  const hasClient = Boolean(opts.clientId || opts.clientSecret)
-  const hasUser = Boolean(opts.username || opts.password)
-  if (hasClient && hasUser) throw new UsageError('Log in either as a user (username and password) or as a client (client id and secret), not both.')
-  if (hasClient) {
-    if (!opts.clientId || !opts.clientSecret) throw new UsageError('A client login needs both --client-id and --client-secret.')
-    return {kind: 'client', clientId: opts.clientId, clientSecret: opts.clientSecret}
-  }
-  if (!opts.username || !opts.password) {
-    throw new UsageError('A login needs a username and a password (or --client-id and --client-secret).', ['cfzd login -a API -u USERNAME -p PASSWORD'])
-  }
-  return {kind: 'password', username: opts.username, password: opts.password, origin: opts.origin}
+  const credentials = chooseCredentials(opts, FLAG_CREDENTIALS)
+  if (credentials) return credentials
+  throw new UsageError('A login needs a username and a password (or --client-id and --client-secret).', ['cfzd login -a API -u USERNAME -p PASSWORD'])
 }
 
 function clearTarget(c: CfConfig): void {

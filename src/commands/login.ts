@@ -33,15 +33,14 @@ export default class Login extends BaseCommand {
     const interactive = canPrompt() && !this.jsonEnabled()
     if (!api && interactive) api = await ask('API endpoint: ')
     if (!api) throw new UsageError('No API endpoint given.', ['Pass -a API (or set CF_API).'])
-    if (clientId || clientSecret) {
-      if (!clientId || !clientSecret) throw new UsageError('--client-id and --client-secret must be used together.')
-      if (username || password) throw new UsageError('Use either -u/-p or --client-id/--client-secret, not both.')
-    } else {
-      if (!username && interactive) username = await ask('Email: ')
-      if (!password && interactive) password = await ask('Password: ', {secret: true})
-      if (!username || !password) {
-        throw new UsageError('Username and password are required.', ['Pass -u and -p, or --client-id and --client-secret for CI.'])
-      }
+    // On a terminal, a user login asks for what is missing, as `cf login` does; then the one check.
+    if (!clientId && !clientSecret && interactive) {
+      if (!username) username = await ask('Email: ')
+      if (!password) password = await ask('Password: ', {secret: true})
+    }
+    const {chooseCredentials, FLAG_CREDENTIALS} = await import('../auth/session.js')
+    if (!chooseCredentials({username, password, clientId, clientSecret}, FLAG_CREDENTIALS)) {
+      throw new UsageError('Username and password are required.', ['Pass -u and -p, or --client-id and --client-secret for CI.'])
     }
     this.ui.info(`API endpoint: ${api}`)
     const {login} = await import('../auth/session.js')

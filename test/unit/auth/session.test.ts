@@ -290,7 +290,7 @@ describe('loadSession from the environment (CI)', () => {
     [{CF_PASSWORD: 'x'}, /CF_PASSWORD is set but CF_USERNAME is not/],
     [{CF_CLIENT_ID: 'deployer'}, /CF_CLIENT_ID is set but CF_CLIENT_SECRET is not/],
     [{CF_CLIENT_SECRET: 'x'}, /CF_CLIENT_SECRET is set but CF_CLIENT_ID is not/],
-    [{CF_USERNAME: 'a', CF_PASSWORD: 'b', CF_CLIENT_ID: 'c', CF_CLIENT_SECRET: 'd'}, /both user .* and client/],
+    [{CF_USERNAME: 'a', CF_PASSWORD: 'b', CF_CLIENT_ID: 'c', CF_CLIENT_SECRET: 'd'}, /Both user .* and client .* credentials are set/],
   ])('names the variables to set when credentials are missing (%j)', async (vars, message) => {
     const {env} = tempHome()
     const error = (await loadSession({env: {...env, CF_API: API, ...vars}}).catch((e: unknown) => e)) as UsageError
