@@ -33,7 +33,8 @@ import {
   type SpaceRec,
   type StackRec,
 } from './state.js'
-import {newGuid, parseIso, parseMegabytes, previousVersion, seededRandom} from './util.js'
+import {newGuid, parseIso, previousVersion, seededRandom} from './util.js'
+import {megabytesOrThrow} from './api/messages.js'
 
 const Size = z.union([z.number(), z.string()])
 const Labels = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
@@ -392,16 +393,16 @@ class Seeder {
 
     // Processes.
     web.instances = a.instances ?? 1
-    web.memoryInMb = parseMegabytes(a.memory ?? '256M')
-    if (a.disk_quota !== undefined) web.diskInMb = parseMegabytes(a.disk_quota)
+    web.memoryInMb = megabytesOrThrow(a.memory ?? '256M', 'Memory')
+    if (a.disk_quota !== undefined) web.diskInMb = megabytesOrThrow(a.disk_quota, 'Disk quota')
     if (a.command) web.command = a.command
     if (a.health_check_type) web.healthCheck = healthCheck(a.health_check_type, {endpoint: a.health_check_type === 'http' ? (a.health_check_http_endpoint ?? '/') : null})
     if (a.readiness_health_check_type) web.readinessCheck = healthCheck(a.readiness_health_check_type, {endpoint: a.readiness_health_check_type === 'http' ? (a.readiness_health_check_http_endpoint ?? '/') : null})
     for (const p of a.processes) {
       const proc = p.type === 'web' ? web : (s.processOfType(app.guid, p.type) ?? createProcess(f, app, p.type))
       if (p.instances !== undefined) proc.instances = p.instances
-      if (p.memory !== undefined) proc.memoryInMb = parseMegabytes(p.memory)
-      if (p.disk_quota !== undefined) proc.diskInMb = parseMegabytes(p.disk_quota)
+      if (p.memory !== undefined) proc.memoryInMb = megabytesOrThrow(p.memory, 'Memory')
+      if (p.disk_quota !== undefined) proc.diskInMb = megabytesOrThrow(p.disk_quota, 'Disk quota')
       if (p.command !== undefined) proc.command = p.command
       if (p.health_check_type) proc.healthCheck = healthCheck(p.health_check_type, {endpoint: p.health_check_type === 'http' ? (p.health_check_http_endpoint ?? '/') : null})
       if (p.readiness_health_check_type) proc.readinessCheck = healthCheck(p.readiness_health_check_type, {endpoint: p.readiness_health_check_type === 'http' ? (p.readiness_health_check_http_endpoint ?? '/') : null})

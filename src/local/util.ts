@@ -29,40 +29,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 }
 
-/** "256M", "1G", "512MB", 1024 → megabytes. Manifest sizes need a unit (B..TB); bare numbers are MB. */
-export function parseMegabytes(value: string | number): number {
-  if (typeof value === 'number') return value
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|K|KB|M|MB|G|GB|T|TB)?\s*$/i.exec(value)
-  if (!m) throw new Error(`must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB`)
-  const n = Number(m[1])
-  switch ((m[2] ?? 'M').toUpperCase()) {
-    case 'B':
-      return Math.ceil(n / 1024 / 1024)
-    case 'K':
-    case 'KB':
-      return Math.ceil(n / 1024)
-    case 'G':
-    case 'GB':
-      return n * 1024
-    case 'T':
-    case 'TB':
-      return n * 1024 * 1024
-    default:
-      return n
-  }
-}
-
-/** "1KB", "-1", 1024 → bytes per second (-1 means unlimited). */
-export function parseBytes(value: string | number): number {
-  if (typeof value === 'number') return value
-  const v = value.trim()
-  if (v === '-1') return -1
-  const m = /^(\d+(?:\.\d+)?)\s*(B|K|KB|M|MB|G|GB|T|TB)?$/i.exec(v)
-  if (!m) throw new Error(`must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB`)
-  const mult: Record<string, number> = {B: 1, K: 1024, KB: 1024, M: 1024 ** 2, MB: 1024 ** 2, G: 1024 ** 3, GB: 1024 ** 3, T: 1024 ** 4, TB: 1024 ** 4}
-  return Math.round(Number(m[1]) * mult[(m[2] ?? 'B').toUpperCase()])
-}
-
 /** The next patch version: "1.8.30" → "1.8.31"; anything else gets ".1" appended. */
 export function bumpVersion(version: string): string {
   const m = /^(.*?)(\d+)$/.exec(version)

@@ -852,6 +852,18 @@ export function manifestMegabytes(value: unknown): number | undefined {
   }
 }
 
+/**
+ * A size in megabytes as Cloud Controller's ByteConverter reads it ("256M", "1G", "512MB"),
+ * for the local foundation's own inputs (the seed): a number is already megabytes; a string
+ * without a supported unit throws with Cloud Controller's wording.
+ */
+export function megabytesOrThrow(value: string | number, name = 'Size'): number {
+  if (typeof value === 'number') return value
+  const problem = byteFormatError(value, name)
+  if (problem) throw new Error(problem)
+  return Math.trunc((toBytes(value) ?? 0) / 1024 ** 2)
+}
+
 export function manifestBytesPerSecond(value: unknown): number | undefined {
   const s = rubyToS(value)
   if (blank(s)) return undefined

@@ -4,7 +4,8 @@ import {parseLabelSelector} from '../../../src/local/api/list.js'
 import {Query} from '../../../src/local/api/query.js'
 import {RateLimiter, defaultFaults, mergeFaults} from '../../../src/local/faults.js'
 import {stagingFailure} from '../../../src/local/staging.js'
-import {bumpVersion, iso, parseBytes, parseMegabytes, previousVersion, seededRandom} from '../../../src/local/util.js'
+import {bumpVersion, iso, previousVersion, seededRandom} from '../../../src/local/util.js'
+import {megabytesOrThrow} from '../../../src/local/api/messages.js'
 
 describe('Query', () => {
   it('splits on raw commas and decodes each value, so %2C stays inside a value', () => {
@@ -78,9 +79,9 @@ describe('helpers', () => {
     expect(stagingFailure('false', false)).toBeNull()
   })
   it('parses manifest sizes', () => {
-    expect([parseMegabytes('256M'), parseMegabytes('1G'), parseMegabytes('512MB'), parseMegabytes(64), parseMegabytes('2048K')]).toEqual([256, 1024, 512, 64, 2])
-    expect(() => parseMegabytes('12 parsecs')).toThrow('supported unit')
-    expect([parseBytes('1KB'), parseBytes('-1'), parseBytes(10)]).toEqual([1024, -1, 10])
+    expect([megabytesOrThrow('256M'), megabytesOrThrow('1G'), megabytesOrThrow('512MB'), megabytesOrThrow(64), megabytesOrThrow('2048K'), megabytesOrThrow('1.5G')]).toEqual([256, 1024, 512, 64, 2, 1536])
+    expect(() => megabytesOrThrow('12 parsecs', 'Memory')).toThrow('Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB')
+    expect(() => megabytesOrThrow('lots', 'Memory')).toThrow('Memory is not a number')
   })
   it('bumps and steps back versions', () => {
     expect(bumpVersion('1.8.30')).toBe('1.8.31')
