@@ -80,7 +80,7 @@ export abstract class BaseCommand extends Command {
       }
       throw err
     }
-    this.argv.includes('--verbose') && (this.verbose = true)
+    if (this.argv.includes('--verbose')) this.verbose = true
     const user = toCfzdError(err)
     if (this.jsonEnabled()) {
       this.logJson({error: {message: user.message, exitCode: user.exitCode, suggestions: user.suggestions, ...user.details}})

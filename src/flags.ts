@@ -4,9 +4,9 @@
  */
 import {Flags} from '@oclif/core'
 import {parseDuration} from './clock.js'
+import {STRATEGIES, type StrategyName} from './strategies/names.js'
 
-export const STRATEGIES = ['rolling', 'canary', 'blue-green'] as const
-export type StrategyName = (typeof STRATEGIES)[number]
+export {STRATEGIES, type StrategyName}
 
 export const strategyFlag = Flags.custom<StrategyName>({
   description: 'Deployment strategy: rolling (default), canary or blue-green.',

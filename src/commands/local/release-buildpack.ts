@@ -18,7 +18,7 @@ export default class LocalReleaseBuildpack extends BaseCommand {
     if (flags.api && flags.api.replace(/\/+$/, '') !== ctx.session.apiUrl.replace(/\/+$/, '')) {
       throw new UsageError(`You are logged in to ${ctx.session.apiUrl}, not ${flags.api}.`, [`Log in to it first: cfzd login -a ${flags.api}`])
     }
-    const {releaseBuildpack} = await import('../../local/admin-client.js')
+    const {releaseBuildpack} = await import('../../capi/local-admin.js')
     const released = await releaseBuildpack(ctx.capi, args.name, flags.version)
     for (const b of released) this.ui.out(`Released ${b.name} ${b.version}${b.stack ? ` (${b.stack})` : ''}, updated_at ${b.updated_at}`)
     return {buildpacks: released}

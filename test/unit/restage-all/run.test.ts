@@ -182,8 +182,7 @@ describe('restage-all run', () => {
   })
 
   it('Ctrl-C: starts nothing new, lets the strategy stop the apps in flight, and exits 130', async () => {
-    let t!: ReturnType<typeof setup>
-    t = setup(world(6), {concurrency: 2, reportFile: path.join(dir, 'r.json')}, {
+    const t: ReturnType<typeof setup> = setup(world(6), {concurrency: 2, reportFile: path.join(dir, 'r.json')}, {
       operate: async (env, _t, app) => {
         if (app.name === 'app02') {
           t.controller.abort()

@@ -1,5 +1,5 @@
 /** Client side of the local foundation's admin endpoints (/_local), over an ordinary CAPI session. */
-import type {CapiClient} from '../capi/client.js'
+import type {CapiClient} from './client.js'
 
 export interface ReleasedBuildpack {
   name: string
