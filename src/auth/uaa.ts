@@ -11,6 +11,7 @@ import {type Clock, systemClock} from '../clock.js'
 import {CfzdError, ExitCode, UsageError} from '../errors.js'
 import {NetworkError, UaaError} from '../capi/errors.js'
 import {Root} from '../capi/resources/root.js'
+import {backoffMs, isAmbiguousCode, retryAfterNetworkError, retryAfterStatus, TLS_CODES, uaaRetryPolicy} from '../capi/retry.js'
 import {formatTraceRequest, formatTraceResponse, REDACTED, type TraceSink} from '../capi/trace.js'
 import {decodeJwt, stripBearer} from './jwt.js'
 
@@ -81,10 +82,6 @@ export function scrub(text: string, secrets: string[]): string {
   }
   return out
 }
-
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|EPROTO/
-/** Errors where the request surely never reached the server. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
 function errorCode(error: unknown): string {
   const e = error as {code?: string; cause?: {code?: string}}
@@ -235,8 +232,6 @@ export interface UaaClientOptions extends UaaHttpOptions {
   retries?: number
 }
 
-const RETRYABLE_STATUS = new Set([502, 503, 504])
-
 export class UaaClient {
   readonly authorizationEndpoint: string
   readonly uaaEndpoint: string
@@ -289,26 +284,27 @@ export class UaaClient {
 
   private async token(form: URLSearchParams, headers: Record<string, string>, query: string, secrets: string[]): Promise<TokenResponse> {
     const url = `${this.authorizationEndpoint}/oauth/token${query}`
-    const retries = this.opts.retries ?? 2
+    // A token grant can be asked for again: retry.ts decides when, as for Cloud Controller.
+    const policy = {...uaaRetryPolicy, limit: this.opts.retries ?? uaaRetryPolicy.limit}
     for (let attempt = 0; ; attempt++) {
       let res: RawResponse
       try {
         res = await send({method: 'POST', url, headers, form, secrets}, this.opts)
       } catch (error) {
         const code = errorCode(error)
-        if (attempt < retries && !TLS_CODES.test(code)) {
-          await this.clock.sleep(500 * 2 ** attempt)
+        if (retryAfterNetworkError(code, {idempotent: true, attempt}, policy)) {
+          await this.clock.sleep(backoffMs(attempt, policy))
           continue
         }
         throw new NetworkError(`POST ${url} failed: ${scrub((error as Error).message, secrets)}`, {
           code,
           request: {method: 'POST', url},
-          ambiguous: !NOT_SENT_CODES.has(code),
+          ambiguous: isAmbiguousCode(code),
           cause: error,
         })
       }
-      if (RETRYABLE_STATUS.has(res.status) && attempt < retries) {
-        await this.clock.sleep(500 * 2 ** attempt)
+      if (retryAfterStatus(res.status, {idempotent: true, attempt}, policy)) {
+        await this.clock.sleep(backoffMs(attempt, policy))
         continue
       }
       // UAA may echo a refresh token in error_description ("Invalid refresh token: ...").

@@ -1,6 +1,6 @@
 /**
- * The transport under every CAPI call: auth header, retries with capped exponential backoff and
- * jitter for idempotent requests, 429 handling (Retry-After / X-RateLimit-Reset), a single token
+ * The transport under every CAPI call: auth header, retries as retry.ts decides them (capped
+ * exponential backoff with jitter), 429 handling (Retry-After / X-RateLimit-Reset), a single token
  * refresh on 401 CF-InvalidAuthToken, X-Cf-Warnings, tracing with redaction, and zod validation.
  *
  * POSTs are never retried blindly after the request may have reached the server: the error is
@@ -11,7 +11,10 @@ import type {Got, OptionsInit, Response} from 'got'
 import type {ZodType} from 'zod'
 import {type Clock, systemClock} from '../clock.js'
 import {CapiError, NetworkError, type RequestInfo, SchemaError} from './errors.js'
+import {backoffMs, defaultRetryPolicy, isAmbiguousCode, retryAfterNetworkError, retryAfterStatus, type RetryPolicy, UNREACHABLE_CODES} from './retry.js'
 import {formatTraceRequest, formatTraceResponse, type TraceSink} from './trace.js'
+
+export {defaultRetryPolicy, type RetryPolicy} from './retry.js'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 export type QueryValue = string | number | boolean | readonly (string | number)[] | undefined | null
@@ -24,28 +27,6 @@ export interface TokenProvider {
   /** Called after a 401 CF-InvalidAuthToken. Concurrent callers share a single refresh. */
   refresh(failedAuthorization: string): Promise<string>
 }
-
-export interface RetryPolicy {
-  /** Retries for network errors and 5xx on idempotent requests. */
-  limit: number
-  baseMs: number
-  capMs: number
-  /** Retries after a 429, for any method (a throttled request did not take effect). */
-  rateLimitRetries: number
-  /** Longest single wait for a rate-limit reset before giving up. */
-  rateLimitMaxWaitMs: number
-  /**
-   * How long to keep trying, any method, while an API that has answered before refuses connections
-   * (a Cloud Controller restarting): nothing was sent, so nothing can happen twice. An API that
-   * never answered (a wrong URL) fails at once.
-   */
-  unreachableMs: number
-}
-
-export const defaultRetryPolicy: RetryPolicy = {limit: 4, baseMs: 250, capMs: 8000, rateLimitRetries: 8, rateLimitMaxWaitMs: 15 * 60_000, unreachableMs: 60_000}
-
-/** Connection errors that mean the API is not there right now (as opposed to a bad name). */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'])
 
 export interface RateLimitInfo {
   limit?: number
@@ -105,10 +86,6 @@ export interface CapiResponse<T> {
   location?: string
   requestId?: string
 }
-
-const RETRYABLE_STATUS = new Set([500, 502, 503, 504])
-/** Network errors where the request never reached the server, so even a POST may be repeated. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
 export class CapiHttp {
   readonly apiUrl: string
@@ -205,7 +182,7 @@ export class CapiHttp {
       } catch (error) {
         if (o.signal?.aborted) throw error
         const code = (error as {code?: string}).code
-        const ambiguous = !NOT_SENT_CODES.has(code ?? '')
+        const ambiguous = isAmbiguousCode(code)
         if (this.answered && UNREACHABLE_CODES.has(code ?? '')) {
           unreachableSince ??= this.clock.now()
           if (this.clock.now() - unreachableSince < this.retry.unreachableMs) {
@@ -217,7 +194,7 @@ export class CapiHttp {
             continue
           }
         }
-        if ((idempotent || !ambiguous) && attempt < this.retry.limit) {
+        if (retryAfterNetworkError(code, {idempotent, attempt}, this.retry)) {
           await this.clock.sleep(this.backoff(attempt++), o.signal)
           continue
         }
@@ -248,8 +225,8 @@ export class CapiHttp {
         }
       }
       // 503: the request was turned away unprocessed (no healthy Cloud Controller), so even a POST
-      // may be sent again; isAmbiguous() treats it the same way.
-      if (RETRYABLE_STATUS.has(res.statusCode) && (idempotent || res.statusCode === 503) && attempt < this.retry.limit) {
+      // may be sent again; isAmbiguous() treats it the same way. See retry.ts.
+      if (retryAfterStatus(res.statusCode, {idempotent, attempt}, this.retry)) {
         await this.clock.sleep(this.backoff(attempt++), o.signal)
         continue
       }
@@ -275,10 +252,9 @@ export class CapiHttp {
     }
   }
 
-  /** Capped exponential backoff with jitter: base·2^attempt, capped, times a factor in [0.5, 1). */
+  /** The wait before retry number `attempt` (retry.ts's backoff, with this client's random source). */
   backoff(attempt: number): number {
-    const exp = Math.min(this.retry.capMs, this.retry.baseMs * 2 ** attempt)
-    return Math.round(exp * (0.5 + this.random() * 0.5))
+    return backoffMs(attempt, this.retry, this.random)
   }
 
   private rateLimitWait(headers: Record<string, string | string[] | undefined>, n: number): number {

@@ -17,6 +17,7 @@
  * - anything else fails that app only.
  */
 import {CapiError, CapiUnprocessable, NetworkError} from '../capi/errors.js'
+import {backoffMs} from '../capi/retry.js'
 import type {ResponseEvent} from '../capi/http.js'
 import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
@@ -149,8 +150,7 @@ export function decideRetry(f: Failure, attempt: number, ctx: {othersInFlight: n
   const max = policy.maxAttempts[f.kind]
   if (!max || attempt >= max) return {retry: false}
   if (f.kind === 'quota' && ctx.othersInFlight === 0) return {retry: false}
-  const exp = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1))
   // Jitter in [0.75, 1) so apps that failed together do not come back together.
-  const delayMs = Math.round(exp * (0.75 + (ctx.random ?? Math.random)() * 0.25))
+  const delayMs = backoffMs(attempt - 1, policy, ctx.random, 0.25)
   return {retry: true, delayMs, why: WHY[f.kind] ?? f.kind}
 }

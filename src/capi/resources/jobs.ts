@@ -1,5 +1,6 @@
 import {z} from 'zod'
 import {JobFailedError, TimeoutError} from '../errors.js'
+import {doubling, until} from '../../poll.js'
 import {ErrorItem, Links, resourceBase} from '../schemas.js'
 import {Resource, type JobRef, seg} from './base.js'
 
@@ -33,11 +34,8 @@ export class Jobs extends Resource {
    */
   async wait(ref: JobRef | string, opts: WaitOptions = {}): Promise<Job> {
     const location = typeof ref === 'string' ? ref : ref.location
-    const clock = this.http.clock
-    const deadline = clock.now() + (opts.timeoutMs ?? 10 * 60_000)
     const seen = new Set<string>()
-    let delay = 100
-    for (;;) {
+    const read = async () => {
       const job = await this.get(location)
       for (const w of job.warnings) {
         if (!seen.has(w.detail)) {
@@ -45,11 +43,18 @@ export class Jobs extends Resource {
           opts.onWarning?.(w.detail)
         }
       }
-      if (job.state === 'COMPLETE') return job
-      if (job.state === 'FAILED') throw new JobFailedError({guid: job.guid, operation: job.operation ?? undefined, state: job.state, errors: job.errors})
-      if (clock.now() >= deadline) throw new TimeoutError(`Job ${job.operation ?? job.guid} did not finish in time (still ${job.state})`)
-      await clock.sleep(delay, opts.signal)
-      delay = Math.min(1000, delay * 2)
+      return job
     }
+    const final = (job: Job) => {
+      if (job.state === 'FAILED') throw new JobFailedError({guid: job.guid, operation: job.operation ?? undefined, state: job.state, errors: job.errors})
+      return job.state === 'COMPLETE'
+    }
+    return until(read, final, {
+      clock: this.http.clock,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs ?? 10 * 60_000,
+      interval: doubling(100, 1000),
+      onTimeout: (job) => new TimeoutError(`Job ${job.operation ?? job.guid} did not finish in time (still ${job.state})`),
+    })
   }
 }

@@ -194,7 +194,12 @@ describe('UaaClient grants', () => {
     const clock = new FakeClock()
     await uaa({clock}).refreshTokenGrant('r')
     expect(calls).toBe(3)
-    expect(clock.sleeps).toEqual([500, 1000])
+    // retry.ts's backoff: 500 ms then 1 s, each with jitter in [0.5, 1).
+    expect(clock.sleeps).toHaveLength(2)
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(250)
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(500)
+    expect(clock.sleeps[1]).toBeGreaterThanOrEqual(500)
+    expect(clock.sleeps[1]).toBeLessThanOrEqual(1000)
 
     calls = -10
     const error = await uaa({clock, retries: 1})
