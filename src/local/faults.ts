@@ -33,6 +33,8 @@ export const Faults = z.object({
   stagingMs: z.number().min(0),
   /** Every new build fails (as if each app had CFZD_LOCAL_STAGING_FAIL set). */
   stagingFail: z.boolean(),
+  /** Builds that reach the end of their staging time stay STAGING until this is set back to false. */
+  stagingHold: z.boolean(),
   /** How long a new instance stays STARTING before its health check. */
   startupMs: z.number().min(0),
   /** Fraction (0..1) of newly started instances that crash instead of becoming healthy. */
@@ -55,6 +57,7 @@ export const defaultFaults: Faults = {
   refreshTokenLifetimeSec: 30 * 24 * 3600,
   stagingMs: 3000,
   stagingFail: false,
+  stagingHold: false,
   startupMs: 2000,
   crashRate: 0,
 }

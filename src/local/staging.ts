@@ -181,6 +181,7 @@ export class Staging {
     const app = s.apps.get(build.appGuid)
     const pkg = s.packages.get(build.packageGuid)
     if (!s.builds.get(build.guid)) return
+    if (this.f.faults.stagingHold) return void this.f.later(20, () => this.finish(build, failure))
     build.updatedAt = this.f.now()
     if (!app || !pkg) {
       build.state = 'FAILED'

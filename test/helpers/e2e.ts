@@ -10,7 +10,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {CapiClient} from '../../src/capi/client.js'
 import {startLocalFoundation, type LocalFoundation, type LocalFoundationOptions} from '../../src/local/index.js'
-import {Probe, type ProbeOptions} from '../../src/probe/probe.js'
+import {Probe, type ProbeOptions, type ProbeReport} from '../../src/probe/probe.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = path.join(ROOT, 'bin', 'run.js')
@@ -73,6 +73,27 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
 export function expectExit(r: CliResult, code: number): void {
   if (r.code !== code) throw new Error(`expected exit ${code}, got ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`)
 }
+
+/**
+ * Wait until live traffic shows something (events, not fixed sleeps): the probe's report is read
+ * every 20 ms until `test` holds, for at most `timeoutMs`, then the wait fails naming `what`.
+ */
+export async function untilReport(p: Probe, test: (r: ProbeReport) => boolean, what: string, timeoutMs = 15_000): Promise<ProbeReport> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const r = p.report()
+    if (test(r)) return r
+    if (Date.now() >= end) throw new Error(`Traffic to ${r.url} never showed ${what} within ${timeoutMs} ms (sent ${r.sent}, ok ${r.ok}, failed ${r.failed})`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Wait until `n` requests have been answered (well or not). */
+export const answered = (p: Probe, n = 5) => untilReport(p, (r) => r.ok + r.failed >= n, `${n} answers`)
+
+/** Wait until the router has served `droplet` to `count` requests. */
+export const servedBy = (p: Probe, droplet: string, count = 5) =>
+  untilReport(p, (r) => (r.droplets.find((d) => d.droplet === droplet)?.count ?? 0) >= count, `droplet ${droplet} served ${count} times`)
 
 export interface E2E {
   foundation: LocalFoundation

@@ -67,9 +67,33 @@ async function interruptThenRerun(
     rerunSaid?: (s: Strategy, r: CliResult) => void
     smokeTest?: string
     cliEnv?: NodeJS.ProcessEnv
+    /**
+     * Hold every build at STAGING (the foundation's stagingHold) from the start until each
+     * strategy's re-run has printed this: events decide, not staging times.
+     */
+    holdStagingUntil?: Record<Strategy, RegExp>
   },
 ) {
-  await matrix(async (s) => {
+  const hold = o.holdStagingUntil
+  let waiting = STRATEGIES.length
+  const reached = () => (--waiting === 0 ? e.foundation.setFaults({stagingHold: false}) : undefined)
+  if (hold) await e.foundation.setFaults({stagingHold: true})
+  try {
+    await matrix(async (s) => {
+      // Each strategy arrives once: at its marker, or when its scenario ends without reaching it.
+      let arrived = false
+      const arrive = () => (arrived ? undefined : ((arrived = true), reached()))
+      try {
+        await scenario(s, hold ? {when: hold[s], then: arrive} : undefined)
+      } finally {
+        if (hold) await arrive()
+      }
+    })
+  } finally {
+    if (hold) await e.foundation.setFaults({stagingHold: false})
+  }
+
+  async function scenario(s: Strategy, rerunTrigger?: {when: RegExp; then: () => unknown}) {
     const name = appOf(fault, s)
     const before = await dropletOf(c, name)
     if (o.env) await setEnv(c, name, o.env)
@@ -95,7 +119,7 @@ async function interruptThenRerun(
     if (s !== 'blue-green') expect(await dropletOf(c, name)).toBe(before)
 
     // the same command again, at once (as someone who pressed Ctrl-C would)
-    const again = await e.cli(command(s, name))
+    const again = await e.cli(command(s, name), {trigger: rerunTrigger})
     expectExit(again, 0)
     expect(again.stdout).toMatch(/^OK$/m)
     o.rerunSaid?.(s, again)
@@ -104,7 +128,7 @@ async function interruptThenRerun(
     const report = await traffic.stop()
     expect(report.failed).toBe(0)
     await expectIntact(c, name)
-  })
+  }
 }
 
 const seen: {fault: string; strategy: Strategy; exit: number; sent: number; failed: number}[] = []
@@ -119,12 +143,17 @@ afterAll(() => {
 describe('7. SIGINT at three points of each strategy, then a re-run', () => {
   it('while staging: nothing deployed (the build finishes on its own and the re-run uses it); blue-green rolls back', () =>
     interruptThenRerun('while staging', 'stage', {
-      // long enough that the re-run starts while the interrupted run's build is still staging
-      env: {CFZD_LOCAL_STAGING_TIME: '4s'},
+      // builds stay STAGING until every re-run has reached the build: the re-run always starts
+      // while the interrupted run's build still stages
       at: {
-        rolling: {stderr: /❯ Stage newest package/, afterMs: 300},
-        canary: {stderr: /❯ Stage newest package/, afterMs: 300},
-        'blue-green': {stderr: /❯ Stage\n/, afterMs: 300},
+        rolling: {stderr: /❯ Stage newest package/},
+        canary: {stderr: /❯ Stage newest package/},
+        'blue-green': {stderr: /❯ Stage\n/},
+      },
+      holdStagingUntil: {
+        rolling: /was already staging: waiting for it/,
+        canary: /was already staging: waiting for it/,
+        'blue-green': /❯ Stage\n/,
       },
       said: (s, r) => {
         if (s === 'blue-green') expect(r.stderr).toMatch(stopped[s])

@@ -1,5 +1,6 @@
 /** UAA grants and errors, auth errors, pagination, filters, include, errors, jobs, rate limits and faults. */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
+import {decodeJwt} from '../../../src/auth/jwt.js'
 import {CapiClient} from '../../../src/capi/client.js'
 import {CapiError} from '../../../src/capi/errors.js'
 import {PasswordGrant, startTestFoundation, type TestFoundation, until} from './helpers.js'
@@ -86,7 +87,9 @@ describe('authentication', () => {
     try {
       const grant = new PasswordGrant(t.lf)
       const short = await grant.authorization()
-      await new Promise((r) => setTimeout(r, 1100))
+      // Wait for the token's own expiry (its exp claim), not for a guessed interval.
+      const exp = decodeJwt(short.replace(/^bearer /i, ''))!.exp as number
+      while (Date.now() < exp * 1000) await new Promise((r) => setTimeout(r, Math.max(10, exp * 1000 - Date.now())))
       const expired = await fetch(`${t.lf.apiUrl}/v3/apps`, {headers: {authorization: short}})
       expect(((await expired.json()) as any).errors[0].title).toBe('CF-InvalidAuthToken')
       // cfzd's client refreshes once on CF-InvalidAuthToken and replays.

@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
-import {ROOT, startE2E, type CliResult, type E2E} from '../../helpers/e2e.js'
+import {ROOT, answered, servedBy, startE2E, type CliResult, type E2E} from '../../helpers/e2e.js'
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'apps')
 
@@ -80,11 +80,11 @@ async function pushUnderTraffic(name: string, args: string[], then?: () => Promi
   // New code: one changed file (the others are matched by the foundation and not uploaded again).
   fs.appendFileSync(path.join(dir, 'hello', 'server.js'), `\n// ${name} v2\n`)
   const traffic = e.traffic(name, {ratePerSec: 25})
-  await new Promise((r) => setTimeout(r, 300))
+  await answered(traffic)
   const r = await e.cli(['push', '--var', 'version=2', '--json', ...args], {cwd: dir})
   const result = json<{droplet: {guid: string}; app: {guid: string}; upload: {files: number; matched: number}; outcome: string}>(ok(r))
   await then?.()
-  await new Promise((r) => setTimeout(r, 500))
+  await servedBy(traffic, result.droplet.guid)
   const report = await traffic.stop()
   measured[args.join(' ')] = {sent: report.sent, failed: report.failed}
   expect(report.sent).toBeGreaterThan(20)
@@ -124,10 +124,10 @@ describe('push (first push, every strategy under live traffic, several apps); th
 
     fs.appendFileSync(path.join(dir, 'hello', 'server.js'), `\n// ${name} v2\n`)
     const traffic = e.traffic(name, {ratePerSec: 25})
-    await new Promise((r) => setTimeout(r, 300))
+    await answered(traffic)
     const r = ok(await e.cli(['push', '--var', 'version=2', '--strategy', 'blue-green', '--json'], {cwd: dir}))
     const result = json<{droplet: {guid: string}; app: {guid: string}; previousApp: {state: string}}>(r)
-    await new Promise((r) => setTimeout(r, 500))
+    await servedBy(traffic, result.droplet.guid)
     const report = await traffic.stop()
     measured['--strategy blue-green'] = {sent: report.sent, failed: report.failed}
     expect(report.sent).toBeGreaterThan(20)
@@ -171,11 +171,11 @@ applications:
     fs.appendFileSync(path.join(dir, 'hello', 'server.js'), '\n// multi v2\n')
     fs.appendFileSync(path.join(dir, 'worker', 'worker.js'), '\n// multi v2\n')
     const traffic = e.traffic('multi-web', {ratePerSec: 25})
-    await new Promise((r) => setTimeout(r, 300))
+    await answered(traffic)
     const second = json<{app: {name: string; guid: string}; mode: string; outcome: string; strategy: string; droplet: {guid: string}}[]>(
       ok(await e.cli(['push', '--strategy', 'rolling', '--json'], {cwd: dir})),
     )
-    await new Promise((r) => setTimeout(r, 500))
+    await servedBy(traffic, second.find((r) => r.app.name === 'multi-web')!.droplet.guid)
     const report = await traffic.stop()
     measured['multi-app --strategy rolling'] = {sent: report.sent, failed: report.failed}
     expect(second.map((r) => [r.app.name, r.mode, r.strategy, r.outcome])).toEqual([

@@ -3,7 +3,7 @@
  * traffic through its router: zero failed requests, and the new droplet serving at the end.
  */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
-import {expectExit, startE2E, type E2E} from '../../helpers/e2e.js'
+import {answered, expectExit, servedBy, startE2E, type E2E} from '../../helpers/e2e.js'
 
 let e: E2E
 const appGuid = async (name: string) => (await e.capi.apps.findByName((await e.capi.spaces.list({names: ['dev']}))[0].guid, name))!.guid
@@ -57,10 +57,10 @@ describe('rolling', () => {
     const before = await e.capi.apps.getCurrentDropletGuid(guid)
     const t = e.traffic('web')
     const r = await e.cli(['restage', 'web', '--max-in-flight', '2', '--json'])
-    await new Promise((res) => setTimeout(res, 300))
-    const report = await t.stop()
     expectExit(r, 0)
     const out = JSON.parse(r.stdout)
+    await servedBy(t, out.droplet.guid)
+    const report = await t.stop()
     expect(out.droplet.guid).not.toBe(before)
     expect(out.droplet.previous).toBe(before)
     expect(report.failed).toBe(0)
@@ -104,7 +104,7 @@ describe('canary', () => {
     expectExit(done, 0)
     const out = JSON.parse(done.stdout)
     expect(out).toMatchObject({outcome: 'deployed', deployment: {status: 'FINALIZED', reason: 'DEPLOYED'}})
-    await new Promise((res) => setTimeout(res, 300))
+    await servedBy(t, out.droplet.guid)
     const report = await t.stop()
     expect(report.failed).toBe(0)
     const served = report.droplets.map((d) => d.droplet)
@@ -122,7 +122,7 @@ describe('canary', () => {
     expectExit(c, 0)
     expect(JSON.parse(c.stdout)).toMatchObject({outcome: 'canceled', deployment: {status: 'FINALIZED', reason: 'CANCELED'}})
     const t2 = e.traffic('canary', {maxRequests: 40})
-    await new Promise((res) => setTimeout(res, 1000))
+    await answered(t2, 40)
     const after = await t2.stop()
     const report = await t.stop()
     expect(report.failed).toBe(0)
