@@ -10,6 +10,7 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {expectExit, startE2E, type CliResult, type E2E} from '../../helpers/e2e.js'
+import type {Probe} from '../../../src/probe/probe.js'
 import {STRATEGIES, appOf, appsFor, dropletOf, expectIntact, namesLike, seedApp, setEnv, type Checker, type Strategy} from './matrix.js'
 
 let e: E2E
@@ -62,7 +63,8 @@ async function interruptThenRerun(
   fault: string,
   o: {
     env?: Record<string, string>
-    at: Record<Strategy, {stderr: RegExp; afterMs?: number}>
+    /** When to press Ctrl-C: once stderr shows `stderr`, and then once `until` holds. */
+    at: Record<Strategy, {stderr: RegExp; until?: (name: string, traffic: Probe) => Promise<boolean>}>
     said: (s: Strategy, r: CliResult) => void
     rerunSaid?: (s: Strategy, r: CliResult) => void
     smokeTest?: string
@@ -103,7 +105,7 @@ async function interruptThenRerun(
     const r = await e.cli(command(s, name, o.smokeTest), {
       env: o.cliEnv,
       control: (h) => (cli = h),
-      trigger: {when: at.stderr, then: () => setTimeout(() => cli!.kill('SIGINT'), at.afterMs ?? 0)},
+      trigger: {when: at.stderr, then: async () => (at.until && (await holds(() => at.until!(name, traffic))), cli!.kill('SIGINT'))},
     })
     if (o.env) await setEnv(c, name, Object.fromEntries(Object.keys(o.env).map((k) => [k, null])))
     expectExit(r, 130)
@@ -129,6 +131,25 @@ async function interruptThenRerun(
     expect(report.failed).toBe(0)
     await expectIntact(c, name)
   }
+}
+
+/** Read `test` every 20 ms until it holds (at most 20 s): the moment to act is an observed state. */
+async function holds(test: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + 20_000
+  while (!(await test().catch(() => false))) {
+    if (Date.now() > end) throw new Error('the state to interrupt in never came')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** The states of the instances being started: the deployment's new process, or (blue-green) the new app's web process. */
+async function newInstanceStates(s: Strategy, name: string): Promise<string[]> {
+  const app = await e.capi.apps.findByName(c.space, name)
+  if (!app) return []
+  let guid: string | undefined
+  if (s === 'blue-green') guid = app.name === name ? (await e.capi.processes.getForApp(app.guid, 'web')).guid : undefined
+  else guid = (await e.capi.deployments.activeForApp(app.guid))?.new_processes[0]?.guid
+  return guid ? (await e.capi.processes.stats(guid)).map((x) => (x.state === 'RUNNING' && x.routable !== false ? 'ROUTABLE' : x.state)) : []
 }
 
 const seen: {fault: string; strategy: Strategy; exit: number; sent: number; failed: number}[] = []
@@ -169,10 +190,11 @@ describe('7. SIGINT at three points of each strategy, then a re-run', () => {
     interruptThenRerun('while new instances start', 'start', {
       env: {CFZD_LOCAL_STARTUP_TIME: '1s'},
       at: {
-        // rolling (max-in-flight 1, 2 instances): after the first new instance is routable
-        rolling: {stderr: /❯ Start new instances/, afterMs: 1500},
-        canary: {stderr: /❯ Start canary instances/, afterMs: 300},
-        'blue-green': {stderr: /❯ Start new instances/, afterMs: 300},
+        // rolling (max-in-flight 1, 2 instances): once the first new instance is routable
+        rolling: {stderr: /❯ Start new instances/, until: async (name) => (await newInstanceStates('rolling', name)).includes('ROUTABLE')},
+        // canary and blue-green: while a new instance is still starting
+        canary: {stderr: /❯ Start canary instances/, until: async (name) => (await newInstanceStates('canary', name)).includes('STARTING')},
+        'blue-green': {stderr: /❯ Start new instances/, until: async (name) => (await newInstanceStates('blue-green', name)).includes('STARTING')},
       },
       said: (s, r) => expect(r.stderr).toMatch(stopped[s]),
     }))
@@ -183,8 +205,10 @@ describe('7. SIGINT at three points of each strategy, then a re-run', () => {
       cliEnv: {CFZD_ROUTE_SETTLE: '4s'},
       at: {
         rolling: {stderr: /✔ Create rolling deployment/},
-        canary: {stderr: /❯ Smoke-test and promote the canary/, afterMs: 500},
-        'blue-green': {stderr: /both versions serve/, afterMs: 500},
+        // during the smoke test (it sleeps 3 s)
+        canary: {stderr: /❯ Smoke-test and promote the canary/},
+        // once our traffic has been served by both versions
+        'blue-green': {stderr: /both versions serve/, until: async (_name, traffic) => traffic.report().droplets.length >= 2},
       },
       said: (s, r) => {
         expect(r.stderr).toMatch(stopped[s])
