@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The baseline for the completion-lag figure: `cf restart APP --strategy rolling` as the cf CLI
- * does it (../shared/guides/anchors-cfcli-capi-deployments.md A3/A4): look the app up, its newest
+ * does it (cloudfoundry/cli: command/v7/shared/app_stager.go and PollStartForDeployment in
+ * actor/v7action/application.go): look the app up, its newest
  * package and that package's STAGED droplet, create the deployment, then poll on a fixed 3 s
  * interval (the first poll after 1 ms): GET the deployment until FINALIZED/DEPLOYED, then in the
  * same round the app's processes and each one's stats, until every process is stable (no

@@ -2,8 +2,8 @@
  * 3. API requests per operation, counted from the local foundation's request log (API requests
  * only: UAA token requests are listed apart), each operation on its own site with the production
  * tick (5 s), a 2 s start-up and 3 s staging, on a 2-instance app. Shown beside the call sequence
- * the cf CLI documents for the same operation (../shared/guides/anchors-cfcli-capi-deployments.md
- * A3/A4), which polls on a fixed 3 s interval.
+ * the cf CLI documents for the same operation (cloudfoundry/cli: command/v7/shared/app_stager.go,
+ * actor/v7action/application.go), which polls on a fixed 3 s interval.
  */
 import fs from 'node:fs'
 import os from 'node:os'
