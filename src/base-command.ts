@@ -3,13 +3,14 @@
  * error into a message that says what happened and what to do next, with the right exit code.
  */
 import {Command, Flags, Errors} from '@oclif/core'
-import {CapiError, NetworkError, SchemaError, TimeoutError, UaaError} from './capi/errors.js'
-import {AbortError} from './clock.js'
 import {buildContext, type Context} from './context.js'
-import {CfzdError, ExitCode} from './errors.js'
+import {CfzdError} from './errors.js'
 import {Interrupts} from './interrupt.js'
 import type {Summarizable} from './summary/markdown.js'
 import {createUi, type Ui} from './ui/ui.js'
+import {toCfzdError} from './user-error.js'
+
+export {toCfzdError} from './user-error.js'
 
 export abstract class BaseCommand extends Command {
   static enableJsonFlag = true
@@ -91,48 +92,5 @@ export abstract class BaseCommand extends Command {
       if (this.verbose && err.stack) process.stderr.write(style('gray', err.stack) + '\n')
     }
     this.exit(user.exitCode)
-  }
-}
-
-/** Map any error to a user-facing CfzdError with an exit code and next steps. */
-export function toCfzdError(err: unknown): CfzdError {
-  if (err instanceof CfzdError) return err
-  if (err instanceof AbortError) return new CfzdError('Interrupted.', {exitCode: ExitCode.INTERRUPTED})
-  if (err instanceof UaaError) {
-    return new CfzdError(`Authentication failed: ${err.message}`, {exitCode: ExitCode.AUTH, suggestions: ['Log in again: cfzd login'], cause: err})
-  }
-  if (err instanceof CapiError) {
-    const id = err.requestId ? ` (request id ${err.requestId})` : ''
-    const where = err.request ? `${err.request.method} ${safePath(err.request.url)}: ` : ''
-    const text = `${where}${err.detail} [${err.title}${err.code ? ` ${err.code}` : ''}, HTTP ${err.status}]${id}`
-    if (err.status === 401) return new CfzdError(text, {exitCode: ExitCode.AUTH, suggestions: ['Your session may have expired. Log in again: cfzd login'], cause: err})
-    if (err.status === 404) return new CfzdError(text, {exitCode: ExitCode.NOT_FOUND, cause: err})
-    if (err.status === 403) return new CfzdError(text, {exitCode: ExitCode.FAILED, suggestions: ['Check your roles in this org and space.'], cause: err})
-    if (err.status === 429 || err.status >= 500) {
-      return new CfzdError(text, {exitCode: ExitCode.API_UNAVAILABLE, suggestions: ['The Cloud Controller is overloaded or failing; try again later.'], cause: err})
-    }
-    return new CfzdError(text, {exitCode: ExitCode.FAILED, cause: err})
-  }
-  if (err instanceof SchemaError) {
-    return new CfzdError(`The Cloud Controller answered in a shape cfzd does not understand. ${err.message}`, {
-      exitCode: ExitCode.FAILED,
-      suggestions: ['Run again with --verbose to see the response, and report it if the API is a standard Cloud Controller.'],
-      cause: err,
-    })
-  }
-  if (err instanceof NetworkError) {
-    return new CfzdError(err.message, {exitCode: ExitCode.API_UNAVAILABLE, suggestions: ['Check the API URL and your network, then run the command again.'], cause: err})
-  }
-  if (err instanceof TimeoutError) return new CfzdError(err.message, {exitCode: ExitCode.FAILED, cause: err})
-  const message = err instanceof Error ? err.message : String(err)
-  return new CfzdError(message, {exitCode: ExitCode.FAILED, suggestions: ['Run again with --verbose for details.'], cause: err})
-}
-
-function safePath(url: string) {
-  try {
-    const u = new URL(url)
-    return u.pathname + u.search
-  } catch {
-    return url
   }
 }

@@ -1,6 +1,6 @@
 /** The probe's summary as text: after the operation's summary on stdout, and in error messages. */
 import {formatDuration} from '../clock.js'
-import type {ProbeSummary} from './session.js'
+import type {ProbeSummary} from './types.js'
 
 /**
  *   probe:      http://web.apps.localhost:9080/ (10 requests/s for 12.3s)

@@ -14,49 +14,16 @@
  * deleting the old app), the probe keeps measuring but no longer aborts.
  */
 import {resolveTarget, type Context} from '../context.js'
-import {toCfzdError} from '../base-command.js'
 import {CfzdError} from '../errors.js'
 import {OperationAborted} from '../strategies/types.js'
 import {Probe, requestOnce, type ProbeReport} from './probe.js'
 import {renderProbeSummary} from './render.js'
 import {AbortWatch, type ProbeSettings} from './settings.js'
 import {routerInfo, urlForRoute} from './urls.js'
+import {toCfzdError} from '../user-error.js'
+import type {ProbeSummary} from './types.js'
 
-export interface ProbeDropletSpan {
-  droplet: string
-  /** old: it answered the baseline request, before the operation started; new: any other. */
-  role: 'old' | 'new'
-  /** First and last answer, in ms since the probe started. */
-  fromMs: number
-  toMs: number
-  count: number
-}
-
-/** What --json shows under `probe` (and under `error.probe` when the command failed). */
-export interface ProbeSummary {
-  url: string
-  ratePerSec: number
-  sent: number
-  ok: number
-  failed: number
-  /** Percentage of finished requests that got a 2xx, three decimals. */
-  availability: number
-  longestFailureRun: number
-  p50Ms: number
-  p99Ms: number
-  durationMs: number
-  /** Which droplet answered, in order of first answer (from X-Cfzd-Droplet-Guid; empty when the app doesn't say). */
-  droplets: ProbeDropletSpan[]
-  /** The first 20 failures, in ms since the probe started. */
-  failures: {atMs: number; status?: number; error?: string}[]
-  thresholds?: {errors?: number; errorRate?: number; sample?: number}
-  /** The probe aborted the operation. */
-  aborted?: {reason: string; atMs: number}
-  /** A threshold was crossed when stopping could no longer undo anything. */
-  notAborted?: {reason: string; atMs: number; why: string}
-  /** The route did not answer 2xx before the operation started, so automatic abort was off. */
-  unhealthyBefore?: string
-}
+export type {ProbeDropletSpan, ProbeSummary} from './types.js'
 
 export interface ProbeHooks {
   /** Pass to the operation: the probe stops aborting once an irreversible step starts. */

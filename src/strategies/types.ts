@@ -7,7 +7,7 @@ import type {CapiClient} from '../capi/client.js'
 import {ExitCode} from '../errors.js'
 import type {Clock} from '../clock.js'
 import type {StrategyName} from './names.js'
-import type {ProbeSummary} from '../probe/session.js'
+import type {ProbeSummary} from '../probe/types.js'
 import type {Ui} from '../ui/ui.js'
 import type {ReadCache} from './quota.js'
 

@@ -12,7 +12,7 @@
  * Pure functions of the --json shapes, so the text says what --json says.
  */
 import {formatDuration} from '../clock.js'
-import type {ProbeSummary} from '../probe/session.js'
+import type {ProbeSummary} from '../probe/types.js'
 import type {Report} from '../restage-all/report.js'
 import type {ReportEntry} from '../restage-all/types.js'
 import type {OperationResult} from '../strategies/types.js'
