@@ -28,7 +28,7 @@ export abstract class OperationCommand extends BaseCommand {
     const parsed = await this.parse(ctor, probeArgv(this.argv))
     const flags = parsed.flags as OperationFlags & Record<string, unknown>
     const args = parsed.args as {app: string}
-    const {deployOptions} = await import('./strategies/options.js')
+    const {deployOptions} = await import('./deploy-options.js')
     const {probeSettings} = await import('./probe/settings.js')
     const opts = deployOptions(flags, process.env, ctor.strategy)
     const probe = probeSettings(flags)

@@ -39,7 +39,7 @@ Exits 0 only if no app failed; 1 if some did (the others are still restaged); 13
   async run() {
     const {flags} = await this.parse(RestageAll)
     if (flags.strategy === 'canary') throw new UsageError('restage-all supports --strategy rolling or blue-green: a canary pauses for a decision on every app.')
-    const {deployOptions} = await import('../strategies/options.js')
+    const {deployOptions} = await import('../deploy-options.js')
     const deploy = deployOptions(flags)
     const {restageAll} = await import('../restage-all/index.js')
     const run = async () => restageAll(await this.context(flags), {

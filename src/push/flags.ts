@@ -1,6 +1,6 @@
 /** `cfzd push` flags → what to prepare and how to deploy, refusing combinations that make no sense (exit 2, nothing changed). */
 import {UsageError} from '../errors.js'
-import {deployOptions, type DeployFlags} from '../strategies/options.js'
+import {deployOptions, type DeployFlags} from '../deploy-options.js'
 import type {DeployOptions} from '../strategies/types.js'
 import {probeSettings, type ProbeFlags, type ProbeSettings} from '../probe/settings.js'
 import type {PushInput} from './prepare.js'

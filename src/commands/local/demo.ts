@@ -32,7 +32,7 @@ export default class LocalDemo extends BaseCommand {
       const env = {...process.env, CF_API: lf.apiUrl, CF_USERNAME: lf.admin.username, CF_PASSWORD: lf.admin.password, CF_ORG: 'demo', CF_SPACE: 'demo'}
       const {buildContext} = await import('../../context.js')
       const ctx = await buildContext({ui, verbose: flags.verbose, env})
-      const {deployOptions} = await import('../../strategies/options.js')
+      const {deployOptions} = await import('../../deploy-options.js')
       const {runOperation} = await import('../../strategies/index.js')
       const traffic = new Traffic(lf.routerUrl, host)
       await new Promise((r) => setTimeout(r, 500))

@@ -1,7 +1,7 @@
 import {describe, expect, it} from '@jest/globals'
 import {UsageError} from '../../../src/errors.js'
 import {parseInstanceSteps, resolveTimeouts} from '../../../src/flags.js'
-import {deployOptions} from '../../../src/strategies/options.js'
+import {deployOptions} from '../../../src/deploy-options.js'
 
 describe('deployOptions', () => {
   it('defaults to rolling with cf CLI timeouts', () => {

@@ -1,9 +1,9 @@
-/** Turn command-line flags into DeployOptions, refusing combinations that make no sense (exit 2, nothing changed). */
-import {parseDuration} from '../clock.js'
-import {UsageError} from '../errors.js'
-import {resolveTimeouts, type StrategyName} from '../flags.js'
-import {SizeError, logRateBytes, megabytes} from '../push/sizes.js'
-import type {DeployOptions} from './types.js'
+/** Turn command-line flags (and CFZD_ROUTE_SETTLE) into the typed DeployOptions the strategies take, refusing combinations that make no sense (exit 2, nothing changed). */
+import {parseDuration} from './clock.js'
+import {UsageError} from './errors.js'
+import {resolveTimeouts, type StrategyName} from './flags.js'
+import {SizeError, logRateBytes, megabytes} from './push/sizes.js'
+import type {DeployOptions} from './strategies/types.js'
 
 export interface DeployFlags {
   strategy?: StrategyName
