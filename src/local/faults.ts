@@ -37,6 +37,11 @@ export const Faults = z.object({
   startupMs: z.number().min(0),
   /** Fraction (0..1) of newly started instances that crash instead of becoming healthy. */
   crashRate: z.number().min(0).max(1),
+  /**
+   * Diego's shortest wait before restarting an instance that crashed 3 times or more (30 s); it
+   * doubles per crash up to 32 times this (16 min). Smaller values speed up tests.
+   */
+  crashBackoffMs: z.number().min(0),
 })
 export type Faults = z.infer<typeof Faults>
 export const FaultsPatch = Faults.partial()
@@ -57,6 +62,7 @@ export const defaultFaults: Faults = {
   stagingFail: false,
   startupMs: 2000,
   crashRate: 0,
+  crashBackoffMs: 30_000,
 }
 
 /** Validate a partial update and merge it into the current settings. Throws a ZodError on bad input. */
