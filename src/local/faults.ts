@@ -5,7 +5,7 @@
  */
 import {z} from 'zod'
 
-export const FaultErrorKind = z.enum(['500', '502', '503', 'reset'])
+export const FaultErrorKind = z.enum(['500', '502', '503', 'reset', 'lost'])
 export type FaultErrorKind = z.infer<typeof FaultErrorKind>
 
 export const Faults = z.object({
@@ -15,10 +15,16 @@ export const Faults = z.object({
   latencyJitterMs: z.number().min(0),
   /** Fraction (0..1) of API/UAA requests that fail with one of errorKinds. */
   errorRate: z.number().min(0).max(1),
-  /** How injected failures look: an HTTP 500/502/503, or the connection reset before any response. */
+  /**
+   * How injected failures look: an HTTP 500/502/503, the connection reset before any response, or
+   * `lost`: the request is carried out and then the connection is reset instead of answering (an
+   * ambiguous failure: the client cannot tell whether it took effect).
+   */
   errorKinds: z.array(FaultErrorKind).min(1),
   /** Only requests whose "METHOD /path" matches this regular expression get injected errors (null: all). */
   errorPathPattern: z.string().nullable(),
+  /** At most this many more injected errors, then none (null: no limit). Counts down as they happen. */
+  errorBudget: z.number().int().min(0).nullable(),
   /** Cloud Controller's per-user rate limit: `limit` requests per window; null disables it. */
   rateLimit: z.object({limit: z.number().int().min(1), windowSec: z.number().positive()}).nullable(),
   /** The API and UAA stop listening (connections are refused) until this is set back to false. */
@@ -39,6 +45,11 @@ export const Faults = z.object({
   startupMs: z.number().min(0),
   /** Fraction (0..1) of newly started instances that crash instead of becoming healthy. */
   crashRate: z.number().min(0).max(1),
+  /**
+   * Diego's shortest wait before restarting an instance that crashed 3 times or more (30 s); it
+   * doubles per crash up to 32 times this (16 min). Smaller values speed up tests.
+   */
+  crashBackoffMs: z.number().min(0),
 })
 export type Faults = z.infer<typeof Faults>
 export const FaultsPatch = Faults.partial()
@@ -50,6 +61,7 @@ export const defaultFaults: Faults = {
   errorRate: 0,
   errorKinds: ['503', 'reset'],
   errorPathPattern: null,
+  errorBudget: null,
   rateLimit: null,
   apiDown: false,
   apiDownMs: 0,
@@ -60,6 +72,7 @@ export const defaultFaults: Faults = {
   stagingHold: false,
   startupMs: 2000,
   crashRate: 0,
+  crashBackoffMs: 30_000,
 }
 
 /** Validate a partial update and merge it into the current settings. Throws a ZodError on bad input. */

@@ -179,13 +179,14 @@ export class Foundation {
     this.log(`deployment ${d.guid} of ${event.appName}: ${d.state} (${d.statusValue}/${d.statusReason})`)
   }
 
-  audit(type: string, target: {guid: string; type: string; name: string}, spaceGuid: string | null, data: Record<string, unknown> = {}): void {
+  /** Record an audit event; `actor` is the signed-in admin unless given (then `data` is the whole metadata). */
+  audit(type: string, target: {guid: string; type: string; name: string}, spaceGuid: string | null, data: Record<string, unknown> = {}, actor?: AuditEventRec['actor']): void {
     // Keep the newest 20,000 events (Cloud Controller prunes old ones too).
     if (this.store.auditEvents.size >= 20_000) for (const old of this.store.auditEvents.all().slice(0, 1000)) this.store.auditEvents.delete(old.guid)
     const space = spaceGuid ? this.store.spaces.get(spaceGuid) : undefined
     this.store.auditEvents.insert(
       this.store.stamp<AuditEventRec>(
-        {type, actor: {guid: 'admin', type: 'user', name: 'admin'}, target, data: {request: {}, ...data}, spaceGuid: spaceGuid, orgGuid: space?.orgGuid ?? null},
+        {type, actor: actor ?? {guid: 'admin', type: 'user', name: 'admin'}, target, data: actor ? data : {request: {}, ...data}, spaceGuid: spaceGuid, orgGuid: space?.orgGuid ?? null},
         this.now(),
       ),
     )

@@ -20,6 +20,7 @@ import type {DropletSource} from '../strategies/sources.js'
 import {stageStep} from '../strategies/sources.js'
 import {buildApp, type OpState} from '../strategies/state.js'
 import type {Step} from '../strategies/types.js'
+import {applyManifestOnce} from '../strategies/once.js'
 import {waitForPackage} from '../strategies/wait.js'
 import {formatBytes, matchResources, resourceOf, zipBits} from './bits.js'
 import type {ManifestApp} from './manifest.js'
@@ -41,8 +42,7 @@ export function manifestYaml(entry: ManifestApp): string {
 
 async function applyManifest(s: OpState, entry: ManifestApp): Promise<void> {
   const {capi, signal} = s.env
-  const job = await capi.manifests.apply(s.target.space.guid, manifestYaml(entry))
-  await capi.jobs.wait(job, {signal, timeoutMs: JOB_TIMEOUT_MS, onWarning: (w) => s.warnings.push(w)})
+  await applyManifestOnce(capi, s.target.space.guid, manifestYaml(entry), {clock: s.env.clock, signal, timeoutMs: JOB_TIMEOUT_MS, onWarning: (w) => s.warnings.push(w)})
 }
 
 /** Apply the app's manifest entry (on the new app in blue-green). */
@@ -103,7 +103,7 @@ export function uploadStep(plan: AppPlan, record: PushRecord): Step<OpState> {
         record.upload = {files: b.fileCount, matched: matched.length, zipBytes: zip.length}
         task.output(`${formatBytes(zip.length)} zipped, ${formatBytes(matched.reduce((n, m) => n + m.size, 0))} already on the foundation`)
         pkg = await createPackage(capi, app, s.startedAt, {type: 'bits', relationships: {app: {data: {guid: app.guid}}}})
-        await upload(capi, pkg.guid, zip, matched.map(resourceOf))
+        await uploadOnce(capi, pkg.guid, zip, matched.map(resourceOf))
         task.setTitle(`Upload bits (${files}, ${matched.length} matched, ${formatBytes(zip.length)})`)
       }
       await waitForPackage(capi, pkg.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs})
@@ -125,7 +125,7 @@ async function createPackage(capi: CapiClient, app: App, since: number, body: Pa
 }
 
 /** Upload once; after an ambiguous failure, re-read the package and upload again only if it is still waiting. */
-async function upload(capi: CapiClient, guid: string, zip: Buffer, resources: ReturnType<typeof resourceOf>[]): Promise<void> {
+export async function uploadOnce(capi: CapiClient, guid: string, zip: Buffer, resources: ReturnType<typeof resourceOf>[]): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await capi.packages.upload(guid, zip, resources)

@@ -11,6 +11,7 @@ import {dump} from 'js-yaml'
 import type {App} from '../capi/resources/apps.js'
 import type {Process} from '../capi/resources/processes.js'
 import {createOnce} from '../capi/reconcile.js'
+import {applyManifestOnce, bindOnce, createSidecarOnce} from './once.js'
 import {CapiNotFound} from '../capi/errors.js'
 import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
@@ -140,13 +141,16 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
           if (existing.some((e) => e.relationships.service_instance.data.guid === instance)) continue
           const parameters = await readParameters(s, b.guid)
           if (parameters === undefined) noParams.push(b.name ?? instance)
-          const res = await capi.bindings.create({
-            type: 'app',
-            ...(b.name ? {name: b.name} : {}),
-            relationships: {service_instance: {data: {guid: instance}}, app: {data: {guid: s.newApp!.guid}}},
-            ...(parameters ? {parameters} : {}),
-          })
-          if (res.job) await capi.jobs.wait(res.job, {signal, timeoutMs: 10 * 60_000, onWarning: (w) => s.warnings.push(w)})
+          await bindOnce(
+            capi,
+            {
+              type: 'app',
+              ...(b.name ? {name: b.name} : {}),
+              relationships: {service_instance: {data: {guid: instance}}, app: {data: {guid: s.newApp!.guid}}},
+              ...(parameters ? {parameters} : {}),
+            },
+            {clock: s.env.clock, signal, timeoutMs: 10 * 60_000, onWarning: (w) => s.warnings.push(w)},
+          )
           task.output(`bound ${b.name ?? instance}`)
         }
         if (noParams.length) {
@@ -341,7 +345,7 @@ export async function copySidecars(s: OpState): Promise<string> {
   const made: string[] = []
   for (const sc of s.snapshot!.sidecars) {
     if (have.some((h) => h.name === sc.name)) continue
-    await capi.sidecars.create(s.newApp!.guid, {
+    await createSidecarOnce(capi, s.newApp!.guid, {
       name: sc.name,
       command: sc.command,
       process_types: sc.process_types,
@@ -362,7 +366,7 @@ async function configureProcesses(s: OpState): Promise<string> {
   if (missing.length) {
     // Process types the droplet doesn't declare can only be created through a manifest.
     const yaml = dump({applications: [{name: newApp.name, processes: missing.map((p) => ({type: p.type, instances: 0}))}]})
-    await capi.jobs.wait(await capi.manifests.apply(s.target.space.guid, yaml), {signal, timeoutMs: 5 * 60_000})
+    await applyManifestOnce(capi, s.target.space.guid, yaml, {clock: s.env.clock, signal, timeoutMs: 5 * 60_000})
   }
   const lines: string[] = []
   for (const old of resized(snap.processes, s.opts.scale)) {

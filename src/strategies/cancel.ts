@@ -8,6 +8,7 @@ import {refGuid} from '../capi/schemas.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
 import {continueOnce} from './deployment.js'
+import {cancelOnce} from './once.js'
 import type {OperationEnv, OperationResult, Step} from './types.js'
 import {watchDeployment} from './wait.js'
 
@@ -47,7 +48,7 @@ export async function cancelDeployment(env: OperationEnv, app: App, o: {wait: bo
       title: 'Cancel',
       async run(s, task) {
         if (s.deployment!.status.reason === 'CANCELING') return task.skip('already canceling')
-        await s.env.capi.deployments.cancel(s.deployment!.guid)
+        await cancelOnce(s.env.capi, s.deployment!.guid)
       },
     },
     {

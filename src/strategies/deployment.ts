@@ -8,6 +8,7 @@
  */
 import {DeploymentStatusReason, type Deployment, type DeploymentCreate} from '../capi/resources/deployments.js'
 import {createOnce} from '../capi/reconcile.js'
+import {cancelOnce} from './once.js'
 import type {CapiClient} from '../capi/client.js'
 import {isAmbiguous} from '../capi/errors.js'
 import {AbortError} from '../clock.js'
@@ -316,7 +317,7 @@ async function recover(s: OpState, error: unknown, renderer: Parameters<typeof a
       async run(_s, task) {
         const current = await env.capi.deployments.get(d.guid)
         if (current.status.value === 'FINALIZED') return task.skip(`already ${current.status.reason}`)
-        if (current.status.reason !== 'CANCELING') await env.capi.deployments.cancel(d.guid)
+        if (current.status.reason !== 'CANCELING') await cancelOnce(env.capi, d.guid)
         const done = await watchDeployment(env.capi, current, {clock: env.clock, goal: 'finalized', target: 0, timeoutMs: 5 * 60_000})
         canceled = done.deployment.status.reason === 'CANCELED'
         task.setTitle(`Cancel deployment ${d.guid} (${done.deployment.status.reason})`)

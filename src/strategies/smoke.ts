@@ -6,6 +6,7 @@ import {spawn} from 'node:child_process'
 import type {CapiClient} from '../capi/client.js'
 import type {Domain} from '../capi/resources/domains.js'
 import type {Route} from '../capi/resources/routes.js'
+import {createOnce} from '../capi/reconcile.js'
 import {requestOnce} from '../probe/probe.js'
 import {routerInfo, urlForRoute} from '../probe/urls.js'
 import {AbortError, formatDuration, type Clock} from '../clock.js'
@@ -82,11 +83,16 @@ export async function createTemporaryRoute(
 ): Promise<{route: Route; url: string}> {
   const domain: Domain = o.domainGuid ? await capi.domains.get(o.domainGuid) : await capi.domains.defaultForOrganization(o.orgGuid)
   const host = `${smokeHostPrefix(o.appName)}${Math.random().toString(36).slice(2, 10)}`
-  const route = await capi.routes.create({
-    host,
-    relationships: {space: {data: {guid: o.spaceGuid}}, domain: {data: {guid: domain.guid}}},
-    metadata: {labels: {[SMOKE_ROUTE_LABEL]: 'true'}},
-  })
+  // The host is new and random: after an ambiguous answer, a route with it is the one this run made.
+  const route = await createOnce(
+    () =>
+      capi.routes.create({
+        host,
+        relationships: {space: {data: {guid: o.spaceGuid}}, domain: {data: {guid: domain.guid}}},
+        metadata: {labels: {[SMOKE_ROUTE_LABEL]: 'true'}},
+      }),
+    () => capi.routes.find(domain.guid, host),
+  )
   try {
     await capi.routes.insertDestinations(route.guid, [{app: {guid: o.appGuid, process: {type: 'web'}}}])
     const url = urlForRoute(route, await routerInfo(capi))

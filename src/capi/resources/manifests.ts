@@ -21,8 +21,8 @@ export class Manifests extends Resource {
       body: yaml,
       headers: {'content-type': 'application/x-yaml'},
       responseType: 'text',
-      // Applying the same manifest twice converges to the same state.
-      idempotent: true,
+      // Applying the same manifest twice converges to the same state, but a repeat sent while the
+      // first one's job runs may fail beside it: the caller decides (applyManifestOnce).
     })
     return jobRef(res.location, 'the manifest')
   }

@@ -18,6 +18,7 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
     tick: durationFlag({description: 'Deployment updater interval, as in production.', default: 5000, defaultHelp: async () => '5s'}),
     'staging-time': durationFlag({description: 'How long a build stays STAGING (default 3s).'}),
     'startup-time': durationFlag({description: 'How long a new instance stays STARTING before its health check (default 2s).'}),
+    'crash-backoff': durationFlag({description: "Diego's shortest wait before restarting an instance that crashed 3 times or more; doubles per crash up to 32 times it (default 30s)."}),
     'token-lifetime': durationFlag({description: 'Lifetime of access tokens (default about 2h).'}),
     latency: durationFlag({description: 'Added to every API response.'}),
     'error-rate': Flags.string({description: 'Fraction (0..1) of API requests that fail with a 503 or a connection reset.'}),
@@ -46,6 +47,7 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
         tokenLifetimeSec: flags['token-lifetime'] === undefined ? undefined : flags['token-lifetime'] / 1000,
         faults: {
           ...(flags.latency !== undefined ? {latencyMs: flags.latency} : {}),
+          ...(flags['crash-backoff'] !== undefined ? {crashBackoffMs: flags['crash-backoff']} : {}),
           ...(errorRate !== undefined ? {errorRate} : {}),
           ...(flags['rate-limit'] !== undefined ? {rateLimit: {limit: flags['rate-limit'], windowSec: 60}} : {}),
         },

@@ -90,7 +90,7 @@ export class ApiServer {
     const entry: RequestLogEntry = {at: started, method, path: url.pathname + url.search, status: 0, durationMs: 0, requestId, kind}
     res.setHeader('X-VCAP-Request-ID', requestId)
     res.on('close', () => {
-      entry.status = entry.injected === 'reset' ? 0 : res.statusCode
+      entry.status = entry.injected === 'reset' || entry.injected === 'lost' ? 0 : res.statusCode
       entry.durationMs = f.now() - started
       if (!res.writableFinished && !entry.injected) entry.injected = entry.injected ?? 'aborted'
       f.requestLog.push(entry)
@@ -100,20 +100,26 @@ export class ApiServer {
 
     try {
       const body = await readBody(req)
+      let lose = false
       if (kind !== 'admin') {
         const faults = f.faults
         const latency = faults.latencyMs + (faults.latencyJitterMs > 0 ? f.random() * faults.latencyJitterMs : 0)
         if (latency > 0) await sleep(latency)
-        if (faults.errorRate > 0 && (!faults.errorPathPattern || new RegExp(faults.errorPathPattern).test(`${method} ${path}`)) && f.random() < faults.errorRate) {
+        if (faults.errorRate > 0 && faults.errorBudget !== 0 && (!faults.errorPathPattern || new RegExp(faults.errorPathPattern).test(`${method} ${path}`)) && f.random() < faults.errorRate) {
           const pick = faults.errorKinds[Math.floor(f.random() * faults.errorKinds.length)]
           entry.injected = pick
+          if (faults.errorBudget !== null) f.faults = {...faults, errorBudget: faults.errorBudget - 1}
           if (pick === 'reset') {
             req.socket.destroy()
             return
           }
-          const status = Number(pick)
-          const e = status === 503 ? new ApiError(503, [{code: 10015, title: 'CF-ServiceUnavailable', detail: 'Injected fault: service unavailable'}]) : status === 502 ? new ApiError(502, [{code: 10001, title: 'UnknownError', detail: 'Injected fault: bad gateway'}]) : serverError('Injected fault: an unknown error occurred.')
-          return this.send(res, {status: e.status, body: e.body})
+          // 'lost': carry the request out below, then drop the answer
+          if (pick === 'lost') lose = true
+          else {
+            const status = Number(pick)
+            const e = status === 503 ? new ApiError(503, [{code: 10015, title: 'CF-ServiceUnavailable', detail: 'Injected fault: service unavailable'}]) : status === 502 ? new ApiError(502, [{code: 10001, title: 'UnknownError', detail: 'Injected fault: bad gateway'}]) : serverError('Injected fault: an unknown error occurred.')
+            return this.send(res, {status: e.status, body: e.body})
+          }
         }
       }
 
@@ -150,6 +156,7 @@ export class ApiServer {
       const ctx: Ctx = {f, req, method, path, params: match.params, query: new Query(url.search), user: user!, body}
       const reply = await match.handler(ctx)
       if (method !== 'GET') f.changed()
+      if (lose) return void req.socket.destroy()
       this.send(res, reply)
     } catch (error) {
       if (error instanceof ApiError) return this.send(res, {status: error.status, body: error.body, headers: error.headers})

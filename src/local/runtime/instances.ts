@@ -13,12 +13,14 @@
  * Crashes on demand (read from the app's env when the instance starts, so old instances keep
  * serving while new ones crash):
  * - CFZD_LOCAL_CRASH=true: the instance crashes instead of becoming healthy;
+ *   CFZD_LOCAL_CRASH=once (or a number n): only the first (n) starts at each index crash;
  * - CFZD_LOCAL_CRASH_AFTER=<duration>: it crashes that long after becoming RUNNING;
  * - CFZD_LOCAL_NOT_READY=true: it runs but its readiness check never passes (never routable);
  * - CFZD_LOCAL_STARTUP_TIME=<duration>: its own start-up delay, overriding the foundation's;
  * - CFZD_LOCAL_RESPONSE_STATUS=<code>: it becomes healthy but answers every request with that
  *   status (a new version that serves errors).
- * A crashed instance stays CRASHED (it is not restarted) until its process restarts or scales.
+ * A crashed instance is restarted as Diego does, with backoff, and its crashes are counted and
+ * recorded as events (crash-restart.ts).
  */
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -26,6 +28,7 @@ import {parseDuration} from '../../clock.js'
 import type {Foundation} from '../foundation.js'
 import {type AppRec, instanceEnv, type ProcessRec} from '../state.js'
 import {newGuid} from '../util.js'
+import {CrashRestarts} from './crash-restart.js'
 import {respond} from './responder.js'
 
 export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED'
@@ -77,7 +80,11 @@ export class Runtime {
   /** Start at a random place so several foundations (test workers) rarely collide. */
   private portCursor = PORTS[0] + Math.floor(Math.random() * (PORTS[1] - PORTS[0]))
 
-  constructor(private readonly f: Foundation) {}
+  private readonly restarts: CrashRestarts
+
+  constructor(private readonly f: Foundation) {
+    this.restarts = new CrashRestarts(f)
+  }
 
   /** Current (not draining) instances of a process, by index. */
   instances(processGuid: string): Instance[] {
@@ -130,6 +137,7 @@ export class Runtime {
   removeProcess(processGuid: string): void {
     for (const inst of this.instances(processGuid)) this.drain(inst)
     this.byProcess.delete(processGuid)
+    this.restarts.forget(processGuid)
   }
 
   /** Terminate one instance; a new one starts at its index (DELETE .../instances/:index). */
@@ -271,7 +279,7 @@ export class Runtime {
     server.on('clientError', (_e, socket) => socket.destroy())
 
     // Decisions are made when the process starts, from the env it starts with.
-    const crash = TRUE.test(env.CFZD_LOCAL_CRASH ?? '') || (this.f.faults.crashRate > 0 && this.f.random() < this.f.faults.crashRate)
+    const crash = crashesNow(env.CFZD_LOCAL_CRASH, this.restarts.crashCount(p.guid, p.version, index)) || (this.f.faults.crashRate > 0 && this.f.random() < this.f.faults.crashRate)
     const notReady = TRUE.test(env.CFZD_LOCAL_NOT_READY ?? '')
     const crashAfter = durationOr(env.CFZD_LOCAL_CRASH_AFTER, undefined)
     const startupMs = immediate ? 0 : durationOr(env.CFZD_LOCAL_STARTUP_TIME, this.f.faults.startupMs)!
@@ -362,6 +370,7 @@ export class Runtime {
   }
 
   private markCrashed(inst: Instance, details: string): void {
+    const ranMs = inst.state === 'RUNNING' ? this.f.now() - inst.since : 0
     inst.state = 'CRASHED'
     inst.routable = false
     inst.details = details
@@ -371,6 +380,23 @@ export class Runtime {
     inst.server.close()
     inst.server.closeAllConnections()
     this.f.log(`instance ${inst.processType}/${inst.index} of app ${this.f.store.apps.get(inst.appGuid)?.name ?? inst.appGuid} crashed: ${details}`)
+    if (inst.draining) return
+    const {restartInMs} = this.restarts.crashed(inst, details, ranMs)
+    if (restartInMs === 0) this.restartCrashed(inst)
+    else if (restartInMs !== undefined) {
+      const t = setTimeout(() => this.restartCrashed(inst), restartInMs)
+      t.unref()
+      inst.timers.push(t)
+    }
+  }
+
+  /** Diego restarts a crashed instance: a new one at its index, if it is still the one there. */
+  private restartCrashed(inst: Instance): void {
+    const list = this.instances(inst.processGuid)
+    const p = this.f.store.processes.get(inst.processGuid)
+    if (!p || inst.draining || inst.state !== 'CRASHED' || !list.includes(inst)) return
+    this.byProcess.set(p.guid, list.filter((i) => i !== inst))
+    this.sync(p)
   }
 
   /** Stop sending new requests at once; close once in-flight requests finish (or the drain timeout passes). */
@@ -395,6 +421,14 @@ export class Runtime {
       inst.onIdle = close
     }
   }
+}
+
+/** CFZD_LOCAL_CRASH: true crashes every start, `once` or a number n only the first (n) at an index. */
+function crashesNow(value: string | undefined, crashesSoFar: number): boolean {
+  if (!value) return false
+  if (TRUE.test(value)) return true
+  const n = /^once$/i.test(value) ? 1 : Number(value)
+  return Number.isInteger(n) && crashesSoFar < n
 }
 
 function durationOr(value: string | undefined, fallback: number | undefined): number | undefined {

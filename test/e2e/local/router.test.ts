@@ -111,7 +111,10 @@ describe('router', () => {
     const r = await pending
     expect(r.status).toBe(502)
     expect(r.headers['x-cf-routererror']).toBe('endpoint_failure')
+    // the first crash is restarted at once, as Diego does, and recorded with its count
     const stats = await t.capi.processes.stats(web.guid)
-    expect(stats[0].state).toBe('CRASHED')
+    expect(['STARTING', 'RUNNING']).toContain(stats[0].state)
+    const events = t.lf.internals.store.auditEvents.all().filter((x) => x.type === 'audit.app.process.crash' && x.target.guid === app)
+    expect(events.map((x) => x.data.crash_count)).toEqual([1])
   })
 })
