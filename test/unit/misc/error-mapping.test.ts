@@ -3,7 +3,7 @@
  * message that says what happened and an exit code (README "Bad input" table, "API" rows).
  */
 import {describe, expect, it} from '@jest/globals'
-import {toCfzdError} from '../../../src/base-command.js'
+import {toCfzdError} from '../../../src/user-error.js'
 import {CapiError, JobFailedError, NetworkError, SchemaError, UaaError} from '../../../src/capi/errors.js'
 import {AbortError} from '../../../src/clock.js'
 import {ExitCode} from '../../../src/errors.js'
