@@ -2,6 +2,10 @@
  * Rolling and canary: one app, one GUID, Cloud Controller's deployment updater does the swap.
  *
  *   check app → [stage] → create deployment → follow it (DEPLOYED, or PAUSED for a canary)
+ *   → once DEPLOYED, wait for the old web instances to be gone and every process type to run again
+ *
+ * Cloud Controller restarts every non-web process at once when it finalizes: the check step names
+ * them and suggests blue-green (workers.ts).
  *
  * On failure or Ctrl-C after the deployment exists: cancel it, wait until FINALIZED, and report
  * the instance states and crash reasons.
@@ -10,7 +14,7 @@ import {DeploymentStatusReason, type Deployment, type DeploymentCreate} from '..
 import {createOnce} from '../capi/reconcile.js'
 import type {CapiClient} from '../capi/client.js'
 import {isAmbiguous} from '../capi/errors.js'
-import {AbortError} from '../clock.js'
+import {AbortError, formatDuration} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {errorMessage} from '../errors.js'
 import {actualize} from './actualize.js'
@@ -25,6 +29,7 @@ import type {DropletSource} from './sources.js'
 import {appGone, currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step} from './types.js'
 import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
+import {availabilityWarnings, waitOldWebGone, watchAvailability, workerWarning} from './workers.js'
 
 /** The app's web process instances and memory, as the deployment will see them. */
 async function webProcess(s: OpState) {
@@ -63,6 +68,13 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         }
         if (active) s.warnings.push(`Superseding deployment ${active.guid} (${active.status.reason}).`)
         await source.preflight(s, warn)
+        if (s.app.state === 'STARTED') {
+          const processes = await readForInformation(`reading its processes (GET /v3/apps/${s.app.guid}/processes)`, () => capi.processes.forApp(s.app.guid), (why) =>
+            warn(`Could not check '${s.appName}' for non-web processes: ${why}. cfzd goes on without this check.`),
+          )
+          const line = processes && workerWarning(processes, s.opts.strategy)
+          if (line) warn(line)
+        }
         // The web process is read only to size the quota check: without it, go on unchecked.
         const web =
           s.app.state === 'STARTED'
@@ -185,6 +197,29 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         task.setTitle(`Smoke tests passed; promoted the canary (${s.deployment!.status.reason})`)
       },
     },
+    {
+      id: 'old-gone',
+      title: 'Wait for the old instances to be gone',
+      // Cloud Controller destroys the old web processes and restarts the others when it finalizes.
+      enabled: (s) => s.deployment?.status.value === 'FINALIZED' && s.deployment.status.reason === DeploymentStatusReason.DEPLOYED,
+      async run(s, task) {
+        const since = s.env.clock.now()
+        const web = s.deployment!.new_processes.find((p) => p.type === 'web')
+        try {
+          const left = web ? await waitOldWebGone(s.env, s.app.guid, web.guid, s.opts.startupTimeoutMs) : 0
+          if (left > 0) s.warnings.push(`${left} old web instance(s) of '${s.appName}' were still reported ${formatDuration(s.env.clock.now() - since)} after the deployment finished.`)
+          s.processes = await watchAvailability(s.env, s.app.guid, {since, timeoutMs: s.opts.startupTimeoutMs})
+        } catch (error) {
+          // The deployment is done: a failed read here is reported, not turned into a failure.
+          if (s.env.signal.aborted) throw error
+          s.warnings.push(`The deployment finished, but cfzd could not check that the old instances are gone and every process runs: ${errorMessage(error)}.`)
+          return task.skip('could not check')
+        }
+        s.warnings.push(...availabilityWarnings(s.processes))
+        const down = s.processes.filter((p) => p.zeroMs > 0)
+        task.output(down.length ? down.map((p) => `${p.type} had 0 running instances for ${formatDuration(p.zeroMs)}`).join(', ') : 'every process type kept a running instance')
+      },
+    },
   ]
 }
 
@@ -265,6 +300,7 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
     droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.previousDropletGuid} : undefined,
     deployment: {guid: d.guid, status: d.status.value, reason: d.status.reason, canarySteps: d.status.canary?.steps},
     outcome: d.status.value === 'FINALIZED' ? 'deployed' : paused ? 'paused' : 'deploying',
+    ...(s.processes ? {processes: s.processes} : {}),
     durationsMs: durations,
     totalMs: s.env.clock.now() - s.startedAt,
     left: paused
