@@ -242,7 +242,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       id: 'drain',
       title: (s) => `Drain old app ${venerableName(s)} (${formatDuration(s.opts.drainMs ?? 0)})`,
       // Only an old app that serves and is about to be stopped has requests to drain.
-      enabled: (s) => !s.opts.noStop && s.snapshot!.app.state === 'STARTED' && s.snapshot!.routes.length > 0 && (s.opts.drainMs ?? 0) > 0,
+      enabled: (s) => (s.opts.drainMs ?? 0) > 0 && !s.opts.noStop && s.snapshot!.app.state === 'STARTED' && s.snapshot!.routes.length > 0,
       async run(s, task) {
         task.output('routers may still send it requests until they learn of the unmap; the requests it serves finish meanwhile')
         await s.env.clock.sleep(s.opts.drainMs!, s.env.signal)

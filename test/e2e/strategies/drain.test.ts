@@ -34,7 +34,7 @@ beforeAll(async () => {
                   env: {CFZD_LOCAL_STARTUP_TIME: '2s'},
                   processes: [
                     {type: 'web', instances: 1, memory: '64M'},
-                    {type: 'worker', instances: 2, memory: '32M', command: 'node worker.js', health_check_type: 'process'},
+                    {type: 'worker', instances: 2, memory: '32M', command: 'node worker.js', health_check_type: 'process' as const},
                   ],
                 })),
               ],
