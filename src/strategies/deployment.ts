@@ -14,7 +14,7 @@ import {DeploymentStatusReason, type Deployment, type DeploymentCreate} from '..
 import {createOnce} from '../capi/reconcile.js'
 import type {CapiClient} from '../capi/client.js'
 import {isAmbiguous} from '../capi/errors.js'
-import {AbortError, formatDuration} from '../clock.js'
+import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {errorMessage} from '../errors.js'
 import {actualize} from './actualize.js'
@@ -29,7 +29,7 @@ import type {DropletSource} from './sources.js'
 import {appGone, currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step} from './types.js'
 import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
-import {availabilityWarnings, waitOldWebGone, watchAvailability, workerWarning} from './workers.js'
+import {afterDeployed, workerWarning} from './workers.js'
 
 /** The app's web process instances and memory, as the deployment will see them. */
 async function webProcess(s: OpState) {
@@ -203,21 +203,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
       // Cloud Controller destroys the old web processes and restarts the others when it finalizes.
       enabled: (s) => s.deployment?.status.value === 'FINALIZED' && s.deployment.status.reason === DeploymentStatusReason.DEPLOYED,
       async run(s, task) {
-        const since = s.env.clock.now()
-        const web = s.deployment!.new_processes.find((p) => p.type === 'web')
-        try {
-          const left = web ? await waitOldWebGone(s.env, s.app.guid, web.guid, s.opts.startupTimeoutMs) : 0
-          if (left > 0) s.warnings.push(`${left} old web instance(s) of '${s.appName}' were still reported ${formatDuration(s.env.clock.now() - since)} after the deployment finished.`)
-          s.processes = await watchAvailability(s.env, s.app.guid, {since, timeoutMs: s.opts.startupTimeoutMs})
-        } catch (error) {
-          // The deployment is done: a failed read here is reported, not turned into a failure.
-          if (s.env.signal.aborted) throw error
-          s.warnings.push(`The deployment finished, but cfzd could not check that the old instances are gone and every process runs: ${errorMessage(error)}.`)
-          return task.skip('could not check')
-        }
-        s.warnings.push(...availabilityWarnings(s.processes))
-        const down = s.processes.filter((p) => p.zeroMs > 0)
-        task.output(down.length ? down.map((p) => `${p.type} had 0 running instances for ${formatDuration(p.zeroMs)}`).join(', ') : 'every process type kept a running instance')
+        s.processes = await afterDeployed(s.env, s.appName, s.app.guid, s.deployment!, {timeoutMs: s.opts.startupTimeoutMs, warnings: s.warnings, task})
       },
     },
   ]

@@ -13,7 +13,9 @@ import type {CapiClient} from '../capi/client.js'
 import {CapiNotFound} from '../capi/errors.js'
 import type {Process} from '../capi/resources/processes.js'
 import {formatDuration} from '../clock.js'
-import type {OperationEnv} from './types.js'
+import type {Deployment} from '../capi/resources/deployments.js'
+import {errorMessage} from '../errors.js'
+import type {OperationEnv, TaskHandle} from './types.js'
 import {summarizeStats} from './wait.js'
 
 /** How long a process type had no running instance after the operation's last disruptive step. */
@@ -116,4 +118,35 @@ export async function waitOldWebGone(env: OperationEnv, appGuid: string, keepGui
     if (present === 0 || clock.now() >= end) return present
     await clock.sleep(500, signal)
   }
+}
+
+/**
+ * After a rolling or canary deployment is DEPLOYED: wait for its old web instances to be gone,
+ * then follow every process type until it runs again (the finalize restarted the non-web ones).
+ * A failed read is a warning: the deployment is done.
+ */
+export async function afterDeployed(
+  env: OperationEnv,
+  appName: string,
+  appGuid: string,
+  deployment: Deployment,
+  o: {timeoutMs: number; warnings: string[]; task: TaskHandle},
+): Promise<ProcessAvailability[] | undefined> {
+  const since = env.clock.now()
+  const web = deployment.new_processes.find((p) => p.type === 'web')
+  let processes: ProcessAvailability[]
+  try {
+    const left = web ? await waitOldWebGone(env, appGuid, web.guid, o.timeoutMs) : 0
+    if (left > 0) o.warnings.push(`${left} old web instance(s) of '${appName}' were still reported ${formatDuration(env.clock.now() - since)} after the deployment finished.`)
+    processes = await watchAvailability(env, appGuid, {since, timeoutMs: o.timeoutMs})
+  } catch (error) {
+    if (env.signal.aborted) throw error
+    o.warnings.push(`The deployment finished, but cfzd could not check that the old instances are gone and every process runs: ${errorMessage(error)}.`)
+    o.task.skip('could not check')
+    return undefined
+  }
+  o.warnings.push(...availabilityWarnings(processes))
+  const down = processes.filter((p) => p.zeroMs > 0)
+  o.task.output(down.length ? down.map((p) => `${p.type} had 0 running instances for ${formatDuration(p.zeroMs)}`).join(', ') : 'every process type kept a running instance')
+  return processes
 }
