@@ -90,7 +90,7 @@ export class Runtime {
   constructor(private readonly f: Foundation) {
     this.counts = new InstanceTimeline(
       () => f.now(),
-      (appGuid, type) => [...this.byProcess.values()].flat().filter((i) => i.appGuid === appGuid && i.processType === type),
+      (appGuid, type) => f.store.processes.by('app', appGuid).flatMap((p) => (p.type === type ? this.instances(p.guid) : [])),
     )
   }
 
