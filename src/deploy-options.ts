@@ -1,7 +1,7 @@
 /** Turn command-line flags (and CFZD_ROUTE_SETTLE) into the typed DeployOptions the strategies take, refusing combinations that make no sense (exit 2, nothing changed). */
 import {parseDuration} from './clock.js'
 import {UsageError} from './errors.js'
-import {resolveTimeouts, type StrategyName} from './flags.js'
+import {DEFAULT_DRAIN_MS, resolveTimeouts, type StrategyName} from './flags.js'
 import {SizeError, logRateBytes, megabytes} from './push/sizes.js'
 import type {DeployOptions} from './strategies/types.js'
 
@@ -16,6 +16,7 @@ export interface DeployFlags {
   'no-delete'?: boolean
   'no-stop'?: boolean
   'venerable-suffix'?: string
+  drain?: number
   'smoke-test'?: string
   'smoke-test-timeout'?: number
   instances?: number
@@ -54,6 +55,14 @@ export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = proce
       throw new UsageError(`CFZD_ROUTE_SETTLE: ${(error as Error).message}`)
     }
   }
+  let drainMs = flags.drain ?? DEFAULT_DRAIN_MS
+  if (flags.drain === undefined && env.CFZD_DRAIN) {
+    try {
+      drainMs = parseDuration(env.CFZD_DRAIN)
+    } catch (error) {
+      throw new UsageError(`CFZD_DRAIN: ${(error as Error).message}`, ['Give a duration such as 15s, 500ms or 1m, or 0 for none.'])
+    }
+  }
   return {
     strategy,
     maxInFlight: flags['max-in-flight'],
@@ -66,6 +75,7 @@ export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = proce
     noStop: Boolean(flags['no-stop']),
     venerableSuffix: suffix,
     routeSettleMs,
+    drainMs,
     ...(smokeTest ? {smokeTest} : {}),
     ...scaleOption(flags),
   }

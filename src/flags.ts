@@ -89,7 +89,14 @@ export const blueGreenFlags = {
   'no-delete': Flags.boolean({description: 'Blue-green: stop the old app but keep it (as APP-venerable).', default: false}),
   'no-stop': Flags.boolean({description: 'Blue-green: leave the old app running and keep it. Implies --no-delete.', default: false}),
   'venerable-suffix': Flags.string({description: 'Blue-green: suffix for the old app while it is replaced.', default: '-venerable'}),
+  drain: durationFlag({
+    description:
+      "Blue-green: after unmapping the old app's routes, wait this long before stopping it, so routers learn of the change and the requests it serves finish (default 15s, or CFZD_DRAIN: a few seconds of route propagation plus Diego's 10 s graceful-shutdown window).",
+  }),
 }
+
+/** Route propagation (a few seconds) plus Diego's 10 s graceful-shutdown window. */
+export const DEFAULT_DRAIN_MS = 15_000
 
 /** "5%", "5" or "0.5%" → 5, 5, 0.5 (a percentage, above 0 and at most 100). */
 export function parsePercent(input: string): number {

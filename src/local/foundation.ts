@@ -20,8 +20,10 @@ export interface FoundationSettings {
   sharedDomain: string
   /** Deployment updater interval. */
   tickMs: number
-  /** Longest wait for in-flight requests when an instance drains. */
+  /** Longest wait for in-flight requests when an instance drains (Diego's graceful-shutdown window). */
   drainTimeoutMs: number
+  /** How long the router keeps sending requests to a destination after it is unmapped (route-emitter and NATS lag). */
+  routeDelayMs?: number
   /** How long jobs stay PROCESSING, and package/droplet copies stay COPYING. */
   asyncMs: number
 }
@@ -94,6 +96,7 @@ export class Foundation {
 
   routesChanged(): void {
     this.routingVersion++
+    this.bus.emit('routes')
   }
 
   /** Run `fn` after `ms`, tracked so `settle()` waits for it and `stop()` cancels it. */

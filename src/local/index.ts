@@ -33,6 +33,7 @@ import {type DeploymentEvent, Foundation, type LogSink, type RequestLogEntry} fr
 import {defaultFaults, type Faults, type FaultsPatch, mergeFaults} from './faults.js'
 import {Persister, readSnapshot, restore} from './persist.js'
 import {Runtime} from './runtime/instances.js'
+import type {InstanceCountEvent} from './runtime/timeline.js'
 import {GoRouter} from './runtime/router.js'
 import {applySeed, DEFAULT_SEED, loadSeed, type SeedResult, type SeedSpec} from './seed.js'
 import {Staging} from './staging.js'
@@ -43,6 +44,7 @@ import {bumpVersion, seededRandom} from './util.js'
 export type {DeploymentEvent, RequestLogEntry} from './foundation.js'
 export type {Faults, FaultsPatch} from './faults.js'
 export type {SeedResult, SeedSpec} from './seed.js'
+export type {InstanceCountEvent} from './runtime/timeline.js'
 export {canaryStepPlan} from './actions/deployments.js'
 
 export interface LocalFoundationOptions {
@@ -72,6 +74,8 @@ export interface LocalFoundationOptions {
   drainTimeoutMs?: number
   /** How long jobs stay PROCESSING and copies COPYING (default 100 ms). */
   asyncMs?: number
+  /** How long the router keeps routing to an unmapped destination, as gorouter does until it hears of the change (default 0). */
+  routeDelayMs?: number
   /** Where log lines go (default: nowhere). */
   log?: LogSink
 }
@@ -94,6 +98,8 @@ export interface LocalFoundation {
   clearRequestLog(): void
   /** Every deployment state/status change, with ms timestamps. */
   readonly deploymentEvents: DeploymentEvent[]
+  /** Every change in an app process type's running instance count, with ms timestamps. */
+  readonly instanceTimeline: InstanceCountEvent[]
   /** Emits 'deployment' (DeploymentEvent) on every deployment status change. */
   readonly events: EventEmitter
   /** Run one deployment updater pass now. */
@@ -123,7 +129,7 @@ export async function startLocalFoundation(opts: LocalFoundationOptions = {}): P
   })
   const sharedDomain = opts.sharedDomain ?? 'apps.localhost'
   const f = new Foundation(
-    {apiUrl: '', routerUrl: '', uaaUrl: '', sharedDomain, tickMs: opts.tickMs ?? 5000, drainTimeoutMs: opts.drainTimeoutMs ?? 10_000, asyncMs: opts.asyncMs ?? 100},
+    {apiUrl: '', routerUrl: '', uaaUrl: '', sharedDomain, tickMs: opts.tickMs ?? 5000, drainTimeoutMs: opts.drainTimeoutMs ?? 10_000, asyncMs: opts.asyncMs ?? 100, routeDelayMs: opts.routeDelayMs ?? 0},
     faults,
     seededRandom(opts.randomSeed ?? Math.floor(Math.random() * 2 ** 31)),
     opts.log,
@@ -236,6 +242,7 @@ export async function startLocalFoundation(opts: LocalFoundationOptions = {}): P
       f.requestLog.length = 0
     },
     deploymentEvents: f.deploymentEvents,
+    instanceTimeline: f.runtime.timeline,
     events: f.bus,
     tick: () => void f.updater.tick(),
     settle: (timeoutMs) => f.settle(timeoutMs),

@@ -1,7 +1,9 @@
 /**
  * Blue-green: the stable app is renamed APP-venerable and keeps serving; a new app named APP is
  * built with the stable app's whole configuration, started with all its instances, given the
- * routes, and only then is the stable app unmapped, stopped and deleted.
+ * routes, and only then is the stable app unmapped, drained (--drain: routers learn of the unmap
+ * late, and the requests it serves must finish), stopped and deleted. Its workers start with it, so
+ * every process type keeps running instances throughout.
  *
  * Progress is recorded in annotations on both apps (cfzd.io/blue-green-*), so an interrupted run
  * is recognised and recovered by the next one. Before the switch every failure rolls back: the
@@ -13,7 +15,7 @@ import type {Process} from '../capi/resources/processes.js'
 import {createOnce} from '../capi/reconcile.js'
 import {applyManifestOnce, bindOnce, createSidecarOnce} from './once.js'
 import {CapiNotFound} from '../capi/errors.js'
-import {AbortError} from '../clock.js'
+import {AbortError, formatDuration} from '../clock.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
 import {readForInformation} from './advisory.js'
@@ -26,6 +28,7 @@ import type {DropletSource} from './sources.js'
 import {appGone, currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step, type TaskHandle} from './types.js'
 import {createTemporaryRoute, deleteLeftoverSmokeRoutes, deleteRoute, runSmokeTest} from './smoke.js'
+import {watchAvailability} from './workers.js'
 
 export const venerableName = (s: OpState) => `${s.appName}${s.opts.venerableSuffix}`
 
@@ -240,6 +243,16 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
       },
     },
     {
+      id: 'drain',
+      title: (s) => `Drain old app ${venerableName(s)} (${formatDuration(s.opts.drainMs ?? 0)})`,
+      // Only an old app that serves and is about to be stopped has requests to drain.
+      enabled: (s) => (s.opts.drainMs ?? 0) > 0 && !s.opts.noStop && s.snapshot!.app.state === 'STARTED' && s.snapshot!.routes.length > 0,
+      async run(s, task) {
+        task.output('routers may still send it requests until they learn of the unmap; the requests it serves finish meanwhile')
+        await s.env.clock.sleep(s.opts.drainMs!, s.env.signal)
+      },
+    },
+    {
       id: 'stop-old',
       irreversible: true,
       title: (s) => `Stop old app ${venerableName(s)}`,
@@ -253,6 +266,24 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
           if (!(error instanceof CapiNotFound)) throw error
           noteOldGone(s, task)
         }
+      },
+    },
+    {
+      id: 'availability',
+      irreversible: true,
+      title: 'Check every process type runs',
+      enabled: (s) => !s.opts.noStop && s.snapshot!.app.state === 'STARTED',
+      async run(s, task) {
+        // The new app's instances of every type were running before the old app stopped; look again.
+        const since = s.env.clock.now()
+        try {
+          s.processes = await watchAvailability(s.env, s.newApp!.guid, {since, timeoutMs: s.opts.startupTimeoutMs})
+        } catch (error) {
+          if (s.env.signal.aborted) throw error
+          s.warnings.push(`Could not check the new app's processes after stopping the old one: ${errorMessage(error)}.`)
+          return task.skip('could not check')
+        }
+        task.output(s.processes.map((p) => `${p.type}: ${p.zeroMs === 0 ? 'never at 0' : `${formatDuration(p.zeroMs)} at 0`}`).join(', '))
       },
     },
     {
@@ -460,6 +491,7 @@ export async function runBlueGreen(s: OpState, source: DropletSource, opts: Actu
     left,
     warnings: s.warnings,
     next: [],
+    ...(s.processes ? {processes: s.processes} : {}),
   }
 }
 

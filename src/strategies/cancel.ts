@@ -11,6 +11,7 @@ import {continueOnce} from './deployment.js'
 import {cancelOnce} from './once.js'
 import type {OperationEnv, OperationResult, Step} from './types.js'
 import {watchDeployment} from './wait.js'
+import {afterDeployed, type ProcessAvailability} from './workers.js'
 
 interface CancelState {
   env: OperationEnv
@@ -19,6 +20,9 @@ interface CancelState {
   timeoutMs: number
   deployment?: Deployment
   startedAt: number
+  /** continue-deployment: what the last step left to say, and the time at 0 per process type. */
+  warnings?: string[]
+  processes?: ProcessAvailability[]
 }
 
 function findActive(verb: string): Step<CancelState> {
@@ -88,7 +92,7 @@ export async function continueDeployment(
   o: {noWait: boolean; timeoutMs: number},
   a: ActualizeOptions,
 ): Promise<OperationResult> {
-  const s: CancelState = {env, app, wait: !o.noWait, timeoutMs: o.timeoutMs, startedAt: env.clock.now()}
+  const s: CancelState = {env, app, wait: !o.noWait, timeoutMs: o.timeoutMs, startedAt: env.clock.now(), warnings: []}
   const steps: Step<CancelState>[] = [
     findActive('continue'),
     {
@@ -125,6 +129,14 @@ export async function continueDeployment(
         s.deployment = done.deployment
       },
     },
+    {
+      id: 'old-gone',
+      title: 'Wait for the old instances to be gone',
+      enabled: (s) => s.deployment?.status.value === 'FINALIZED' && s.deployment.status.reason === DeploymentStatusReason.DEPLOYED,
+      async run(s, task) {
+        s.processes = await afterDeployed(s.env, s.app.name, s.app.guid, s.deployment!, {timeoutMs: s.timeoutMs, warnings: s.warnings!, task})
+      },
+    },
   ]
   const durations = await actualize(steps, s, a)
   const d = s.deployment!
@@ -140,7 +152,8 @@ export async function continueDeployment(
     durationsMs: durations,
     totalMs: env.clock.now() - s.startedAt,
     left: paused ? [`Deployment ${d.guid} is paused again at canary step ${d.status.canary?.steps.current}/${d.status.canary?.steps.total}.`] : [],
-    warnings: [],
+    warnings: s.warnings ?? [],
     next: paused ? [`cfzd continue-deployment ${app.name}`, `cfzd cancel-deployment ${app.name}`] : [],
+    ...(s.processes ? {processes: s.processes} : {}),
   }
 }

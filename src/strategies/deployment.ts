@@ -2,6 +2,10 @@
  * Rolling and canary: one app, one GUID, Cloud Controller's deployment updater does the swap.
  *
  *   check app → [stage] → create deployment → follow it (DEPLOYED, or PAUSED for a canary)
+ *   → once DEPLOYED, wait for the old web instances to be gone and every process type to run again
+ *
+ * Cloud Controller restarts every non-web process at once when it finalizes: the check step names
+ * them and suggests blue-green (workers.ts).
  *
  * On failure or Ctrl-C after the deployment exists: cancel it, wait until FINALIZED, and report
  * the instance states and crash reasons.
@@ -26,6 +30,7 @@ import type {DropletSource} from './sources.js'
 import {appGone, currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step} from './types.js'
 import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
+import {afterDeployed, workerWarning} from './workers.js'
 
 /** The app's web process instances and memory, as the deployment will see them. */
 async function webProcess(s: OpState) {
@@ -64,6 +69,13 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         }
         if (active) s.warnings.push(`Superseding deployment ${active.guid} (${active.status.reason}).`)
         await source.preflight(s, warn)
+        if (s.app.state === 'STARTED') {
+          const processes = await readForInformation(`reading its processes (GET /v3/apps/${s.app.guid}/processes)`, () => capi.processes.forApp(s.app.guid), (why) =>
+            warn(`Could not check '${s.appName}' for non-web processes: ${why}. cfzd goes on without this check.`),
+          )
+          const line = processes && workerWarning(processes, s.opts.strategy)
+          if (line) warn(line)
+        }
         // The web process is read only to size the quota check: without it, go on unchecked.
         const web =
           s.app.state === 'STARTED'
@@ -186,6 +198,15 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         task.setTitle(`Smoke tests passed; promoted the canary (${s.deployment!.status.reason})`)
       },
     },
+    {
+      id: 'old-gone',
+      title: 'Wait for the old instances to be gone',
+      // Cloud Controller destroys the old web processes and restarts the others when it finalizes.
+      enabled: (s) => s.deployment?.status.value === 'FINALIZED' && s.deployment.status.reason === DeploymentStatusReason.DEPLOYED,
+      async run(s, task) {
+        s.processes = await afterDeployed(s.env, s.appName, s.app.guid, s.deployment!, {timeoutMs: s.opts.startupTimeoutMs, warnings: s.warnings, task})
+      },
+    },
   ]
 }
 
@@ -266,6 +287,7 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
     droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.previousDropletGuid} : undefined,
     deployment: {guid: d.guid, status: d.status.value, reason: d.status.reason, canarySteps: d.status.canary?.steps},
     outcome: d.status.value === 'FINALIZED' ? 'deployed' : paused ? 'paused' : 'deploying',
+    ...(s.processes ? {processes: s.processes} : {}),
     durationsMs: durations,
     totalMs: s.env.clock.now() - s.startedAt,
     left: paused

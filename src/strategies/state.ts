@@ -6,6 +6,7 @@ import type {SpaceTarget} from '../context.js'
 import type {AppSnapshot} from './snapshot.js'
 import type {DeployOptions, OperationEnv, OperationKind} from './types.js'
 import type {DeploymentProgress} from './wait.js'
+import type {ProcessAvailability} from './workers.js'
 
 export interface OpState {
   env: OperationEnv
@@ -40,6 +41,8 @@ export interface OpState {
   oldGone?: boolean
   warnings: string[]
   left: string[]
+  /** Per process type, time at 0 running instances (see workers.ts). */
+  processes?: ProcessAvailability[]
   /** When the operation started (for re-reading what a failed POST may have created). */
   startedAt: number
 }

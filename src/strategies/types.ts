@@ -10,6 +10,7 @@ import type {StrategyName} from './names.js'
 import type {ProbeSummary} from '../probe/types.js'
 import type {Ui} from '../ui/ui.js'
 import type {ReadCache} from './quota.js'
+import type {ProcessAvailability} from './workers.js'
 
 /** What an operation does to the app's droplet: keep it, stage a new one, push new bits, deploy an earlier revision, or change only the size. */
 export type OperationKind = 'restart' | 'restage' | 'push' | 'rollback' | 'scale'
@@ -31,6 +32,11 @@ export interface DeployOptions {
   venerableSuffix: string
   /** Blue-green: wait this long between mapping the new app and unmapping the old one. */
   routeSettleMs: number
+  /**
+   * Blue-green: after unmapping the old app's routes, wait this long before stopping it, so the
+   * routers stop sending it requests and the ones it serves finish (--drain; 0 when unset).
+   */
+  drainMs?: number
   /** Scale values sent as deployment options (-i/-m/-k/-l with rolling or canary); blue-green gives them to the new app's web process. */
   scale?: {instances?: number; memoryInMb?: number; diskInMb?: number; logRateLimit?: number}
   /** Run before switching traffic (blue-green) or before each canary continue. */
@@ -104,4 +110,6 @@ export interface OperationResult {
   next: string[]
   /** What the live probe saw (--probe). */
   probe?: ProbeSummary
+  /** Per process type, how long it had no running instance after the deployment finalized or the old app stopped. */
+  processes?: ProcessAvailability[]
 }

@@ -22,6 +22,7 @@ export function renderResult(ui: Ui, r: OperationResult): string {
     ['droplet', r.droplet ? `${r.droplet.guid}${r.droplet.previous && r.droplet.previous !== r.droplet.guid ? ` (was ${r.droplet.previous})` : ''}` : undefined],
     ['deployment', r.deployment ? `${r.deployment.guid} ${r.deployment.status}${r.deployment.reason ? `/${r.deployment.reason}` : ''}${r.deployment.canarySteps ? `, canary step ${r.deployment.canarySteps.current ?? '?'}/${r.deployment.canarySteps.total}` : ''}` : undefined],
     ['old app', r.previousApp ? `${r.previousApp.name} (${r.previousApp.guid}) ${r.previousApp.state}` : undefined],
+    ['at 0', atZero(r)],
     ['took', formatDuration(r.totalMs)],
   ]
   const lines = ['', ui.style('green', ui.style('bold', head[r.outcome])), renderKeyValues(pairs.filter(([, v]) => v !== undefined), {bold: (s) => ui.style('bold', s)})]
@@ -29,4 +30,11 @@ export function renderResult(ui: Ui, r: OperationResult): string {
   if (r.next.length) lines.push('', 'Next:', ...r.next.map((n) => `  ${n}`))
   if (r.probe) lines.push('', renderProbeSummary(r.probe))
   return lines.join('\n')
+}
+
+/** Process types that had no running instance for a while (worker restarts at a finalize), or undefined. */
+function atZero(r: OperationResult): string | undefined {
+  const down = (r.processes ?? []).filter((p) => p.zeroMs > 0 || !p.recovered)
+  if (down.length === 0) return undefined
+  return down.map((p) => `${p.type} had 0 running instances for ${formatDuration(p.zeroMs)}${p.recovered ? '' : ' (not back yet)'}`).join(', ')
 }

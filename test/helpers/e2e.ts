@@ -120,6 +120,8 @@ export async function startE2E(opts: LocalFoundationOptions = {}): Promise<E2E> 
     NO_COLOR: '1',
     CI: 'true',
     CFZD_ROUTE_SETTLE: '0',
+    // No route delay and graceful stops on the local foundation: nothing to drain (drain.test.ts sets one).
+    CFZD_DRAIN: '0',
     CF_STARTUP_TIMEOUT: '1',
     CF_STAGING_TIMEOUT: '1',
     OCLIF_SKIP_NEW_VERSION_CHECK: 'true',

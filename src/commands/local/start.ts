@@ -8,7 +8,7 @@ export default class LocalStart extends BaseCommand {
   static summary = 'Run a local Cloud Foundry on 127.0.0.1: Cloud Controller (CAPI v3), UAA and a router, with real HTTP app instances'
   static description = `Runs until Ctrl-C, then drains the app instances and stops. With no --seed it creates org "local", space "dev" and an app "sample" (2 instances) reachable through the router: curl http://sample.apps.localhost:9080/
 
-Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instance starts) and fail staging with CFZD_LOCAL_STAGING_FAIL=true. Faults can also be changed at run time: PATCH /_local/faults (see src/local/README.md).`
+Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instance starts) and fail staging with CFZD_LOCAL_STAGING_FAIL=true. A stopping instance finishes its requests within its graceful window; with CFZD_LOCAL_STOP=kill it exits at once and drops them, like an app that doesn't trap SIGTERM. Faults can also be changed at run time: PATCH /_local/faults (see src/local/README.md).`
   static examples = ['<%= config.bin %> local start', '<%= config.bin %> local start --tick 1s --startup-time 500ms --state .cfzd-local-state.json', '<%= config.bin %> local start --seed seed.yml --json']
   static flags = {
     port: Flags.integer({description: 'Port of the API (and UAA, under /uaa).', default: 9022, min: 0, max: 65535}),
@@ -19,6 +19,7 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
     'staging-time': durationFlag({description: 'How long a build stays STAGING (default 3s).'}),
     'startup-time': durationFlag({description: 'How long a new instance stays STARTING before its health check (default 2s).'}),
     'crash-backoff': durationFlag({description: "Diego's shortest wait before restarting an instance that crashed 3 times or more; doubles per crash up to 32 times it (default 30s)."}),
+    'route-delay': durationFlag({description: 'How long the router keeps sending requests to an unmapped destination, as gorouter does until route-emitter and NATS pass the change on (default 0).'}),
     'token-lifetime': durationFlag({description: 'Lifetime of access tokens (default about 2h).'}),
     latency: durationFlag({description: 'Added to every API response.'}),
     'error-rate': Flags.string({description: 'Fraction (0..1) of API requests that fail with a 503 or a connection reset.'}),
@@ -44,6 +45,7 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
         tickMs: flags.tick,
         stagingMs: flags['staging-time'],
         startupMs: flags['startup-time'],
+        routeDelayMs: flags['route-delay'],
         tokenLifetimeSec: flags['token-lifetime'] === undefined ? undefined : flags['token-lifetime'] / 1000,
         faults: {
           ...(flags.latency !== undefined ? {latencyMs: flags.latency} : {}),

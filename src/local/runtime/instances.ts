@@ -21,6 +21,10 @@
  *   status (a new version that serves errors).
  * A crashed instance is restarted as Diego does, with backoff, and its crashes are counted and
  * recorded as events (crash-restart.ts).
+ *
+ * Stopping: by default an instance finishes the requests it is serving within its graceful window
+ * (drainTimeoutMs, Diego's 10 s), as an app that traps SIGTERM does. CFZD_LOCAL_STOP=kill (read when
+ * the instance starts) makes it exit at once, dropping what it is serving, as an app that doesn't.
  */
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -30,6 +34,7 @@ import {type AppRec, instanceEnv, type ProcessRec} from '../state.js'
 import {newGuid} from '../util.js'
 import {CrashRestarts} from './crash-restart.js'
 import {respond} from './responder.js'
+import {type InstanceCountEvent, InstanceTimeline} from './timeline.js'
 
 export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED'
 
@@ -58,6 +63,10 @@ export interface Instance {
   timers: NodeJS.Timeout[]
   /** The status it answers with when the request doesn't ask for one (CFZD_LOCAL_RESPONSE_STATUS when it started). */
   responseStatus?: number
+  /** How it stops: finish in-flight requests (graceful), or exit at once (kill: CFZD_LOCAL_STOP=kill when it started). */
+  stopMode: 'graceful' | 'kill'
+  /** When a kill stop dropped its connections (epoch ms). */
+  killedAt?: number
 }
 
 export interface InstanceCountSummary {
@@ -79,11 +88,31 @@ export class Runtime {
   private readonly draining = new Set<Instance>()
   /** Start at a random place so several foundations (test workers) rarely collide. */
   private portCursor = PORTS[0] + Math.floor(Math.random() * (PORTS[1] - PORTS[0]))
+  private readonly counts: InstanceTimeline
 
   private readonly restarts: CrashRestarts
 
   constructor(private readonly f: Foundation) {
     this.restarts = new CrashRestarts(f)
+    this.counts = new InstanceTimeline(
+      () => f.now(),
+      (appGuid, type) => f.store.processes.by('app', appGuid).flatMap((p) => (p.type === type ? this.instances(p.guid) : [])),
+    )
+  }
+
+  /** Running instances per app process type over time (see timeline.ts). */
+  get timeline(): InstanceCountEvent[] {
+    return this.counts.events
+  }
+
+  /**
+   * Instances of a process the router may still have in its table after the process's route was
+   * unmapped (route delay): current and stopping ones that were running and still listen.
+   */
+  lastKnown(processGuid: string): Instance[] {
+    const out = this.instances(processGuid).filter((i) => i.state === 'RUNNING' && i.server.listening)
+    for (const i of this.draining) if (i.processGuid === processGuid && i.state === 'RUNNING' && i.server.listening) out.push(i)
+    return out
   }
 
   /** Current (not draining) instances of a process, by index. */
@@ -273,6 +302,7 @@ export class Runtime {
       inflight: 0,
       timers: [],
       responseStatus: Number(env.CFZD_LOCAL_RESPONSE_STATUS) || undefined,
+      stopMode: /^kill$/i.test(env.CFZD_LOCAL_STOP ?? '') ? 'kill' : 'graceful',
     }
     server.keepAliveTimeout = 5000
     server.on('request', (req, res) => respond(this.f, inst, req, res))
@@ -306,6 +336,7 @@ export class Runtime {
     if (!healthy) return this.markCrashed(inst, `Instance never healthy: ${p.healthCheck.type} health check on ${p.healthCheck.endpoint ?? 'port'} failed`)
     inst.state = 'RUNNING'
     inst.since = this.f.now()
+    this.counts.note(inst)
     inst.routable = !o.notReady && (await this.check(inst, p.readinessCheck.type, p.readinessCheck.endpoint))
     if (o.crashAfter !== undefined) inst.timers.push(setTimeout(() => this.markCrashed(inst, `${name}: Exited with status 1 (CFZD_LOCAL_CRASH_AFTER)`), o.crashAfter))
   }
@@ -379,6 +410,7 @@ export class Runtime {
     inst.agent?.destroy()
     inst.server.close()
     inst.server.closeAllConnections()
+    this.counts.note(inst)
     this.f.log(`instance ${inst.processType}/${inst.index} of app ${this.f.store.apps.get(inst.appGuid)?.name ?? inst.appGuid} crashed: ${details}`)
     if (inst.draining) return
     const {restartInMs} = this.restarts.crashed(inst, details, ranMs)
@@ -399,13 +431,17 @@ export class Runtime {
     this.sync(p)
   }
 
-  /** Stop sending new requests at once; close once in-flight requests finish (or the drain timeout passes). */
+  /**
+   * Stop sending new requests at once; close once in-flight requests finish (or the graceful window
+   * passes). A kill-mode instance closes at once, dropping the requests it is serving.
+   */
   private drain(inst: Instance): void {
     if (inst.draining) return
     inst.draining = true
     inst.routable = false
     for (const t of inst.timers) clearTimeout(t)
     this.draining.add(inst)
+    this.counts.note(inst)
     const close = () => {
       clearTimeout(deadline)
       inst.onIdle = undefined
@@ -415,7 +451,10 @@ export class Runtime {
       if (!inst.server.listening) this.draining.delete(inst)
     }
     const deadline = setTimeout(close, this.f.settings.drainTimeoutMs)
-    if (inst.inflight === 0) close()
+    if (inst.stopMode === 'kill' && inst.state === 'RUNNING') {
+      if (inst.inflight > 0) inst.killedAt = this.f.now()
+      close()
+    } else if (inst.inflight === 0) close()
     else {
       this.f.track(new Promise<void>((resolve) => inst.server.once('close', () => resolve())))
       inst.onIdle = close

@@ -6,6 +6,12 @@
  * answers 404 with `X-Cf-Routererror: unknown_route` when the route does not exist or has no
  * endpoints (gorouter prunes routes without endpoints), and 502 `endpoint_failure` when the
  * backend fails.
+ *
+ * Route delay (settings.routeDelayMs): gorouter hears of an unmapped route only after route-emitter
+ * and NATS pass it on, so for that long the router keeps sending requests to the destination's
+ * instances, stopping ones included while they still listen. An instance that refuses the
+ * connection is skipped (gorouter retries dial errors); a request an instance drops while serving
+ * it (a kill stop) is cut: 502.
  */
 import http, {type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -22,8 +28,12 @@ export class GoRouter {
   private table = new Map<string, RouteRec[]>()
   private tableVersion = -1
   private readonly cursor = new Map<string, number>()
+  /** Destinations unmapped within the route delay: route guid → process guids and until when. */
+  private readonly stale = new Map<string, {routeGuid: string; processGuids: string[]; until: number}>()
+  private destinations = new Map<string, {routeGuid: string; processGuids: string[]}>()
 
   constructor(private readonly f: Foundation) {
+    f.bus.on('routes', () => this.noteUnmapped())
     this.server = http.createServer((req, res) => void this.handle(req, res))
     this.server.keepAliveTimeout = 5000
     this.server.on('clientError', (_e, socket) => socket.destroy())
@@ -72,6 +82,33 @@ export class GoRouter {
     return out
   }
 
+  /** Instances of destinations unmapped less than the route delay ago. */
+  staleEndpoints(route: RouteRec): Instance[] {
+    const out: Instance[] = []
+    const now = this.f.now()
+    for (const [key, s] of this.stale) {
+      if (s.until <= now) this.stale.delete(key)
+      else if (s.routeGuid === route.guid) for (const p of s.processGuids) out.push(...this.f.runtime.lastKnown(p))
+    }
+    return out
+  }
+
+  /** Remember destinations that just went away, for the route delay. */
+  private noteUnmapped(): void {
+    const delay = this.f.settings.routeDelayMs ?? 0
+    if (delay <= 0) return
+    const now = new Map<string, {routeGuid: string; processGuids: string[]}>()
+    for (const r of this.f.store.routes.all()) {
+      for (const d of r.destinations) {
+        const processGuids = this.f.store.processes.by('app', d.appGuid).filter((p) => p.type === d.processType).map((p) => p.guid)
+        now.set(`${r.guid}|${d.appGuid}|${d.processType}`, {routeGuid: r.guid, processGuids})
+      }
+    }
+    for (const [key, d] of this.destinations) if (!now.has(key)) this.stale.set(key, {...d, until: this.f.now() + delay})
+    for (const key of now.keys()) this.stale.delete(key)
+    this.destinations = now
+  }
+
   private rebuild(): void {
     const table = new Map<string, RouteRec[]>()
     const domains = new Map(this.f.store.domains.all().map((d) => [d.guid, d]))
@@ -92,7 +129,9 @@ export class GoRouter {
     const host = req.headers.host ?? ''
     const path = (req.url ?? '/').split('?')[0]
     const route = host ? this.lookup(host, path) : undefined
-    const endpoints = route ? this.endpoints(route) : []
+    const live = route ? this.endpoints(route) : []
+    const stale = route && this.stale.size > 0 ? this.staleEndpoints(route).filter((i) => !live.includes(i)) : []
+    const endpoints = [...live, ...stale]
     if (!route || endpoints.length === 0) {
       return this.fail(res, 404, 'unknown_route', `404 Not Found: Requested route ('${host.replace(/:\d+$/, '')}') does not exist.\n`, requestId)
     }
@@ -101,7 +140,7 @@ export class GoRouter {
     this.cursor.set(route.guid, start + 1)
     for (let attempt = 0; attempt < Math.min(MAX_ATTEMPTS, endpoints.length); attempt++) {
       const inst = endpoints[(start + attempt) % endpoints.length]
-      if (inst.draining || inst.state !== 'RUNNING') continue
+      if ((inst.draining && !stale.includes(inst)) || inst.state !== 'RUNNING' || !inst.server.listening) continue
       const outcome = await this.forward(req, res, body, inst, requestId)
       if (outcome !== 'retry') return
     }
@@ -122,6 +161,9 @@ export class GoRouter {
     headers['x-cf-instanceid'] = inst.guid
     headers['content-length'] = String(body.length)
     this.f.runtime.acquire(inst)
+    const sentAt = this.f.now()
+    // The instance exited (kill stop) while serving this request: it is cut, not retried.
+    const dropped = () => inst.killedAt !== undefined && inst.killedAt >= sentAt
     let released = false
     const release = () => {
       if (!released) {
@@ -153,6 +195,10 @@ export class GoRouter {
       })
       upstream.on('error', () => {
         release()
+        if (!res.headersSent && dropped()) {
+          this.fail(res, 502, 'endpoint_failure', '502 Bad Gateway: Registered endpoint failed to handle the request.\n', requestId)
+          return resolve('done')
+        }
         resolve(res.headersSent ? 'done' : 'retry')
       })
       upstream.end(body)

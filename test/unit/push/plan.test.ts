@@ -180,6 +180,7 @@ describe('push steps under each strategy (the shared strategy code, push as the 
       'Start new instances',
       'Switch routes',
       'Stop old app web-venerable',
+      'Check every process type runs',
       'Delete old app web-venerable',
       'Finish',
     ])

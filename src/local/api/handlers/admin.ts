@@ -64,6 +64,11 @@ export function register(r: Routes, f: Foundation, c: AdminControls): void {
     const rows: DeploymentEvent[] = f.deploymentEvents.filter((e) => e.at >= since && (!app || e.appGuid === app))
     return json(200, {resources: rows})
   })
+  r.get('/_local/instance_timeline', (ctx) => {
+    const since = Number(ctx.query.get('since') ?? 0)
+    const app = ctx.query.get('app_guid')
+    return json(200, {resources: f.runtime.timeline.filter((e) => e.at >= since && (!app || e.appGuid === app))})
+  })
   r.post('/_local/tick', () => {
     c.tick()
     return json(200, {resources: f.store.deployments.all().filter((d) => d.statusValue === 'ACTIVE').map((d) => presentDeployment(f, d))})
