@@ -37,6 +37,8 @@ export const Faults = z.object({
   startupMs: z.number().min(0),
   /** Fraction (0..1) of newly started instances that crash instead of becoming healthy. */
   crashRate: z.number().min(0).max(1),
+  /** The router ignores X-CF-PROCESS-INSTANCE, as gorouter before Routing release 0.332 does. */
+  routerIgnoresProcessInstance: z.boolean(),
 })
 export type Faults = z.infer<typeof Faults>
 export const FaultsPatch = Faults.partial()
@@ -57,6 +59,7 @@ export const defaultFaults: Faults = {
   stagingFail: false,
   startupMs: 2000,
   crashRate: 0,
+  routerIgnoresProcessInstance: false,
 }
 
 /** Validate a partial update and merge it into the current settings. Throws a ZodError on bad input. */

@@ -8,6 +8,7 @@ import {ExitCode} from '../errors.js'
 import type {Clock} from '../clock.js'
 import type {StrategyName} from '../flags.js'
 import type {ProbeSummary} from '../probe/session.js'
+import type {CanaryCheck} from '../probe/pin.js'
 import type {Ui} from '../ui/ui.js'
 import type {ReadCache} from './quota.js'
 
@@ -83,6 +84,8 @@ export interface OperationEnv {
   ui: Ui
   /** Reads shared by a run's operations (restage-all): spaces, organizations and quotas, read once. */
   reads?: ReadCache
+  /** Under --probe: check the canary at each pause with requests pinned to it. */
+  canaryCheck?: CanaryCheck
 }
 
 export interface OperationResult {
