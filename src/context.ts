@@ -11,6 +11,7 @@ import {NotFoundError, UsageError} from './errors.js'
 import type {Interrupts} from './interrupt.js'
 import type {Session, Target} from './auth/session.js'
 import type {Ui} from './ui/ui.js'
+import type {CanaryCheck} from './probe/pin.js'
 
 export interface Context {
   capi: CapiClient
@@ -19,6 +20,8 @@ export interface Context {
   clock: Clock
   signal: AbortSignal
   env: NodeJS.ProcessEnv
+  /** Set under --probe: checks the canary at each pause with requests pinned to it. */
+  canaryCheck?: CanaryCheck
 }
 
 export interface ContextOptions {

@@ -159,7 +159,7 @@ export const probeFlags = {
 export const smokeTestFlags = {
   'smoke-test': Flags.string({
     description:
-      "Canary and blue-green: run this command with the new version's URL (as its last argument and in CFZD_SMOKE_URL) before traffic moves on; a non-zero exit cancels the canary or rolls the blue-green back. Blue-green tests the new app on a temporary route; canary tests the app's route at each pause.",
+      "Canary and blue-green: run this command with the new version's URL (as its last argument and in CFZD_SMOKE_URL) before traffic moves on; a non-zero exit cancels the canary or rolls the blue-green back. Blue-green tests the new app on a temporary route; canary tests the app's route at each pause, pinned to the canary: CFZD_PROCESS_INSTANCE holds the canary's process guid and CFZD_SMOKE_HEADER the header to send (X-CF-PROCESS-INSTANCE: <guid>, Routing release 0.332+); both are unset when the router ignores the header.",
     helpValue: 'COMMAND',
   }),
   'smoke-test-timeout': durationFlag({description: 'A smoke test running longer than this fails (default 5m).'}),

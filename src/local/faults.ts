@@ -50,6 +50,8 @@ export const Faults = z.object({
    * doubles per crash up to 32 times this (16 min). Smaller values speed up tests.
    */
   crashBackoffMs: z.number().min(0),
+  /** The router ignores X-CF-PROCESS-INSTANCE, as gorouter before Routing release 0.332 does. */
+  routerIgnoresProcessInstance: z.boolean(),
 })
 export type Faults = z.infer<typeof Faults>
 export const FaultsPatch = Faults.partial()
@@ -73,6 +75,7 @@ export const defaultFaults: Faults = {
   startupMs: 2000,
   crashRate: 0,
   crashBackoffMs: 30_000,
+  routerIgnoresProcessInstance: false,
 }
 
 /** Validate a partial update and merge it into the current settings. Throws a ZodError on bad input. */

@@ -74,11 +74,18 @@ export interface SingleResult {
   status?: number
   error?: string
   droplet?: string
+  /** X-Cf-Routererror of the answer (the router, not the app, answered). */
+  routerError?: string
+  /** The process that answered, when the app says (X-Cfzd-Process-Guid). */
+  processGuid?: string
   ms: number
 }
 
 /** One request, the way the probe makes them (for "is this route serving yet?"). */
-export function requestOnce(url: string, opts: {timeoutMs?: number; insecure?: boolean; dropletHeader?: string} = {}): Promise<SingleResult> {
+export function requestOnce(
+  url: string,
+  opts: {timeoutMs?: number; insecure?: boolean; dropletHeader?: string; headers?: Record<string, string>} = {},
+): Promise<SingleResult> {
   const u = new URL(url)
   const lib = u.protocol === 'https:' ? https : http
   const t0 = performance.now()
@@ -87,14 +94,20 @@ export function requestOnce(url: string, opts: {timeoutMs?: number; insecure?: b
       u,
       {
         timeout: opts.timeoutMs ?? 5000,
-        headers: {'user-agent': 'cfzd-probe'},
+        headers: {'user-agent': 'cfzd-probe', ...opts.headers},
         ...(isLocalhostName(u.hostname) ? {lookup: localhostLookup} : {}),
         ...(u.protocol === 'https:' ? {rejectUnauthorized: !opts.insecure} : {}),
       },
       (res) => {
         res.resume()
         res.on('end', () =>
-          resolve({status: res.statusCode, droplet: res.headers[opts.dropletHeader ?? 'x-cfzd-droplet-guid'] as string | undefined, ms: performance.now() - t0}),
+          resolve({
+            status: res.statusCode,
+            droplet: res.headers[opts.dropletHeader ?? 'x-cfzd-droplet-guid'] as string | undefined,
+            routerError: res.headers['x-cf-routererror'] as string | undefined,
+            processGuid: res.headers['x-cfzd-process-guid'] as string | undefined,
+            ms: performance.now() - t0,
+          }),
         )
       },
     )
@@ -102,6 +115,15 @@ export function requestOnce(url: string, opts: {timeoutMs?: number; insecure?: b
     req.on('error', (e) => resolve({error: (e as NodeJS.ErrnoException).code ?? e.message, ms: performance.now() - t0}))
     req.end()
   })
+}
+
+/** Requests pinned to one process (X-CF-PROCESS-INSTANCE) since the last pin(). */
+export interface PinnedStats {
+  sent: number
+  ok: number
+  failed: number
+  /** Answers that named another process (X-Cfzd-Process-Guid): the router did not pin them. */
+  strays: number
 }
 
 export class Probe {
@@ -121,6 +143,10 @@ export class Probe {
   private readonly agent: http.Agent
   private readonly url: URL
   private drained?: () => void
+  /** Requests fired now carry X-CF-PROCESS-INSTANCE with this process guid (a canary pause). */
+  private pinnedTo?: string
+  private pinned: PinnedStats = {sent: 0, ok: 0, failed: 0, strays: 0}
+  private pinWaiter?: {until: number; resolve: () => void}
 
   constructor(opts: ProbeOptions) {
     this.o = {ratePerSec: 20, concurrency: 8, timeoutMs: 5000, maxDurationMs: 30 * 60_000, insecure: false, dropletHeader: 'x-cfzd-droplet-guid', ...opts}
@@ -147,6 +173,8 @@ export class Probe {
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
     if (this.hardStop) clearTimeout(this.hardStop)
+    this.pinWaiter?.resolve()
+    this.pinWaiter = undefined
     if (this.inFlight > 0) await new Promise<void>((r) => (this.drained = r))
     if (!this.stopped) this.stopped = Date.now()
     this.agent.destroy()
@@ -172,12 +200,36 @@ export class Probe {
     }
   }
 
+  /**
+   * Pin the requests fired from now on to one process (X-CF-PROCESS-INSTANCE: guid), or unpin
+   * with undefined. Counting of pinned requests starts afresh.
+   */
+  pin(processGuid: string | undefined): void {
+    this.pinnedTo = processGuid
+    this.pinned = {sent: 0, ok: 0, failed: 0, strays: 0}
+    this.pinWaiter?.resolve()
+    this.pinWaiter = undefined
+  }
+
+  get pinnedStats(): PinnedStats {
+    return {...this.pinned}
+  }
+
+  /** Resolves once `n` pinned requests have finished (or the probe stops, or pin() changes). */
+  pinnedFinished(n: number): Promise<void> {
+    if (this.pinned.ok + this.pinned.failed >= n || !this.running) return Promise.resolve()
+    this.pinWaiter?.resolve()
+    return new Promise((resolve) => (this.pinWaiter = {until: n, resolve}))
+  }
+
   private fire() {
     if (this.inFlight >= this.o.concurrency) return
     if (this.o.maxRequests !== undefined && this.sent >= this.o.maxRequests) return void this.stop()
     this.sent++
     this.inFlight++
-    this.attempt(performance.now(), false)
+    const pin = this.pinnedTo
+    if (pin) this.pinned.sent++
+    this.attempt(performance.now(), false, pin)
   }
 
   /**
@@ -185,7 +237,7 @@ export class Probe {
    * with ECONNRESET before any answer: that is the client's race, not the app failing, so it is
    * tried once more on a fresh connection (as Node's http docs advise) and counted once.
    */
-  private attempt(t0: number, retried: boolean) {
+  private attempt(t0: number, retried: boolean, pin?: string) {
     let settled = false
     const once = (fn: () => void) => {
       if (!settled) {
@@ -195,30 +247,34 @@ export class Probe {
     }
     const lib = this.url.protocol === 'https:' ? https : http
     let answered = false
-    const req = lib.request(this.url, {agent: this.agent, timeout: this.o.timeoutMs, headers: {'user-agent': 'cfzd-probe'}}, (res) => {
+    const headers: Record<string, string> = {'user-agent': 'cfzd-probe', ...(pin ? {'x-cf-process-instance': pin} : {})}
+    const req = lib.request(this.url, {agent: this.agent, timeout: this.o.timeoutMs, headers}, (res) => {
       answered = true
       res.resume()
+      const by = res.headers['x-cfzd-process-guid']
+      if (pin && typeof by === 'string' && by !== pin && pin === this.pinnedTo) this.pinned.strays++
       res.on('end', () => {
         const status = res.statusCode ?? 0
         once(() =>
           status >= 200 && status < 300
-            ? this.success(performance.now() - t0, res.headers[this.o.dropletHeader] as string | undefined)
-            : this.failure({at: Date.now(), status}),
+            ? this.success(performance.now() - t0, res.headers[this.o.dropletHeader] as string | undefined, pin)
+            : this.failure({at: Date.now(), status}, pin),
         )
       })
-      res.on('error', (e) => once(() => this.failure({at: Date.now(), error: e.message})))
+      res.on('error', (e) => once(() => this.failure({at: Date.now(), error: e.message}, pin)))
     })
     req.on('timeout', () => req.destroy(new Error(`no answer within ${this.o.timeoutMs}ms`)))
     req.on('error', (e) => {
       const code = (e as NodeJS.ErrnoException).code
-      if (!retried && !answered && req.reusedSocket && code === 'ECONNRESET') return once(() => this.attempt(t0, true))
-      once(() => this.failure({at: Date.now(), error: code ?? e.message}))
+      if (!retried && !answered && req.reusedSocket && code === 'ECONNRESET') return once(() => this.attempt(t0, true, pin))
+      once(() => this.failure({at: Date.now(), error: code ?? e.message}, pin))
     })
     req.end()
   }
 
-  private success(ms: number, droplet: string | undefined) {
+  private success(ms: number, droplet: string | undefined, pin?: string) {
     this.ok++
+    if (pin && pin === this.pinnedTo) this.pinned.ok++
     this.run = 0
     this.latencies.push(ms)
     if (droplet) {
@@ -231,15 +287,26 @@ export class Probe {
     }
     this.settle()
     this.o.onResult?.(true)
+    this.pinProgress()
   }
 
-  private failure(f: ProbeFailure) {
+  private failure(f: ProbeFailure, pin?: string) {
+    if (pin && pin === this.pinnedTo) this.pinned.failed++
     this.failures.push(f)
     this.run++
     this.longest = Math.max(this.longest, this.run)
     this.settle()
     this.o.onResult?.(false)
     this.o.onFailure?.(f, this.report())
+    this.pinProgress()
+  }
+
+  private pinProgress() {
+    const w = this.pinWaiter
+    if (w && this.pinned.ok + this.pinned.failed >= w.until) {
+      this.pinWaiter = undefined
+      w.resolve()
+    }
   }
 
   private settle() {

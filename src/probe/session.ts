@@ -16,6 +16,7 @@
 import {resolveTarget, type Context} from '../context.js'
 import {CfzdError} from '../errors.js'
 import {OperationAborted} from '../strategies/types.js'
+import {checkPinning, type CanaryCheck, type CanaryPinSummary} from './pin.js'
 import {Probe, requestOnce, type ProbeReport} from './probe.js'
 import {renderProbeSummary} from './render.js'
 import {AbortWatch, type ProbeSettings} from './settings.js'
@@ -96,15 +97,45 @@ export async function probed<T>(
     },
   }
 
+  const canary: CanaryPinSummary[] = []
+  // At a canary pause: the next `sample` requests go to the canary only, so a failing canary is
+  // seen even while the old instances answer well (unpinned, most answers come from them).
+  const canaryCheck: CanaryCheck = async (pin) => {
+    const at = `canary step ${pin.step}/${pin.steps}`
+    const check = await checkPinning(url, pin.processGuid, {timeoutMs: settings.timeoutMs, insecure})
+    if (!check.pinned) {
+      ctx.ui.warn(`Probe: could not pin requests to the canary (${at}): ${check.why}. The probe measures the shared route, where old instances answer too.`)
+      canary.push({step: pin.step, steps: pin.steps, processGuid: pin.processGuid, pinned: false, why: check.why, sent: 0, ok: 0, failed: 0})
+      return
+    }
+    const n = Math.max(settings.abort.sample, 10)
+    probe.pin(pin.processGuid)
+    const aborted = new Promise<void>((resolve) => {
+      if (controller.signal.aborted || ctx.signal.aborted) resolve()
+      controller.signal.addEventListener('abort', () => resolve(), {once: true})
+      ctx.signal.addEventListener('abort', () => resolve(), {once: true})
+    })
+    await Promise.race([probe.pinnedFinished(n), aborted])
+    const st = probe.pinnedStats
+    probe.pin(undefined)
+    const entry: CanaryPinSummary = {step: pin.step, steps: pin.steps, processGuid: pin.processGuid, pinned: st.strays === 0, sent: st.sent, ok: st.ok, failed: st.failed}
+    if (st.strays > 0) {
+      entry.why = `${st.strays} of ${st.ok + st.failed} pinned requests were answered by another process`
+      ctx.ui.warn(`Probe: could not pin requests to the canary (${at}): ${entry.why}.`)
+    }
+    canary.push(entry)
+    if (st.failed > 0 && !controller.signal.aborted) ctx.ui.warn(`Probe: ${st.failed} of ${st.ok + st.failed} requests pinned to the canary (${at}) failed.`)
+  }
+
   const finish = async () => {
     const report = await probe.stop()
     const aborted = crossed && !notAborted && controller.signal.aborted ? crossed : undefined
-    return summarize(report, settings, startedAt, baseline.droplet, {aborted, notAborted, unhealthyBefore})
+    return summarize(report, settings, startedAt, baseline.droplet, {aborted, notAborted, unhealthyBefore, ...(canary.length ? {canary} : {})})
   }
 
   let result: T
   try {
-    result = await run({...ctx, signal: AbortSignal.any([ctx.signal, controller.signal])}, hooks)
+    result = await run({...ctx, signal: AbortSignal.any([ctx.signal, controller.signal]), canaryCheck}, hooks)
   } catch (error) {
     const summary = await finish()
     const base = toCfzdError(error)
@@ -170,7 +201,7 @@ function summarize(
   settings: ProbeSettings,
   startedAt: number,
   oldDroplet: string | undefined,
-  extra: Pick<ProbeSummary, 'aborted' | 'notAborted' | 'unhealthyBefore'>,
+  extra: Pick<ProbeSummary, 'aborted' | 'notAborted' | 'unhealthyBefore' | 'canary'>,
 ): ProbeSummary {
   const t = settings.abort
   const thresholds = t.errors !== undefined || t.errorRate !== undefined ? {errors: t.errors, errorRate: t.errorRate, ...(t.errorRate !== undefined ? {sample: t.sample} : {})} : undefined
@@ -197,5 +228,6 @@ function summarize(
     ...(extra.aborted ? {aborted: extra.aborted} : {}),
     ...(extra.notAborted ? {notAborted: extra.notAborted} : {}),
     ...(extra.unhealthyBefore ? {unhealthyBefore: extra.unhealthyBefore} : {}),
+    ...(extra.canary ? {canary: extra.canary} : {}),
   }
 }

@@ -1,4 +1,5 @@
 /** What a probe run reports, as --json and the summaries show it. */
+import type {CanaryPinSummary} from './pin.js'
 
 export interface ProbeDropletSpan {
   droplet: string
@@ -34,4 +35,6 @@ export interface ProbeSummary {
   notAborted?: {reason: string; atMs: number; why: string}
   /** The route did not answer 2xx before the operation started, so automatic abort was off. */
   unhealthyBefore?: string
+  /** Each canary pause: requests pinned to the canary process (X-CF-PROCESS-INSTANCE), or why they could not be. */
+  canary?: CanaryPinSummary[]
 }

@@ -26,6 +26,7 @@ import {resolveLeftovers} from './leftovers.js'
 import {ROLE} from './snapshot.js'
 import {assertHeadroom} from './quota.js'
 import {runSmokeTest} from './smoke.js'
+import {checkPinning} from '../probe/pin.js'
 import type {DropletSource} from './sources.js'
 import {appGone, currentName, type OpState} from './state.js'
 import {abortReason, type OperationResult, type Step} from './types.js'
@@ -179,23 +180,47 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
     },
     {
       id: 'promote',
-      title: 'Smoke-test and promote the canary',
-      enabled: (s) => s.opts.strategy === 'canary' && Boolean(s.opts.smokeTest) && !s.opts.noWait,
+      title: (s) => (s.opts.smokeTest ? 'Smoke-test and promote the canary' : 'Probe the canary'),
+      enabled: (s) => s.opts.strategy === 'canary' && (Boolean(s.opts.smokeTest) || Boolean(s.env.canaryCheck)) && !s.opts.noWait,
       async run(s, task) {
         const {capi, clock, signal} = s.env
-        const routes = await capi.routes.forApp(s.app.guid)
-        if (routes.length === 0) throw new CfzdError(`App '${s.appName}' has no route to smoke-test the canary on.`, {exitCode: ExitCode.USAGE})
-        const url = urlForRoute(routes[0], await routerInfo(capi))
+        const smokeTest = s.opts.smokeTest
+        let url: string | undefined
+        if (smokeTest) {
+          const routes = await capi.routes.forApp(s.app.guid)
+          if (routes.length === 0) throw new CfzdError(`App '${s.appName}' has no route to smoke-test the canary on.`, {exitCode: ExitCode.USAGE})
+          url = urlForRoute(routes[0], await routerInfo(capi))
+        }
         while (s.deployment!.status.reason === DeploymentStatusReason.PAUSED) {
           const step = s.deployment!.status.canary?.steps
-          task.setTitle(`Smoke-test canary step ${step?.current ?? 1}/${step?.total ?? 1} (${url})`)
-          await runSmokeTest(s.opts.smokeTest!, url, (l) => task.output(l), signal)
+          const at = `canary step ${step?.current ?? 1}/${step?.total ?? 1}`
+          // The canary is the deployment's new web process: checks at this pause are pinned to it.
+          const canary = s.deployment!.new_processes.find((p) => p.type === 'web')?.guid
+          if (s.env.canaryCheck && canary) {
+            task.setTitle(`Probe ${at} (requests pinned to process ${canary})`)
+            await s.env.canaryCheck({processGuid: canary, step: step?.current ?? 1, steps: step?.total ?? 1})
+            if (signal.aborted) throw new AbortError()
+          }
+          if (!smokeTest || !url) break
+          task.setTitle(`Smoke-test ${at} (${url})`)
+          let pinTo = canary
+          if (canary) {
+            const check = await checkPinning(url, canary)
+            if (!check.pinned) {
+              pinTo = undefined
+              const line = `Smoke test: could not pin requests to the canary (${at}): ${check.why}. The smoke test hits the shared route, where old instances answer too.`
+              s.warnings.push(line)
+              task.output(line)
+            }
+          }
+          await runSmokeTest(smokeTest, url, (l) => task.output(l), signal, pinTo)
           await continueOnce(capi, s.deployment!)
           const fresh = await capi.deployments.get(s.deployment!.guid)
           s.progress = await watchDeployment(capi, fresh, {clock, signal, goal: 'paused', target: s.progress?.target ?? 1, timeoutMs: s.opts.startupTimeoutMs})
           s.deployment = s.progress.deployment
         }
-        task.setTitle(`Smoke tests passed; promoted the canary (${s.deployment!.status.reason})`)
+        if (smokeTest) task.setTitle(`Smoke tests passed; promoted the canary (${s.deployment!.status.reason})`)
+        else task.setTitle(`Probed the canary (step ${s.deployment!.status.canary?.steps.current ?? 1}/${s.deployment!.status.canary?.steps.total ?? 1})`)
       },
     },
     {

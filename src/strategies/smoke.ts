@@ -1,6 +1,9 @@
 /**
  * Smoke tests: run the user's command with the new version's URL (as its argument and in
- * CFZD_SMOKE_URL) before traffic moves on. A non-zero exit aborts the operation.
+ * CFZD_SMOKE_URL) before traffic moves on. A non-zero exit aborts the operation. At a canary
+ * pause the command also gets the canary process: CFZD_PROCESS_INSTANCE (the process guid) and
+ * CFZD_SMOKE_HEADER (`X-CF-PROCESS-INSTANCE: <guid>`), to send with its requests so the router
+ * sends them to the canary only.
  */
 import {spawn} from 'node:child_process'
 import type {CapiClient} from '../capi/client.js'
@@ -8,6 +11,7 @@ import type {Domain} from '../capi/resources/domains.js'
 import type {Route} from '../capi/resources/routes.js'
 import {createOnce} from '../capi/reconcile.js'
 import {requestOnce} from '../probe/probe.js'
+import {PROCESS_INSTANCE_HEADER} from '../probe/pin.js'
 import {routerInfo, urlForRoute} from '../probe/urls.js'
 import {AbortError, formatDuration, type Clock} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
@@ -26,11 +30,19 @@ export class SmokeTestFailed extends CfzdError {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
-export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+/** At a canary pause: the canary's process guid, for X-CF-PROCESS-INSTANCE. */
+export function smokeEnv(url: string, processInstance?: string): NodeJS.ProcessEnv {
+  return {
+    CFZD_SMOKE_URL: url,
+    ...(processInstance ? {CFZD_PROCESS_INSTANCE: processInstance, CFZD_SMOKE_HEADER: `${PROCESS_INSTANCE_HEADER}: ${processInstance}`} : {}),
+  }
+}
+
+export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) => void, signal?: AbortSignal, processInstance?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortError())
     // Its own process group, so a timeout or an abort stops the shell and everything it started.
-    const child = spawn(`${t.command} ${quote(url)}`, {shell: true, detached: true, env: {...process.env, CFZD_SMOKE_URL: url}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(`${t.command} ${quote(url)}`, {shell: true, detached: true, env: {...process.env, ...smokeEnv(url, processInstance)}, stdio: ['ignore', 'pipe', 'pipe']})
     const kill = (sig: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, sig)
@@ -61,7 +73,8 @@ export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) =
       if (code === 0) return resolve()
       const tail = output.trimEnd().split('\n').slice(-10).join('\n')
       const why = timedOut ? `timed out after ${formatDuration(t.timeoutMs)}` : `exited with ${code ?? sig}`
-      reject(new SmokeTestFailed(`Smoke test \`${t.command}\` against ${url} ${why}.${tail ? `\n${tail}` : ''}`, output))
+      const against = processInstance ? `${url} (${PROCESS_INSTANCE_HEADER}: ${processInstance})` : url
+      reject(new SmokeTestFailed(`Smoke test \`${t.command}\` against ${against} ${why}.${tail ? `\n${tail}` : ''}`, output))
     })
   })
 }

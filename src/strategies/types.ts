@@ -8,6 +8,7 @@ import {ExitCode} from '../errors.js'
 import type {Clock} from '../clock.js'
 import type {StrategyName} from './names.js'
 import type {ProbeSummary} from '../probe/types.js'
+import type {CanaryCheck} from '../probe/pin.js'
 import type {Ui} from '../ui/ui.js'
 import type {ReadCache} from './quota.js'
 import type {ProcessAvailability} from './workers.js'
@@ -89,6 +90,8 @@ export interface OperationEnv {
   ui: Ui
   /** Reads shared by a run's operations (restage-all): spaces, organizations and quotas, read once. */
   reads?: ReadCache
+  /** Under --probe: check the canary at each pause with requests pinned to it. */
+  canaryCheck?: CanaryCheck
 }
 
 export interface OperationResult {

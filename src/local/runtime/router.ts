@@ -12,6 +12,10 @@
  * instances, stopping ones included while they still listen. An instance that refuses the
  * connection is skipped (gorouter retries dial errors); a request an instance drops while serving
  * it (a kill stop) is cut: 502.
+ * `X-CF-PROCESS-INSTANCE: <process guid>[:<index>]` narrows the endpoints to that process (and
+ * instance index), as gorouter does since Routing release 0.332: a value of another form gets 400
+ * `invalid_cf_process_instance_header`, no such endpoint on the route 400 `unknown_route`. The
+ * fault routerIgnoresProcessInstance makes the router ignore the header, as older ones do.
  */
 import http, {type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -22,6 +26,8 @@ import type {Instance} from './instances.js'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate'])
 const MAX_ATTEMPTS = 3
+/** gorouter's format for X-CF-PROCESS-INSTANCE: a lowercase UUID, optionally `:<index>`. */
+const PROCESS_INSTANCE = /^([\da-f]{8}-(?:[\da-f]{4}-){3}[\da-f]{12})(?::(\d+))?$/
 
 export class GoRouter {
   readonly server: http.Server
@@ -131,7 +137,18 @@ export class GoRouter {
     const route = host ? this.lookup(host, path) : undefined
     const live = route ? this.endpoints(route) : []
     const stale = route && this.stale.size > 0 ? this.staleEndpoints(route).filter((i) => !live.includes(i)) : []
-    const endpoints = [...live, ...stale]
+    let endpoints = [...live, ...stale]
+    const pin = this.f.faults.routerIgnoresProcessInstance ? undefined : req.headers['x-cf-process-instance']
+    if (typeof pin === 'string' && pin !== '') {
+      const m = PROCESS_INSTANCE.exec(pin)
+      if (!m) return this.fail(res, 400, 'invalid_cf_process_instance_header', '400 Bad Request: Invalid X-CF-Process-Instance Header\n', requestId)
+      const [, processGuid, index] = m
+      endpoints = endpoints.filter((i) => i.processGuid === processGuid && (index === undefined || String(i.index) === index))
+      if (endpoints.length === 0) {
+        const which = index === undefined ? `Requested instance with process guid ('${processGuid}')` : `Requested instance ('${index}') with process guid ('${processGuid}')`
+        return this.fail(res, 400, 'unknown_route', `400 Bad Request: ${which} does not exist for route ('${host}')\n`, requestId)
+      }
+    }
     if (!route || endpoints.length === 0) {
       return this.fail(res, 404, 'unknown_route', `404 Not Found: Requested route ('${host.replace(/:\d+$/, '')}') does not exist.\n`, requestId)
     }

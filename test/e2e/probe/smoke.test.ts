@@ -157,7 +157,7 @@ describe('canary', () => {
     const r = await e.cli(['restart', 'cn-fail', '--strategy', 'canary', '--smoke-test', SMOKE], {env: log.env})
     const report = await t.stop()
     expectExit(r, 1)
-    expect(r.stderr).toMatch(/Smoke test .* against http:\/\/cn-fail\.apps\.localhost:\d+\/ exited with 1/)
+    expect(r.stderr).toMatch(/Smoke test .* against http:\/\/cn-fail\.apps\.localhost:\d+\/ \(X-CF-PROCESS-INSTANCE: [0-9a-f-]{36}\) exited with 1/)
     expect(r.stderr).toMatch(/Canceled deployment \S+: 'cn-fail' is back on droplet/)
     expect(log.runs()).toHaveLength(1)
     expect(report.failed).toBe(0)

@@ -2,7 +2,7 @@ import {describe, expect, it} from '@jest/globals'
 import {CapiNotFound} from '../../../src/capi/errors.js'
 import type {Process} from '../../../src/capi/resources/processes.js'
 import {FakeClock} from '../../../src/clock.js'
-import {deployOptions} from '../../../src/strategies/options.js'
+import {deployOptions} from '../../../src/deploy-options.js'
 import type {OperationEnv} from '../../../src/strategies/types.js'
 import {waitOldWebGone, watchAvailability, workerWarning} from '../../../src/strategies/workers.js'
 
