@@ -27,6 +27,7 @@ import type {Foundation} from '../foundation.js'
 import {type AppRec, instanceEnv, type ProcessRec} from '../state.js'
 import {newGuid} from '../util.js'
 import {respond} from './responder.js'
+import {instanceLog} from '../log-cache.js'
 
 export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED'
 
@@ -283,8 +284,10 @@ export class Runtime {
   /** Listen, wait out the start-up delay, then health check → RUNNING, readiness check → routable. */
   private async boot(inst: Instance, p: ProcessRec, o: {crash: boolean; notReady: boolean; crashAfter?: number; startupMs: number}): Promise<void> {
     const name = `APP/PROC/${p.type.toUpperCase()}/${inst.index}`
+    instanceLog(this.f, inst, {kind: 'creating'})
     try {
       inst.port = await this.listen(inst.server)
+      instanceLog(this.f, inst, {kind: 'listening', port: inst.port})
     } catch (error) {
       return this.markCrashed(inst, `Instance failed to listen: ${(error as Error).message}`)
     }
@@ -298,6 +301,7 @@ export class Runtime {
     if (!healthy) return this.markCrashed(inst, `Instance never healthy: ${p.healthCheck.type} health check on ${p.healthCheck.endpoint ?? 'port'} failed`)
     inst.state = 'RUNNING'
     inst.since = this.f.now()
+    instanceLog(this.f, inst, {kind: 'healthy'})
     inst.routable = !o.notReady && (await this.check(inst, p.readinessCheck.type, p.readinessCheck.endpoint))
     if (o.crashAfter !== undefined) inst.timers.push(setTimeout(() => this.markCrashed(inst, `${name}: Exited with status 1 (CFZD_LOCAL_CRASH_AFTER)`), o.crashAfter))
   }
@@ -370,6 +374,7 @@ export class Runtime {
     inst.agent?.destroy()
     inst.server.close()
     inst.server.closeAllConnections()
+    instanceLog(this.f, inst, {kind: 'crashed', details})
     this.f.log(`instance ${inst.processType}/${inst.index} of app ${this.f.store.apps.get(inst.appGuid)?.name ?? inst.appGuid} crashed: ${details}`)
   }
 
@@ -378,6 +383,7 @@ export class Runtime {
     if (inst.draining) return
     inst.draining = true
     inst.routable = false
+    instanceLog(this.f, inst, {kind: 'stopping'})
     for (const t of inst.timers) clearTimeout(t)
     this.draining.add(inst)
     const close = () => {
