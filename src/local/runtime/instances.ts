@@ -383,7 +383,7 @@ export class Runtime {
     if (inst.draining) return
     inst.draining = true
     inst.routable = false
-    instanceLog(this.f, inst, {kind: 'stopping'})
+    if (inst.state !== 'CRASHED') instanceLog(this.f, inst, {kind: 'stopping'})
     for (const t of inst.timers) clearTimeout(t)
     this.draining.add(inst)
     const close = () => {
