@@ -4,8 +4,11 @@
  * app's recent lines, --json carries them, and a log-cache that can't be reached is reported
  * without hiding the original error.
  */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
-import {expectExit, startE2E, type E2E} from '../../helpers/e2e.js'
+import {expectExit, ROOT, startE2E, type E2E} from '../../helpers/e2e.js'
 
 let e: E2E
 let space: string
@@ -18,7 +21,11 @@ beforeAll(async () => {
   space = (await e.capi.spaces.list({names: ['dev']}))[0].guid
 }, 60_000)
 
-afterAll(async () => e?.stop())
+const dirs: string[] = []
+afterAll(async () => {
+  await e?.stop()
+  for (const d of dirs) fs.rmSync(d, {recursive: true, force: true})
+})
 
 describe('a failed build prints the staging log', () => {
   it('restage: the error first, then the last lines of the staging log (STG), the app unchanged', async () => {
@@ -82,6 +89,21 @@ describe('crashed instances print the recent app logs', () => {
     expect(out.error.logs.appGuid).not.toBe((await find('bgcrash')).guid)
     expect(out.error.logs.lines).toContainEqual(expect.objectContaining({sourceType: 'APP/PROC/WEB', type: 'ERR', message: expect.stringMatching(/Exited with status 1/)}))
     await setEnv('bgcrash', {CFZD_LOCAL_CRASH: null})
+  })
+})
+
+describe('push', () => {
+  it('a first push whose instances crash prints their recent logs; the app is left as it is', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-logs-'))
+    dirs.push(dir)
+    fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'apps', 'hello'), path.join(dir, 'hello'), {recursive: true})
+    fs.rmSync(path.join(dir, 'hello', 'manifest.yml'), {force: true})
+    fs.writeFileSync(path.join(dir, 'manifest.yml'), '---\napplications:\n- name: newcrash\n  path: hello\n  memory: 64M\n  instances: 1\n  env:\n    CFZD_LOCAL_CRASH: "true"\n')
+    const r = await e.cli(['push'], {cwd: dir})
+    expectExit(r, 1)
+    expect(r.stderr).toMatch(/Start unsuccessful: all instances of process web crashed/)
+    expect(r.stderr).toMatch(/App 'newcrash' \([0-9a-f-]+\) was created and is left (started|stopped)/)
+    expect(r.stderr).toMatch(/Last \d+ lines of the recent logs of app newcrash \(cf logs newcrash --recent\):\n(.*\n)*.*\[APP\/PROC\/WEB\/0\] ERR .*Exited with status 1/)
   })
 })
 
