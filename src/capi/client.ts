@@ -5,6 +5,7 @@
  *   for await (const app of capi.apps.list({space_guids: [s]})) ...
  */
 import {CapiHttp, type HttpOptions} from './http.js'
+import {LogCache} from './log-cache.js'
 import {Apps} from './resources/apps.js'
 import {Builds} from './resources/builds.js'
 import {Buildpacks} from './resources/buildpacks.js'
@@ -51,6 +52,8 @@ export class CapiClient {
   readonly manifests: Manifests
   readonly spaceQuotas: SpaceQuotas
   readonly organizationQuotas: OrganizationQuotas
+  /** log-cache's read API, at the root's log_cache link. */
+  readonly logCache: LogCache
 
   constructor(opts: HttpOptions | CapiHttp) {
     const http = opts instanceof CapiHttp ? opts : new CapiHttp(opts)
@@ -77,6 +80,7 @@ export class CapiClient {
     this.manifests = new Manifests(http)
     this.spaceQuotas = new SpaceQuotas(http)
     this.organizationQuotas = new OrganizationQuotas(http)
+    this.logCache = new LogCache(this)
   }
 
   get clock() {

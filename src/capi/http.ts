@@ -122,6 +122,14 @@ export class CapiHttp {
   }
 
   /**
+   * A transport for another API of the same foundation (log-cache): the same token, TLS setting,
+   * clock, tracing and retry policy, with its own base URL and its own "has answered" state.
+   */
+  forEndpoint(url: string): CapiHttp {
+    return new CapiHttp({...this.opts, apiUrl: url})
+  }
+
+  /**
    * Watch every response (including ones that are retried: a 429, a 503), after it arrives and
    * before it is handled. Returns a function that stops watching.
    */

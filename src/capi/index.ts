@@ -1,6 +1,7 @@
 export * from './client.js'
 export * from './errors.js'
 export * from './http.js'
+export * from './log-cache.js'
 export * from './pagination.js'
 export * from './reconcile.js'
 export * from './schemas.js'

@@ -7,6 +7,7 @@
 import {EventEmitter} from 'node:events'
 import type {Faults} from './faults.js'
 import {RateLimiter} from './faults.js'
+import {LogCache} from './log-cache.js'
 import type {Runtime} from './runtime/instances.js'
 import type {Staging} from './staging.js'
 import {type AuditEventRec, type DeploymentRec, type DeploymentState, type DeploymentStatusReason, type DeploymentStatusValue, Store} from './state.js'
@@ -62,6 +63,8 @@ export class Foundation {
   readonly deploymentEvents: DeploymentEvent[] = []
   readonly requestLog: RequestLogEntry[] = []
   readonly rateLimiter = new RateLimiter()
+  /** Every app's log lines (staging, instances, router), read through log-cache's read endpoint. */
+  readonly logs = new LogCache(() => this.now())
   runtime!: Runtime
   staging!: Staging
   updater!: Updater

@@ -13,6 +13,7 @@
 import {randomBytes} from 'node:crypto'
 import type {EventEmitter} from 'node:events'
 import * as admin from './api/handlers/admin.js'
+import * as logCache from './log-cache.js'
 import * as apps from './api/handlers/apps.js'
 import * as buildpacks from './api/handlers/buildpacks.js'
 import * as builds from './api/handlers/builds.js'
@@ -202,6 +203,7 @@ export async function startLocalFoundation(opts: LocalFoundationOptions = {}): P
   services.register(api.routes, f)
   jobs.register(api.routes, f)
   manifests.register(api.routes, f)
+  logCache.register(api.routes, f)
   admin.register(api.routes, f, {setFaults, releaseBuildpack, seed, tick: () => f.updater.tick()})
 
   let seeded: SeedResult | undefined

@@ -5,7 +5,8 @@
  * - builds: STAGING → STAGED after the staging time, creating a droplet whose buildpacks[] come
  *   from the lifecycle's buildpacks, else the first buildpack that detects the package's files,
  *   else the first enabled buildpack by position; or FAILED when staging fails
- *   (CFZD_LOCAL_STAGING_FAIL on the app, or the stagingFail fault);
+ *   (CFZD_LOCAL_STAGING_FAIL on the app, or the stagingFail fault); its lines (and the app's
+ *   CFZD_LOCAL_STAGING_OUTPUT, as the buildpack's output) go to log-cache as STG/0;
  * - copies via source_guid: COPYING → READY (packages) or STAGED (droplets) shortly after.
  */
 import {createHash, randomBytes} from 'node:crypto'
@@ -13,6 +14,7 @@ import {unzipSync} from 'fflate'
 import {parseDuration} from '../clock.js'
 import {badRequest, stagingInProgress, unprocessable} from './api/errors.js'
 import type {Foundation} from './foundation.js'
+import {stagingLog} from './log-cache.js'
 import {type AppRec, instanceEnv, type BuildRec, type BuildpackRec, type DropletBuildpackRec, type DropletRec, emptyMetadata, type LifecycleRec, type PackageRec} from './state.js'
 
 /** Files that make a buildpack detect the app, keyed by a word in the buildpack's name. */
@@ -172,6 +174,9 @@ export class Staging {
       ),
     )
     this.f.audit('audit.app.build.create', {guid: app.guid, type: 'app', name: app.name}, app.spaceGuid, {build_guid: build.guid, package_guid: pkg.guid})
+    stagingLog(this.f, app.guid, `Cell cfzd-local creating container for instance ${build.guid}`)
+    stagingLog(this.f, app.guid, 'Downloading app package...')
+    if (env.CFZD_LOCAL_STAGING_OUTPUT) stagingLog(this.f, app.guid, env.CFZD_LOCAL_STAGING_OUTPUT)
     this.f.later(stagingMs, () => this.finish(build, failure))
     return build
   }
@@ -191,12 +196,17 @@ export class Staging {
     if (failure) {
       build.state = 'FAILED'
       build.error = failure
+      stagingLog(this.f, app.guid, `Failed to compile droplet: ${failure}`, 'ERR')
+      stagingLog(this.f, app.guid, 'Exit status 223')
       this.f.log(`staging of ${app.name} failed: ${failure}`)
       return
     }
     const droplet = s.droplets.insert(s.stamp<DropletRec>(this.dropletFor(app, pkg, build.lifecycle), this.f.now()))
     build.state = 'STAGED'
     build.dropletGuid = droplet.guid
+    for (const bp of droplet.buildpacks ?? []) stagingLog(this.f, app.guid, `-----> ${bp.buildpack_name ?? bp.name} ${bp.version ?? ''}`.trimEnd())
+    stagingLog(this.f, app.guid, 'Uploading droplet...')
+    stagingLog(this.f, app.guid, 'Exit status 0')
     this.f.log(`staged ${app.name}: droplet ${droplet.guid} (${droplet.buildpacks?.map((b) => `${b.name} ${b.version}`).join(', ') ?? droplet.image})`)
   }
 

@@ -18,6 +18,7 @@ import {stageStep} from '../strategies/sources.js'
 import type {OpState} from '../strategies/state.js'
 import {abortReason, type DeployOptions, type OperationEnv, type OperationResult, type Step} from '../strategies/types.js'
 import {instances, startAndWatch} from '../strategies/start.js'
+import {withFailureLogs} from '../strategies/failure-logs.js'
 import type {ProbeSettings} from '../probe/settings.js'
 import {planApp, type AppPlan, type PreparedApp, type PushMode} from './plan.js'
 import type {PreparedPush} from './prepare.js'
@@ -86,7 +87,9 @@ export async function runPush(ctx: Context, req: PushRequest): Promise<PushResul
     }
     try {
       results.push(await pushOne(env, target, plan, live, a))
-    } catch (error) {
+    } catch (caught) {
+      // A failed build or crashed instances: add the staging log or the app's recent logs.
+      const error = await withFailureLogs(env.capi, caught, plan.app.name, env.signal)
       throw plans.length > 1 ? partial(error, plan, results, plans.slice(i + 1).map((p) => p.plan.app.name)) : error
     }
   }

@@ -9,6 +9,7 @@ import type {ProbeSettings} from '../probe/settings.js'
 import type {ActualizeOptions} from './actualize.js'
 import {runBlueGreen} from './blue-green.js'
 import {runDeployment} from './deployment.js'
+import {withFailureLogs} from './failure-logs.js'
 import {restageSource, restartSource, type DropletSource} from './sources.js'
 import type {OpState} from './state.js'
 import type {DeployOptions, OperationEnv, OperationKind, OperationResult} from './types.js'
@@ -41,7 +42,12 @@ export async function runOperation(ctx: Context, req: OperationRequest): Promise
   }
   if (!app) app = await findApp(ctx, target, req.appName)
   const env = {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui, canaryCheck: ctx.canaryCheck}
-  return operate(env, target, app, req, {renderer: ctx.ui.renderer, beforeStep: req.beforeStep})
+  try {
+    return await operate(env, target, app, req, {renderer: ctx.ui.renderer, beforeStep: req.beforeStep})
+  } catch (error) {
+    // A failed build or crashed instances: add the staging log or the app's recent logs.
+    throw await withFailureLogs(ctx.capi, error, req.appName, ctx.signal)
+  }
 }
 
 /**

@@ -21,10 +21,15 @@ export class WaitFailure extends Error {
   constructor(
     readonly kind: WaitFailureKind,
     message: string,
-    readonly observed: {deployment?: Deployment; instances?: InstanceSummary} = {},
+    readonly observed: {deployment?: Deployment; instances?: InstanceSummary; appGuid?: string} = {},
   ) {
     super(message)
     this.name = 'WaitFailure'
+  }
+
+  /** The app whose build or instances failed (its log-cache source id), when known. */
+  get appGuid(): string | undefined {
+    return this.observed.appGuid ?? this.observed.deployment?.relationships.app.data.guid
   }
 }
 
@@ -100,7 +105,7 @@ export async function waitForBuild(capi: CapiClient, guid: string, o: PollOption
   for (;;) {
     const b = await readTolerant(() => capi.builds.get(guid, o.signal), o, () => end)
     if (b.state === 'STAGED') return b
-    if (b.state === 'FAILED') throw new WaitFailure('staging-failed', `Staging failed for app ${o.appName}: ${b.error ?? 'no reason given'}`)
+    if (b.state === 'FAILED') throw new WaitFailure('staging-failed', `Staging failed for app ${o.appName}: ${b.error ?? 'no reason given'}`, {appGuid: b.relationships.app.data.guid})
     if (o.clock.now() >= end) {
       throw new WaitFailure('timeout', `Error staging application ${o.appName}: timed out after ${formatDuration(o.timeoutMs)}`)
     }
@@ -150,7 +155,7 @@ export async function waitForInstances(
     const allCrashed = progress.find((x) => x.summary.crashed > 0 && x.summary.crashed === x.summary.desired)
     if (allCrashed) {
       const why = allCrashed.summary.reasons.length ? `: ${allCrashed.summary.reasons.join('; ')}` : ''
-      throw new WaitFailure('crashed', `Start unsuccessful: all instances of process ${allCrashed.process.type} crashed${why}`, {instances: allCrashed.summary})
+      throw new WaitFailure('crashed', `Start unsuccessful: all instances of process ${allCrashed.process.type} crashed${why}`, {instances: allCrashed.summary, appGuid: allCrashed.process.relationships.app.data.guid})
     }
     if (healthy > best) {
       best = healthy
@@ -160,6 +165,7 @@ export async function waitForInstances(
       const bad = progress.find((x) => (x.process.type === 'web' ? x.summary.routable : x.summary.running) < x.summary.desired)
       throw new WaitFailure('timeout', `Start app timeout: ${healthy}/${total} instances healthy after waiting ${formatDuration(o.timeoutMs)} without progress`, {
         instances: bad?.summary,
+        appGuid: wanted[0]?.relationships.app.data.guid,
       })
     }
     await o.clock.sleep(o.intervalMs ?? 1000, o.signal)

@@ -34,6 +34,7 @@ import {type AppRec, instanceEnv, type ProcessRec} from '../state.js'
 import {newGuid} from '../util.js'
 import {CrashRestarts} from './crash-restart.js'
 import {respond} from './responder.js'
+import {instanceLog} from '../log-cache.js'
 import {type InstanceCountEvent, InstanceTimeline} from './timeline.js'
 
 export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED'
@@ -321,8 +322,10 @@ export class Runtime {
   /** Listen, wait out the start-up delay, then health check → RUNNING, readiness check → routable. */
   private async boot(inst: Instance, p: ProcessRec, o: {crash: boolean; notReady: boolean; crashAfter?: number; startupMs: number}): Promise<void> {
     const name = `APP/PROC/${p.type.toUpperCase()}/${inst.index}`
+    instanceLog(this.f, inst, {kind: 'creating'})
     try {
       inst.port = await this.listen(inst.server)
+      instanceLog(this.f, inst, {kind: 'listening', port: inst.port})
     } catch (error) {
       return this.markCrashed(inst, `Instance failed to listen: ${(error as Error).message}`)
     }
@@ -337,6 +340,7 @@ export class Runtime {
     inst.state = 'RUNNING'
     inst.since = this.f.now()
     this.counts.note(inst)
+    instanceLog(this.f, inst, {kind: 'healthy'})
     inst.routable = !o.notReady && (await this.check(inst, p.readinessCheck.type, p.readinessCheck.endpoint))
     if (o.crashAfter !== undefined) inst.timers.push(setTimeout(() => this.markCrashed(inst, `${name}: Exited with status 1 (CFZD_LOCAL_CRASH_AFTER)`), o.crashAfter))
   }
@@ -411,6 +415,7 @@ export class Runtime {
     inst.server.close()
     inst.server.closeAllConnections()
     this.counts.note(inst)
+    instanceLog(this.f, inst, {kind: 'crashed', details})
     this.f.log(`instance ${inst.processType}/${inst.index} of app ${this.f.store.apps.get(inst.appGuid)?.name ?? inst.appGuid} crashed: ${details}`)
     if (inst.draining) return
     const {restartInMs} = this.restarts.crashed(inst, details, ranMs)
@@ -439,6 +444,7 @@ export class Runtime {
     if (inst.draining) return
     inst.draining = true
     inst.routable = false
+    if (inst.state !== 'CRASHED') instanceLog(this.f, inst, {kind: 'stopping'})
     for (const t of inst.timers) clearTimeout(t)
     this.draining.add(inst)
     this.counts.note(inst)

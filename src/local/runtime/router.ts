@@ -23,6 +23,7 @@ import type {Foundation} from '../foundation.js'
 import type {RouteRec} from '../state.js'
 import {newGuid} from '../util.js'
 import type {Instance} from './instances.js'
+import {routerLog} from '../log-cache.js'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate'])
 const MAX_ATTEMPTS = 3
@@ -194,6 +195,7 @@ export class GoRouter {
         for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v
         out['x-vcap-request-id'] = requestId
         res.writeHead(up.statusCode ?? 502, out)
+        res.once('finish', () => routerLog(this.f, {host: String(req.headers.host ?? ''), method: req.method ?? 'GET', path: req.url ?? '/', status: res.statusCode, bytesIn: body.length, bytesOut: Number(up.headers['content-length'] ?? 0), userAgent: req.headers['user-agent'], remote, backend: `127.0.0.1:${inst.port}`, requestId, seconds: (this.f.now() - sentAt) / 1000, appGuid: inst.appGuid, index: inst.index, instanceGuid: inst.guid}))
         up.pipe(res)
         up.on('end', () => {
           release()

@@ -147,6 +147,9 @@ describe('--json output matches docs/json', () => {
   it('failures print the error document', async () => {
     expectShape('app', await e.cli(['app', 'nope', '--json']), {code: 4, error: true})
     expectShape('restart', await e.cli(['restart', 'web', '--strategy', 'sideways', '--json']), {code: 2, error: true})
+    // A failed build: the staging log in error.logs.
+    const staging = expectShape('restage', await e.cli(['restage', 'broken', '--json']), {code: 1, error: true}) as {error: {logs?: {kind: string; lines: unknown[]}}}
+    expect(staging.error.logs).toMatchObject({kind: 'staging', lines: expect.arrayContaining([expect.objectContaining({sourceType: 'STG'})])})
   })
 
   it('logout', async () => {
