@@ -35,6 +35,7 @@ import {defaultFaults, type Faults, type FaultsPatch, mergeFaults} from './fault
 import {Persister, readSnapshot, restore} from './persist.js'
 import {Runtime} from './runtime/instances.js'
 import type {InstanceCountEvent} from './runtime/timeline.js'
+import {ProcessRunner, type ProcessRunnerOptions} from './runtime/process-runner.js'
 import {GoRouter} from './runtime/router.js'
 import {applySeed, DEFAULT_SEED, loadSeed, type SeedResult, type SeedSpec} from './seed.js'
 import {Staging} from './staging.js'
@@ -79,6 +80,11 @@ export interface LocalFoundationOptions {
   routeDelayMs?: number
   /** Where log lines go (default: nowhere). */
   log?: LogSink
+  /**
+   * Run pushed apps' own code as child processes (`local start --run-apps`), with where to keep
+   * bits (default: a temporary folder) and the SIGTERM → SIGKILL window (default 10 s).
+   */
+  runApps?: boolean | ProcessRunnerOptions
 }
 
 export interface LocalFoundation {
@@ -151,6 +157,7 @@ export async function startLocalFoundation(opts: LocalFoundationOptions = {}): P
   }
   const apiUrl = `http://127.0.0.1:${apiPort}`
   Object.assign(f.settings, {apiUrl, routerUrl: `http://127.0.0.1:${routerPort}`, uaaUrl: `${apiUrl}/uaa`})
+  if (opts.runApps) f.runtime.runner = new ProcessRunner(f, opts.runApps === true ? {} : opts.runApps)
 
   const snap = opts.statePath ? await readSnapshot(opts.statePath) : undefined
   const ci = {id: opts.ciClient?.id ?? 'cfzd-ci', secret: opts.ciClient?.secret ?? randomBytes(12).toString('hex')}

@@ -71,10 +71,11 @@ export class Staging {
     this.f.later(Math.min(50, this.f.settings.asyncMs), () => {
       const files = new Set(resources.map((r) => r.path))
       let digest = createHash('sha256')
+      let entries: Record<string, Uint8Array> = {}
       try {
         if (zip && zip.length > 0) {
           digest = digest.update(zip)
-          const entries = unzipSync(new Uint8Array(zip.buffer, zip.byteOffset, zip.byteLength))
+          entries = unzipSync(new Uint8Array(zip.buffer, zip.byteOffset, zip.byteLength))
           for (const [path, data] of Object.entries(entries)) {
             if (path.endsWith('/')) continue
             files.add(path)
@@ -88,6 +89,7 @@ export class Staging {
         return
       }
       pkg.files = [...files]
+      this.f.runtime.runner?.savePackage(pkg.guid, entries, resources)
       pkg.checksum = digest.update(JSON.stringify(pkg.files)).digest('hex')
       pkg.state = 'READY'
       pkg.updatedAt = this.f.now()
@@ -105,6 +107,7 @@ export class Staging {
     this.f.later(this.f.settings.asyncMs, () => {
       if (!this.f.store.packages.get(pkg.guid)) return
       pkg.state = source.state === 'READY' ? 'READY' : 'FAILED'
+      if (pkg.state === 'READY') this.f.runtime.runner?.copyPackage(source.guid, pkg.guid)
       pkg.checksum = pkg.state === 'READY' ? source.checksum : null
       pkg.error = pkg.state === 'FAILED' ? 'The source package is not ready' : null
       pkg.updatedAt = this.f.now()
@@ -140,6 +143,7 @@ export class Staging {
       ),
     )
     if (docker) return droplet
+    this.f.runtime.runner?.copyDroplet(source.guid, droplet.guid)
     this.f.later(this.f.settings.asyncMs, () => {
       if (!this.f.store.droplets.get(droplet.guid)) return
       Object.assign(droplet, {state: 'STAGED', checksum: source.checksum, updatedAt: this.f.now()})

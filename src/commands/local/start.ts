@@ -8,8 +8,10 @@ export default class LocalStart extends BaseCommand {
   static summary = 'Run a local Cloud Foundry on 127.0.0.1: Cloud Controller (CAPI v3), UAA and a router, with real HTTP app instances'
   static description = `Runs until Ctrl-C, then drains the app instances and stops. With no --seed it creates org "local", space "dev" and an app "sample" (2 instances) reachable through the router: curl http://sample.apps.localhost:9080/
 
+With --run-apps, a pushed app's own code runs: cfzd push a folder (e.g. examples/node-app) and its instances run its start command. Apps seeded or pushed without --run-apps keep the built-in responder.
+
 Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instance starts) and fail staging with CFZD_LOCAL_STAGING_FAIL=true. A stopping instance finishes its requests within its graceful window; with CFZD_LOCAL_STOP=kill it exits at once and drops them, like an app that doesn't trap SIGTERM. Faults can also be changed at run time: PATCH /_local/faults (see src/local/README.md).`
-  static examples = ['<%= config.bin %> local start', '<%= config.bin %> local start --tick 1s --startup-time 500ms --state .cfzd-local-state.json', '<%= config.bin %> local start --seed seed.yml --json']
+  static examples = ['<%= config.bin %> local start', '<%= config.bin %> local start --tick 1s --startup-time 500ms --state .cfzd-local-state.json', '<%= config.bin %> local start --seed seed.yml --json', '<%= config.bin %> local start --run-apps']
   static flags = {
     port: Flags.integer({description: 'Port of the API (and UAA, under /uaa).', default: 9022, min: 0, max: 65535}),
     'router-port': Flags.integer({description: 'Port of the router that serves the apps.', default: 9080, min: 0, max: 65535}),
@@ -27,6 +29,11 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
     'shared-domain': Flags.string({description: 'Shared domain of the app routes.', default: 'apps.localhost'}),
     'admin-password': Flags.string({description: 'Password of the admin user (random by default, kept in --state).', env: 'CFZD_LOCAL_ADMIN_PASSWORD'}),
     'random-seed': Flags.integer({description: 'Seed for injected faults and generated data, to repeat a run.'}),
+    'run-apps': Flags.boolean({
+      description:
+        "Run pushed apps' own code instead of the built-in responder: each instance runs the start command (the process's command, a Procfile line, or npm start) in its own folder with PORT, VCAP_APPLICATION, VCAP_SERVICES and the app's env; its health check decides when it is routable; stop sends SIGTERM, then SIGKILL after 10s.",
+    }),
+    'data-dir': Flags.string({description: 'With --run-apps: where pushed bits and instance folders are kept (default: beside --state, else a temporary folder removed on stop).', dependsOn: ['run-apps']}),
   }
 
   async run(): Promise<void> {
@@ -56,6 +63,7 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
         sharedDomain: flags['shared-domain'],
         admin: flags['admin-password'] ? {password: flags['admin-password']} : undefined,
         randomSeed: flags['random-seed'],
+        runApps: flags['run-apps'] ? {dataDir: flags['data-dir'] ?? (flags.state ? `${flags.state}.data` : undefined)} : undefined,
         log,
       })
     } catch (error) {
@@ -79,6 +87,7 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
       state: flags.state ?? null,
       tick_ms: flags.tick,
       apps: lf.seeded?.apps ?? null,
+      run_apps: flags['run-apps'],
     }
     if (this.jsonEnabled()) process.stdout.write(JSON.stringify(facts) + '\n')
     else {

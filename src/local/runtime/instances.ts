@@ -33,6 +33,7 @@ import type {Foundation} from '../foundation.js'
 import {type AppRec, instanceEnv, type ProcessRec} from '../state.js'
 import {newGuid} from '../util.js'
 import {CrashRestarts} from './crash-restart.js'
+import type {ProcessRunner} from './process-runner.js'
 import {respond} from './responder.js'
 import {instanceLog} from '../log-cache.js'
 import {type InstanceCountEvent, InstanceTimeline} from './timeline.js'
@@ -92,6 +93,8 @@ export class Runtime {
   private readonly counts: InstanceTimeline
 
   private readonly restarts: CrashRestarts
+  /** Set by `local start --run-apps`: instances whose droplet has kept bits run the app's own code. */
+  runner?: ProcessRunner
 
   constructor(private readonly f: Foundation) {
     this.restarts = new CrashRestarts(f)
@@ -280,6 +283,7 @@ export class Runtime {
     for (const guid of [...this.byProcess.keys()]) this.removeProcess(guid)
     const closing = [...this.draining].filter((i) => i.server.listening).map((i) => new Promise<void>((resolve) => i.server.once('close', () => resolve())))
     await Promise.all(closing.map((p) => Promise.race([p, new Promise((r) => setTimeout(r, this.f.settings.drainTimeoutMs + 100))])))
+    await this.runner?.stopAll()
   }
 
   private start(app: AppRec, p: ProcessRec, index: number, immediate: boolean): Instance {
@@ -304,6 +308,10 @@ export class Runtime {
       timers: [],
       responseStatus: Number(env.CFZD_LOCAL_RESPONSE_STATUS) || undefined,
       stopMode: /^kill$/i.test(env.CFZD_LOCAL_STOP ?? '') ? 'kill' : 'graceful',
+    }
+    if (this.runner?.runs(inst)) {
+      this.f.track(this.runner.boot(inst, p, app, (details) => this.markCrashed(inst, details)))
+      return inst
     }
     server.keepAliveTimeout = 5000
     server.on('request', (req, res) => respond(this.f, inst, req, res))
@@ -416,6 +424,7 @@ export class Runtime {
     inst.server.closeAllConnections()
     this.counts.note(inst)
     instanceLog(this.f, inst, {kind: 'crashed', details})
+    this.runner?.kill(inst)
     this.f.log(`instance ${inst.processType}/${inst.index} of app ${this.f.store.apps.get(inst.appGuid)?.name ?? inst.appGuid} crashed: ${details}`)
     if (inst.draining) return
     const {restartInMs} = this.restarts.crashed(inst, details, ranMs)
@@ -455,6 +464,8 @@ export class Runtime {
       inst.server.close(() => this.draining.delete(inst))
       inst.server.closeAllConnections()
       if (!inst.server.listening) this.draining.delete(inst)
+      // An app process: SIGTERM now, SIGKILL after the graceful window.
+      if (this.runner?.owns(inst)) this.f.track(this.runner.stop(inst))
     }
     const deadline = setTimeout(close, this.f.settings.drainTimeoutMs)
     if (inst.stopMode === 'kill' && inst.state === 'RUNNING') {
