@@ -22,7 +22,9 @@ async function fastPath(argv) {
   const end = argv.indexOf('--')
   const version = argv[0] === '--version'
   const help = !version && (argv.length === 0 || (end === -1 ? argv : argv.slice(0, end)).includes('--help'))
-  if (!version && !help) return false
+  // A command cfzd runs from a bundle (`npm run build` lists them in meta.json): argv[0] is its id.
+  const command = !version && !help && /^[a-z][a-z-]*$/.test(argv[0] ?? '') ? argv[0] : undefined
+  if (!version && !help && !command) return false
 
   const [fs, os, path] = await Promise.all([builtin('node:fs'), builtin('node:os'), builtin('node:path')])
   const dir = path.join(decodeURIComponent(new URL('.', import.meta.url).pathname), '..', 'dist', 'startup')
@@ -38,6 +40,7 @@ async function fastPath(argv) {
   } catch {
     return false
   }
+  if (command && !meta.commands?.includes(command)) return false
 
   const platform = process.platform
   if (platform === 'win32' || isWsl(fs, os)) return false // oclif names the platform and shell differently there
@@ -50,6 +53,12 @@ async function fastPath(argv) {
   if (env[`${scope}_CONFIG_DIR`]) return false
   const home = env.HOME || os.homedir() || os.tmpdir()
   if (fs.existsSync(path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), meta.dirname, 'theme.json'))) return false
+
+  if (command) {
+    // oclif turns on its debug output for CFZD_DEBUG (as for DEBUG, above).
+    if (env[`${scope}_DEBUG`]) return false
+    return runCommand(fs, path, dir, command, argv.slice(1), {userAgent, platform, arch, shell: (env.SHELL ?? 'unknown').split('/').at(-1), windows: false})
+  }
 
   // Output to a pipe or file, without colour, for a plain `[TOPIC...] [COMMAND] --help`: the page
   // as it was rendered at build time.
@@ -75,6 +84,35 @@ async function fastPath(argv) {
   Object.assign(data.config, {userAgent, platform, arch, shell: (env.SHELL ?? 'unknown').split('/').at(-1), windows: false})
   const out = await mod.exports.renderHelp(argv, data)
   return out === false ? false : print(fs, out)
+}
+
+/**
+ * `cfzd COMMAND ...` from dist/startup/commands/COMMAND.js: the command and everything it imports
+ * (oclif's Command, Parser and error handling included) in one file, compiled from V8's code
+ * cache, run as oclif runs it (scripts/startup/command-entry.cjs) with oclif's Config as the build
+ * read it. Returns false (for oclif) when the bundle is missing.
+ */
+async function runCommand(fs, path, dir, id, argv, runtime) {
+  const [vm, {createRequire}] = await Promise.all([builtin('node:vm'), builtin('node:module')])
+  const file = path.join(dir, 'commands', `${id}.js`)
+  let source
+  let data
+  try {
+    source = fs.readFileSync(file, 'utf8')
+    data = JSON.parse(fs.readFileSync(path.join(dir, 'data.json'), 'utf8'))
+  } catch {
+    return false
+  }
+  let cachedData
+  try {
+    cachedData = fs.readFileSync(path.join(dir, 'commands', `${id}.cache`))
+  } catch {}
+  if (process.env.CFZD_FAST_PATH === 'trace') process.stderr.write('cfzd: fast path\n')
+  const mod = {exports: {}}
+  new vm.Script(source, {filename: file, cachedData}).runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file))
+  Object.assign(data.config, runtime)
+  await mod.exports.runCommand(mod.exports.Command, id, argv, data)
+  return true
 }
 
 /**

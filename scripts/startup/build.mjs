@@ -24,6 +24,9 @@ import vm from 'node:vm'
 import {build} from 'esbuild'
 import {Config} from '@oclif/core'
 
+/** The commands bin/run.js runs from a bundle (the day-to-day ones; the rest go through oclif). */
+const FAST_COMMANDS = ['apps', 'app', 'restart', 'restage', 'push', 'cancel-deployment', 'restage-all']
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const out = path.join(root, 'dist', 'startup')
 fs.mkdirSync(out, {recursive: true})
@@ -163,6 +166,55 @@ for (const [s, page] of Object.entries(JSON.parse(child.stdout))) {
   meta.pages.push(s)
 }
 meta.rootUserAgent = runtime.userAgent
+fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify(meta))
+// Commands: each of FAST_COMMANDS bundled with oclif's Command, Parser and error handling and
+// everything the command imports (scripts/startup/command-entry.cjs), as one function expression
+// with V8's code cache, in dist/startup/commands/<id>.js and .cache. bin/run.js runs them when
+// argv[0] is one of these ids, so that Node compiles one file from cache instead of resolving and
+// compiling @oclif/core, zod, got and the command's modules one by one.
+const commandsDir = path.join(out, 'commands')
+fs.rmSync(commandsDir, {recursive: true, force: true})
+fs.mkdirSync(commandsDir)
+meta.commands = []
+const hooks = new Set([...config.plugins.values()].flatMap((p) => Object.keys(p.hooks ?? {}).filter((h) => (p.hooks[h] ?? []).length > 0)))
+const lifecycleHooks = ['init', 'prerun', 'postrun', 'finally', 'preparse'].filter((h) => hooks.has(h))
+for (const id of FAST_COMMANDS) {
+  const cmd = data.commands.find((c) => c.id === id)
+  // Only a root-plugin command with no topic under the same name (so argv[0] is always its id)
+  // and no hook that would run around it.
+  const why = !cmd ? 'not a command' : cmd.pluginName !== data.name ? 'not in cfzd itself' : data.commands.some((c) => c.id.startsWith(`${id}:`)) ? 'also a topic' : lifecycleHooks.length > 0 ? `${lifecycleHooks.join(', ')} hooks` : undefined
+  if (why) {
+    console.warn(`startup fast path: ${id} goes to oclif (${why})`)
+    continue
+  }
+  const target = path.join(root, ...cmd.relativePath)
+  const built = await build({
+    stdin: {
+      contents: `export {runCommand} from ${JSON.stringify(path.join(root, 'scripts', 'startup', 'command-entry.cjs'))}\nexport {default as Command} from ${JSON.stringify(target)}\n`,
+      resolveDir: root,
+      sourcefile: `${id}-entry.mjs`,
+      loader: 'js',
+    },
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    keepNames: true,
+    legalComments: 'none',
+    logLevel: 'error',
+    // oclif loads TypeScript only for ts-node set-ups, never on this path.
+    external: ['typescript'],
+  })
+  const file = path.join(commandsDir, `${id}.js`)
+  const code = `(function (exports, require, module, __filename, __dirname) {${built.outputFiles[0].text}\n})`
+  fs.writeFileSync(file, code)
+  const s = new vm.Script(code, {filename: file})
+  s.runInThisContext()({}, createRequire(file), {exports: {}}, file, commandsDir)
+  fs.writeFileSync(path.join(commandsDir, `${id}.cache`), s.createCachedData())
+  meta.commands.push(id)
+}
 fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify(meta))
 for (const old of ['help.cjs', 'plain.json']) fs.rmSync(path.join(out, old), {force: true})
 if (!data.ok) console.warn(`startup fast path off: ${unsupported.join(', ')}`)
