@@ -57,7 +57,9 @@ async function fastPath(argv) {
   if (command) {
     // oclif turns on its debug output for CFZD_DEBUG (as for DEBUG, above).
     if (env[`${scope}_DEBUG`]) return false
-    return runCommand(fs, path, dir, command, argv.slice(1), {userAgent, platform, arch, shell: (env.SHELL ?? 'unknown').split('/').at(-1), windows: false})
+    // --verbose shows stack traces, which name oclif's and cfzd's own files: oclif's.
+    if ((end === -1 ? argv : argv.slice(0, end)).includes('--verbose')) return false
+    return runCommand(fs, path, dir, command, argv, {userAgent, platform, arch, shell: (env.SHELL ?? 'unknown').split('/').at(-1), windows: false})
   }
 
   // Output to a pipe or file, without colour, for a plain `[TOPIC...] [COMMAND] --help`: the page
@@ -107,12 +109,11 @@ async function runCommand(fs, path, dir, id, argv, runtime) {
   try {
     cachedData = fs.readFileSync(path.join(dir, 'commands', `${id}.cache`))
   } catch {}
-  if (process.env.CFZD_FAST_PATH === 'trace') process.stderr.write('cfzd: fast path\n')
   const mod = {exports: {}}
   new vm.Script(source, {filename: file, cachedData}).runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file))
   Object.assign(data.config, runtime)
-  await mod.exports.runCommand(mod.exports.Command, id, argv, data)
-  return true
+  const trace = () => process.env.CFZD_FAST_PATH === 'trace' && process.stderr.write('cfzd: fast path\n')
+  return mod.exports.runCommand(mod.exports.Command, id, argv, data, trace)
 }
 
 /**

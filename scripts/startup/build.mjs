@@ -15,8 +15,10 @@
  * When the CLI uses something the fast path does not reproduce (a custom help class, a theme,
  * flexible taxonomy, a single-command CLI), data.json says so and bin/run.js always uses oclif.
  */
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import fs from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -173,6 +175,45 @@ fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify(meta))
 // argv[0] is one of these ids, so that Node compiles one file from cache instead of resolving and
 // compiling @oclif/core, zod, got and the command's modules one by one.
 const commandsDir = path.join(out, 'commands')
+
+// The code cache is made again after a run of the command, in a child process, that gets as far
+// as its first requests (to a loopback server that answers 404, so the run ends at once): V8 then
+// caches the functions that run on the way there too (parsing, config, session, the HTTP client)
+// instead of compiling them at every start.
+const warmServer = http.createServer((req, res) => {
+  req.resume()
+  res.writeHead(404, {'content-type': 'application/json', connection: 'close'}).end('{"errors":[{"code":10000,"title":"CF-NotFound","detail":"Unknown request"}]}')
+})
+await new Promise((r) => warmServer.listen(0, '127.0.0.1', r))
+const warmHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-startup-warm-'))
+fs.writeFileSync(path.join(warmHome, 'package.json'), '{"name":"warm","version":"1.0.0"}\n')
+const WARM_ARGS = {app: ['app', 'a'], push: ['push', 'a', '--no-manifest', '--path', warmHome], 'restage-all': ['restage-all', '--buildpack', 'b']}
+const warm = `
+const fs = require('node:fs'), vm = require('node:vm'), {createRequire} = require('node:module'), path = require('node:path')
+const [file, id, argv, dataFile, runtime] = JSON.parse(process.argv[1])
+const cacheFile = file.replace(/\\.js$/, '.cache')
+const script = new vm.Script(fs.readFileSync(file, 'utf8'), {filename: file, cachedData: fs.readFileSync(cacheFile)})
+process.on('exit', () => fs.writeFileSync(cacheFile + '.warm', script.createCachedData()))
+const mod = {exports: {}}
+script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file))
+const data = JSON.parse(fs.readFileSync(dataFile, 'utf8'))
+Object.assign(data.config, runtime)
+mod.exports.runCommand(mod.exports.Command, id, argv, data, () => {})`
+async function warmCache(file, id) {
+  const argv = WARM_ARGS[id] ?? [id, ...(data.commands.find((c) => c.id === id).args?.app ? ['a'] : [])]
+  const {port} = warmServer.address()
+  const child = spawn(process.execPath, ['-e', warm, JSON.stringify([file, id, argv, path.join(out, 'data.json'), runtime])], {
+    cwd: warmHome,
+    env: {PATH: process.env.PATH, HOME: warmHome, CF_HOME: warmHome, NO_COLOR: '1', CF_API: `http://127.0.0.1:${port}`, CF_USERNAME: 'u', CF_PASSWORD: 'p', CF_STARTUP_TIMEOUT: '1', CF_STAGING_TIMEOUT: '1'},
+    stdio: 'ignore',
+  })
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  await new Promise((r) => child.on('close', r))
+  clearTimeout(timer)
+  const warmed = file.replace(/\.js$/, '.cache.warm')
+  if (fs.existsSync(warmed)) fs.renameSync(warmed, file.replace(/\.js$/, '.cache'))
+  else console.warn(`startup fast path: ${id}: no warm code cache (kept the cold one)`)
+}
 fs.rmSync(commandsDir, {recursive: true, force: true})
 fs.mkdirSync(commandsDir)
 meta.commands = []
@@ -200,8 +241,7 @@ for (const id of FAST_COMMANDS) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    minify: true,
-    keepNames: true,
+    minify: !process.env.CFZD_STARTUP_PROFILE,
     legalComments: 'none',
     logLevel: 'error',
     // oclif loads TypeScript only for ts-node set-ups, never on this path.
@@ -213,8 +253,11 @@ for (const id of FAST_COMMANDS) {
   const s = new vm.Script(code, {filename: file})
   s.runInThisContext()({}, createRequire(file), {exports: {}}, file, commandsDir)
   fs.writeFileSync(path.join(commandsDir, `${id}.cache`), s.createCachedData())
+  await warmCache(file, id)
   meta.commands.push(id)
 }
+warmServer.close()
+fs.rmSync(warmHome, {recursive: true, force: true})
 fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify(meta))
 for (const old of ['help.cjs', 'plain.json']) fs.rmSync(path.join(out, old), {force: true})
 if (!data.ok) console.warn(`startup fast path off: ${unsupported.join(', ')}`)

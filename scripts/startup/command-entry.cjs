@@ -13,6 +13,7 @@
 const Cache = require('../../node_modules/@oclif/core/lib/cache.js').default
 const {handle} = require('../../node_modules/@oclif/core/lib/errors/handle.js')
 const {flush} = require('../../node_modules/@oclif/core/lib/flush.js')
+const {normalizeArgv} = require('../../node_modules/@oclif/core/lib/help/index.js')
 const {stubConfig} = require('./help-entry.cjs')
 
 const scope = (s) => s.replaceAll('@', '').replaceAll(/[/-]/g, '_')
@@ -39,10 +40,22 @@ function commandConfig(data) {
   })
 }
 
-/** Run `Command` as oclif runs command `id` with `argv` (the arguments after the command's id). */
-exports.runCommand = async function runCommand(Command, id, argv, data) {
+/**
+ * Run `Command` as oclif runs command `id` for `argv` (all of cfzd's arguments), when oclif would
+ * take argv to mean that command: with a space as topic separator, `apps extra` is the unknown
+ * command `apps:extra` to oclif. Returns false, having done nothing, when it would not.
+ */
+exports.runCommand = async function runCommand(Command, id, argv, data, onRun) {
+  const config = commandConfig(data)
+  const [found, ...rest] = normalizeArgv(config, [...argv])
+  if (found !== id) return false
+  onRun()
+  await run(Command, id, rest, data, config)
+  return true
+}
+
+async function run(Command, id, argv, data, config) {
   try {
-    const config = commandConfig(data)
     const cache = Cache.getInstance()
     cache.set('config', config)
     cache.set('exitCodes', data.config.pjson.oclif?.exitCodes ?? {})
