@@ -45,7 +45,7 @@ describe('command fast path', () => {
     ['a missing argument, --json', ['app', '--json'], {}],
     ['an unknown flag', ['restart', 'my-app', '--no-such-flag'], {}],
     ['an unknown flag in colour', ['restage', 'my-app', '--bogus'], {FORCE_COLOR: '1'}],
-    ['an unexpected argument', ['apps', 'extra'], {}],
+    ['an unexpected argument', ['app', 'my-app', 'extra'], {}],
     ['too many arguments', ['cancel-deployment', 'a', 'b'], {}],
     ['a flag without its value', ['push', '--path'], {}],
     ['a bad strategy', ['restart', 'my-app', '--strategy', 'sideways'], {}],
@@ -59,7 +59,6 @@ describe('command fast path', () => {
     ['not logged in', ['apps'], {}],
     ['not logged in, --json', ['apps', '--json'], {}],
     ['not logged in, CFZD_CONTENT_TYPE=json', ['app', 'my-app'], {CFZD_CONTENT_TYPE: 'json'}],
-    ['not logged in, --verbose', ['cancel-deployment', 'my-app', '--verbose'], {}],
     ['--help after --', ['restart', '--', '--help'], {}],
     ['a flag before the argument', ['restart', '--no-wait', 'my-app'], {}],
   ])('%s: same output and exit code as oclif', async (_name, args, env) => {
@@ -73,6 +72,8 @@ describe('command fast path', () => {
     ['DEBUG', ['apps'], {DEBUG: 'nothing-matches'}],
     ['CFZD_DEBUG', ['apps'], {CFZD_DEBUG: '1'}],
     ['a command without a bundle', ['logout'], {}],
+    ['a word oclif reads as part of the command (apps:extra)', ['apps', 'extra'], {}],
+    ['--verbose (stack traces name the files)', ['cancel-deployment', 'my-app', '--verbose'], {}],
     ['an unknown command', ['aps'], {}],
   ])('%s goes to oclif', async (_name, args, env) => {
     const r = await both((e) => runCli(args as string[], {env: e}), {...loggedOut, ...(env as NodeJS.ProcessEnv)})
