@@ -7,9 +7,12 @@
  * dist/startup/ (scripts/startup/build.mjs): the commands and topics oclif's Config found, every
  * help page as oclif prints it to a pipe, and oclif's own Help class bundled into one file (with
  * V8's code cache) for the other widths and colours. The output is oclif's, byte for byte
- * (test/e2e/startup compares them). Every other command, and anything the fast path does not know
- * to be identical (an unknown command, DEBUG, a user theme, WSL or Windows, a manifest rebuilt
- * since), goes to oclif as before.
+ * (test/e2e/startup compares them). The day-to-day commands (apps, app, restart, restage, push,
+ * cancel-deployment, restage-all: meta.json lists them) run from one bundle each in
+ * dist/startup/commands/, with V8's code cache and without loading oclif's Config (see
+ * runCommand). Every other command, and anything the fast path does not know to be identical (an
+ * unknown command, DEBUG or CFZD_DEBUG, --verbose, a user theme, WSL or Windows, a manifest
+ * rebuilt since), goes to oclif as before.
  *
  * CFZD_FAST_PATH=0 turns the fast path off; CFZD_FAST_PATH=trace says on stderr when it answered.
  */

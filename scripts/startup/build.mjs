@@ -11,6 +11,9 @@
  *   help.cache, V8's code cache for it.
  * - dist/startup/plain/*.txt: every help page as oclif prints it to a pipe (80 columns, no
  *   colour), the common case for scripts, CI and benchmarks: bin/run.js then prints it as it is.
+ * - dist/startup/commands/<id>.js and .cache: each of FAST_COMMANDS with oclif's Command, Parser
+ *   and error handling in one bundle (scripts/startup/command-entry.cjs), and V8's code cache for
+ *   it made after a run that reaches the first requests; meta.json lists them.
  *
  * When the CLI uses something the fast path does not reproduce (a custom help class, a theme,
  * flexible taxonomy, a single-command CLI), data.json says so and bin/run.js always uses oclif.
