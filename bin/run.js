@@ -103,6 +103,12 @@ async function runCommand(fs, path, dir, id, argv, runtime) {
   let source
   let data
   try {
+    // Made from cfzd's compiled files as they are now (not rebuilt by tsc alone since).
+    const made = fs.statSync(file).mtimeMs
+    const root = path.join(dir, '..', '..')
+    for (const input of JSON.parse(fs.readFileSync(path.join(dir, 'commands', `${id}.inputs.json`), 'utf8'))) {
+      if (fs.statSync(path.join(root, input)).mtimeMs > made) return false
+    }
     source = fs.readFileSync(file, 'utf8')
     data = JSON.parse(fs.readFileSync(path.join(dir, 'data.json'), 'utf8'))
   } catch {

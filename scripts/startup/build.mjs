@@ -249,8 +249,15 @@ for (const id of FAST_COMMANDS) {
     logLevel: 'error',
     // oclif loads TypeScript only for ts-node set-ups, never on this path.
     external: ['typescript'],
+    metafile: true,
   })
   const file = path.join(commandsDir, `${id}.js`)
+  // cfzd's own compiled files in the bundle: bin/run.js leaves the command to oclif when one of
+  // them is newer than the bundle (dist/ rebuilt by tsc alone).
+  const inputs = Object.keys(built.metafile.inputs)
+    .map((f) => path.relative(root, path.resolve(root, f)))
+    .filter((f) => f.startsWith(`dist${path.sep}`))
+  fs.writeFileSync(path.join(commandsDir, `${id}.inputs.json`), JSON.stringify(inputs))
   const code = `(function (exports, require, module, __filename, __dirname) {${built.outputFiles[0].text}\n})`
   fs.writeFileSync(file, code)
   const s = new vm.Script(code, {filename: file})
