@@ -250,6 +250,19 @@ for (const id of FAST_COMMANDS) {
     // oclif loads TypeScript only for ts-node set-ups, never on this path.
     external: ['typescript'],
     metafile: true,
+    plugins: [
+      {
+        // zod's namespace exports every locale's messages (about a third of the bundle); cfzd
+        // uses zod's default, English, which zod sets up itself.
+        name: 'zod-english-only',
+        setup(b) {
+          b.onResolve({filter: /^\.\.\/locales\/index\.js$/}, (a) =>
+            /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(a.resolveDir) ? {path: path.join(a.resolveDir, '..', 'locales', 'en.js'), namespace: 'zod-en'} : undefined,
+          )
+          b.onLoad({filter: /.*/, namespace: 'zod-en'}, (a) => ({contents: `export {default as en} from ${JSON.stringify(a.path)}`, loader: 'js', resolveDir: path.dirname(a.path)}))
+        },
+      },
+    ],
   })
   const file = path.join(commandsDir, `${id}.js`)
   // cfzd's own compiled files in the bundle: bin/run.js leaves the command to oclif when one of
