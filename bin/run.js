@@ -7,9 +7,12 @@
  * dist/startup/ (scripts/startup/build.mjs): the commands and topics oclif's Config found, every
  * help page as oclif prints it to a pipe, and oclif's own Help class bundled into one file (with
  * V8's code cache) for the other widths and colours. The output is oclif's, byte for byte
- * (test/e2e/startup compares them). Every other command, and anything the fast path does not know
- * to be identical (an unknown command, DEBUG, a user theme, WSL or Windows, a manifest rebuilt
- * since), goes to oclif as before.
+ * (test/e2e/startup compares them). The day-to-day commands (apps, app, restart, restage, push,
+ * cancel-deployment, restage-all: meta.json lists them) run from one bundle each in
+ * dist/startup/commands/, with V8's code cache and without loading oclif's Config (see
+ * runCommand). Every other command, and anything the fast path does not know to be identical (an
+ * unknown command, DEBUG or CFZD_DEBUG, --verbose, a user theme, WSL or Windows, a manifest
+ * rebuilt since), goes to oclif as before.
  *
  * CFZD_FAST_PATH=0 turns the fast path off; CFZD_FAST_PATH=trace says on stderr when it answered.
  */
@@ -22,7 +25,9 @@ async function fastPath(argv) {
   const end = argv.indexOf('--')
   const version = argv[0] === '--version'
   const help = !version && (argv.length === 0 || (end === -1 ? argv : argv.slice(0, end)).includes('--help'))
-  if (!version && !help) return false
+  // A command cfzd runs from a bundle (`npm run build` lists them in meta.json): argv[0] is its id.
+  const command = !version && !help && /^[a-z][a-z-]*$/.test(argv[0] ?? '') ? argv[0] : undefined
+  if (!version && !help && !command) return false
 
   const [fs, os, path] = await Promise.all([builtin('node:fs'), builtin('node:os'), builtin('node:path')])
   const dir = path.join(decodeURIComponent(new URL('.', import.meta.url).pathname), '..', 'dist', 'startup')
@@ -38,6 +43,7 @@ async function fastPath(argv) {
   } catch {
     return false
   }
+  if (command && !meta.commands?.includes(command)) return false
 
   const platform = process.platform
   if (platform === 'win32' || isWsl(fs, os)) return false // oclif names the platform and shell differently there
@@ -50,6 +56,14 @@ async function fastPath(argv) {
   if (env[`${scope}_CONFIG_DIR`]) return false
   const home = env.HOME || os.homedir() || os.tmpdir()
   if (fs.existsSync(path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), meta.dirname, 'theme.json'))) return false
+
+  if (command) {
+    // oclif turns on its debug output for CFZD_DEBUG (as for DEBUG, above).
+    if (env[`${scope}_DEBUG`]) return false
+    // --verbose shows stack traces, which name oclif's and cfzd's own files: oclif's.
+    if ((end === -1 ? argv : argv.slice(0, end)).includes('--verbose')) return false
+    return runCommand(fs, path, dir, command, argv, {userAgent, platform, arch, shell: (env.SHELL ?? 'unknown').split('/').at(-1), windows: false})
+  }
 
   // Output to a pipe or file, without colour, for a plain `[TOPIC...] [COMMAND] --help`: the page
   // as it was rendered at build time.
@@ -75,6 +89,40 @@ async function fastPath(argv) {
   Object.assign(data.config, {userAgent, platform, arch, shell: (env.SHELL ?? 'unknown').split('/').at(-1), windows: false})
   const out = await mod.exports.renderHelp(argv, data)
   return out === false ? false : print(fs, out)
+}
+
+/**
+ * `cfzd COMMAND ...` from dist/startup/commands/COMMAND.js: the command and everything it imports
+ * (oclif's Command, Parser and error handling included) in one file, compiled from V8's code
+ * cache, run as oclif runs it (scripts/startup/command-entry.cjs) with oclif's Config as the build
+ * read it. Returns false (for oclif) when the bundle is missing.
+ */
+async function runCommand(fs, path, dir, id, argv, runtime) {
+  const [vm, {createRequire}] = await Promise.all([builtin('node:vm'), builtin('node:module')])
+  const file = path.join(dir, 'commands', `${id}.js`)
+  let source
+  let data
+  try {
+    // Made from cfzd's compiled files as they are now (not rebuilt by tsc alone since).
+    const made = fs.statSync(file).mtimeMs
+    const root = path.join(dir, '..', '..')
+    for (const input of JSON.parse(fs.readFileSync(path.join(dir, 'commands', `${id}.inputs.json`), 'utf8'))) {
+      if (fs.statSync(path.join(root, input)).mtimeMs > made) return false
+    }
+    source = fs.readFileSync(file, 'utf8')
+    data = JSON.parse(fs.readFileSync(path.join(dir, 'data.json'), 'utf8'))
+  } catch {
+    return false
+  }
+  let cachedData
+  try {
+    cachedData = fs.readFileSync(path.join(dir, 'commands', `${id}.cache`))
+  } catch {}
+  const mod = {exports: {}}
+  new vm.Script(source, {filename: file, cachedData}).runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file))
+  Object.assign(data.config, runtime)
+  const trace = () => process.env.CFZD_FAST_PATH === 'trace' && process.stderr.write('cfzd: fast path\n')
+  return mod.exports.runCommand(mod.exports.Command, id, argv, data, trace)
 }
 
 /**

@@ -11,18 +11,26 @@
  *   help.cache, V8's code cache for it.
  * - dist/startup/plain/*.txt: every help page as oclif prints it to a pipe (80 columns, no
  *   colour), the common case for scripts, CI and benchmarks: bin/run.js then prints it as it is.
+ * - dist/startup/commands/<id>.js and .cache: each of FAST_COMMANDS with oclif's Command, Parser
+ *   and error handling in one bundle (scripts/startup/command-entry.cjs), and V8's code cache for
+ *   it made after a run that reaches the first requests; meta.json lists them.
  *
  * When the CLI uses something the fast path does not reproduce (a custom help class, a theme,
  * flexible taxonomy, a single-command CLI), data.json says so and bin/run.js always uses oclif.
  */
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import fs from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import vm from 'node:vm'
 import {build} from 'esbuild'
 import {Config} from '@oclif/core'
+
+/** The commands bin/run.js runs from a bundle (the day-to-day ones; the rest go through oclif). */
+const FAST_COMMANDS = ['apps', 'app', 'restart', 'restage', 'push', 'cancel-deployment', 'restage-all']
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const out = path.join(root, 'dist', 'startup')
@@ -163,6 +171,116 @@ for (const [s, page] of Object.entries(JSON.parse(child.stdout))) {
   meta.pages.push(s)
 }
 meta.rootUserAgent = runtime.userAgent
+fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify(meta))
+// Commands: each of FAST_COMMANDS bundled with oclif's Command, Parser and error handling and
+// everything the command imports (scripts/startup/command-entry.cjs), as one function expression
+// with V8's code cache, in dist/startup/commands/<id>.js and .cache. bin/run.js runs them when
+// argv[0] is one of these ids, so that Node compiles one file from cache instead of resolving and
+// compiling @oclif/core, zod, got and the command's modules one by one.
+const commandsDir = path.join(out, 'commands')
+
+// The code cache is made again after a run of the command, in a child process, that gets as far
+// as its first requests (to a loopback server that answers 404, so the run ends at once): V8 then
+// caches the functions that run on the way there too (parsing, config, session, the HTTP client)
+// instead of compiling them at every start.
+const warmServer = http.createServer((req, res) => {
+  req.resume()
+  res.writeHead(404, {'content-type': 'application/json', connection: 'close'}).end('{"errors":[{"code":10000,"title":"CF-NotFound","detail":"Unknown request"}]}')
+})
+await new Promise((r) => warmServer.listen(0, '127.0.0.1', r))
+const warmHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-startup-warm-'))
+fs.writeFileSync(path.join(warmHome, 'package.json'), '{"name":"warm","version":"1.0.0"}\n')
+const WARM_ARGS = {app: ['app', 'a'], push: ['push', 'a', '--no-manifest', '--path', warmHome], 'restage-all': ['restage-all', '--buildpack', 'b']}
+const warm = `
+const fs = require('node:fs'), vm = require('node:vm'), {createRequire} = require('node:module'), path = require('node:path')
+const [file, id, argv, dataFile, runtime] = JSON.parse(process.argv[1])
+const cacheFile = file.replace(/\\.js$/, '.cache')
+const script = new vm.Script(fs.readFileSync(file, 'utf8'), {filename: file, cachedData: fs.readFileSync(cacheFile)})
+process.on('exit', () => fs.writeFileSync(cacheFile + '.warm', script.createCachedData()))
+const mod = {exports: {}}
+script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file))
+const data = JSON.parse(fs.readFileSync(dataFile, 'utf8'))
+Object.assign(data.config, runtime)
+mod.exports.runCommand(mod.exports.Command, id, argv, data, () => {})`
+async function warmCache(file, id) {
+  const argv = WARM_ARGS[id] ?? [id, ...(data.commands.find((c) => c.id === id).args?.app ? ['a'] : [])]
+  const {port} = warmServer.address()
+  const child = spawn(process.execPath, ['-e', warm, JSON.stringify([file, id, argv, path.join(out, 'data.json'), runtime])], {
+    cwd: warmHome,
+    env: {PATH: process.env.PATH, HOME: warmHome, CF_HOME: warmHome, NO_COLOR: '1', CF_API: `http://127.0.0.1:${port}`, CF_USERNAME: 'u', CF_PASSWORD: 'p', CF_STARTUP_TIMEOUT: '1', CF_STAGING_TIMEOUT: '1'},
+    stdio: 'ignore',
+  })
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  await new Promise((r) => child.on('close', r))
+  clearTimeout(timer)
+  const warmed = file.replace(/\.js$/, '.cache.warm')
+  if (fs.existsSync(warmed)) fs.renameSync(warmed, file.replace(/\.js$/, '.cache'))
+  else console.warn(`startup fast path: ${id}: no warm code cache (kept the cold one)`)
+}
+fs.rmSync(commandsDir, {recursive: true, force: true})
+fs.mkdirSync(commandsDir)
+meta.commands = []
+const hooks = new Set([...config.plugins.values()].flatMap((p) => Object.keys(p.hooks ?? {}).filter((h) => (p.hooks[h] ?? []).length > 0)))
+const lifecycleHooks = ['init', 'prerun', 'postrun', 'finally', 'preparse'].filter((h) => hooks.has(h))
+for (const id of FAST_COMMANDS) {
+  const cmd = data.commands.find((c) => c.id === id)
+  // Only a root-plugin command with no topic under the same name (so argv[0] is always its id)
+  // and no hook that would run around it.
+  const why = !cmd ? 'not a command' : cmd.pluginName !== data.name ? 'not in cfzd itself' : data.commands.some((c) => c.id.startsWith(`${id}:`)) ? 'also a topic' : lifecycleHooks.length > 0 ? `${lifecycleHooks.join(', ')} hooks` : undefined
+  if (why) {
+    console.warn(`startup fast path: ${id} goes to oclif (${why})`)
+    continue
+  }
+  const target = path.join(root, ...cmd.relativePath)
+  const built = await build({
+    stdin: {
+      contents: `export {runCommand} from ${JSON.stringify(path.join(root, 'scripts', 'startup', 'command-entry.cjs'))}\nexport {default as Command} from ${JSON.stringify(target)}\n`,
+      resolveDir: root,
+      sourcefile: `${id}-entry.mjs`,
+      loader: 'js',
+    },
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: !process.env.CFZD_STARTUP_PROFILE,
+    legalComments: 'none',
+    logLevel: 'error',
+    // oclif loads TypeScript only for ts-node set-ups, never on this path.
+    external: ['typescript'],
+    metafile: true,
+    plugins: [
+      {
+        // zod's namespace exports every locale's messages (about a third of the bundle); cfzd
+        // uses zod's default, English, which zod sets up itself.
+        name: 'zod-english-only',
+        setup(b) {
+          b.onResolve({filter: /^\.\.\/locales\/index\.js$/}, (a) =>
+            /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(a.resolveDir) ? {path: path.join(a.resolveDir, '..', 'locales', 'en.js'), namespace: 'zod-en'} : undefined,
+          )
+          b.onLoad({filter: /.*/, namespace: 'zod-en'}, (a) => ({contents: `export {default as en} from ${JSON.stringify(a.path)}`, loader: 'js', resolveDir: path.dirname(a.path)}))
+        },
+      },
+    ],
+  })
+  const file = path.join(commandsDir, `${id}.js`)
+  // cfzd's own compiled files in the bundle: bin/run.js leaves the command to oclif when one of
+  // them is newer than the bundle (dist/ rebuilt by tsc alone).
+  const inputs = Object.keys(built.metafile.inputs)
+    .map((f) => path.relative(root, path.resolve(root, f)))
+    .filter((f) => f.startsWith(`dist${path.sep}`))
+  fs.writeFileSync(path.join(commandsDir, `${id}.inputs.json`), JSON.stringify(inputs))
+  const code = `(function (exports, require, module, __filename, __dirname) {${built.outputFiles[0].text}\n})`
+  fs.writeFileSync(file, code)
+  const s = new vm.Script(code, {filename: file})
+  s.runInThisContext()({}, createRequire(file), {exports: {}}, file, commandsDir)
+  fs.writeFileSync(path.join(commandsDir, `${id}.cache`), s.createCachedData())
+  await warmCache(file, id)
+  meta.commands.push(id)
+}
+warmServer.close()
+fs.rmSync(warmHome, {recursive: true, force: true})
 fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify(meta))
 for (const old of ['help.cjs', 'plain.json']) fs.rmSync(path.join(out, old), {force: true})
 if (!data.ok) console.warn(`startup fast path off: ${unsupported.join(', ')}`)

@@ -28,6 +28,8 @@ function stubConfig(data) {
   }
 }
 
+exports.stubConfig = stubConfig
+
 /** Help.showHelp's choice of subject (help/index.js getHelpSubject, which oclif does not export). */
 function helpSubject(argv, config) {
   const helpFlags = getHelpFlagAdditions(config)

@@ -77,7 +77,7 @@ describe('start-up fast path', () => {
 
   it.each([
     ['an unknown command', ['no-such-command', '--help']],
-    ['--help after --', ['restart', '--', '--help']],
+    ['--help after --', ['logout', '--', '--help']],
     ['the help command', ['help', 'restart']],
     ['a command', ['logout']],
   ])('%s goes to oclif and ends the same', async (_name, args) => {
