@@ -70,7 +70,7 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
   const queue = [...items]
   const running = new Set<Promise<void>>()
   const tally: Tally = {total: items.length, finished: 0, restaged: 0, failed: 0, skipped: 0}
-  const env: OperationEnv = {capi, clock, signal, ui: deps.ui, reads: new Map()}
+  const env: OperationEnv = {capi, clock, signal, ui: deps.ui, reads: new Map(), skipRenameCheck: true}
   const guard = memoryGuard()
 
   const finish = async (item: WorkItem, started: number) => {

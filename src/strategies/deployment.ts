@@ -71,6 +71,8 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
               )
             : undefined
         if (web) {
+          // With a deployment superseded there are several web processes: webTarget reads them all.
+          if (!active) s.webBefore = web
           const target = s.opts.scale?.instances ?? web.instances
           const memory = s.opts.scale?.memoryInMb ?? web.memory_in_mb
           const extra =
@@ -208,6 +210,8 @@ export async function continueOnce(capi: CapiClient, d: Deployment, attempts = 3
 
 async function webTarget(s: OpState): Promise<number> {
   if (s.opts.scale?.instances !== undefined) return s.opts.scale.instances
+  // Read by the check step before the deployment existed: the original count, no second read.
+  if (s.webBefore) return s.webBefore.instances
   const processes = await s.env.capi.processes.forApp(s.app.guid, {types: ['web']})
   // While deploying there are several web processes; the oldest carries the original count.
   const oldest = [...processes].sort((a, b) => a.created_at.localeCompare(b.created_at))[0]
@@ -254,7 +258,7 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
     }
   }
   const d = s.deployment
-  const name = await currentName(s, s.app.guid)
+  const name = s.env.skipRenameCheck ? s.appName : await currentName(s, s.app.guid)
   const paused = d.status.reason === DeploymentStatusReason.PAUSED
   const next: string[] = []
   if (paused) next.push(`cfzd continue-deployment ${s.appName}`, `cfzd cancel-deployment ${s.appName}`)

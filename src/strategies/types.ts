@@ -83,6 +83,8 @@ export interface OperationEnv {
   ui: Ui
   /** Reads shared by a run's operations (restage-all): spaces, organizations and quotas, read once. */
   reads?: ReadCache
+  /** restage-all reports each app by GUID: skip the closing read that only notices a rename by someone else. */
+  skipRenameCheck?: boolean
 }
 
 export interface OperationResult {
