@@ -48,7 +48,8 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         if (s.app.metadata.annotations[ROLE] === 'new' || s.app.name !== s.appName) {
           s.app = await resolveLeftovers(s, warn, 'ignore')
         }
-        const active = await capi.deployments.activeForApp(s.app.guid)
+        const known = s.env.known?.(s.app.guid)
+        const active = known?.active !== undefined ? (known.active ?? undefined) : await capi.deployments.activeForApp(s.app.guid)
         if (active && !s.opts.supersede) {
           throw new CfzdError(
             `App '${s.appName}' already has a deployment in flight (${active.guid}, ${active.status.value}/${active.status.reason}, strategy ${active.strategy}).`,
@@ -66,7 +67,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         // The web process is read only to size the quota check: without it, go on unchecked.
         const web =
           s.app.state === 'STARTED'
-            ? await readForInformation(`reading its web process (GET /v3/apps/${s.app.guid}/processes/web)`, () => webProcess(s), (why) =>
+            ? known?.web ?? await readForInformation(`reading its web process (GET /v3/apps/${s.app.guid}/processes/web)`, () => webProcess(s), (why) =>
                 warn(`Could not check the quota for '${s.appName}': ${why}. cfzd goes on without this check.`),
               )
             : undefined
