@@ -18,6 +18,8 @@ import type {Clock} from '../clock.js'
 import {operate as realOperate} from '../strategies/index.js'
 import type {DeployOptions, OperationEnv} from '../strategies/types.js'
 import type {Ui} from '../ui/ui.js'
+import type {RateLimitInfo} from '../capi/http.js'
+import {requestBudget, type RequestBudget} from './budget.js'
 import {memoryGuard} from './lean.js'
 import {Prefetcher} from './prefetch.js'
 import {classifyFailure, decideRetry, type Pacer, type RetryPolicy} from './pacing.js'
@@ -55,6 +57,8 @@ export interface ExecuteOptions {
   includeStopped: boolean
   /** For the progress display, e.g. "ruby_buildpack apps". */
   title: string
+  /** Told the request budget after every app (the report keeps the last). */
+  budget?: (b: RequestBudget) => void
 }
 
 /** A signal that aborts with `outer` or when `inner` is aborted (AbortSignal.any needs Node 20.3). */
@@ -75,6 +79,10 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
   const tally: Tally = {total: items.length, finished: 0, restaged: 0, failed: 0, skipped: 0}
   const env: OperationEnv = {capi, clock, signal, ui: deps.ui, reads: new Map(), skipRenameCheck: true}
   const guard = memoryGuard()
+  // Requests made and the rate limit last reported, for the request budget (budget.ts).
+  const execStarted = clock.now()
+  let made = 0
+  let rateLimit: RateLimitInfo | undefined
   const prefetch = deps.prefetch ?? new Prefetcher(capi, clock)
   /** Apps that may start next, in queue order (first attempts only: a retry reads afresh). */
   const upcoming = () => {
@@ -92,6 +100,17 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
     else if (e.status === 'failed') tally.failed++
     else if (e.status === 'skipped') tally.skipped++
     progress.finished(item.app.guid, labelOf(item.app), e, {...tally})
+    const b = requestBudget({
+      apps: tally.total - tally.finished,
+      strategy: o.deploy.strategy,
+      now,
+      rateLimit,
+      made,
+      finished: tally.finished,
+      msPerApp: (now - execStarted) / Math.max(1, tally.finished),
+    })
+    o.budget?.(b)
+    if (b.limit !== undefined) progress.budget?.(b)
     guard()
     await deps.save()
   }
@@ -185,6 +204,8 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
 
   await progress.begin(o.title, {...tally})
   const stopObserving = capi.http.observe((e) => {
+    made++
+    if (e.rateLimit) rateLimit = e.rateLimit
     if (pacer.onResponse(e, clock.now())) progress.paused(pacer.pauseReason, pacer.pausedUntil)
   })
   try {
