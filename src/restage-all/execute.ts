@@ -18,7 +18,10 @@ import type {Clock} from '../clock.js'
 import {operate as realOperate} from '../strategies/index.js'
 import type {DeployOptions, OperationEnv} from '../strategies/types.js'
 import type {Ui} from '../ui/ui.js'
+import type {RateLimitInfo} from '../capi/http.js'
+import {requestBudget, type RequestBudget} from './budget.js'
 import {memoryGuard} from './lean.js'
+import {Prefetcher} from './prefetch.js'
 import {classifyFailure, decideRetry, type Pacer, type RetryPolicy} from './pacing.js'
 import type {Progress, Tally} from './progress.js'
 import type {AppRef, ReportEntry, SkipReason} from './types.js'
@@ -45,6 +48,8 @@ export interface ExecuteDeps {
   operate?: typeof realOperate
   random?: () => number
   retryPolicy?: RetryPolicy
+  /** Batched reads before each app (a test may pass its own). */
+  prefetch?: Prefetcher
 }
 
 export interface ExecuteOptions {
@@ -52,6 +57,8 @@ export interface ExecuteOptions {
   includeStopped: boolean
   /** For the progress display, e.g. "ruby_buildpack apps". */
   title: string
+  /** Told the request budget after every app (the report keeps the last). */
+  budget?: (b: RequestBudget) => void
 }
 
 /** A signal that aborts with `outer` or when `inner` is aborted (AbortSignal.any needs Node 20.3). */
@@ -70,8 +77,18 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
   const queue = [...items]
   const running = new Set<Promise<void>>()
   const tally: Tally = {total: items.length, finished: 0, restaged: 0, failed: 0, skipped: 0}
-  const env: OperationEnv = {capi, clock, signal, ui: deps.ui, reads: new Map()}
+  const env: OperationEnv = {capi, clock, signal, ui: deps.ui, reads: new Map(), skipRenameCheck: true}
   const guard = memoryGuard()
+  // Requests made and the rate limit last reported, for the request budget (budget.ts).
+  const execStarted = clock.now()
+  let made = 0
+  let rateLimit: RateLimitInfo | undefined
+  const prefetch = deps.prefetch ?? new Prefetcher(capi, clock)
+  /** Apps that may start next, in queue order (first attempts only: a retry reads afresh). */
+  const upcoming = () => {
+    const now = clock.now()
+    return queue.filter((x) => x.attempt === 0 && x.notBefore <= now).map((x) => x.app.guid)
+  }
 
   const finish = async (item: WorkItem, started: number) => {
     const e = item.entry
@@ -83,6 +100,18 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
     else if (e.status === 'failed') tally.failed++
     else if (e.status === 'skipped') tally.skipped++
     progress.finished(item.app.guid, labelOf(item.app), e, {...tally})
+    const b = requestBudget({
+      apps: tally.total - tally.finished,
+      strategy: o.deploy.strategy,
+      now,
+      rateLimit,
+      made,
+      // The others in flight have made about half their requests.
+      finished: tally.finished + Math.max(0, running.size - 1) / 2,
+      msPerApp: (now - execStarted) / Math.max(1, tally.finished),
+    })
+    o.budget?.(b)
+    if (b.limit !== undefined) progress.budget?.(b)
     guard()
     await deps.save()
   }
@@ -102,9 +131,16 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
     progress.started(app.guid, labelOf(app), item.attempt)
     try {
       // Read the app again: minutes may have passed since discovery.
+      // With the next apps' in one batch, when nothing fresh is at hand (prefetch.ts).
+      const known = item.attempt === 1 ? await prefetch.take(app.guid, upcoming(), pacer.max) : undefined
+      // The batch's list no longer has it: deleted since discovery, as a 404 would say.
+      if (known?.app === null) {
+        skip(entry, 'gone', 'deleted since discovery')
+        return await finish(item, started)
+      }
       let fresh: App
       try {
-        fresh = await capi.apps.get(app.guid)
+        fresh = known?.app ?? (await capi.apps.get(app.guid))
       } catch (error) {
         if (!(error instanceof CapiNotFound)) throw error
         skip(entry, 'gone', 'deleted since discovery')
@@ -127,7 +163,8 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
         return
       }
       const target = {org: {guid: app.orgGuid, name: app.org}, space: {guid: app.spaceGuid, name: app.space}}
-      const result = await operate(env, target, fresh, {kind: 'restage', appName: fresh.name, opts: o.deploy}, {
+      const opEnv: OperationEnv = known ? {...env, known: (g) => (g === app.guid ? known : undefined)} : env
+      const result = await operate(opEnv, target, fresh, {kind: 'restage', appName: fresh.name, opts: o.deploy}, {
         renderer: 'silent',
         beforeStep: (id) => progress.step(app.guid, id),
       })
@@ -168,6 +205,8 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
 
   await progress.begin(o.title, {...tally})
   const stopObserving = capi.http.observe((e) => {
+    made++
+    if (e.rateLimit) rateLimit = e.rateLimit
     if (pacer.onResponse(e, clock.now())) progress.paused(pacer.pauseReason, pacer.pausedUntil)
   })
   try {

@@ -17,6 +17,8 @@ import {execute, iso, type ExecuteDeps, type WorkItem} from './execute.js'
 import {collectGarbage} from './lean.js'
 import {Pacer, type PacerOptions, type RetryPolicy} from './pacing.js'
 import {estimatePeak} from './plan.js'
+import {requestBudget} from './budget.js'
+import type {RateLimitInfo} from '../capi/http.js'
 import {createProgress, type Progress} from './progress.js'
 import {countEntries, loadResume, type Report, ReportFile, type Resume} from './report.js'
 import type {ReportEntry} from './types.js'
@@ -88,88 +90,102 @@ export async function restageAll(env: RestageAllEnv, o: RestageAllOptions, hooks
   // Resuming writes back to the same report unless told otherwise; a dry run writes only where asked.
   const reportPath = o.reportFile ?? (o.dryRun ? undefined : o.resumeFile)
 
-  ui.info(`Finding apps built with ${o.buildpack}${describeScope(o.scope)}...`)
-  const found = await discover(capi, {
-    scope: o.scope,
-    rules: {buildpack: o.buildpack, all: o.all, includeStopped: o.includeStopped, venerableSuffix: o.deploy.venerableSuffix},
-    done: resume?.done,
-    signal: env.signal,
-    clock,
+  // The rate limit as the latest response reports it (X-RateLimit-*), for the request budget.
+  let rateLimit: RateLimitInfo | undefined
+  const stopWatching = capi.http.observe((e) => {
+    if (e.rateLimit) rateLimit = e.rateLimit
   })
-  if (found.releases.length === 0 && !o.all) {
-    ui.warn(`There is no admin buildpack named '${o.buildpack}' (names are case-sensitive), so cfzd cannot tell which droplets are outdated. Use --all to restage every app that uses it.`)
+  try {
+    return await run()
+  } finally {
+    stopWatching()
   }
 
-  const entries = [...found.selected, ...found.skipped].map((c) => entryOf(c, resume))
-  if (resume) {
-    // Apps done earlier that this discovery did not see again stay in the report.
-    const seen = new Set<string>()
-    for (const e of entries) seen.add(e.guid).add(`${e.spaceGuid}/${e.name.toLowerCase()}`)
-    for (const e of resume.doneEntries) {
-      if (seen.has(e.guid) || seen.has(`${e.spaceGuid}/${e.name.toLowerCase()}`) || (e.newGuid && seen.has(e.newGuid))) continue
-      entries.push({...e, status: 'skipped', reason: 'already-restaged', detail: `already restaged (per ${resume.file}); not seen by this run`})
+  async function run(): Promise<RestageAllOutcome> {
+    ui.info(`Finding apps built with ${o.buildpack}${describeScope(o.scope)}...`)
+    const found = await discover(capi, {
+      scope: o.scope,
+      rules: {buildpack: o.buildpack, all: o.all, includeStopped: o.includeStopped, venerableSuffix: o.deploy.venerableSuffix},
+      done: resume?.done,
+      signal: env.signal,
+      clock,
+    })
+    if (found.releases.length === 0 && !o.all) {
+      ui.warn(`There is no admin buildpack named '${o.buildpack}' (names are case-sensitive), so cfzd cannot tell which droplets are outdated. Use --all to restage every app that uses it.`)
     }
-  }
-  const report: Report = {
-    version: 1,
-    command: 'restage-all',
-    buildpack: o.buildpack,
-    status: o.dryRun ? 'planned' : 'running',
-    dryRun: o.dryRun,
-    options: {all: o.all, includeStopped: o.includeStopped, strategy: o.deploy.strategy, concurrency: o.concurrency, maxInFlight: o.deploy.maxInFlight},
-    scope: {orgs: found.scope.orgs.map((x) => x.name), spaces: found.scope.spaces.map((x) => x.name), labelSelector: found.scope.labelSelector},
-    startedAt: iso(startedAt),
-    updatedAt: iso(startedAt),
-    resumedFrom: resume?.file,
-    discovery: {
-      apps: found.apps,
-      requests: found.requests,
-      perAppRequests: found.perAppRequests,
-      durationMs: found.durationMs,
-      releases: found.releases.map((r) => ({stack: r.stack, updatedAt: r.updatedAt})),
-    },
-    counts: countEntries(entries),
-    notUsingBuildpack: found.ignored,
-    apps: entries,
-  }
-  const file = reportPath ? new ReportFile(reportPath) : undefined
-  const save = async () => {
-    report.updatedAt = iso(clock.now())
-    report.counts = countEntries(entries)
-    await file?.save(report)
-  }
-  if (file) {
-    await save()
-    if (file.error) throw new CfzdError(`Cannot write the report to ${file.file}: ${errorMessage(file.error)}. Nothing was changed.`, {exitCode: ExitCode.USAGE})
-  }
 
-  if (o.dryRun) {
-    report.peak = await estimatePeak(capi, found.selected, found.scope, {strategy: o.deploy.strategy, maxInFlight: o.deploy.maxInFlight, concurrency: o.concurrency})
+    const entries = [...found.selected, ...found.skipped].map((c) => entryOf(c, resume))
+    if (resume) {
+      // Apps done earlier that this discovery did not see again stay in the report.
+      const seen = new Set<string>()
+      for (const e of entries) seen.add(e.guid).add(`${e.spaceGuid}/${e.name.toLowerCase()}`)
+      for (const e of resume.doneEntries) {
+        if (seen.has(e.guid) || seen.has(`${e.spaceGuid}/${e.name.toLowerCase()}`) || (e.newGuid && seen.has(e.newGuid))) continue
+        entries.push({...e, status: 'skipped', reason: 'already-restaged', detail: `already restaged (per ${resume.file}); not seen by this run`})
+      }
+    }
+    const report: Report = {
+      version: 1,
+      command: 'restage-all',
+      buildpack: o.buildpack,
+      status: o.dryRun ? 'planned' : 'running',
+      dryRun: o.dryRun,
+      options: {all: o.all, includeStopped: o.includeStopped, strategy: o.deploy.strategy, concurrency: o.concurrency, maxInFlight: o.deploy.maxInFlight},
+      scope: {orgs: found.scope.orgs.map((x) => x.name), spaces: found.scope.spaces.map((x) => x.name), labelSelector: found.scope.labelSelector},
+      startedAt: iso(startedAt),
+      updatedAt: iso(startedAt),
+      resumedFrom: resume?.file,
+      discovery: {
+        apps: found.apps,
+        requests: found.requests,
+        perAppRequests: found.perAppRequests,
+        durationMs: found.durationMs,
+        releases: found.releases.map((r) => ({stack: r.stack, updatedAt: r.updatedAt})),
+      },
+      counts: countEntries(entries),
+      notUsingBuildpack: found.ignored,
+      apps: entries,
+    }
+    const file = reportPath ? new ReportFile(reportPath) : undefined
+    const save = async () => {
+      report.updatedAt = iso(clock.now())
+      report.counts = countEntries(entries)
+      await file?.save(report)
+    }
+    if (file) {
+      await save()
+      if (file.error) throw new CfzdError(`Cannot write the report to ${file.file}: ${errorMessage(file.error)}. Nothing was changed.`, {exitCode: ExitCode.USAGE})
+    }
+
+    if (o.dryRun) {
+      report.peak = await estimatePeak(capi, found.selected, found.scope, {strategy: o.deploy.strategy, maxInFlight: o.deploy.maxInFlight, concurrency: o.concurrency})
+      report.requests = requestBudget({apps: found.selected.length, strategy: o.deploy.strategy, now: clock.now(), rateLimit})
+      report.finishedAt = iso(clock.now())
+      report.durationMs = clock.now() - startedAt
+      await save()
+      return {report, exitCode: ExitCode.OK, reportFile: reportPath}
+    }
+
+    // Discovery's pages are garbage now: start the long part from what is alive.
+    if (found.apps >= 1000) collectGarbage()
+    const byGuid = new Map(found.selected.map((c) => [c.app.guid, c.app]))
+    const items: WorkItem[] = entries.filter((e) => e.status === 'pending').map((entry) => ({app: byGuid.get(entry.guid)!, entry, attempt: 0, notBefore: 0}))
+    const progress = hooks.progress ?? createProgress(ui.renderer)
+    const pacer = new Pacer(o.concurrency, hooks.pacer)
+    let {interrupted} = items.length === 0 ? {interrupted: false} : await execute(
+      items,
+      {capi, clock, signal: env.signal, ui, progress, pacer, save, operate: hooks.operate, random: hooks.random, retryPolicy: hooks.retryPolicy},
+      {deploy: o.deploy, includeStopped: o.includeStopped, title: `${o.buildpack} apps`, budget: (b) => (report.requests = b)},
+    )
+    interrupted ||= entries.some((e) => e.status === 'interrupted')
+    report.status = interrupted ? 'interrupted' : 'finished'
     report.finishedAt = iso(clock.now())
     report.durationMs = clock.now() - startedAt
     await save()
-    return {report, exitCode: ExitCode.OK, reportFile: reportPath}
+    if (file?.error) ui.warn(`Could not write the report to ${file.file}: ${errorMessage(file.error)}`)
+    const exitCode = interrupted ? ExitCode.INTERRUPTED : report.counts.failed > 0 ? ExitCode.FAILED : ExitCode.OK
+    return {report, exitCode, reportFile: reportPath}
   }
-
-  // Discovery's pages are garbage now: start the long part from what is alive.
-  if (found.apps >= 1000) collectGarbage()
-  const byGuid = new Map(found.selected.map((c) => [c.app.guid, c.app]))
-  const items: WorkItem[] = entries.filter((e) => e.status === 'pending').map((entry) => ({app: byGuid.get(entry.guid)!, entry, attempt: 0, notBefore: 0}))
-  const progress = hooks.progress ?? createProgress(ui.renderer)
-  const pacer = new Pacer(o.concurrency, hooks.pacer)
-  let {interrupted} = items.length === 0 ? {interrupted: false} : await execute(
-    items,
-    {capi, clock, signal: env.signal, ui, progress, pacer, save, operate: hooks.operate, random: hooks.random, retryPolicy: hooks.retryPolicy},
-    {deploy: o.deploy, includeStopped: o.includeStopped, title: `${o.buildpack} apps`},
-  )
-  interrupted ||= entries.some((e) => e.status === 'interrupted')
-  report.status = interrupted ? 'interrupted' : 'finished'
-  report.finishedAt = iso(clock.now())
-  report.durationMs = clock.now() - startedAt
-  await save()
-  if (file?.error) ui.warn(`Could not write the report to ${file.file}: ${errorMessage(file.error)}`)
-  const exitCode = interrupted ? ExitCode.INTERRUPTED : report.counts.failed > 0 ? ExitCode.FAILED : ExitCode.OK
-  return {report, exitCode, reportFile: reportPath}
 }
 
 function describeScope(s: ScopeFlags): string {

@@ -8,6 +8,7 @@
 import {formatDuration} from '../clock.js'
 import type {RendererName} from '../ui/renderer.js'
 import type {ReportEntry} from './types.js'
+import {budgetLine, type RequestBudget} from './budget.js'
 
 export interface Tally {
   total: number
@@ -25,6 +26,8 @@ export interface Progress {
   retrying(key: string, label: string, why: string, delayMs: number, attempt: number): void
   finished(key: string, label: string, entry: ReportEntry, tally: Tally): void
   paused(reason: string, until: number): void
+  /** The API reports a rate limit: the requests the apps left need against it, and an ETA. */
+  budget?(b: RequestBudget): void
   end(tally: Tally, interrupted: boolean): Promise<void>
 }
 
@@ -120,6 +123,10 @@ export class LineProgress implements Progress {
     this.write(`⏸ ${reason}: starting no new app until ${clock(until)}`)
   }
 
+  budget(b: RequestBudget) {
+    this.write(`  ${budgetLine(b)}`)
+  }
+
   async end() {}
 }
 
@@ -142,6 +149,7 @@ export class TerminalProgress implements Progress {
   private title = ''
   private tally: Tally = {total: 0, finished: 0, restaged: 0, failed: 0, skipped: 0}
   private pause?: {reason: string; until: number}
+  private requests?: string
   private task?: {title: string; output: string}
   private resolve?: () => void
   private run?: Promise<unknown>
@@ -199,6 +207,7 @@ export class TerminalProgress implements Progress {
     const now = Date.now()
     const width = Math.max(0, ...[...this.rows.values()].map((r) => r.label.length))
     const lines = [...this.rows.values()].map((r) => `${r.label.padEnd(width)}   ${r.step}   ${formatDuration(now - r.since)}`)
+    if (this.requests) lines.push(this.requests)
     if (this.pause && this.pause.until > now) lines.push(`⏸ ${this.pause.reason}: starting no new app until ${clock(this.pause.until)}`)
     lines.push(...this.recent)
     this.task.output = lines.join('\n')
@@ -228,6 +237,11 @@ export class TerminalProgress implements Progress {
 
   paused(reason: string, until: number) {
     this.pause = {reason, until}
+    this.refresh()
+  }
+
+  budget(b: RequestBudget) {
+    this.requests = budgetLine(b)
     this.refresh()
   }
 

@@ -6,6 +6,7 @@
  * never leaves half a report, and they are serialised: a save requested while one is being
  * written is folded into the next write.
  */
+import type {RequestBudget} from './budget.js'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {z} from 'zod'
@@ -41,6 +42,8 @@ export interface Report {
   notUsingBuildpack: Record<IgnoreReason, number>
   /** Dry run: the extra capacity the restage needs at its peak. */
   peak?: PeakEstimate
+  /** API requests the restage needs, against the rate limit when the API reports one (dry run: an estimate; a run: what is left at the end). */
+  requests?: RequestBudget
   apps: ReportEntry[]
 }
 

@@ -1,4 +1,5 @@
 /** What a human reads at the end: the summary table of a run, or the plan of a dry run. */
+import {budgetLine} from './budget.js'
 import {formatDuration} from '../clock.js'
 import {renderTable} from '../ui/table.js'
 import type {Report} from './report.js'
@@ -122,6 +123,7 @@ export function renderPlan(r: Report, s: Styler): string {
   if (skipped.length) {
     lines.push('', s.bold(`Skipped (${n(skipped.length)}):`), renderTable(['app', 'org', 'space', 'reason'], skipped.map((e) => [e.name, e.org, e.space, e.detail]), {bold: s.bold}))
   }
+  if (r.requests && planned.length) lines.push('', budgetLine(r.requests))
   if (r.peak) {
     const p = r.peak
     const what = p.strategy === 'blue-green' ? 'a full copy of each app' : `up to max-in-flight new instances per app`

@@ -55,7 +55,8 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         if (s.app.metadata.annotations[ROLE] === 'new' || s.app.name !== s.appName) {
           s.app = await resolveLeftovers(s, warn, 'ignore')
         }
-        const active = await capi.deployments.activeForApp(s.app.guid)
+        const known = s.env.known?.(s.app.guid)
+        const active = known?.active !== undefined ? (known.active ?? undefined) : await capi.deployments.activeForApp(s.app.guid)
         if (active && !s.opts.supersede) {
           throw new CfzdError(
             `App '${s.appName}' already has a deployment in flight (${active.guid}, ${active.status.value}/${active.status.reason}, strategy ${active.strategy}).`,
@@ -80,11 +81,13 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         // The web process is read only to size the quota check: without it, go on unchecked.
         const web =
           s.app.state === 'STARTED'
-            ? await readForInformation(`reading its web process (GET /v3/apps/${s.app.guid}/processes/web)`, () => webProcess(s), (why) =>
+            ? known?.web ?? await readForInformation(`reading its web process (GET /v3/apps/${s.app.guid}/processes/web)`, () => webProcess(s), (why) =>
                 warn(`Could not check the quota for '${s.appName}': ${why}. cfzd goes on without this check.`),
               )
             : undefined
         if (web) {
+          // With a deployment superseded there are several web processes: webTarget reads them all.
+          if (!active) s.webBefore = web
           const target = s.opts.scale?.instances ?? web.instances
           const memory = s.opts.scale?.memoryInMb ?? web.memory_in_mb
           const extra =
@@ -255,6 +258,8 @@ export async function continueOnce(capi: CapiClient, d: Deployment, attempts = 3
 
 async function webTarget(s: OpState): Promise<number> {
   if (s.opts.scale?.instances !== undefined) return s.opts.scale.instances
+  // Read by the check step before the deployment existed: the original count, no second read.
+  if (s.webBefore) return s.webBefore.instances
   const processes = await s.env.capi.processes.forApp(s.app.guid, {types: ['web']})
   // While deploying there are several web processes; the oldest carries the original count.
   const oldest = [...processes].sort((a, b) => a.created_at.localeCompare(b.created_at))[0]
@@ -301,7 +306,7 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
     }
   }
   const d = s.deployment
-  const name = await currentName(s, s.app.guid)
+  const name = s.env.skipRenameCheck ? s.appName : await currentName(s, s.app.guid)
   const paused = d.status.reason === DeploymentStatusReason.PAUSED
   const next: string[] = []
   if (paused) next.push(`cfzd continue-deployment ${s.appName}`, `cfzd cancel-deployment ${s.appName}`)

@@ -35,7 +35,8 @@ export interface DropletSource {
 }
 
 async function newestReadyPackage(s: OpState, appGuid: string): Promise<Package> {
-  const p = await s.env.capi.packages.newestForApp(appGuid, ['READY'])
+  const known = s.env.known?.(appGuid)?.readyPackage
+  const p = known !== undefined ? known : await s.env.capi.packages.newestForApp(appGuid, ['READY'])
   if (!p) {
     throw new CfzdError(`App '${s.appName}' has no package ready to stage.`, {
       exitCode: ExitCode.FAILED,

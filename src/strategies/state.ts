@@ -32,6 +32,8 @@ export interface OpState {
   dropletGuid?: string
   previousDropletGuid?: string
   deployment?: Deployment
+  /** The web process as the check step read it, before any deployment: its instance count is the target. */
+  webBefore?: {instances: number; memory_in_mb: number}
   progress?: DeploymentProgress
   /** Blue-green: how far the routes have moved to the new app. */
   routes: 'untouched' | 'mapped-both' | 'switched'

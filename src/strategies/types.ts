@@ -4,6 +4,9 @@
  * new version, promote/continue, abort/cancel.
  */
 import type {CapiClient} from '../capi/client.js'
+import type {Deployment} from '../capi/resources/deployments.js'
+import type {Package} from '../capi/resources/packages.js'
+import type {Process} from '../capi/resources/processes.js'
 import {ExitCode} from '../errors.js'
 import type {Clock} from '../clock.js'
 import type {StrategyName} from './names.js'
@@ -92,6 +95,23 @@ export interface OperationEnv {
   reads?: ReadCache
   /** Under --probe: check the canary at each pause with requests pinned to it. */
   canaryCheck?: CanaryCheck
+  /** restage-all reports each app by GUID: skip the closing read that only notices a rename by someone else. */
+  skipRenameCheck?: boolean
+  /**
+   * restage-all: what a batched read already knows of an app, so its operation does not read it
+   * again. Undefined (or a field left undefined): read it.
+   */
+  known?: (appGuid: string) => KnownReads | undefined
+}
+
+/** Reads of one app made in a batch with other apps' (restage-all). null: there is none. */
+export interface KnownReads {
+  /** The app's newest ACTIVE deployment. */
+  active?: Deployment | null
+  /** The app's newest READY package. */
+  readyPackage?: Package | null
+  /** The app's web process (only when it has exactly one). */
+  web?: Process
 }
 
 export interface OperationResult {

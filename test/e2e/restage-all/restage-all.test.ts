@@ -192,6 +192,28 @@ describe('restage-all, interrupted and resumed', () => {
   })
 })
 
+describe('restage-all requests per app', () => {
+  const names = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8']
+  let e: E2E
+  beforeAll(async () => {
+    const apps = names.map((n) => ruby(n, {instances: 2, droplet: {stale: true}}))
+    e = await startE2E({seed: {orgs: [{name: 'local', spaces: [{name: 'dev', apps: apps.slice(0, 4)}, {name: 'qa', apps: apps.slice(4)}]}]}})
+  }, 60_000)
+  afterAll(async () => e?.stop())
+
+  it('restages 2-instance apps (rolling, 200 ms tick) in 10 API requests per app or fewer, polls included', async () => {
+    const since = Date.now()
+    ok(await e.cli(['restage-all', '-b', 'ruby_buildpack', '--json']))
+    const until = Date.now()
+    const api = e.foundation.requestLog.filter((x) => x.at >= since && x.at <= until && x.kind === 'api')
+    const perApp = api.length / names.length
+    expect({perApp, within: perApp <= 10}).toEqual({perApp, within: true})
+    // The reads before each restage come in batches, not one app at a time.
+    expect(api.filter((x) => x.method === 'GET' && /^\/v3\/apps\/[^/?]+$/.test(x.path))).toEqual([])
+    expect(api.filter((x) => x.method === 'GET' && /^\/v3\/packages\?/.test(x.path)).length).toBeLessThan(names.length)
+  })
+})
+
 describe('restage-all with one app failing', () => {
   let e: E2E
   beforeAll(async () => {

@@ -84,7 +84,7 @@ export function dropletJson(d: FakeDroplet) {
   }
 }
 
-function page<T>(url: URL, rows: T[], render: (x: T) => unknown, extra: Record<string, unknown> = {}) {
+export function page<T>(url: URL, rows: T[], render: (x: T) => unknown, extra: Record<string, unknown> = {}) {
   const perPage = Number(url.searchParams.get('per_page') ?? 50)
   const pageNo = Number(url.searchParams.get('page') ?? 1)
   const slice = rows.slice((pageNo - 1) * perPage, pageNo * perPage)
@@ -157,7 +157,8 @@ export function serveWorld(server: SetupServer, w: FakeWorld): string[] {
       const url = new URL(request.url)
       const selector = url.searchParams.get('label_selector')
       const inScope = scopeOf(url)
-      const rows = w.apps.filter((a) => inScope(a.space) && (!selector || selector.split(',').every((req) => {
+      const guids = list(url, 'guids')
+      const rows = w.apps.filter((a) => inScope(a.space) && (!guids || guids.includes(a.guid)) && (!selector || selector.split(',').every((req) => {
         const [k, v] = req.split('=')
         return a.labels?.[k] === v
       })))
@@ -205,6 +206,14 @@ export function serveWorld(server: SetupServer, w: FakeWorld): string[] {
       const d = dropletOf.get(String(params.guid))
       if (!d) return HttpResponse.json({errors: [{code: 10010, title: 'CF-ResourceNotFound', detail: 'Droplet not found'}]}, {status: 404})
       return HttpResponse.json(dropletJson(d))
+    }),
+    // restage-all's batched reads before each app (prefetch.ts): no deployment in flight, one READY package each.
+    http.get(`${API}/v3/deployments`, ({request}) => json(page(new URL(request.url), [], () => ({})))),
+    http.get(`${API}/v3/packages`, ({request}) => {
+      const url = new URL(request.url)
+      const apps = list(url, 'app_guids')
+      const rows = w.apps.filter((a) => !apps || apps.includes(a.guid))
+      return json(page(url, rows, (a) => ({guid: `pkg-${a.guid}`, type: 'bits', state: 'READY', data: {}, relationships: {app: {data: {guid: a.guid}}}, created_at: T0, updated_at: T0})))
     }),
     http.get(`${API}/v3/processes`, ({request}) => {
       const url = new URL(request.url)

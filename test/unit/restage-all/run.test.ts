@@ -12,13 +12,14 @@ import {CapiClient} from '../../../src/capi/client.js'
 import {FakeClock} from '../../../src/clock.js'
 import {CfzdError, ExitCode} from '../../../src/errors.js'
 import {restageAll, type RestageAllHooks, type RestageAllOptions} from '../../../src/restage-all/index.js'
+import {Prefetcher} from '../../../src/restage-all/prefetch.js'
 import {LineProgress} from '../../../src/restage-all/progress.js'
 import type {Report} from '../../../src/restage-all/report.js'
 import type {OperationResult} from '../../../src/strategies/types.js'
 import {WaitFailure} from '../../../src/strategies/wait.js'
 import type {Ui} from '../../../src/ui/ui.js'
 import {API, useMsw} from '../../helpers/msw.js'
-import {appJson, serveWorld, type FakeApp, type FakeWorld} from './fixtures.js'
+import {appJson, page, serveWorld, type FakeApp, type FakeWorld} from './fixtures.js'
 
 const server = useMsw()
 
@@ -62,6 +63,21 @@ const ok = (name: string, guid: string): OperationResult => ({
   warnings: [],
   next: [],
 })
+
+/**
+ * The apps as restage-all reads them right before restaging, in batches (GET /v3/apps?guids=…);
+ * discovery's list (no guids=) is left to the world.
+ */
+function atRunTime(rows: (guids: string[]) => FakeApp[], headers?: (guids: string[]) => Record<string, string>) {
+  return http.get(`${API}/v3/apps`, ({request}) => {
+    const url = new URL(request.url)
+    const g = url.searchParams.get('guids')
+    if (!g) return undefined
+    const guids = g.split(',')
+    const {_slice, ...body} = page(url, rows(guids), appJson)
+    return HttpResponse.json(body, {headers: headers?.(guids)})
+  })
+}
 
 /** Let other promises (msw, the scheduler) run. */
 const tick = () => new Promise((r) => setImmediate(r))
@@ -170,8 +186,9 @@ describe('restage-all run', () => {
     const reset = t.clock.now() + 120_000
     // The fresh read of app00 reports the budget nearly spent.
     server.use(
-      http.get(`${API}/v3/apps/a0`, () =>
-        HttpResponse.json(appJson(w.apps[0]), {headers: {'X-RateLimit-Limit': '1000', 'X-RateLimit-Remaining': '50', 'X-RateLimit-Reset': String(reset / 1000)}}),
+      atRunTime(
+        (guids) => w.apps.filter((a) => guids.includes(a.guid)),
+        (guids) => (guids.includes('a0') ? {'X-RateLimit-Limit': '1000', 'X-RateLimit-Remaining': '50', 'X-RateLimit-Reset': String(reset / 1000)} : ({} as Record<string, string>)),
       ),
     )
     const out = await t.run()
@@ -214,9 +231,9 @@ describe('restage-all run', () => {
       },
     })
     server.use(
-      http.get(`${API}/v3/apps/a1`, () => {
-        t.controller.abort()
-        return HttpResponse.json(appJson(w.apps[1]))
+      atRunTime((guids) => {
+        if (guids.includes('a1')) t.controller.abort()
+        return w.apps.filter((a) => guids.includes(a.guid))
       }),
     )
     const out = await t.run()
@@ -232,11 +249,9 @@ describe('restage-all run', () => {
   it('skips, at run time, apps deleted, restaged by someone else, or stopped since discovery', async () => {
     const w = world(3)
     const t = setup(w, {}, {operate: async (_e, _t, app) => ok(app.name, app.guid)})
-    server.use(
-      http.get(`${API}/v3/apps/a0`, () => HttpResponse.json({errors: [{code: 10010, title: 'CF-ResourceNotFound', detail: 'App not found'}]}, {status: 404})),
-      http.get(`${API}/v3/apps/a1`, () => HttpResponse.json(appJson({...w.apps[1], current: 'someone-elses'}))),
-      http.get(`${API}/v3/apps/a2`, () => HttpResponse.json(appJson({...w.apps[2], state: 'STOPPED'}))),
-    )
+    // a0 is gone from the list, a1 has another droplet, a2 was stopped.
+    const now = [{...w.apps[1], current: 'someone-elses'}, {...w.apps[2], state: 'STOPPED' as const}]
+    server.use(atRunTime((guids) => now.filter((a) => guids.includes(a.guid))))
     const out = await t.run()
     expect(out.exitCode).toBe(0)
     expect(out.report.apps.map((e) => [e.name, e.status, e.reason])).toEqual([
@@ -244,6 +259,48 @@ describe('restage-all run', () => {
       ['app01', 'skipped', 'changed'],
       ['app02', 'skipped', 'stopped'],
     ])
+  })
+
+  it('reads the apps about to start in batches (app, active deployment, READY package, web process) and hands the reads to the operation', async () => {
+    const known: Record<string, unknown> = {}
+    const t = setup(world(10), {concurrency: 3}, {
+      operate: async (env, _t, app) => {
+        const k = env.known?.(app.guid)
+        known[app.name] = {active: k?.active, pkg: k?.readyPackage?.guid, web: k?.web?.instances, other: env.known?.('a9') === undefined || app.guid === 'a9'}
+        await tick()
+        return ok(app.name, app.guid)
+      },
+    })
+    const out = await t.run()
+    expect(out.report.counts).toMatchObject({restaged: 10})
+    for (let i = 0; i < 10; i++) expect(known[`app${String(i).padStart(2, '0')}`]).toEqual({active: null, pkg: `pkg-a${i}`, web: i + 1, other: true})
+    const count = (re: RegExp) => t.log.filter((l) => re.test(l)).length
+    // No per-app read: each list request covers several apps.
+    expect(count(/^GET \/v3\/apps\/a\d/)).toBe(0)
+    const batches = count(/^GET \/v3\/apps\?.*guids=/)
+    expect(batches).toBeGreaterThan(0)
+    expect(batches).toBeLessThanOrEqual(4)
+    expect(count(/^GET \/v3\/deployments\?.*app_guids=.*status_values=ACTIVE/)).toBe(batches)
+    expect(count(/^GET \/v3\/packages\?.*app_guids=.*states=READY/)).toBe(batches)
+    expect(count(/^GET \/v3\/processes\?.*app_guids=.*types=web/)).toBe(batches)
+  })
+
+  it('batched reads are used once and only while fresh; a retry reads afresh', async () => {
+    const t = setup(world(3))
+    const p = new Prefetcher(t.capi, t.clock, {maxAgeMs: 15_000})
+    expect((await p.take('a0', ['a1', 'a2'], 3))?.app?.guid).toBe('a0')
+    expect(p.batches).toBe(1)
+    expect((await p.take('a1', ['a2'], 3))?.app?.guid).toBe('a1')
+    expect(p.batches).toBe(1)
+    t.clock.advance(15_001)
+    expect((await p.take('a2', [], 3))?.app?.guid).toBe('a2')
+    expect(p.batches).toBe(2)
+    // Taken once: a second take reads again.
+    expect((await p.take('a2', [], 3))?.app?.guid).toBe('a2')
+    expect(p.batches).toBe(3)
+    // A batch that fails leaves the app to read for itself.
+    server.use(http.get(`${API}/v3/packages`, () => HttpResponse.json({errors: [{code: 10001, title: 'CF-BadQueryParameter', detail: 'bad'}]}, {status: 400})))
+    expect(await p.take('a0', [], 3)).toBeUndefined()
   })
 
   it('gives operate() the fresh app, its org and space, and the deploy options', async () => {
