@@ -114,9 +114,14 @@ export class Runtime {
    * unmapped (route delay): current and stopping ones that were running and still listen.
    */
   lastKnown(processGuid: string): Instance[] {
-    const out = this.instances(processGuid).filter((i) => i.state === 'RUNNING' && i.server.listening)
-    for (const i of this.draining) if (i.processGuid === processGuid && i.state === 'RUNNING' && i.server.listening) out.push(i)
+    const out = this.instances(processGuid).filter((i) => i.state === 'RUNNING' && this.listening(i))
+    for (const i of this.draining) if (i.processGuid === processGuid && i.state === 'RUNNING' && this.listening(i)) out.push(i)
     return out
+  }
+
+  /** Whether the instance takes connections: its own server listens or, under --run-apps, its app process is alive. */
+  listening(inst: Instance): boolean {
+    return this.runner?.owns(inst) ? this.runner.alive(inst) : inst.server.listening
   }
 
   /** Current (not draining) instances of a process, by index. */

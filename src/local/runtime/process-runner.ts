@@ -135,6 +135,11 @@ export class ProcessRunner {
     return this.children.has(inst)
   }
 
+  /** The instance's app process has not exited (it may be stopping, within its graceful window). */
+  alive(inst: Instance): boolean {
+    return this.children.get(inst)?.alive ?? false
+  }
+
   // ---- instances -------------------------------------------------------------------------------
 
   /**

@@ -158,7 +158,7 @@ export class GoRouter {
     this.cursor.set(route.guid, start + 1)
     for (let attempt = 0; attempt < Math.min(MAX_ATTEMPTS, endpoints.length); attempt++) {
       const inst = endpoints[(start + attempt) % endpoints.length]
-      if ((inst.draining && !stale.includes(inst)) || inst.state !== 'RUNNING' || !inst.server.listening) continue
+      if ((inst.draining && !stale.includes(inst)) || inst.state !== 'RUNNING' || !this.f.runtime.listening(inst)) continue
       const outcome = await this.forward(req, res, body, inst, requestId)
       if (outcome !== 'retry') return
     }

@@ -148,7 +148,8 @@ applications:
     const tookMs = Date.now() - stoppedAt
     process.stderr.write(`run-apps: SIGTERM ignored, killed after ${tookMs} ms (window ${GRACE_MS} ms)\n`)
     expect(tookMs).toBeGreaterThanOrEqual(GRACE_MS - 100)
-    expect(fs.existsSync(path.join(dataDir, 'instances', a.env.CF_INSTANCE_GUID))).toBe(false)
+    // Its folder goes once the whole process group has gone.
+    await waitFor("the instance's folder to be removed", () => !fs.existsSync(path.join(dataDir, 'instances', a.env.CF_INSTANCE_GUID)), 10_000)
   }, 120_000)
 
   it("runs the Procfile's web line when there is no command; a process that exits is a crash (event, restart)", async () => {
