@@ -35,6 +35,15 @@ function smokeLog(name: string, extra: NodeJS.ProcessEnv = {}) {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Routes in the space whose host starts with `<app>-smoke-`: the temporary ones. */
 async function smokeRoutes(appName: string) {
   const all = await e.capi.routes.listAll({space_guids: [space]})
@@ -96,11 +105,16 @@ describe('blue-green', () => {
 
   it('times out: the test is killed and the operation rolls back', async () => {
     const old = (await find('slow'))!
-    const log = smokeLog('slow', {SMOKE_SLEEP_MS: '10000'})
-    const started = Date.now()
+    // The smoke command would sleep far longer than the test's own timeout: cfzd must kill it.
+    const pidFile = path.join(tmp, 'slow.pid')
+    const log = smokeLog('slow', {SMOKE_SLEEP_MS: '600000', SMOKE_PID_FILE: pidFile})
     const r = await e.cli(['bg-restart', 'slow', '--smoke-test', SMOKE, '--smoke-test-timeout', '1s'], {env: log.env})
     expectExit(r, 1)
-    expect(Date.now() - started).toBeLessThan(8000)
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'))
+    // Killed with its process group: gone within moments (signal delivery is asynchronous), not after its 10 min sleep.
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(alive(pid)).toBe(false)
+    expect(log.runs()).toEqual([])
     expect(r.stderr).toMatch(/Smoke test .* timed out after 1\.0s/)
     expect(r.stderr).toMatch(/Rolled back/)
     expect(await smokeRoutes('slow')).toEqual([])
