@@ -161,6 +161,9 @@ afterAll(() => {
   if (lines.length) process.stderr.write(`fault matrix (SIGINT, then the same command again):\n${lines.join('\n')}\n`)
 })
 
+/** Each case runs three strategies twice (interrupted, then again) against one foundation. */
+const RERUN_TIMEOUT_MS = 180_000
+
 describe('7. SIGINT at three points of each strategy, then a re-run', () => {
   it('while staging: nothing deployed (the build finishes on its own and the re-run uses it); blue-green rolls back', () =>
     interruptThenRerun('while staging', 'stage', {
@@ -184,7 +187,7 @@ describe('7. SIGINT at three points of each strategy, then a re-run', () => {
       },
       // one build at a time per app: the re-run waits for the interrupted run's build of the same package
       rerunSaid: (s, r) => s !== 'blue-green' && expect(r.stderr).toMatch(/› build \S+ of the same package was already staging: waiting for it/),
-    }))
+    }), RERUN_TIMEOUT_MS)
 
   it('while the new instances start: rolling and canary cancel the deployment, blue-green rolls back', () =>
     interruptThenRerun('while new instances start', 'start', {
@@ -197,7 +200,7 @@ describe('7. SIGINT at three points of each strategy, then a re-run', () => {
         'blue-green': {stderr: /❯ Start new instances/, until: async (name) => (await newInstanceStates('blue-green', name)).includes('STARTING')},
       },
       said: (s, r) => expect(r.stderr).toMatch(stopped[s]),
-    }))
+    }), RERUN_TIMEOUT_MS)
 
   it('late: canary during the smoke test at its pause (cancel, not continue); blue-green while both versions serve (routes restored)', () =>
     interruptThenRerun('late', 'late', {
@@ -215,6 +218,6 @@ describe('7. SIGINT at three points of each strategy, then a re-run', () => {
         if (s === 'blue-green') expect(r.stderr).toMatch(/✔ Restore routes to the old app/)
         if (s === 'canary') expect(r.stderr).not.toMatch(/Smoke tests passed/)
       },
-    }))
+    }), RERUN_TIMEOUT_MS)
 })
 
