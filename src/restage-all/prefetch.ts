@@ -94,10 +94,10 @@ export class Prefetcher {
       collect(capi.apps.list({guids})),
       collect(capi.deployments.list({app_guids: guids, status_values: ['ACTIVE'], order_by: '-created_at'})),
       collect(capi.packages.list({app_guids: guids, states: ['READY'], order_by: '-created_at'})),
-      collect(capi.processes.list({app_guids: guids, types: ['web']})),
+      collect(capi.processes.list({app_guids: guids})),
     ])
     const out = new Map<string, Prefetched>()
-    for (const g of guids) out.set(g, {app: null, active: null, readyPackage: null})
+    for (const g of guids) out.set(g, {app: null, active: null, readyPackage: null, processes: []})
     for (const a of apps) {
       const p = out.get(a.guid)
       if (p) p.app = a
@@ -111,12 +111,11 @@ export class Prefetcher {
       const p = out.get(k.relationships?.app?.data?.guid ?? '')
       if (p && p.readyPackage === null) p.readyPackage = k
     }
+    for (const x of processes) out.get(x.relationships.app.data.guid)?.processes?.push(x)
     // One web process per app unless a deployment is in flight; with several, the app reads for itself.
-    const webs = new Map<string, number>()
-    for (const w of processes) webs.set(w.relationships.app.data.guid, (webs.get(w.relationships.app.data.guid) ?? 0) + 1)
-    for (const w of processes) {
-      const p = out.get(w.relationships.app.data.guid)
-      if (p && webs.get(w.relationships.app.data.guid) === 1) p.web = w
+    for (const p of out.values()) {
+      const webs = p.processes!.filter((x) => x.type === 'web')
+      if (webs.length === 1) p.web = webs[0]
     }
     return out
   }

@@ -72,7 +72,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         if (active) s.warnings.push(`Superseding deployment ${active.guid} (${active.status.reason}).`)
         await source.preflight(s, warn)
         if (s.app.state === 'STARTED') {
-          const processes = await readForInformation(`reading its processes (GET /v3/apps/${s.app.guid}/processes)`, () => capi.processes.forApp(s.app.guid), (why) =>
+          const processes = known?.processes ?? await readForInformation(`reading its processes (GET /v3/apps/${s.app.guid}/processes)`, () => capi.processes.forApp(s.app.guid), (why) =>
             warn(`Could not check '${s.appName}' for non-web processes: ${why}. cfzd goes on without this check.`),
           )
           const line = processes && workerWarning(processes, s.opts.strategy)

@@ -112,6 +112,8 @@ export interface KnownReads {
   readyPackage?: Package | null
   /** The app's web process (only when it has exactly one). */
   web?: Process
+  /** Every process of the app (web and the others). */
+  processes?: Process[]
 }
 
 export interface OperationResult {

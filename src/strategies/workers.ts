@@ -15,6 +15,7 @@ import type {Process} from '../capi/resources/processes.js'
 import {formatDuration} from '../clock.js'
 import type {Deployment} from '../capi/resources/deployments.js'
 import {errorMessage} from '../errors.js'
+import {until} from '../poll.js'
 import type {OperationEnv, TaskHandle} from './types.js'
 import {summarizeStats} from './wait.js'
 
@@ -51,6 +52,20 @@ export interface WatchAvailabilityOptions {
   since: number
   timeoutMs: number
   intervalMs?: number
+  /** The app's processes, when they were just read; else they are read here. */
+  processes?: Process[]
+}
+
+/** The end of a watch that reports what it saw rather than failing. */
+class StoppedWatching extends Error {}
+
+/** Poll `read` until `done`, or stop quietly at the deadline: these watches never fail an operation. */
+async function watch<T>(env: OperationEnv, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, intervalMs: number): Promise<void> {
+  try {
+    await until(read, done, {clock: env.clock, signal: env.signal, timeoutMs, interval: intervalMs, onTimeout: () => new StoppedWatching()})
+  } catch (error) {
+    if (!(error instanceof StoppedWatching)) throw error
+  }
 }
 
 /**
@@ -60,12 +75,11 @@ export interface WatchAvailabilityOptions {
  */
 export async function watchAvailability(env: OperationEnv, appGuid: string, o: WatchAvailabilityOptions): Promise<ProcessAvailability[]> {
   const {capi, clock, signal} = env
-  const processes = (await capi.processes.forApp(appGuid)).filter((p) => p.instances > 0)
+  const processes = (o.processes ?? (await capi.processes.forApp(appGuid))).filter((p) => p.instances > 0)
   const byType = new Map<string, Process[]>()
   for (const p of processes) byType.set(p.type, [...(byType.get(p.type) ?? []), p])
   const out = new Map<string, ProcessAvailability>()
-  const end = clock.now() + o.timeoutMs
-  for (;;) {
+  const look = async () => {
     for (const [type, list] of byType) {
       if (out.get(type)?.recovered) continue
       const running = await runningOf(capi, list, signal)
@@ -73,9 +87,9 @@ export async function watchAvailability(env: OperationEnv, appGuid: string, o: W
       const first = !out.has(type)
       out.set(type, {type, instances, zeroMs: running > 0 && first ? 0 : Math.max(0, clock.now() - o.since), recovered: running > 0})
     }
-    if ([...out.values()].every((a) => a.recovered) || clock.now() >= end) break
-    await clock.sleep(o.intervalMs ?? 500, signal)
+    return [...out.values()]
   }
+  await watch(env, look, (all) => all.every((a) => a.recovered), o.timeoutMs, o.intervalMs ?? 500)
   return [...out.values()]
 }
 
@@ -100,14 +114,14 @@ export function availabilityWarnings(list: ProcessAvailability[]): string[] {
 
 /**
  * Rolling and canary: wait until the deployment's old web processes are gone (Cloud Controller
- * destroys them when it finalizes; their instances then leave the runtime).
+ * destroys them when it finalizes; their instances then leave the runtime). Returns how many old
+ * instances were still reported when it stopped waiting.
  */
-export async function waitOldWebGone(env: OperationEnv, appGuid: string, keepGuid: string, timeoutMs: number): Promise<number> {
-  const {capi, clock, signal} = env
-  const end = clock.now() + timeoutMs
-  for (;;) {
-    const old = (await capi.processes.forApp(appGuid, {types: ['web']})).filter((p) => p.guid !== keepGuid)
-    let present = 0
+export async function waitOldWebGone(env: OperationEnv, old: Process[], timeoutMs: number): Promise<number> {
+  const {capi, signal} = env
+  let present = 0
+  const count = async () => {
+    present = 0
     for (const p of old) {
       try {
         present += (await capi.processes.stats(p.guid, signal)).filter((x) => x.state !== 'DOWN').length
@@ -115,9 +129,10 @@ export async function waitOldWebGone(env: OperationEnv, appGuid: string, keepGui
         if (!(error instanceof CapiNotFound)) throw error
       }
     }
-    if (present === 0 || clock.now() >= end) return present
-    await clock.sleep(500, signal)
+    return present
   }
+  if (old.length > 0) await watch(env, count, (n) => n === 0, timeoutMs, 500)
+  return present
 }
 
 /**
@@ -136,9 +151,12 @@ export async function afterDeployed(
   const web = deployment.new_processes.find((p) => p.type === 'web')
   let processes: ProcessAvailability[]
   try {
-    const left = web ? await waitOldWebGone(env, appGuid, web.guid, o.timeoutMs) : 0
+    // One read of the app's processes serves both waits.
+    const all = await env.capi.processes.forApp(appGuid)
+    const old = web ? all.filter((p) => p.type === 'web' && p.guid !== web.guid) : []
+    const left = await waitOldWebGone(env, old, o.timeoutMs)
     if (left > 0) o.warnings.push(`${left} old web instance(s) of '${appName}' were still reported ${formatDuration(env.clock.now() - since)} after the deployment finished.`)
-    processes = await watchAvailability(env, appGuid, {since, timeoutMs: o.timeoutMs})
+    processes = await watchAvailability(env, appGuid, {since, timeoutMs: o.timeoutMs, processes: all.filter((p) => !old.includes(p))})
   } catch (error) {
     if (env.signal.aborted) throw error
     o.warnings.push(`The deployment finished, but cfzd could not check that the old instances are gone and every process runs: ${errorMessage(error)}.`)
