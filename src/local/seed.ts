@@ -15,7 +15,7 @@ import {createProcess, healthCheck} from './actions/processes.js'
 import {createRevision} from './actions/revisions.js'
 import {parseRouteUrl} from './actions/routes.js'
 import {createBinding} from './actions/services.js'
-import type {Foundation} from './foundation.js'
+import type {Foundation} from './kernel.js'
 import {
   type AppLimits,
   type AppRec,

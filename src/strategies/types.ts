@@ -14,7 +14,7 @@ import type {ProbeSummary} from '../probe/types.js'
 import type {CanaryCheck} from '../probe/pin.js'
 import type {Ui} from '../ui/ui.js'
 import type {ReadCache} from './quota.js'
-import type {ProcessAvailability} from './workers.js'
+import type {ProcessAvailability} from './availability.js'
 
 /** What an operation does to the app's droplet: keep it, stage a new one, push new bits, deploy an earlier revision, or change only the size. */
 export type OperationKind = 'restart' | 'restage' | 'push' | 'rollback' | 'scale'
