@@ -44,7 +44,7 @@ export interface DeployOptions {
   /** Scale values sent as deployment options (-i/-m/-k/-l with rolling or canary); blue-green gives them to the new app's web process. */
   scale?: {instances?: number; memoryInMb?: number; diskInMb?: number; logRateLimit?: number}
   /** Run before switching traffic (blue-green) or before each canary continue. */
-  smokeTest?: {command: string; timeoutMs: number}
+  smokeTest?: {command: string; timeoutMs: number; env: NodeJS.ProcessEnv}
 }
 
 /**
