@@ -8,7 +8,7 @@ import {API, useMsw} from '../../helpers/msw.js'
 
 const server = useMsw()
 const capi = () => new CapiClient(new CapiHttp({apiUrl: API, clock: new FakeClock(), random: () => 0.5}))
-const info = (body: unknown) => server.use(http.get(`${API}/v3/info`, () => HttpResponse.json(body)))
+const info = (body: Record<string, unknown>) => server.use(http.get(`${API}/v3/info`, () => HttpResponse.json(body)))
 
 describe('routerInfo (GET /v3/info through the root resource)', () => {
   it("a local foundation's router: its scheme and port", async () => {
