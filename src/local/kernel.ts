@@ -102,6 +102,8 @@ export interface RuntimePort {
   processInstances(p: ProcessRec): {index: number; state: string; since: number | null}[]
   lastKnown(processGuid: string): Instance[]
   routable(processGuid: string): Instance[]
+  /** Whether the instance takes connections (its own server, or under --run-apps its app process). */
+  listening(inst: Instance): boolean
   acquire(inst: Instance): void
   release(inst: Instance): void
 }
