@@ -23,8 +23,8 @@ export default tseslint.config(
     },
   },
   {
-    // CommonJS on purpose: start-up shims, preload hooks, and the apps the tests push.
-    files: ['**/*.cjs', 'test/fixtures/apps/**/*.js'],
+    // CommonJS on purpose: start-up shims, preload hooks, and the apps the tests and examples push.
+    files: ['**/*.cjs', 'test/fixtures/apps/**/*.js', 'examples/**/*.js'],
     rules: {'@typescript-eslint/no-require-imports': 'off'},
   },
   {

@@ -38,7 +38,7 @@ export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = proce
   } else if (flags['no-delete'] || flags['no-stop']) {
     throw new UsageError("'--no-delete' and '--no-stop' apply to blue-green only (--strategy blue-green, bg-restart, bg-restage).")
   }
-  const smokeTest = smokeTestOption(flags, strategy)
+  const smokeTest = smokeTestOption(flags, strategy, env)
   const suffix = flags['venerable-suffix'] ?? '-venerable'
   if (!/^[\w.-]+$/.test(suffix)) throw new UsageError(`--venerable-suffix "${suffix}" must be letters, digits, '-', '_' or '.'.`)
   let timeouts
@@ -96,8 +96,11 @@ export function scaleOption(flags: Pick<DeployFlags, 'instances' | 'memory' | 'd
   return Object.keys(scale).length ? {scale} : {}
 }
 
-/** --smoke-test needs a point where traffic waits for it: the blue-green switch, or a canary pause. */
-function smokeTestOption(flags: DeployFlags, strategy: StrategyName): DeployOptions['smokeTest'] {
+/**
+ * --smoke-test needs a point where traffic waits for it: the blue-green switch, or a canary pause.
+ * The command runs in the CLI's environment (`env`), which the strategy is handed, never reads.
+ */
+function smokeTestOption(flags: DeployFlags, strategy: StrategyName, env: NodeJS.ProcessEnv): DeployOptions['smokeTest'] {
   const command = flags['smoke-test']?.trim()
   if (flags['smoke-test'] !== undefined && !command) throw new UsageError('--smoke-test needs a command to run.')
   if (!command) {
@@ -110,5 +113,5 @@ function smokeTestOption(flags: DeployFlags, strategy: StrategyName): DeployOpti
     ])
   }
   if (flags['no-wait']) throw new UsageError("'--smoke-test' can't be used with --no-wait: cfzd has to stay to run it at each canary pause.")
-  return {command, timeoutMs: flags['smoke-test-timeout'] ?? 5 * 60_000}
+  return {command, timeoutMs: flags['smoke-test-timeout'] ?? 5 * 60_000, env}
 }

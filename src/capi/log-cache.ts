@@ -11,9 +11,9 @@
  * policy as Cloud Controller requests.
  */
 import {z} from 'zod'
-import type {CapiClient} from './client.js'
 import {CapiError} from './errors.js'
 import type {CapiHttp} from './http.js'
+import type {RootResource} from './resources/root.js'
 
 const Envelope = z
   .object({
@@ -63,7 +63,7 @@ export const RECENT_LOGS_LINES = 1000
 export class LogCache {
   private http?: Promise<CapiHttp>
 
-  constructor(private readonly capi: Pick<CapiClient, 'http' | 'root'>) {}
+  constructor(private readonly capi: {readonly http: CapiHttp; readonly root: RootResource}) {}
 
   /** The endpoint from the root's `log_cache` link, read once. */
   endpoint(): Promise<CapiHttp> {

@@ -2,62 +2,20 @@
  * The shared context of one local foundation: the store, fault settings, the seedable random
  * source, logs (requests, deployment status changes) and tracked timers for the asynchronous parts
  * (staging, copies, jobs, instance start-up), so tests can wait for them (`settle`) and `stop`
- * can cancel them.
+ * can cancel them. The other modules see it through kernel.ts's `Foundation` interface.
  */
 import {EventEmitter} from 'node:events'
 import type {Faults} from './faults.js'
 import {RateLimiter} from './faults.js'
-import {LogCache} from './log-cache.js'
+import type {DeploymentEvent, Foundation, FoundationSettings, LogSink, RequestLogEntry} from './kernel.js'
+import {LogCache} from './log-store.js'
 import type {Runtime} from './runtime/instances.js'
 import type {Staging} from './staging.js'
 import {type AuditEventRec, type DeploymentRec, type DeploymentState, type DeploymentStatusReason, type DeploymentStatusValue, Store} from './state.js'
 import type {Uaa} from './uaa.js'
 import type {Updater} from './updater.js'
 
-export interface FoundationSettings {
-  apiUrl: string
-  routerUrl: string
-  uaaUrl: string
-  sharedDomain: string
-  /** Deployment updater interval. */
-  tickMs: number
-  /** Longest wait for in-flight requests when an instance drains (Diego's graceful-shutdown window). */
-  drainTimeoutMs: number
-  /** How long the router keeps sending requests to a destination after it is unmapped (route-emitter and NATS lag). */
-  routeDelayMs?: number
-  /** How long jobs stay PROCESSING, and package/droplet copies stay COPYING. */
-  asyncMs: number
-}
-
-/** One deployment status change, with a millisecond timestamp (benchmarks measure lag from these). */
-export interface DeploymentEvent {
-  at: number
-  deploymentGuid: string
-  appGuid: string
-  appName: string
-  state: DeploymentState
-  value: DeploymentStatusValue
-  reason: DeploymentStatusReason
-}
-
-export interface RequestLogEntry {
-  /** When the request arrived (epoch ms). */
-  at: number
-  method: string
-  /** Path and query, e.g. /v3/apps?names=x. */
-  path: string
-  status: number
-  durationMs: number
-  requestId: string
-  /** api: /v3 and /; uaa: token requests; admin: /_local. */
-  kind: 'api' | 'uaa' | 'admin'
-  /** Set when the fault injector failed the request. */
-  injected?: string
-}
-
-export type LogSink = (line: string) => void
-
-export class Foundation {
+export class FoundationContext implements Foundation {
   readonly store = new Store()
   readonly bus = new EventEmitter()
   readonly deploymentEvents: DeploymentEvent[] = []

@@ -30,7 +30,8 @@ import * as routes from './api/handlers/routes.js'
 import * as services from './api/handlers/services.js'
 import {presentBuildpack} from './api/presenters.js'
 import {ApiServer} from './api/server.js'
-import {type DeploymentEvent, Foundation, type LogSink, type RequestLogEntry} from './foundation.js'
+import {FoundationContext} from './foundation.js'
+import type {DeploymentEvent, LogSink, RequestLogEntry} from './kernel.js'
 import {defaultFaults, type Faults, type FaultsPatch, mergeFaults} from './faults.js'
 import {Persister, readSnapshot, restore} from './persist.js'
 import {Runtime} from './runtime/instances.js'
@@ -43,7 +44,7 @@ import {Uaa, defaultUaaState} from './uaa.js'
 import {Updater} from './updater.js'
 import {bumpVersion, seededRandom} from './util.js'
 
-export type {DeploymentEvent, RequestLogEntry} from './foundation.js'
+export type {DeploymentEvent, RequestLogEntry} from './kernel.js'
 export type {Faults, FaultsPatch} from './faults.js'
 export type {SeedResult, SeedSpec} from './seed.js'
 export type {InstanceCountEvent} from './runtime/timeline.js'
@@ -124,7 +125,7 @@ export interface LocalFoundation {
   /** Graceful shutdown: stop the updater, drain instances, close every server, save. */
   stop(): Promise<void>
   /** The internals, for tests that need to look behind the API. */
-  readonly internals: Foundation
+  readonly internals: FoundationContext
 }
 
 export async function startLocalFoundation(opts: LocalFoundationOptions = {}): Promise<LocalFoundation> {
@@ -135,7 +136,7 @@ export async function startLocalFoundation(opts: LocalFoundationOptions = {}): P
     ...opts.faults,
   })
   const sharedDomain = opts.sharedDomain ?? 'apps.localhost'
-  const f = new Foundation(
+  const f = new FoundationContext(
     {apiUrl: '', routerUrl: '', uaaUrl: '', sharedDomain, tickMs: opts.tickMs ?? 5000, drainTimeoutMs: opts.drainTimeoutMs ?? 10_000, asyncMs: opts.asyncMs ?? 100, routeDelayMs: opts.routeDelayMs ?? 0},
     faults,
     seededRandom(opts.randomSeed ?? Math.floor(Math.random() * 2 ** 31)),

@@ -1,6 +1,6 @@
 /**
  * Log-cache, as far as `cf logs --recent` needs it: every app's log lines (staging, instances,
- * router) kept in a ring buffer per source id (the app guid), and log-cache's read endpoint
+ * router) kept in a ring buffer per source id (the app guid, see log-store.ts), and log-cache's read endpoint
  * `GET <log_cache>/api/v1/read/:source_id` (log-cache-release's gateway over
  * internal/routing/local_store_reader.go) answering with the envelope batch in protojson form:
  *
@@ -12,71 +12,9 @@
  * other type reads nothing), descending. A source is kept after its app is deleted, as log-cache
  * keeps it until evicted, so a rolled-back copy's crash output can still be read.
  */
-import type {Foundation} from './foundation.js'
 import {json, type Reply, type Routes} from './api/routes.js'
-
-export type LogType = 'OUT' | 'ERR'
-
-export interface LogLine {
-  /** The source_type tag: STG, API, CELL, RTR, APP/PROC/WEB, ... */
-  sourceType: string
-  /** The instance: "0" for STG/0, the index for APP/PROC/WEB/1. */
-  instanceId: string
-  type?: LogType
-  message: string
-}
-
-interface Stored {
-  /** Epoch nanoseconds, as a bigint so ordering is exact. */
-  ns: bigint
-  sourceId: string
-  line: LogLine
-}
-
-/** Envelopes kept per source id, and source ids kept (oldest dropped first). */
-const PER_SOURCE = 2000
-const SOURCES = 1000
-
-export class LogCache {
-  private readonly sources = new Map<string, Stored[]>()
-  private lastNs = 0n
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** Add one line (a multi-line message becomes one envelope per line, as loggregator's agents split them). */
-  emit(sourceId: string, line: LogLine): void {
-    for (const text of line.message.split('\n')) {
-      if (!text && line.message.includes('\n')) continue
-      let ns = BigInt(this.now()) * 1_000_000n
-      // Strictly increasing, so lines emitted in one millisecond keep their order.
-      if (ns <= this.lastNs) ns = this.lastNs + 1n
-      this.lastNs = ns
-      let list = this.sources.get(sourceId)
-      if (!list) {
-        list = []
-        this.sources.set(sourceId, list)
-        if (this.sources.size > SOURCES) this.sources.delete(this.sources.keys().next().value!)
-      }
-      list.push({ns, sourceId, line: {...line, message: text}})
-      if (list.length > PER_SOURCE) list.splice(0, list.length - PER_SOURCE)
-    }
-  }
-
-  /** The lines of a source, oldest first (for tests and the admin view). */
-  lines(sourceId: string): LogLine[] {
-    return (this.sources.get(sourceId) ?? []).map((s) => s.line)
-  }
-
-  /** log-cache's Read: the envelopes in [start, end), the first `limit` from the start (or from the end when descending). */
-  read(sourceId: string, q: {startTime?: bigint; endTime?: bigint; limit?: number; envelopeTypes?: string[]; descending?: boolean}): Stored[] {
-    const start = q.startTime ?? 0n
-    const end = q.endTime ?? BigInt(this.now() + 1) * 1_000_000n
-    const limit = q.limit || 100
-    if (q.envelopeTypes?.length && !q.envelopeTypes.includes('LOG') && !q.envelopeTypes.includes('ANY')) return []
-    const inRange = (this.sources.get(sourceId) ?? []).filter((s) => s.ns >= start && s.ns < end)
-    return q.descending ? inRange.reverse().slice(0, limit) : inRange.slice(0, limit)
-  }
-}
+import type {Foundation} from './kernel.js'
+import type {LogType, Stored} from './log-store.js'
 
 /** One envelope in protojson form (int64 as a string, bytes as base64; the OUT enum default is omitted, as protojson does). */
 export function envelope(s: Stored): Record<string, unknown> {

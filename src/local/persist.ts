@@ -5,7 +5,7 @@
  */
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
-import type {Foundation} from './foundation.js'
+import type {Foundation} from './kernel.js'
 import type {Base} from './state.js'
 import type {UaaState} from './uaa.js'
 

@@ -15,7 +15,7 @@ import {createProcess, healthCheck} from './actions/processes.js'
 import {createRevision} from './actions/revisions.js'
 import {parseRouteUrl} from './actions/routes.js'
 import {createBinding} from './actions/services.js'
-import type {Foundation} from './foundation.js'
+import type {Foundation} from './kernel.js'
 import {
   type AppLimits,
   type AppRec,
@@ -37,6 +37,10 @@ import {newGuid, parseIso, previousVersion, seededRandom} from './util.js'
 import {megabytesOrThrow} from './api/messages.js'
 
 const Size = z.union([z.number(), z.string()])
+/** An age before now: a duration such as 3d, 12h or 90m (clock.ts's parseDuration). */
+const Age = z.string().refine(isDuration, {message: 'Give an age such as 3d, 12h or 90m.'})
+/** An ISO timestamp, or an age before now. */
+const Time = z.string().refine((v) => !Number.isNaN(parseIso(v)) || isDuration(v), {message: 'Give an ISO timestamp, or an age such as 7d or 12h.'})
 const Labels = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
 
 const QuotaSpec = z.object({
@@ -98,7 +102,7 @@ const AppSpec = ProcessSpec.omit({type: true}).extend({
       /** Staged before the buildpack's updated_at, with its previous version. */
       stale: z.boolean().optional(),
       /** How long before now the droplet was staged, e.g. "3d" or "12h". */
-      age: z.string().optional(),
+      age: Age.optional(),
       buildpack_version: z.string().optional(),
     })
     .default({}),
@@ -153,7 +157,7 @@ const BuildpackSpec = z.object({
   enabled: z.boolean().default(true),
   locked: z.boolean().default(false),
   /** An ISO timestamp or an age like "7d" (before now). Default: 7 days ago. */
-  updated_at: z.string().optional(),
+  updated_at: Time.optional(),
 })
 
 export const SeedSpec = z.object({
@@ -529,7 +533,14 @@ function limits(q: z.output<typeof QuotaSpec>): AppLimits {
 /** An ISO timestamp, or an age before `now` like "7d". */
 function timeOf(value: string, now: number): number {
   const t = parseIso(value)
-  if (!Number.isNaN(t)) return t
-  const m = /^(\d+(?:\.\d+)?)d$/.exec(value.trim())
-  return now - (m ? Number(m[1]) * 86_400_000 : parseDuration(value))
+  return Number.isNaN(t) ? now - parseDuration(value) : t
+}
+
+function isDuration(value: string): boolean {
+  try {
+    parseDuration(value)
+    return true
+  } catch {
+    return false
+  }
 }

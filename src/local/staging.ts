@@ -13,7 +13,7 @@ import {createHash, randomBytes} from 'node:crypto'
 import {unzipSync} from 'fflate'
 import {parseDuration} from '../clock.js'
 import {badRequest, stagingInProgress, unprocessable} from './api/errors.js'
-import type {Foundation} from './foundation.js'
+import type {Foundation, MatchedResource, StagingPort} from './kernel.js'
 import {stagingLog} from './log-cache.js'
 import {type AppRec, instanceEnv, type BuildRec, type BuildpackRec, type DropletBuildpackRec, type DropletRec, emptyMetadata, type LifecycleRec, type PackageRec} from './state.js'
 
@@ -44,14 +44,7 @@ const START_COMMANDS: [string, string][] = [
 
 const TRUE = /^(1|true|yes|on)$/i
 
-export interface MatchedResource {
-  checksum: {value: string}
-  size_in_bytes: number
-  path: string
-  mode?: string
-}
-
-export class Staging {
+export class Staging implements StagingPort {
   /** sha1:size of every file the foundation has seen in uploaded bits, for resource matching. */
   private readonly cache = new Set<string>()
 

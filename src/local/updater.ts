@@ -11,7 +11,7 @@ import {ApiError} from './api/errors.js'
 import {destroyProcess, restartProcess} from './actions/processes.js'
 import {quotaErrors} from './actions/quota.js'
 import {currentCanaryStep, desiredWebInstances} from './actions/deployments.js'
-import type {Foundation} from './foundation.js'
+import type {Foundation} from './kernel.js'
 import type {DeploymentRec, ProcessRec} from './state.js'
 
 export class Updater {

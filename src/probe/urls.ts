@@ -13,8 +13,8 @@ export interface RouterInfo {
 
 export async function routerInfo(capi: CapiClient): Promise<RouterInfo> {
   try {
-    const res = await capi.http.request<{custom?: {cfzd_local?: {router_url?: string}}}>({path: '/v3/info', auth: false})
-    const local = res.data?.custom?.cfzd_local?.router_url
+    const info = await capi.root.info()
+    const local = info.custom?.cfzd_local?.router_url
     if (local) {
       const u = new URL(local)
       return {scheme: u.protocol === 'https:' ? 'https' : 'http', port: Number(u.port) || undefined}

@@ -11,7 +11,8 @@ import {continueOnce} from './deployment.js'
 import {cancelOnce} from './once.js'
 import type {OperationEnv, OperationResult, Step} from './types.js'
 import {watchDeployment} from './wait.js'
-import {afterDeployed, type ProcessAvailability} from './workers.js'
+import type {ProcessAvailability} from './availability.js'
+import {afterDeployed} from './workers.js'
 
 interface CancelState {
   env: OperationEnv

@@ -19,6 +19,8 @@ import {CfzdError, ExitCode} from '../errors.js'
 export interface SmokeTest {
   command: string
   timeoutMs: number
+  /** The environment the command runs in (the CLI's own, given by the command), before the variables above. */
+  env: NodeJS.ProcessEnv
 }
 
 export class SmokeTestFailed extends CfzdError {
@@ -42,7 +44,7 @@ export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) =
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortError())
     // Its own process group, so a timeout or an abort stops the shell and everything it started.
-    const child = spawn(`${t.command} ${quote(url)}`, {shell: true, detached: true, env: {...process.env, ...smokeEnv(url, processInstance)}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(`${t.command} ${quote(url)}`, {shell: true, detached: true, env: {...t.env, ...smokeEnv(url, processInstance)}, stdio: ['ignore', 'pipe', 'pipe']})
     const kill = (sig: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, sig)

@@ -6,7 +6,7 @@ import type {SpaceTarget} from '../context.js'
 import type {AppSnapshot} from './snapshot.js'
 import type {DeployOptions, OperationEnv, OperationKind} from './types.js'
 import type {DeploymentProgress} from './wait.js'
-import type {ProcessAvailability} from './workers.js'
+import type {ProcessAvailability} from './availability.js'
 
 export interface OpState {
   env: OperationEnv

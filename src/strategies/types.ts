@@ -14,7 +14,7 @@ import type {ProbeSummary} from '../probe/types.js'
 import type {CanaryCheck} from '../probe/pin.js'
 import type {Ui} from '../ui/ui.js'
 import type {ReadCache} from './quota.js'
-import type {ProcessAvailability} from './workers.js'
+import type {ProcessAvailability} from './availability.js'
 
 /** What an operation does to the app's droplet: keep it, stage a new one, push new bits, deploy an earlier revision, or change only the size. */
 export type OperationKind = 'restart' | 'restage' | 'push' | 'rollback' | 'scale'
@@ -44,7 +44,7 @@ export interface DeployOptions {
   /** Scale values sent as deployment options (-i/-m/-k/-l with rolling or canary); blue-green gives them to the new app's web process. */
   scale?: {instances?: number; memoryInMb?: number; diskInMb?: number; logRateLimit?: number}
   /** Run before switching traffic (blue-green) or before each canary continue. */
-  smokeTest?: {command: string; timeoutMs: number}
+  smokeTest?: {command: string; timeoutMs: number; env: NodeJS.ProcessEnv}
 }
 
 /**

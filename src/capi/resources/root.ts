@@ -27,6 +27,15 @@ export type Root = z.infer<typeof Root>
 export const Info = z.object({
   build: z.string().nullable().optional(),
   cli_version: z.object({minimum: z.string().nullable().optional(), recommended: z.string().nullable().optional()}).partial().optional(),
+  /**
+   * The operator's own keys (info.custom), anything at all; a cfzd local foundation names its
+   * router here (cfzd_local.router_url). A shape we don't expect reads as none.
+   */
+  custom: z
+    .object({cfzd_local: z.object({router_url: z.string().optional()}).nullable().optional()})
+    .nullable()
+    .optional()
+    .catch(null),
   description: z.string().nullable().optional(),
   name: z.string().nullable().optional(),
   version: z.union([z.number(), z.string()]).nullable().optional(),

@@ -5,7 +5,7 @@
  */
 import {notFound, unprocessable, uniqueness} from '../api/errors.js'
 import {environmentVariableKeyErrors} from '../api/messages.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import {type AppFeatures, type AppRec, type DropletRec, emptyMetadata, type LifecycleRec, type Metadata} from '../state.js'
 import {newGuid} from '../util.js'
 import {createProcess, destroyProcess} from './processes.js'

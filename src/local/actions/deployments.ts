@@ -4,7 +4,7 @@
  * everything before it changes anything, standing in for CC's single transaction.
  */
 import {unprocessable} from '../api/errors.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import {type AppRec, type DeploymentRec, type DropletRec, emptyMetadata, type Metadata, type ProcessRec, type RevisionRec} from '../state.js'
 import {newGuid} from '../util.js'
 import {assertStartFits, assignDroplet, startApp} from './apps.js'

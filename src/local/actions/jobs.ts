@@ -4,7 +4,7 @@
  */
 import {ApiError} from '../api/errors.js'
 import type {Reply} from '../api/routes.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import type {JobRec} from '../state.js'
 
 export function enqueueJob(f: Foundation, operation: string, resource: JobRec['resource'], work: (job: JobRec) => void | Promise<void>, body?: unknown): Reply {

@@ -11,7 +11,7 @@
 import {dump} from 'js-yaml'
 import {ApiError, messageParseError, unprocessable} from '../api/errors.js'
 import {appManifestMessage, blank, isObj, manifestKnownKeys, manifestLifecycle, manifestMegabytes, manifestProcessConfigs, rubyToS, toNumber, underscoreManifestKeys} from '../api/messages.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import type {AppRec, ProcessRec, SidecarRec, SpaceRec} from '../state.js'
 import {createApp, resolveLifecycle} from './apps.js'
 import {createProcess, healthCheck, scaleProcess, updateProcess} from './processes.js'

@@ -4,7 +4,7 @@
  * messages (process_scale.rb, process_update.rb).
  */
 import {notFound, unprocessable} from '../api/errors.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import {type AppRec, emptyMetadata, type HealthCheckRec, type ProcessRec} from '../state.js'
 import {newGuid} from '../util.js'
 import {assertQuota, proposed} from './quota.js'

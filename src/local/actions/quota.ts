@@ -5,7 +5,7 @@
  * "memory quota_exceeded" or "app_instance_limit space_app_instance_limit_exceeded".
  */
 import {unprocessable} from '../api/errors.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import type {AppLimits, ProcessRec} from '../state.js'
 
 /** A process as it would be after a change: started with these instances and memory. */

@@ -3,7 +3,7 @@
  * created when the droplet, the environment variables or a process command changed since the
  * latest one. Versions start at 1 and wrap back to 1 after 9999.
  */
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import {type AppRec, emptyMetadata, type RevisionRec} from '../state.js'
 
 export function latestRevision(f: Foundation, appGuid: string): RevisionRec | undefined {

@@ -1,6 +1,6 @@
 /** Routes and destinations (route_create.rb, the destinations controller's messages). */
 import {unprocessable} from '../api/errors.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import {type DestinationRec, type DomainRec, emptyMetadata, type Metadata, type RouteRec} from '../state.js'
 import {newGuid} from '../util.js'
 

@@ -3,7 +3,7 @@
  * and the checks of service_credential_binding_app_create.rb and service_credential_binding_key_create.rb.
  */
 import {unprocessable} from '../api/errors.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import type {BindingRec} from '../state.js'
 import {newGuid} from '../util.js'
 

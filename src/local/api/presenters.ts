@@ -23,7 +23,7 @@ import type {ServiceCredentialBinding} from '../../capi/resources/service-creden
 import type {Space} from '../../capi/resources/spaces.js'
 import type {Stack} from '../../capi/resources/stacks.js'
 import {isCancelable, isContinuable} from '../actions/deployments.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import type {
   AppRec,
   AuditEventRec,

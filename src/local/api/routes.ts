@@ -1,6 +1,6 @@
 /** A tiny path router: `r.get('/v3/apps/:guid', handler)`. Segments starting with ':' capture. */
 import type {IncomingMessage} from 'node:http'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import type {TokenClaims} from '../uaa.js'
 import type {Query} from './query.js'
 

@@ -9,7 +9,7 @@
 import http, {type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import {ZodError} from 'zod'
-import type {Foundation, RequestLogEntry} from '../foundation.js'
+import type {Foundation, RequestLogEntry} from '../kernel.js'
 import {newGuid, sleep} from '../util.js'
 import {readBody} from './body.js'
 import {ApiError, invalidAuthToken, notAuthenticated, notAuthorized, rateLimited, serverError, unknownRequest, unprocessable} from './errors.js'

@@ -14,7 +14,7 @@
  * exit_description, crash_count, crash_timestamp, version), and `audit.app.crash` by the app with
  * a few of its keys.
  */
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import type {ProcessRec} from '../state.js'
 
 export const IMMEDIATE_RESTARTS = 3

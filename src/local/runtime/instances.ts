@@ -29,63 +29,21 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {parseDuration} from '../../clock.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation, RuntimePort} from '../kernel.js'
 import {type AppRec, instanceEnv, type ProcessRec} from '../state.js'
 import {newGuid} from '../util.js'
 import {CrashRestarts} from './crash-restart.js'
+import type {Instance, InstanceCountSummary, StatsEntry} from './instance.js'
 import type {ProcessRunner} from './process-runner.js'
 import {respond} from './responder.js'
 import {instanceLog} from '../log-cache.js'
 import {type InstanceCountEvent, InstanceTimeline} from './timeline.js'
 
-export type InstanceState = 'STARTING' | 'RUNNING' | 'CRASHED'
-
-export interface Instance {
-  guid: string
-  processGuid: string
-  appGuid: string
-  processType: string
-  index: number
-  /** The process version this instance was started for. */
-  version: string
-  dropletGuid: string
-  state: InstanceState
-  routable: boolean
-  /** When the instance entered its current state (epoch ms). */
-  since: number
-  details: string | null
-  port: number
-  server: http.Server
-  /** Keep-alive connections from the router to this instance (created on first use). */
-  agent?: http.Agent
-  draining: boolean
-  /** Requests the router has sent and not yet seen finish. */
-  inflight: number
-  onIdle?: () => void
-  timers: NodeJS.Timeout[]
-  /** The status it answers with when the request doesn't ask for one (CFZD_LOCAL_RESPONSE_STATUS when it started). */
-  responseStatus?: number
-  /** How it stops: finish in-flight requests (graceful), or exit at once (kill: CFZD_LOCAL_STOP=kill when it started). */
-  stopMode: 'graceful' | 'kill'
-  /** When a kill stop dropped its connections (epoch ms). */
-  killedAt?: number
-}
-
-export interface InstanceCountSummary {
-  starting: number
-  routable: number
-  healthy: number
-  unhealthy: number
-}
-
-/** One entry of GET /v3/processes/:guid/stats. DOWN entries hold only a few keys, as in CC. */
-export type StatsEntry = Record<string, unknown> & {type: string; index: number; state: string}
-
 const TRUE = /^(1|true|yes|on)$/i
 /** Instance ports: below Linux's ephemeral range (32768-60999), so outgoing connections never compete. */
 const PORTS = [10000, 32767] as const
 
-export class Runtime {
+export class Runtime implements RuntimePort {
   private readonly byProcess = new Map<string, Instance[]>()
   private readonly draining = new Set<Instance>()
   /** Start at a random place so several foundations (test workers) rarely collide. */

@@ -30,9 +30,9 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {appEnv} from '../api/handlers/apps.js'
-import type {Foundation} from '../foundation.js'
+import type {Foundation, RunnerPort} from '../kernel.js'
 import {type AppRec, instanceEnv, type ProcessRec} from '../state.js'
-import type {Instance} from './instances.js'
+import type {Instance} from './instance.js'
 
 export interface ProcessRunnerOptions {
   /** Where bits and instance folders live. Default: a temporary folder, removed on stop. */
@@ -62,7 +62,7 @@ interface Child {
 const DEFAULT_HEALTH_CHECK_TIMEOUT_S = 60
 const MAX_LOG_LINE = 64 * 1024
 
-export class ProcessRunner {
+export class ProcessRunner implements RunnerPort {
   readonly dataDir: string
   readonly gracefulStopMs: number
   private readonly checkIntervalMs: number

@@ -8,8 +8,8 @@
  * CFZD_LOCAL_RESPONSE_STATUS, read when the instance started, a default status.
  */
 import type {IncomingMessage, ServerResponse} from 'node:http'
-import type {Foundation} from '../foundation.js'
-import type {Instance} from './instances.js'
+import type {Foundation} from '../kernel.js'
+import type {Instance} from './instance.js'
 
 export function respond(f: Foundation, inst: Instance, req: IncomingMessage, res: ServerResponse): void {
   const app = f.store.apps.get(inst.appGuid)

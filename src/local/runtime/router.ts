@@ -19,10 +19,10 @@
  */
 import http, {type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import type {Foundation} from '../foundation.js'
+import type {Foundation} from '../kernel.js'
 import type {RouteRec} from '../state.js'
 import {newGuid} from '../util.js'
-import type {Instance} from './instances.js'
+import type {Instance} from './instance.js'
 import {routerLog} from '../log-cache.js'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate'])

@@ -5,7 +5,7 @@
  * processes). Worker (non-web) processes have no route, so this is how their gaps are seen: Cloud
  * Controller restarts them all at once when a rolling or canary deployment finalizes.
  */
-import type {Instance} from './instances.js'
+import type {Instance} from './instance.js'
 
 export interface InstanceCountEvent {
   /** Epoch ms. */

@@ -9,7 +9,7 @@
 import {expect} from '@jest/globals'
 import {expectExit, type CliResult, type E2E} from '../../helpers/e2e.js'
 import type {ProbeSummary} from '../../../src/probe/session.js'
-import type {DeploymentEvent} from '../../../src/local/foundation.js'
+import type {DeploymentEvent} from '../../../src/local/index.js'
 
 export type Strategy = 'rolling' | 'canary' | 'blue-green'
 export const STRATEGIES: Strategy[] = ['rolling', 'canary', 'blue-green']

@@ -81,4 +81,24 @@ describe('persistence', () => {
       await t.stop()
     }
   })
+
+  it('a seed droplet {age: 3d} is staged that long ago; an age that is no duration is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfzd-local-seed-'))
+    const seedPath = join(dir, 'seed.yml')
+    const seed = (age: string) =>
+      writeFileSync(seedPath, ['orgs:', '- name: acme', '  spaces:', '  - name: prod', '    apps:', `    - {name: aged, buildpack: nodejs_buildpack, stopped: true, droplet: {age: ${age}}}`, ''].join('\n'))
+    seed('3d')
+    const t = await startTestFoundation({seed: seedPath})
+    try {
+      const app = (await t.capi.apps.findByName((await t.capi.spaces.list({names: ['prod']}))[0].guid, 'aged'))!
+      const droplet = (await t.capi.droplets.currentForApp(app.guid))!
+      const age = Date.now() - Date.parse(droplet.created_at)
+      expect(age).toBeGreaterThanOrEqual(3 * 86_400_000 - 60_000)
+      expect(age).toBeLessThan(3 * 86_400_000 + 60_000)
+    } finally {
+      await t.stop()
+    }
+    seed('soon')
+    await expect(startTestFoundation({seed: seedPath})).rejects.toThrow(/Give an age such as 3d/)
+  })
 })

@@ -2,7 +2,7 @@
  * Admin and test endpoints, under /_local (no real Cloud Controller has this prefix). They need a
  * valid token, like the rest of the API. See src/local/README.md.
  */
-import type {DeploymentEvent, Foundation, RequestLogEntry} from '../../foundation.js'
+import type {DeploymentEvent, Foundation, RequestLogEntry} from '../../kernel.js'
 import {parseJson, parseYaml} from '../body.js'
 import {notFound, unprocessable} from '../errors.js'
 import {presentBuildpack, presentDeployment} from '../presenters.js'

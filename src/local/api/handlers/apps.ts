@@ -4,7 +4,7 @@
  */
 import {assignDroplet, createApp, deleteApp, renameApp, resolveLifecycle, restartApp, startApp, stopApp} from '../../actions/apps.js'
 import {enqueueJob} from '../../actions/jobs.js'
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {AppFeatures, AppRec, SidecarRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {notFound, unprocessable} from '../errors.js'

@@ -1,5 +1,5 @@
 /** Buildpacks (ordered by position) and stacks. */
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {BuildpackRec, StackRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {check, metadataUpdateMessage} from '../messages.js'

@@ -1,6 +1,6 @@
 /** Builds (staging): create, show, lists, metadata (builds_controller.rb). */
 import {resolveLifecycle} from '../../actions/apps.js'
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {BuildRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {unprocessable} from '../errors.js'

@@ -1,5 +1,5 @@
 /** Helpers shared by the resource handlers. */
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {Base, Metadata, OrgRec, SpaceRec, Table} from '../../state.js'
 import {parseJson} from '../body.js'
 import {notFound} from '../errors.js'

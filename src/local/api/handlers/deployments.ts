@@ -3,7 +3,7 @@
  * cancel and continue. The updater (src/local/updater.ts) moves them along.
  */
 import {cancelDeployment, continueDeployment, createDeployment} from '../../actions/deployments.js'
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {DeploymentRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {list} from '../list.js'

@@ -1,6 +1,6 @@
 /** Droplets: lists (redacted), show, copy via source_guid, create + upload, metadata, delete (droplets_controller.rb). */
 import {enqueueJob} from '../../actions/jobs.js'
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {DropletRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {notFound, unprocessable} from '../errors.js'

@@ -1,5 +1,5 @@
 /** Jobs and audit events. */
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {AuditEventRec} from '../../state.js'
 import {list} from '../list.js'
 import {presentAuditEvent, presentJob} from '../presenters.js'

@@ -2,7 +2,7 @@
 import {load} from 'js-yaml'
 import {enqueueJob} from '../../actions/jobs.js'
 import {applyManifest, createMissingApps, diffManifest, generateManifest, validateManifest} from '../../actions/manifest.js'
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import {parseYaml} from '../body.js'
 import {badRequest} from '../errors.js'
 import {json, type Ctx, type Routes} from '../routes.js'

@@ -1,5 +1,5 @@
 /** Organizations, spaces, their quotas, usage summaries, space features and org domains. */
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {SpaceRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {notFound, unprocessable} from '../errors.js'

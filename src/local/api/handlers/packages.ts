@@ -3,8 +3,8 @@
  * resource matches (packages_controller.rb, resource_matches_controller.rb).
  */
 import {enqueueJob} from '../../actions/jobs.js'
-import type {Foundation} from '../../foundation.js'
-import type {MatchedResource} from '../../staging.js'
+import type {Foundation} from '../../kernel.js'
+import type {MatchedResource} from '../../kernel.js'
 import type {PackageRec} from '../../state.js'
 import {parseJson, parseMultipart} from '../body.js'
 import {unprocessable} from '../errors.js'

@@ -1,6 +1,6 @@
 /** Processes: lists, show (embed=process_instances), update, scale, stats, instances, sidecars (processes_controller.rb). */
 import {scaleProcess, updateProcess} from '../../actions/processes.js'
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {HealthCheckRec, ProcessRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {notFound} from '../errors.js'

@@ -1,5 +1,5 @@
 /** Revisions: per-app lists (versions filter), deployed revisions, show, environment variables, metadata. */
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {RevisionRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {check, metadataUpdateMessage} from '../messages.js'

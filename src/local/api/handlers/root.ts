@@ -2,7 +2,7 @@
  * GET / (runtime/root_controller.rb), GET /v3 (v3/root_controller.rb), GET /v3/info (with the
  * router URL in `custom`, info_presenter.rb) and GET /v3/info/usage_summary.
  */
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import {json, type Routes} from '../routes.js'
 
 export const CC_VERSION = '3.228.0'

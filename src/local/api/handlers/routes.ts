@@ -1,7 +1,7 @@
 /** Routes, destinations, domains and route reservations (routes_controller.rb, domains_controller.rb). */
 import {enqueueJob} from '../../actions/jobs.js'
 import {createRoute, type DestinationInput, deleteRoute, insertDestinations, removeDestination, replaceDestinations} from '../../actions/routes.js'
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {DomainRec, RouteRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {check, dig, metadataUpdateMessage, type Obj, routeCreateMessage, routeDestinationUpdateMessage, routeUpdateDestinationsMessage, routeUpdateMessage, toNumber} from '../messages.js'

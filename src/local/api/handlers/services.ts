@@ -5,7 +5,7 @@
  */
 import {enqueueJob} from '../../actions/jobs.js'
 import {createBinding} from '../../actions/services.js'
-import type {Foundation} from '../../foundation.js'
+import type {Foundation} from '../../kernel.js'
 import type {BindingRec, ServiceInstanceRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {check, dig, metadataUpdateMessage, type Obj, serviceCredentialBindingCreateMessages, serviceInstanceCreateMessages} from '../messages.js'
