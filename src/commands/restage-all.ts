@@ -8,11 +8,12 @@ export default class RestageAll extends BaseCommand {
   static summary = 'Restage every app built with a buildpack, across orgs and spaces, without downtime'
   static description = `Selects the apps whose current droplet lists the buildpack (by name or buildpack_name) and was built before the buildpack was last updated (every such app with --all), and restages each with the chosen strategy, a few at a time. Docker apps are skipped, and stopped apps too unless --include-stopped (they get the new droplet and stay stopped).
 
-Exits 0 only if no app failed; 1 if some did (the others are still restaged); 130 when interrupted. --report writes a JSON report after every app; --resume skips the apps a report says are done.`
+Exits 0 only if no app failed; 1 if some did (the others are still restaged); 130 when interrupted. --report writes a JSON report after every app (FILE.html: an HTML page with a table, a timeline and the failures); --resume skips the apps a report says are done.`
 
   static examples = [
     '<%= config.bin %> restage-all --buildpack ruby_buildpack --dry-run',
     '<%= config.bin %> restage-all --buildpack ruby_buildpack --report restage.json',
+    '<%= config.bin %> restage-all --buildpack ruby_buildpack --report restage.html',
     '<%= config.bin %> restage-all --buildpack ruby_buildpack --resume restage.json',
     '<%= config.bin %> restage-all -b java_buildpack_offline --org acme --space prod --space staging --concurrency 8',
     '<%= config.bin %> restage-all -b nodejs_buildpack --label-selector "team=payments" --strategy blue-green --all',
@@ -29,8 +30,8 @@ Exits 0 only if no app failed; 1 if some did (the others are still restaged); 13
     'max-in-flight': Flags.integer({description: 'Rolling: new instances starting at once per app. Default 1.', min: 1, env: 'CFZD_MAX_IN_FLIGHT'}),
     concurrency: Flags.integer({description: 'Apps restaged at once.', min: 1, max: 100, default: 4, env: 'CFZD_CONCURRENCY'}),
     'dry-run': Flags.boolean({description: 'Print the plan (which apps, why, the extra instances needed at peak) and change nothing.', default: false}),
-    report: Flags.string({description: 'Write a JSON report to this file as the run goes (after every app).', helpValue: 'FILE'}),
-    resume: Flags.string({description: 'Skip the apps this earlier report says are restaged; writes back to it unless --report.', helpValue: 'FILE'}),
+    report: Flags.string({description: 'Write a report to this file as the run goes (after every app): JSON, or a self-contained HTML page when FILE ends in .html.', helpValue: 'FILE'}),
+    resume: Flags.string({description: 'Skip the apps this earlier report (JSON or HTML) says are restaged; writes back to it unless --report.', helpValue: 'FILE'}),
     ...timeoutFlags,
     ...blueGreenFlags,
     ...summaryFlags,
@@ -61,7 +62,9 @@ Exits 0 only if no app failed; 1 if some did (the others are still restaged); 13
       this.exit(exitCode)
     }
     const {renderPlan, renderSummary} = await import('../restage-all/summary.js')
-    const styler = {bold: (s: string) => this.ui.style('bold', s), color: (c: 'green' | 'red' | 'yellow' | 'gray', s: string) => this.ui.style(c, s)}
+    const {chartMode, chartWidth} = await import('../report/chart.js')
+    const color = (c: 'green' | 'red' | 'yellow' | 'gray', s: string) => this.ui.style(c, s)
+    const styler = {bold: (s: string) => this.ui.style('bold', s), color, timeline: {mode: chartMode(), width: chartWidth(), paint: color}}
     this.log(report.dryRun ? renderPlan(report, styler) : renderSummary(report, styler, reportFile))
     if (exitCode !== ExitCode.OK) throw failure(report, exitCode, reportFile)
     return report

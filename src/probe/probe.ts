@@ -58,6 +58,24 @@ export interface ProbeReport {
   failures: ProbeFailure[]
   /** Droplets that answered, in order of first appearance. */
   droplets: DropletSpan[]
+  /** Second by second since the start: outcomes, latency and which droplet answered. */
+  seconds: ProbeSecondRaw[]
+}
+
+export interface ProbeSecondRaw {
+  ok: number
+  failed: number
+  p50Ms: number
+  p95Ms: number
+  /** Successful answers per droplet GUID. */
+  droplets: Record<string, number>
+}
+
+interface Bucket {
+  ok: number
+  failed: number
+  latencies: number[]
+  droplets: Record<string, number>
 }
 
 const localhostLookup: LookupFunction = (hostname, options, callback) => {
@@ -131,6 +149,7 @@ export class Probe {
   private readonly latencies: number[] = []
   private readonly failures: ProbeFailure[] = []
   private readonly droplets: DropletSpan[] = []
+  private readonly buckets: Bucket[] = []
   private sent = 0
   private ok = 0
   private run = 0
@@ -197,6 +216,7 @@ export class Probe {
       durationMs: (this.stopped || Date.now()) - this.started,
       failures: [...this.failures],
       droplets: this.droplets.map((d) => ({...d})),
+      seconds: this.seconds(),
     }
   }
 
@@ -220,6 +240,20 @@ export class Probe {
     if (this.pinned.ok + this.pinned.failed >= n || !this.running) return Promise.resolve()
     this.pinWaiter?.resolve()
     return new Promise((resolve) => (this.pinWaiter = {until: n, resolve}))
+  }
+
+  private bucket(at: number): Bucket {
+    const i = Math.max(0, Math.floor((at - this.started) / 1000))
+    for (let j = this.buckets.length; j <= i; j++) this.buckets.push({ok: 0, failed: 0, latencies: [], droplets: {}})
+    return this.buckets[i]
+  }
+
+  private seconds(): ProbeSecondRaw[] {
+    return this.buckets.map((b) => {
+      const sorted = [...b.latencies].sort((x, y) => x - y)
+      const pct = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 10) / 10 : 0)
+      return {ok: b.ok, failed: b.failed, p50Ms: pct(50), p95Ms: pct(95), droplets: {...b.droplets}}
+    })
   }
 
   private fire() {
@@ -277,6 +311,10 @@ export class Probe {
     if (pin && pin === this.pinnedTo) this.pinned.ok++
     this.run = 0
     this.latencies.push(ms)
+    const bucket = this.bucket(Date.now())
+    bucket.ok++
+    bucket.latencies.push(ms)
+    if (droplet) bucket.droplets[droplet] = (bucket.droplets[droplet] ?? 0) + 1
     if (droplet) {
       const now = Date.now()
       const last = this.droplets.find((d) => d.droplet === droplet)
@@ -293,6 +331,7 @@ export class Probe {
   private failure(f: ProbeFailure, pin?: string) {
     if (pin && pin === this.pinnedTo) this.pinned.failed++
     this.failures.push(f)
+    this.bucket(f.at).failed++
     this.run++
     this.longest = Math.max(this.longest, this.run)
     this.settle()

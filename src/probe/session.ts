@@ -229,5 +229,10 @@ function summarize(
     ...(extra.notAborted ? {notAborted: extra.notAborted} : {}),
     ...(extra.unhealthyBefore ? {unhealthyBefore: extra.unhealthyBefore} : {}),
     ...(extra.canary ? {canary: extra.canary} : {}),
+    seconds: r.seconds.map((s) => {
+      const old = oldDroplet ? (s.droplets[oldDroplet] ?? 0) : 0
+      const answered = Object.values(s.droplets).reduce((a, b) => a + b, 0)
+      return {ok: s.ok, failed: s.failed, p50Ms: s.p50Ms, p95Ms: s.p95Ms, old, new: answered - old}
+    }),
   }
 }

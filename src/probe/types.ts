@@ -37,4 +37,19 @@ export interface ProbeSummary {
   unhealthyBefore?: string
   /** Each canary pause: requests pinned to the canary process (X-CF-PROCESS-INSTANCE), or why they could not be. */
   canary?: CanaryPinSummary[]
+  /** Second by second since the probe started (the chart under the summary). */
+  seconds?: ProbeSecond[]
 }
+
+/** One second of the probe, counted from its start. */
+export interface ProbeSecond {
+  ok: number
+  failed: number
+  /** Latency of the second's successful requests (0 when none). */
+  p50Ms: number
+  p95Ms: number
+  /** Successful answers from the old droplet (the one that answered before the operation) and from any other. */
+  old: number
+  new: number
+}
+

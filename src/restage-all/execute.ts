@@ -93,7 +93,7 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
   const finish = async (item: WorkItem, started: number) => {
     const e = item.entry
     const now = clock.now()
-    e.finishedAt = iso(now)
+    e.finishedAt = new Date(now).toISOString() // to the millisecond: the timeline shows which apps overlapped
     e.durationMs = now - started
     if (e.status !== 'interrupted') tally.finished++
     if (e.status === 'restaged') tally.restaged++
@@ -127,7 +127,7 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
     item.attempt++
     entry.attempts = item.attempt
     const started = clock.now()
-    entry.startedAt ??= iso(started)
+    entry.startedAt ??= new Date(started).toISOString()
     progress.started(app.guid, labelOf(app), item.attempt)
     try {
       // Read the app again: minutes may have passed since discovery.

@@ -1,6 +1,7 @@
 /**
  * The JSON report: written at the start, after every app and at the end (--report FILE), printed
- * under --json, and read back by --resume FILE to skip the apps already restaged.
+ * under --json, and read back by --resume FILE to skip the apps already restaged. --report
+ * FILE.html writes the HTML page instead (src/report/html.ts), which carries the JSON inside.
  *
  * Writes are atomic (a temporary file in the same directory, then rename), so an interrupted run
  * never leaves half a report, and they are serialised: a save requested while one is being
@@ -11,6 +12,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {z} from 'zod'
 import {UsageError} from '../errors.js'
+import {extractReportJson, renderHtmlReport} from '../report/html.js'
 import type {AppRef, IgnoreReason, ReportEntry} from './types.js'
 
 export const REPORT_VERSION = 1
@@ -91,6 +93,9 @@ export function reportChunks(report: Report, chunkSize = 64 * 1024): string[] {
   return chunks
 }
 
+/** FILE.html or FILE.htm: the HTML report (with the JSON inside); any other name: JSON. */
+export const isHtmlReport = (file: string) => /\.html?$/i.test(file)
+
 export class ReportFile {
   private writing?: Promise<void>
   private pending?: string[]
@@ -100,7 +105,7 @@ export class ReportFile {
 
   /** Queue the report for writing; resolves once it (or a newer version) is on disk. */
   save(report: Report): Promise<void> {
-    this.pending = reportChunks(report)
+    this.pending = isHtmlReport(this.file) ? [renderHtmlReport(report)] : reportChunks(report)
     if (!this.writing) this.writing = this.drain().finally(() => (this.writing = undefined))
     return this.writing
   }
@@ -180,10 +185,14 @@ export async function loadResume(file: string, buildpack: string): Promise<Resum
     ])
   }
   let parsed
+  const html = /^\s*<!doctype html/i.test(text)
+  if (html) text = extractReportJson(text) ?? ''
   try {
     parsed = ResumeSchema.safeParse(JSON.parse(text))
   } catch {
-    throw new UsageError(`${file} is not JSON, so it is not a cfzd restage-all report.`)
+    throw new UsageError(html ? `${file} is an HTML page without a cfzd restage-all report inside.` : `${file} is not JSON, so it is not a cfzd restage-all report.`, [
+      'Give the file an earlier run wrote with --report FILE (.json, or .html).',
+    ])
   }
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

@@ -1,6 +1,7 @@
 /** What a human reads at the end: the summary table of a run, or the plan of a dry run. */
 import {budgetLine} from './budget.js'
 import {formatDuration} from '../clock.js'
+import {renderTimeline, type TimelineOptions} from '../report/timeline.js'
 import {renderTable} from '../ui/table.js'
 import type {Report} from './report.js'
 import type {ReportEntry} from './types.js'
@@ -8,6 +9,8 @@ import type {ReportEntry} from './types.js'
 export interface Styler {
   bold(s: string): string
   color?(c: 'green' | 'red' | 'yellow' | 'gray', s: string): string
+  /** Draw the apps in flight over time under the table (src/report/timeline.ts). */
+  timeline?: TimelineOptions
 }
 
 const n = (x: number) => x.toLocaleString('en-US')
@@ -65,6 +68,8 @@ export function renderSummary(r: Report, s: Styler, reportFile?: string): string
       ),
     )
   }
+  const drawn = s.timeline ? renderTimeline(r.apps, s.timeline) : []
+  if (drawn.length) lines.push('', ...drawn)
   const warned = warningLines(r, reportFile)
   if (warned.length) lines.push('', ...warned)
   const other = notUsingLine(r)

@@ -1,6 +1,7 @@
 /** The summary printed after an operation: what runs now, how long it took, what is left, what to do next. */
 import {formatDuration} from '../clock.js'
 import {renderProbeSummary} from '../probe/render.js'
+import {chartMode, chartWidth} from '../report/chart.js'
 import type {OperationResult} from '../strategies/types.js'
 import {renderKeyValues} from './table.js'
 import type {Ui} from './ui.js'
@@ -28,7 +29,7 @@ export function renderResult(ui: Ui, r: OperationResult): string {
   const lines = ['', ui.style('green', ui.style('bold', head[r.outcome])), renderKeyValues(pairs.filter(([, v]) => v !== undefined), {bold: (s) => ui.style('bold', s)})]
   for (const l of r.left) lines.push('', l)
   if (r.next.length) lines.push('', 'Next:', ...r.next.map((n) => `  ${n}`))
-  if (r.probe) lines.push('', renderProbeSummary(r.probe))
+  if (r.probe) lines.push('', renderProbeSummary(r.probe, {mode: chartMode(), width: chartWidth(), paint: (c, s) => ui.style(c, s)}))
   return lines.join('\n')
 }
 

@@ -54,6 +54,13 @@ describe('the report', () => {
     ])
     const [old, now] = out.probe.droplets
     expect(old.fromMs).toBeLessThan(now.fromMs)
+    // Second by second: the counts add up, and the old droplet's share gives way to the new one's.
+    const seconds = out.probe.seconds as {ok: number; failed: number; old: number; new: number}[]
+    expect(seconds.reduce((n, x) => n + x.ok, 0)).toBe(out.probe.ok)
+    expect(seconds.reduce((n, x) => n + x.old, 0)).toBe(old.count)
+    expect(seconds.reduce((n, x) => n + x.new, 0)).toBe(now.count)
+    expect(seconds[0]).toMatchObject({new: 0})
+    expect(seconds.at(-1)).toMatchObject({old: 0})
     expect(now.toMs).toBeGreaterThanOrEqual(old.toMs)
     expect(out.probe.thresholds).toBeUndefined()
   })
@@ -65,7 +72,10 @@ describe('the report', () => {
     expect(r.stdout).toContain(`probe:      ${e.routeUrl('steady', '/health?x=1')} (10 requests/s for`)
     expect(r.stdout).toMatch(/^requests: {3}\d+ sent, 0 failed, availability 100%, longest run of failures 0$/m)
     expect(r.stdout).toMatch(/^latency: {4}p50 [\d.]+ms, p99 [\d.]+ms$/m)
-    expect(r.stdout).toMatch(/^droplets: {3}old [0-9a-f-]{36} answered from [\d.]+s to [\d.]+s \(\d+\)$/m)
+    expect(r.stdout).toMatch(/^droplets: {3}old [0-9a-f-]{36} from [\d.]+s to [\d.]+s \(\d+\)$/m)
+    // The chart, in plain text (the e2e env sets NO_COLOR and CI): every second all ok.
+    expect(r.stdout).toMatch(/\n\navailable {3}-[- ]*\np50 ms {6}\d[\d ]*\np95 ms {6}\d[\d ]*\nnew share {3}0[\d ]*\n {12}0s .*\d+s\n {12}(one column|\d+ columns) per second;/)
+    for (const line of r.stdout.slice(r.stdout.indexOf('\navailable ')).split('\n')) expect([...line].length).toBeLessThanOrEqual(80)
   })
 
   it('--probe URL probes that URL (blue-green)', async () => {

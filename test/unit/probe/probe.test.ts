@@ -44,4 +44,14 @@ describe('Probe', () => {
     expect(r.failures[0].error).toBe('ECONNRESET')
     expect(r.ok).toBe(4)
   })
+
+  it('counts each second: answers, failures, latency and which droplet answered', async () => {
+    const url = await serve((n) => n === 3)
+    const r = await run(url, 8)
+    expect(r.seconds.length).toBeGreaterThanOrEqual(1)
+    const sum = (k: 'ok' | 'failed') => r.seconds.reduce((n, s) => n + s[k], 0)
+    expect({ok: sum('ok'), failed: sum('failed')}).toEqual({ok: r.ok, failed: r.failed})
+    expect(r.seconds.reduce((n, s) => n + (s.droplets.d1 ?? 0), 0)).toBe(r.ok)
+    for (const s of r.seconds) if (s.ok) expect(s.p95Ms).toBeGreaterThanOrEqual(s.p50Ms)
+  })
 })

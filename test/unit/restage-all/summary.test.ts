@@ -85,6 +85,15 @@ describe('summary', () => {
     expect(text).toMatch(/not started\s+b\s+acme\s+prod\s*$/m)
   })
 
+  it('draws the apps in flight under the table when asked', () => {
+    const span = (name: string, from: string, to: string, status: ReportEntry['status'] = 'restaged') =>
+      entry({name, status, startedAt: `2026-01-01T00:00:${from}Z`, finishedAt: `2026-01-01T00:00:${to}Z`, durationMs: (Number(to) - Number(from)) * 1000})
+    const r = report([span('a', '00', '10'), span('b', '05', '20', 'failed')])
+    expect(renderSummary(r, plain)).not.toContain('in flight')
+    const text = renderSummary(r, {...plain, timeline: {mode: 'plain', width: 80}})
+    expect(text).toMatch(/\n\nin flight \(2 max\) {3}1+2+1+\na {19}=+\nb {29}x+X\n {20}0s .* 20s\n/)
+  })
+
   it('renders the dry-run plan: which apps, why, and the peak', () => {
     const r = report(
       [
