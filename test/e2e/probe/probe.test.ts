@@ -27,7 +27,7 @@ function json(r: CliResult) {
 beforeAll(async () => {
   e = await startE2E({
     seed: {
-      orgs: [{name: 'local', spaces: [{name: 'dev', apps: [app('steady', 3), app('bad-r'), app('bad-c', 4), app('bad-b'), app('bad-rate', 3), app('late'), {...app('idle'), state: 'STOPPED'}]}]}],
+      orgs: [{name: 'local', spaces: [{name: 'dev', apps: [app('steady', 3), app('bad-r', 4), app('bad-c', 4), app('bad-b'), app('bad-rate', 3), app('late'), {...app('idle'), state: 'STOPPED'}]}]}],
     },
   })
   space = (await e.capi.spaces.list({names: ['dev']}))[0].guid
@@ -115,7 +115,8 @@ describe('automatic abort', () => {
   it('rolling: the new instances answer 500 → cancel the deployment, exit 1, say why', async () => {
     const guid = (await find('bad-r'))!.guid
     const before = await e.capi.apps.getCurrentDropletGuid(guid)
-    await setEnv('bad-r', {CFZD_LOCAL_RESPONSE_STATUS: '500'})
+    // Each new instance takes 1 s to start, one at a time: the deployment can't finish before the probe sees the 500s.
+    await setEnv('bad-r', {CFZD_LOCAL_RESPONSE_STATUS: '500', CFZD_LOCAL_STARTUP_TIME: '1s'})
     const r = await e.cli(['restage', 'bad-r', '--abort-on-errors', '3', '--probe-rate', '40', '--json'])
     expectExit(r, 1)
     const {error} = json(r)
