@@ -13,7 +13,7 @@ import {CapiNotFound, CapiUnprocessable} from '../capi/errors.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
 import {formatDuration} from '../clock.js'
 import {readForInformation} from './advisory.js'
-import {buildApp, type OpState} from './state.js'
+import {buildApp, step, type OpState} from './state.js'
 import type {Step} from './types.js'
 import {WaitFailure, waitForBuild, waitForDroplet, waitForPackage} from './wait.js'
 
@@ -48,12 +48,13 @@ async function newestReadyPackage(s: OpState, appGuid: string): Promise<Package>
 
 /** Stage a package on the build app and wait for its droplet. Re-reads builds if the POST was ambiguous. */
 export function stageStep(title = 'Stage'): Step<OpState> {
-  return {
+  return step<OpState, 'packageGuid'>({
     id: 'stage',
     title,
+    needs: ['packageGuid'],
     async run(s, task) {
       const app = buildApp(s)
-      const pkg = s.packageGuid!
+      const pkg = s.packageGuid
       const {capi, clock, signal} = s.env
       const since = new Date(s.startedAt - 1000).toISOString().replace(/\.\d+Z$/, 'Z')
       let build
@@ -89,7 +90,7 @@ export function stageStep(title = 'Stage'): Step<OpState> {
       if (!s.dropletGuid) throw new CfzdError(`Build ${build.guid} was STAGED but has no droplet.`)
       task.setTitle(`${title} (${formatDuration(clock.now() - started)})`)
     },
-  }
+  })
 }
 
 /** Package states that mean a copy is there or on its way (a FAILED or EXPIRED one is not). */
@@ -103,12 +104,13 @@ const COPIED = ['COPYING', 'READY']
  * without it instead of failing.
  */
 function copyPackageStep(optional: boolean): Step<OpState> {
-  return {
+  return step<OpState, 'newApp'>({
     id: 'copy-package',
     title: 'Copy package',
+    needs: ['newApp'],
     async run(s, task) {
       const {capi, clock, signal} = s.env
-      const to = s.newApp!
+      const to = s.newApp
       const source = s.packageGuid
       if (!source) return task.skip('the app has no package to carry')
       const without = (why: string) => {
@@ -140,7 +142,7 @@ function copyPackageStep(optional: boolean): Step<OpState> {
       }
       s.packageGuid = copy.guid
     },
-  }
+  })
 }
 
 export const restartSource: DropletSource = {
@@ -173,26 +175,28 @@ export const restartSource: DropletSource = {
   inPlace: () => [],
   toNewApp: () => [
     copyPackageStep(true),
-    {
+    step<OpState, 'newApp' | 'previousDropletGuid'>({
       id: 'copy-droplet',
       title: 'Copy droplet',
+      // restartSource.preflight (in 'check') read the droplet to copy.
+      needs: ['newApp', 'previousDropletGuid'],
       async run(s, task) {
         const {capi, clock, signal} = s.env
-        const to = s.newApp!
+        const to = s.newApp
         const existing = await capi.apps.getCurrentDropletGuid(to.guid)
         if (existing) {
           s.dropletGuid = existing
           return task.skip('the new app already has a droplet')
         }
         const copy = await createOnce(
-          () => capi.droplets.copy(s.previousDropletGuid!, to.guid),
+          () => capi.droplets.copy(s.previousDropletGuid, to.guid),
           async () => (await capi.droplets.forApp(to.guid, {order_by: '-created_at'}))[0],
         )
         task.output(`droplet ${copy.guid} copying`)
         const d = await waitForDroplet(capi, copy.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs})
         s.dropletGuid = d.guid
       },
-    },
+    }),
   ],
 }
 

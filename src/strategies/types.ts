@@ -14,7 +14,6 @@ import type {ProbeSummary} from '../probe/types.js'
 import type {CanaryCheck} from '../probe/pin.js'
 import type {Ui} from '../ui/ui.js'
 import type {ReadCache} from './quota.js'
-import type {ProcessAvailability} from './workers.js'
 
 /** What an operation does to the app's droplet: keep it, stage a new one, push new bits, deploy an earlier revision, or change only the size. */
 export type OperationKind = 'restart' | 'restage' | 'push' | 'rollback' | 'scale'
@@ -61,13 +60,6 @@ export class OperationAborted extends Error {
   }
 }
 
-/** The message and exit code for a stop caused by the signal: the abort reason, or Ctrl-C. */
-export function abortReason(signal: AbortSignal): {message: string; exitCode: number} {
-  const r = signal.reason
-  if (r instanceof OperationAborted) return {message: `Aborted: ${r.message}`, exitCode: r.exitCode}
-  return {message: 'Interrupted.', exitCode: ExitCode.INTERRUPTED}
-}
-
 /** What a step can do with its task row: retitle it, show a line of output, mark it skipped. */
 export interface TaskHandle {
   setTitle(title: string): void
@@ -112,6 +104,17 @@ export interface KnownReads {
   readyPackage?: Package | null
   /** The app's web process (only when it has exactly one). */
   web?: Process
+}
+
+/** How long a process type had no running instance after the operation's last disruptive step. */
+export interface ProcessAvailability {
+  type: string
+  /** Desired instances of the type. */
+  instances: number
+  /** Milliseconds at 0 running instances, as observed by polling; 0 when one was running at the first look. */
+  zeroMs: number
+  /** Whether a running instance was seen again before cfzd stopped watching. */
+  recovered: boolean
 }
 
 export interface OperationResult {

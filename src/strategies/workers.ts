@@ -15,19 +15,11 @@ import type {Process} from '../capi/resources/processes.js'
 import {formatDuration} from '../clock.js'
 import type {Deployment} from '../capi/resources/deployments.js'
 import {errorMessage} from '../errors.js'
-import type {OperationEnv, TaskHandle} from './types.js'
+import type {OperationEnv, ProcessAvailability, TaskHandle} from './types.js'
 import {summarizeStats} from './wait.js'
 
-/** How long a process type had no running instance after the operation's last disruptive step. */
-export interface ProcessAvailability {
-  type: string
-  /** Desired instances of the type. */
-  instances: number
-  /** Milliseconds at 0 running instances, as observed by polling; 0 when one was running at the first look. */
-  zeroMs: number
-  /** Whether a running instance was seen again before cfzd stopped watching. */
-  recovered: boolean
-}
+export type {ProcessAvailability} from './types.js'
+
 
 /** The app's non-web processes that have instances. */
 export function workers(processes: Process[]): Process[] {
