@@ -502,7 +502,7 @@ export async function runBlueGreen(s: OpState, source: DropletSource, opts: Actu
  * After it: the new version is live; say exactly what was left behind. This observes and acts;
  * messages.ts says it.
  */
-async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions): Promise<CfzdError> {
+export async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions): Promise<CfzdError> {
   const stop = stopOf(error, s.env.signal)
   const venerable = venerableName(s)
   if (s.oldTouched) {

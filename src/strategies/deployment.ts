@@ -307,7 +307,7 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
  * the app is back on its previous droplet; then report the original failure, what the instances
  * were doing, and what the cancel achieved. This observes and acts; messages.ts says it.
  */
-async function recover(s: OpState, error: unknown, renderer: Parameters<typeof actualize>[2]): Promise<CfzdError> {
+export async function recover(s: OpState, error: unknown, renderer: Parameters<typeof actualize>[2]): Promise<CfzdError> {
   const stop = stopOf(error, s.env.signal)
   const failure = error instanceof WaitFailure ? error : undefined
   const details = failure ? {failure: failure.kind, instances: failure.observed.instances} : undefined
