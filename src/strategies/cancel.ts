@@ -149,7 +149,6 @@ export async function continueDeployment(
     outcome,
     durationsMs: durations,
     left: outcome === 'paused' ? [manage.pausedAgain(d)] : [],
-    warnings: s.warnings,
     next: outcome === 'paused' ? deploy.nextAtPause(app.name) : [],
     processes: s.processes,
   })

@@ -283,7 +283,7 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
   const droplet = {guid: s.dropletGuid, previous: s.previousDropletGuid}
   if (!s.deployment) {
     // A stopped app's restage: the droplet is set, nothing was deployed.
-    return operationResult(s, {strategy: s.opts.strategy, app: {name: s.appName, guid: s.app.guid}, droplet, outcome: 'staged', durationsMs: durations, left: [deploy.stagedStopped(s.appName)], warnings: s.warnings})
+    return operationResult(s, {strategy: s.opts.strategy, app: {name: s.appName, guid: s.app.guid}, droplet, outcome: 'staged', durationsMs: durations, left: [deploy.stagedStopped(s.appName)]})
   }
   const d = s.deployment
   const name = s.env.skipRenameCheck ? s.appName : await currentName(s, s.app.guid)
@@ -297,7 +297,6 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
     processes: s.processes,
     durationsMs: durations,
     left: outcome === 'paused' ? [deploy.paused(d)] : d.status.value === 'ACTIVE' ? [deploy.inBackground(d)] : [],
-    warnings: s.warnings,
     next: outcome === 'paused' ? deploy.nextAtPause(s.appName) : [],
   })
 }

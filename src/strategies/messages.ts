@@ -5,7 +5,8 @@
  */
 import type {Deployment} from '../capi/resources/deployments.js'
 import {AbortError} from '../clock.js'
-import {CfzdError, ExitCode, errorMessage} from '../errors.js'
+import type {SpaceTarget} from '../context.js'
+import {CfzdError, ExitCode, NotFoundError, errorMessage} from '../errors.js'
 import {OperationAborted} from './types.js'
 
 /* ---------- why an operation stopped ---------- */
@@ -43,6 +44,47 @@ export const readDeployments = (appGuid: string) => `reading its deployments (GE
 export const readSpaceRoutes = (spaceGuid: string) => `reading the space's routes (GET /v3/routes?space_guids=${spaceGuid})`
 export const readProcesses = (appGuid: string) => `reading its processes (GET /v3/apps/${appGuid}/processes)`
 export const readWebProcess = (appGuid: string) => `reading its web process (GET /v3/apps/${appGuid}/processes/web)`
+export const readReadyPackages = (appGuid: string) => `reading its packages (GET /v3/packages?app_guids=${appGuid}&states=READY)`
+
+/* ---------- where the droplet comes from (sources.ts) ---------- */
+
+export const source = {
+  noPackage: (appName: string) =>
+    new CfzdError(`App '${appName}' has no package ready to stage.`, {
+      exitCode: ExitCode.FAILED,
+      suggestions: ['Push the app first (cfzd push), or use restart to redeploy its current droplet.'],
+    }),
+  stagingAnother: (appName: string, cause: unknown) =>
+    new CfzdError(`App '${appName}' is already staging another build (someone else's, or an interrupted run's).`, {
+      exitCode: ExitCode.CONFLICT,
+      suggestions: ['Wait for that build to finish, then run this command again.'],
+      cause,
+    }),
+  stillStaging: (buildGuid: string, appName: string) =>
+    `Build ${buildGuid} was still staging on '${appName}'; it finishes on its own and is not deployed (running this again picks it up).`,
+  stagedWithoutDroplet: (buildGuid: string) => new CfzdError(`Build ${buildGuid} was STAGED but has no droplet.`),
+  packageNotCopied: (packageGuid: string, appName: string, why: string) =>
+    `Could not copy package ${packageGuid} to the new '${appName}': ${why}. The new app has the droplet but no package: push it (cfzd push ${appName}) before restaging it.`,
+  noDroplet: (appName: string) =>
+    new CfzdError(`App '${appName}' has no current droplet to restart.`, {
+      exitCode: ExitCode.FAILED,
+      suggestions: ['Assign a droplet before starting this app: push or restage it first.'],
+    }),
+  dropletOnly: (appName: string) => `The new '${appName}' will have the droplet but no package: push it (cfzd push ${appName}) before restaging it.`,
+  cannotLookUpPackage: (appName: string, why: string) => `Could not look up the package of '${appName}' to carry to the new app: ${why}. ${source.dropletOnly(appName)}`,
+  noPackageToCarry: (appName: string) => `App '${appName}' has no package ready to stage, so there is none to carry to the new app. ${source.dropletOnly(appName)}`,
+  noRevision: (version: number, appName: string, versions: number[]) =>
+    new CfzdError(`Revision ${version} not found for app '${appName}'.${versions.length ? ` Its revisions are ${versions.join(', ')}.` : ' It has no revisions.'}`, {
+      exitCode: ExitCode.NOT_FOUND,
+      suggestions: [`Run 'cfzd revisions ${appName}' to list them.`],
+    }),
+  revisionNotDeployable: (version: number, appName: string, deployable: number[]) =>
+    new CfzdError(`Revision ${version} of app '${appName}' cannot be deployed: its droplet has expired or been deleted.`, {
+      exitCode: ExitCode.FAILED,
+      suggestions: [deployable.length ? `Versions still deployable: ${deployable.join(', ')}.` : 'No revision of this app is deployable any more: push or restage it instead.'],
+    }),
+  rollbackNeedsSameApp: () => new CfzdError('A rollback deploys a revision of the same app: use --strategy rolling or canary.', {exitCode: ExitCode.USAGE}),
+}
 
 /* ---------- blue-green ---------- */
 
@@ -152,6 +194,37 @@ export const bg = {
       cause: stop.error,
     })
   },
+}
+
+/* ---------- an earlier blue-green run's leftovers (leftovers.ts) ---------- */
+
+export const leftovers = {
+  appNotFound: (appName: string, target: SpaceTarget) =>
+    new NotFoundError(`App '${appName}' not found in org '${target.org.name}' / space '${target.space.name}'.`, ["Run 'cfzd apps' to list the apps in the targeted space."]),
+  notOurs: (venName: string, state: string, kept: boolean) =>
+    new CfzdError(
+      `An app named '${venName}' already exists (${state.toLowerCase()}), ${kept ? 'kept by an earlier cfzd run with --no-delete or --no-stop' : 'not created by an interrupted cfzd run'}. cfzd will not delete it: it may be your rollback copy. Nothing was changed.`,
+      {
+        exitCode: ExitCode.CONFLICT,
+        suggestions: [`Delete it if you no longer need it (cf delete ${venName} -f), or pick another --venerable-suffix.`],
+      },
+    ),
+  renamingBack: (venName: string, appName: string) => `Recovering an interrupted run: renaming '${venName}' back to '${appName}'.`,
+  notTheCopy: (appName: string, venName: string) =>
+    new CfzdError(
+      `Both '${appName}' and '${venName}' exist, and '${venName}' is marked as the old app of an interrupted cfzd run, but '${appName}' is not the copy that run made. Nothing was changed.`,
+      {exitCode: ExitCode.CONFLICT, suggestions: [`Inspect both apps (cfzd app ${appName}, cfzd app ${venName}) and delete the one you don't want.`]},
+    ),
+  finishing: (appName: string) => `An earlier run switched routes to the new '${appName}' but did not finish: finishing it.`,
+  keptOld: (venName: string) => `Kept the old app as '${venName}'.`,
+  deletedOld: (venName: string) => `Deleted the old app '${venName}'.`,
+  nothingWouldRun: (appName: string, venName: string) =>
+    new CfzdError(
+      `An interrupted run left '${venName}' stopped and the new '${appName}' running but not healthy. Rolling back would leave nothing running, so cfzd changed nothing.`,
+      {exitCode: ExitCode.CONFLICT, suggestions: [`Start '${venName}' (cf start ${venName}) and run this again, or fix '${appName}' and delete '${venName}'.`]},
+    ),
+  rollingBack: 'An earlier run was interrupted before switching routes: rolling it back first.',
+  rolledBack: (venName: string, appName: string) => `Deleted the unfinished copy and renamed '${venName}' back to '${appName}'.`,
 }
 
 /* ---------- rolling and canary ---------- */

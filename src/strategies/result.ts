@@ -15,13 +15,14 @@ export interface ResultParts {
   outcome: OperationResult['outcome']
   durationsMs: Record<string, number>
   left?: string[]
+  /** Defaults to the operation's warnings. */
   warnings?: string[]
   next?: string[]
   processes?: ProcessAvailability[]
 }
 
 /** What an operation started at `startedAt` left, as reported now. */
-export function operationResult(op: {env: Pick<OperationEnv, 'clock'>; startedAt: number; kind?: OperationKind}, r: ResultParts): OperationResult {
+export function operationResult(op: {env: Pick<OperationEnv, 'clock'>; startedAt: number; kind?: OperationKind; warnings?: string[]}, r: ResultParts): OperationResult {
   const operation = r.operation ?? op.kind
   if (!operation) throw new Error('Internal error: an operation result needs the operation it reports.')
   const d = r.deployment
@@ -37,7 +38,7 @@ export function operationResult(op: {env: Pick<OperationEnv, 'clock'>; startedAt
     durationsMs: r.durationsMs,
     totalMs: op.env.clock.now() - op.startedAt,
     left: r.left ?? [],
-    warnings: r.warnings ?? [],
+    warnings: r.warnings ?? op.warnings ?? [],
     next: r.next ?? [],
     ...(r.processes ? {processes: r.processes} : {}),
   }
