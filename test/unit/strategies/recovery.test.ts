@@ -119,6 +119,9 @@ const aborted = (reason?: unknown) => {
   return c.signal
 }
 
+/** The end of every rollback: delete the new app (and wait for the job), rename the old one back. */
+const DELETE_AND_RENAME = ['DELETE /v3/apps/n1', 'GET /v3/jobs/j1', 'PATCH /v3/apps/a1']
+
 describe('blue-green afterFailure', () => {
   it('before anything changed: no call, the error as it is', async () => {
     const world = serve()
@@ -131,7 +134,7 @@ describe('blue-green afterFailure', () => {
   it('before the routes moved: checks the old app, deletes the new one, renames the old one back', async () => {
     const world = serve()
     const err = await afterFailure(bgState(), new Error('staging failed'), silent)
-    expect(world.calls).toEqual(['GET /v3/apps/a1', 'DELETE /v3/apps/n1', 'GET /v3/jobs/j1', 'PATCH /v3/apps/a1'])
+    expect(world.calls).toEqual(['GET /v3/apps/a1', ...DELETE_AND_RENAME])
     expect(err.message).toBe("Failed: staging failed\nRolled back: 'web' (a1) serves as before, the new copy was deleted, and the routes are as they were.")
     expect(err.exitCode).toBe(ExitCode.FAILED)
     expect(world.apps.get('a1')?.name).toBe('web')
@@ -145,9 +148,7 @@ describe('blue-green afterFailure', () => {
       'GET /v3/routes/r1/destinations',
       'GET /v3/routes/r1/destinations',
       'DELETE /v3/routes/r1/destinations/d-n1',
-      'DELETE /v3/apps/n1',
-      'GET /v3/jobs/j1',
-      'PATCH /v3/apps/a1',
+      ...DELETE_AND_RENAME,
     ])
     expect(world.destinations.map((d) => d.app.guid)).toEqual(['a1'])
     expect(err.message).toMatch(/^Failed: boom\nRolled back: /)
@@ -162,9 +163,7 @@ describe('blue-green afterFailure', () => {
       'POST /v3/routes/r1/destinations',
       'GET /v3/routes/r1/destinations',
       'DELETE /v3/routes/r1/destinations/d-n1',
-      'DELETE /v3/apps/n1',
-      'GET /v3/jobs/j1',
-      'PATCH /v3/apps/a1',
+      ...DELETE_AND_RENAME,
     ])
     expect(world.destinations.map((d) => d.app.guid)).toEqual(['a1'])
   })
@@ -174,7 +173,7 @@ describe('blue-green afterFailure', () => {
     const s = bgState()
     s.env = {...s.env, signal: aborted()}
     const err = await afterFailure(s, new Error('aborted'), silent)
-    expect(world.calls).toEqual(['GET /v3/apps/a1', 'DELETE /v3/apps/n1', 'GET /v3/jobs/j1', 'PATCH /v3/apps/a1'])
+    expect(world.calls).toEqual(['GET /v3/apps/a1', ...DELETE_AND_RENAME])
     expect(err.message).toMatch(/^Interrupted\nRolled back: /)
     expect(err.exitCode).toBe(ExitCode.INTERRUPTED)
   })
