@@ -15,8 +15,8 @@ import type {Process} from '../capi/resources/processes.js'
 import {createOnce} from '../capi/reconcile.js'
 import {applyManifestOnce, bindOnce, createSidecarOnce} from './once.js'
 import {CapiNotFound} from '../capi/errors.js'
-import {AbortError, formatDuration} from '../clock.js'
-import {CfzdError, ExitCode, errorMessage} from '../errors.js'
+import {formatDuration} from '../clock.js'
+import type {CfzdError} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
 import {readForInformation} from './advisory.js'
 import {resolveLeftovers} from './leftovers.js'
@@ -25,8 +25,10 @@ import {assertHeadroom} from './quota.js'
 import {mapLike, unmapApp} from './routes.js'
 import {PEER, PHASE, ROLE, footprint, resized, specifiedCommand, takeSnapshot, withoutOwnAnnotations} from './snapshot.js'
 import type {DropletSource} from './sources.js'
-import {appGone, currentName, type OpState} from './state.js'
-import {abortReason, type OperationResult, type Step, type TaskHandle} from './types.js'
+import {bg, readDeployments, readSpaceRoutes, stopOf} from './messages.js'
+import {operationResult} from './result.js'
+import {appGone, currentName, have, required, step, type BgState, type OpState} from './state.js'
+import type {OperationResult, Step, TaskHandle} from './types.js'
 import {createTemporaryRoute, deleteLeftoverSmokeRoutes, deleteRoute, runSmokeTest} from './smoke.js'
 import {watchAvailability} from './workers.js'
 
@@ -45,38 +47,33 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         }
         s.app = await resolveLeftovers(s, warn)
         const active = await readForInformation(
-          `reading its deployments (GET /v3/deployments?app_guids=${s.app.guid})`,
+          readDeployments(s.app.guid),
           () => capi.deployments.activeForApp(s.app.guid),
-          (why) => warn(`Could not check whether '${s.appName}' has a deployment in flight: ${why}. cfzd goes on without this check.`),
+          (why) => warn(bg.cannotCheckInFlight(s.appName, why)),
         )
-        if (active) {
-          throw new CfzdError(`App '${s.appName}' has a deployment in flight (${active.guid}, ${active.status.reason}); blue-green would race it.`, {
-            exitCode: ExitCode.CONFLICT,
-            suggestions: [`Wait for it or cancel it (cfzd cancel-deployment ${s.appName}), then run this again.`],
-          })
-        }
+        if (active) throw bg.inFlight(s.appName, active)
         const leftoverRoutes = await readForInformation(
-          `reading the space's routes (GET /v3/routes?space_guids=${s.target.space.guid})`,
+          readSpaceRoutes(s.target.space.guid),
           () => deleteLeftoverSmokeRoutes(capi, s.target.space.guid, s.appName),
-          (why) => warn(`Could not look for temporary smoke-test routes an interrupted run may have left: ${why}. cfzd goes on without tidying them.`),
+          (why) => warn(bg.cannotLookForSmokeRoutes(why)),
         )
         for (const url of leftoverRoutes ?? []) {
-          s.warnings.push(`Deleted the temporary smoke-test route ${url}, left by an interrupted run.`)
+          s.warnings.push(bg.deletedSmokeRoute(url))
           task.output(`deleted leftover temporary route ${url}`)
         }
         await source.preflight(s, warn)
-        s.snapshot = await takeSnapshot(capi, s.app)
+        const snapshot = (s.snapshot = await takeSnapshot(capi, s.app))
         if (s.app.state === 'STARTED') {
-          const need = footprint(resized(s.snapshot.processes, s.opts.scale))
+          const need = footprint(resized(snapshot.processes, s.opts.scale))
           await assertHeadroom(
             capi,
             {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid, cache: s.env.reads},
-            {...need, purpose: `A blue-green copy of '${s.appName}' (${need.instances} instance(s), ${need.memoryMb} MB)`},
-            ['Use --strategy rolling, which needs room for only --max-in-flight extra instances, or ask for a larger quota.'],
+            {...need, purpose: bg.copyNeeds(s.appName, need)},
+            [bg.copyNeedsHint],
             warn,
           )
         }
-        if (s.snapshot.bindings.length > 0) task.output(`${s.snapshot.bindings.length} service binding(s) will be re-created`)
+        if (snapshot.bindings.length > 0) task.output(`${snapshot.bindings.length} service binding(s) will be re-created`)
       },
     },
     {
@@ -89,12 +86,13 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         })
       },
     },
-    {
+    step({
       id: 'create',
       title: (s) => `Create new app ${s.appName}`,
+      needs: ['snapshot'],
       async run(s) {
         const {capi} = s.env
-        const snap = s.snapshot!
+        const snap = s.snapshot
         s.newApp = await createOnce(
           () =>
             capi.apps.create({
@@ -114,32 +112,34 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         )
         await capi.apps.update(s.app.guid, {metadata: {annotations: {[PEER]: s.newApp.guid}}})
       },
-    },
-    {
+    }),
+    step({
       id: 'features',
       title: 'Copy app features',
+      needs: NEW_APP,
       async run(s, task) {
         const {capi} = s.env
-        const now = await capi.features.list(s.newApp!.guid)
+        const now = await capi.features.list(s.newApp.guid)
         const changed: string[] = []
-        for (const f of s.snapshot!.features) {
+        for (const f of s.snapshot.features) {
           if (now.find((n) => n.name === f.name)?.enabled === f.enabled) continue
-          await capi.features.update(s.newApp!.guid, f.name, f.enabled)
+          await capi.features.update(s.newApp.guid, f.name, f.enabled)
           changed.push(`${f.name}=${f.enabled}`)
         }
         if (changed.length === 0) task.skip('defaults already match')
         else task.output(changed.join(', '))
       },
-    },
-    {
+    }),
+    step({
       id: 'bindings',
       title: 'Re-create service bindings',
+      needs: NEW_APP,
       enabled: (s) => (s.snapshot?.bindings.length ?? 0) > 0,
       async run(s, task) {
         const {capi, signal} = s.env
-        const existing = await capi.bindings.forApp(s.newApp!.guid)
+        const existing = await capi.bindings.forApp(s.newApp.guid)
         const noParams: string[] = []
-        for (const b of s.snapshot!.bindings) {
+        for (const b of s.snapshot.bindings) {
           const instance = b.relationships.service_instance.data.guid
           if (existing.some((e) => e.relationships.service_instance.data.guid === instance)) continue
           const parameters = await readParameters(s, b.guid)
@@ -149,65 +149,67 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
             {
               type: 'app',
               ...(b.name ? {name: b.name} : {}),
-              relationships: {service_instance: {data: {guid: instance}}, app: {data: {guid: s.newApp!.guid}}},
+              relationships: {service_instance: {data: {guid: instance}}, app: {data: {guid: s.newApp.guid}}},
               ...(parameters ? {parameters} : {}),
             },
             {clock: s.env.clock, signal, timeoutMs: 10 * 60_000, onWarning: (w) => s.warnings.push(w)},
           )
           task.output(`bound ${b.name ?? instance}`)
         }
-        if (noParams.length) {
-          s.warnings.push(
-            `Binding parameters can't be read back for ${noParams.join(', ')}: those bindings were re-created without parameters.`,
-          )
-        }
+        if (noParams.length) s.warnings.push(bg.bindingsWithoutParameters(noParams))
       },
-    },
+    }),
     ...source.toNewApp(),
-    {
+    step({
       id: 'droplet',
       title: 'Set current droplet',
+      needs: [...NEW_APP, 'dropletGuid'],
       async run(s, task) {
         const {capi} = s.env
-        const current = await capi.apps.getCurrentDropletGuid(s.newApp!.guid)
+        const current = await capi.apps.getCurrentDropletGuid(s.newApp.guid)
         if (current === s.dropletGuid) return task.skip('already set')
-        await capi.apps.setCurrentDroplet(s.newApp!.guid, s.dropletGuid!)
+        await capi.apps.setCurrentDroplet(s.newApp.guid, s.dropletGuid)
       },
-    },
-    {
+    }),
+    step({
       id: 'processes',
       title: 'Configure processes',
+      needs: NEW_APP,
       async run(s, task) {
         task.output(await configureProcesses(s))
       },
-    },
-    {
+    }),
+    step({
       id: 'sidecars',
       title: 'Copy sidecars',
+      needs: NEW_APP,
       enabled: (s) => (s.snapshot?.sidecars.length ?? 0) > 0,
       async run(s, task) {
         task.output(await copySidecars(s))
       },
-    },
+    }),
     ...(source.configure?.() ?? []),
-    {
+    step({
       id: 'start',
       title: 'Start new instances',
-      enabled: (s) => s.snapshot!.app.state === 'STARTED',
+      needs: NEW_APP,
+      enabled: (s) => wasStarted(s, 'start'),
       async run(s, task) {
-        await startAndWatch(s.env, s.newApp!.guid, task, {label: (n) => `Start ${instances(n, 'new')}`, timeoutMs: s.opts.startupTimeoutMs})
+        await startAndWatch(s.env, s.newApp.guid, task, {label: (n) => `Start ${instances(n, 'new')}`, timeoutMs: s.opts.startupTimeoutMs})
       },
-    },
-    {
+    }),
+    step({
       id: 'smoke',
       title: 'Smoke-test the new app on a temporary route',
-      enabled: (s) => Boolean(s.opts.smokeTest) && s.snapshot!.app.state === 'STARTED',
+      needs: NEW_APP,
+      enabled: (s) => Boolean(s.opts.smokeTest) && wasStarted(s, 'smoke'),
       async run(s, task) {
         const {capi, clock, signal} = s.env
-        const first = s.snapshot!.routes.find((m) => m.route.protocol === 'http')
+        const smokeTest = required(s.opts.smokeTest, "step 'smoke'", 'opts.smokeTest')
+        const first = s.snapshot.routes.find((m) => m.route.protocol === 'http')
         const temp = await createTemporaryRoute(capi, {
           appName: s.appName,
-          appGuid: s.newApp!.guid,
+          appGuid: s.newApp.guid,
           spaceGuid: s.target.space.guid,
           orgGuid: s.target.org.guid,
           domainGuid: first?.route.relationships.domain.data.guid,
@@ -216,47 +218,48 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         })
         task.setTitle(`Smoke-test the new app on a temporary route (${temp.url})`)
         try {
-          await runSmokeTest(s.opts.smokeTest!, temp.url, (l) => task.output(l), signal)
+          await runSmokeTest(smokeTest, temp.url, (l) => task.output(l), signal)
         } finally {
           await deleteRoute(capi, temp.route)
         }
       },
-    },
-    {
+    }),
+    step({
       id: 'switch',
       title: 'Switch routes',
+      needs: NEW_APP,
       async run(s, task) {
         const {capi, clock, signal} = s.env
         await checkOldApp(s, task)
-        const mappings = s.snapshot!.routes
+        const mappings = s.snapshot.routes
         if (mappings.length === 0) {
           s.routes = 'switched'
           return task.skip('the app has no routes')
         }
         s.routes = 'mapped-both'
-        const added = await mapLike(capi, mappings, s.newApp!.guid)
+        const added = await mapLike(capi, mappings, s.newApp.guid)
         task.output(`mapped ${mappings.length} route(s) to the new app; both versions serve`)
         if (added > 0 && s.opts.routeSettleMs > 0) await clock.sleep(s.opts.routeSettleMs, signal)
         await unmapApp(capi, mappings, s.app.guid)
         s.routes = 'switched'
         task.setTitle(`Switch routes (${mappings.map((m) => m.route.url).join(', ')})`)
       },
-    },
+    }),
     {
       id: 'drain',
       title: (s) => `Drain old app ${venerableName(s)} (${formatDuration(s.opts.drainMs ?? 0)})`,
       // Only an old app that serves and is about to be stopped has requests to drain.
-      enabled: (s) => (s.opts.drainMs ?? 0) > 0 && !s.opts.noStop && s.snapshot!.app.state === 'STARTED' && s.snapshot!.routes.length > 0,
+      enabled: (s) => (s.opts.drainMs ?? 0) > 0 && !s.opts.noStop && wasStarted(s, 'drain') && snapshotOf(s, 'drain').routes.length > 0,
       async run(s, task) {
         task.output('routers may still send it requests until they learn of the unmap; the requests it serves finish meanwhile')
-        await s.env.clock.sleep(s.opts.drainMs!, s.env.signal)
+        await s.env.clock.sleep(required(s.opts.drainMs, "step 'drain'", 'opts.drainMs'), s.env.signal)
       },
     },
     {
       id: 'stop-old',
       irreversible: true,
       title: (s) => `Stop old app ${venerableName(s)}`,
-      enabled: (s) => !s.opts.noStop && s.snapshot!.app.state === 'STARTED',
+      enabled: (s) => !s.opts.noStop && wasStarted(s, 'stop-old'),
       async run(s, task) {
         s.oldTouched = true
         if (s.oldGone) return task.skip('deleted by someone else')
@@ -268,24 +271,26 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         }
       },
     },
-    {
+    step({
       id: 'availability',
       irreversible: true,
       title: 'Check every process type runs',
-      enabled: (s) => !s.opts.noStop && s.snapshot!.app.state === 'STARTED',
+      needs: NEW_APP,
+      enabled: (s) => !s.opts.noStop && wasStarted(s, 'availability'),
       async run(s, task) {
         // The new app's instances of every type were running before the old app stopped; look again.
         const since = s.env.clock.now()
+        let processes
         try {
-          s.processes = await watchAvailability(s.env, s.newApp!.guid, {since, timeoutMs: s.opts.startupTimeoutMs})
+          processes = s.processes = await watchAvailability(s.env, s.newApp.guid, {since, timeoutMs: s.opts.startupTimeoutMs})
         } catch (error) {
           if (s.env.signal.aborted) throw error
-          s.warnings.push(`Could not check the new app's processes after stopping the old one: ${errorMessage(error)}.`)
+          s.warnings.push(bg.cannotCheckProcesses(error))
           return task.skip('could not check')
         }
-        task.output(s.processes.map((p) => `${p.type}: ${p.zeroMs === 0 ? 'never at 0' : `${formatDuration(p.zeroMs)} at 0`}`).join(', '))
+        task.output(processes.map((p) => `${p.type}: ${p.zeroMs === 0 ? 'never at 0' : `${formatDuration(p.zeroMs)} at 0`}`).join(', '))
       },
-    },
+    }),
     {
       id: 'delete-old',
       irreversible: true,
@@ -303,20 +308,34 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         }
       },
     },
-    {
+    step({
       id: 'finish',
       irreversible: true,
       title: 'Finish',
+      needs: NEW_APP,
       async run(s) {
         s.oldTouched = true
         const {capi} = s.env
-        await capi.apps.update(s.newApp!.guid, {metadata: {annotations: {[ROLE]: null, [PEER]: null, [PHASE]: null}}})
+        await capi.apps.update(s.newApp.guid, {metadata: {annotations: {[ROLE]: null, [PEER]: null, [PHASE]: null}}})
         if ((s.opts.noStop || s.opts.noDelete) && !s.oldGone) {
           await capi.apps.update(s.app.guid, {metadata: {annotations: {[PHASE]: 'kept'}}})
         }
       },
-    },
+    }),
   ]
+}
+
+/** What the steps after 'create' rely on: the stable app's snapshot and the new app. */
+const NEW_APP = ['snapshot', 'newApp'] as const
+
+/** The stable app's snapshot, for a step's `enabled` (listr2 asks before 'check' has run; actualize shows the row then). */
+function snapshotOf(s: OpState, stepId: string) {
+  return have(s, ['snapshot'], `step '${stepId}'`).snapshot
+}
+
+/** Whether the stable app was running when the operation began (so the new one is started, the old one stopped). */
+function wasStarted(s: OpState, stepId: string): boolean {
+  return snapshotOf(s, stepId).app.state === 'STARTED'
 }
 
 /**
@@ -325,7 +344,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
  * someone else since this run started: stop, so the rollback leaves their deployment to finish
  * rather than replacing it with a copy of what it replaced.
  */
-async function checkOldApp(s: OpState, task: TaskHandle): Promise<void> {
+async function checkOldApp(s: BgState, task: TaskHandle): Promise<void> {
   const {capi} = s.env
   try {
     await capi.apps.get(s.app.guid)
@@ -335,18 +354,13 @@ async function checkOldApp(s: OpState, task: TaskHandle): Promise<void> {
   }
   const since = new Date(s.startedAt - 1000).toISOString().replace(/\.\d+Z$/, 'Z')
   const theirs = await capi.deployments.latestForApp(s.app.guid)
-  if (theirs && theirs.created_at >= since) {
-    throw new CfzdError(
-      `Someone else started deployment ${theirs.guid} (${theirs.status.value}/${theirs.status.reason}) on the old app '${venerableName(s)}' (${s.app.guid}) while cfzd was replacing it; cfzd will not switch the routes to a copy of what that deployment replaces.`,
-      {exitCode: ExitCode.CONFLICT, suggestions: [`Let that deployment finish (cfzd app ${s.appName}), then run this again if it is still needed.`]},
-    )
-  }
+  if (theirs && theirs.created_at >= since) throw bg.deployedBySomeoneElse(theirs, venerableName(s), s.app.guid, s.appName)
 }
 
 function noteOldGone(s: OpState, task: TaskHandle): void {
   if (s.oldGone) return
   s.oldGone = true
-  const line = `The old app '${venerableName(s)}' (${s.app.guid}) was deleted by someone else during the operation${s.routes === 'untouched' ? '; its routes had no app until the new one took them' : ''}.`
+  const line = bg.oldDeletedMidway(venerableName(s), s.app.guid, s.routes === 'untouched')
   s.warnings.push(line)
   task.output(line)
 }
@@ -355,13 +369,9 @@ function nonNull(o: Record<string, string | null>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as Record<string, string>
 }
 
+/** The binding's parameters, when its service broker can give them back (many can't). */
 async function readParameters(s: OpState, bindingGuid: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const res = await s.env.capi.http.request<Record<string, unknown>>({path: `/v3/service_credential_bindings/${bindingGuid}/parameters`})
-    return res.data && typeof res.data === 'object' ? res.data : undefined
-  } catch {
-    return undefined
-  }
+  return s.env.capi.bindings.parameters(bindingGuid).catch(() => undefined)
 }
 
 function checkBody(hc: Process['health_check']) {
@@ -370,13 +380,13 @@ function checkBody(hc: Process['health_check']) {
 }
 
 /** Give the new app the stable app's own sidecars (reads first: safe to repeat). */
-export async function copySidecars(s: OpState): Promise<string> {
+export async function copySidecars(s: BgState): Promise<string> {
   const {capi} = s.env
-  const have = await capi.sidecars.forApp(s.newApp!.guid)
+  const onNew = await capi.sidecars.forApp(s.newApp.guid)
   const made: string[] = []
-  for (const sc of s.snapshot!.sidecars) {
-    if (have.some((h) => h.name === sc.name)) continue
-    await createSidecarOnce(capi, s.newApp!.guid, {
+  for (const sc of s.snapshot.sidecars) {
+    if (onNew.some((h) => h.name === sc.name)) continue
+    await createSidecarOnce(capi, s.newApp.guid, {
       name: sc.name,
       command: sc.command,
       process_types: sc.process_types,
@@ -388,10 +398,9 @@ export async function copySidecars(s: OpState): Promise<string> {
 }
 
 /** Make the new app's processes match the stable app's: types, commands, checks and scale. */
-async function configureProcesses(s: OpState): Promise<string> {
+async function configureProcesses(s: BgState): Promise<string> {
   const {capi, signal} = s.env
-  const newApp = s.newApp!
-  const snap = s.snapshot!
+  const {newApp, snapshot: snap} = s
   const have = await capi.processes.forApp(newApp.guid)
   const missing = snap.processes.filter((p) => !have.some((h) => h.type === p.type))
   if (missing.length) {
@@ -424,29 +433,33 @@ async function configureProcesses(s: OpState): Promise<string> {
 /** Put things back as they were before this run: routes, the new app, the name. Safe to repeat. */
 export function rollbackPlan(): Step<OpState>[] {
   return [
-    {
+    step({
       id: 'restore-routes',
       title: 'Restore routes to the old app',
+      // Routes move only after 'check' took the snapshot.
+      needs: ['snapshot'],
       enabled: (s) => s.routes !== 'untouched',
       async run(s) {
         const {capi} = s.env
-        await mapLike(capi, s.snapshot!.routes, s.app.guid)
-        if (s.newApp) await unmapApp(capi, s.snapshot!.routes, s.newApp.guid)
+        await mapLike(capi, s.snapshot.routes, s.app.guid)
+        if (s.newApp) await unmapApp(capi, s.snapshot.routes, s.newApp.guid)
         s.routes = 'untouched'
       },
-    },
+    }),
     {
       id: 'delete-new',
       title: (s) => `Delete new app ${s.appName}`,
       enabled: (s) => Boolean(s.newApp),
       async run(s, task) {
         const {capi} = s.env
+        const {newApp} = have(s, ['newApp'], "step 'delete-new'")
         try {
-          await capi.jobs.wait(await capi.apps.delete(s.newApp!.guid), {timeoutMs: 10 * 60_000})
+          await capi.jobs.wait(await capi.apps.delete(newApp.guid), {timeoutMs: 10 * 60_000})
         } catch (error) {
           if (error instanceof CapiNotFound) return task.skip('already gone')
           throw error
         }
+        // What this step undoes: from here on there is no new app.
         s.newApp = undefined
       },
     },
@@ -468,102 +481,67 @@ export async function runBlueGreen(s: OpState, source: DropletSource, opts: Actu
   } catch (error) {
     throw await afterFailure(s, error, opts)
   }
+  const done: BgState = have(s, NEW_APP, 'the blue-green result')
   const kept = (s.opts.noStop || s.opts.noDelete) && !s.oldGone
   const venerable = venerableName(s)
-  const left: string[] = []
-  const name = await currentName(s, s.newApp!.guid)
-  if (kept) {
-    left.push(
-      s.opts.noStop
-        ? `The old app is kept running as '${venerable}' without routes. Delete it when you no longer need it: cf delete ${venerable} -f`
-        : `The old app is kept, stopped, as '${venerable}'. Delete it when you no longer need it: cf delete ${venerable} -f`,
-    )
-  }
-  return {
-    operation: s.kind,
+  const name = await currentName(s, done.newApp.guid)
+  return operationResult(s, {
     strategy: 'blue-green',
-    app: {name, guid: s.newApp!.guid},
+    app: {name, guid: done.newApp.guid},
     previousApp: {name: kept ? venerable : s.appName, guid: s.app.guid, state: !kept ? 'deleted' : s.opts.noStop ? 'running' : 'stopped'},
-    droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.snapshot?.droplet?.guid} : undefined,
-    outcome: s.snapshot!.app.state === 'STARTED' ? 'started' : 'staged',
+    droplet: {guid: s.dropletGuid, previous: done.snapshot.droplet?.guid},
+    outcome: done.snapshot.app.state === 'STARTED' ? 'started' : 'staged',
     durationsMs: durations,
-    totalMs: s.env.clock.now() - s.startedAt,
-    left,
-    warnings: s.warnings,
-    next: [],
-    ...(s.processes ? {processes: s.processes} : {}),
-  }
+    left: kept ? [bg.kept(venerable, s.opts.noStop)] : [],
+    processes: s.processes,
+  })
 }
 
 /**
  * Before the switch: roll back, and report the original error and the rollback's outcome apart.
- * After it: the new version is live; say exactly what was left behind.
+ * After it: the new version is live; say exactly what was left behind. This observes and acts;
+ * messages.ts says it.
  */
-async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions): Promise<CfzdError> {
-  const interrupted = error instanceof AbortError || s.env.signal.aborted
-  const stop = abortReason(s.env.signal)
-  const what = interrupted ? stop.message.replace(/\.$/, '') : `Failed: ${errorMessage(error)}`
-  const original = error instanceof CfzdError ? error : undefined
+export async function afterFailure(s: OpState, error: unknown, opts: ActualizeOptions): Promise<CfzdError> {
+  const stop = stopOf(error, s.env.signal)
+  const venerable = venerableName(s)
   if (s.oldTouched) {
     // The old app has been stopped or deleted: no going back. Say what is where.
-    const venerable = venerableName(s)
-    const state = await s.env.capi.apps.get(s.app.guid).then(
-      (a) => `${a.state === 'STARTED' ? 'running' : 'stopped'}`,
-      () => 'gone',
+    const old = await s.env.capi.apps.get(s.app.guid).then(
+      (a) => (a.state === 'STARTED' ? 'running' : 'stopped') as 'running' | 'stopped',
+      () => 'gone' as const,
     )
-    const left = state === 'gone' ? [] : [`The old app '${venerable}' (${s.app.guid}) is still there, ${state}, with no routes.`]
-    return new CfzdError(
-      [`${what}, after the switch: the new '${s.appName}' (${s.newApp?.guid}) is live and serving all routes.`, ...left].join('\n'),
-      {
-        exitCode: interrupted ? stop.exitCode : ExitCode.CLEANUP_FAILED,
-        suggestions: state === 'gone' ? [] : [`Delete it when you are sure: cf delete ${venerable} -f (or run the same command again to finish).`],
-        details: {phase: 'after-switch', left},
-        cause: error,
-      },
-    )
+    return bg.afterSwitch(stop, {appName: s.appName, newGuid: s.newApp?.guid, venerable, oldGuid: s.app.guid, old})
   }
-  if (!s.newApp && s.app.name === s.appName) {
-    // Nothing was changed yet (a preflight refusal, for example): report the error as it is.
-    if (original && !interrupted) return original
-    return new CfzdError(`${what}. Nothing was changed.`, {exitCode: interrupted ? stop.exitCode : ExitCode.FAILED, cause: error})
-  }
+  // Nothing was changed yet (a preflight refusal, for example).
+  if (!s.newApp && s.app.name === s.appName) return bg.nothingChanged(stop)
   if (s.oldGone || (await appGone(s, s.app.guid))) {
     // Rolling back would delete the only copy left: keep it, and say where things are.
     const copy = s.newApp ? await s.env.capi.apps.get(s.newApp.guid).catch(() => undefined) : undefined
-    const routes = s.routes === 'untouched' ? `the routes (${s.snapshot?.routes.map((m) => m.route.url).join(', ') || 'none'}) have no app mapped` : 'the routes are mapped to it'
-    return new CfzdError(
-      [
-        `${what}`,
-        `The old app '${venerableName(s)}' (${s.app.guid}) was deleted by someone else during the operation, so there is nothing to roll back to.`,
-        copy
-          ? `cfzd kept the new '${copy.name}' (${copy.guid}), ${copy.state === 'STARTED' ? 'started' : 'stopped'}; ${routes}.`
-          : `${s.newApp ? 'The new copy is gone too' : 'No new copy had been made yet'}; ${routes}.`,
-      ].join('\n'),
-      {exitCode: interrupted ? stop.exitCode : (original?.exitCode ?? ExitCode.FAILED), details: {phase: 'before-switch', oldApp: 'deleted by someone else'}, cause: error},
-    )
+    return bg.oldDeleted(stop, {
+      venerable,
+      oldGuid: s.app.guid,
+      madeCopy: Boolean(s.newApp),
+      copy,
+      routesUntouched: s.routes === 'untouched',
+      routeUrls: s.snapshot?.routes.map((m) => m.route.url) ?? [],
+    })
   }
-  const rollbackEnv = {...s.env, signal: new AbortController().signal}
-  const rs: OpState = {...s, env: rollbackEnv}
-  let rollback: string
-  // A conflict (someone else deployed the old app) keeps its exit code; other failures exit 1.
-  let exitCode: number = interrupted ? stop.exitCode : original?.exitCode === ExitCode.CONFLICT ? ExitCode.CONFLICT : ExitCode.FAILED
+  const rs: OpState = {...s, env: {...s.env, signal: new AbortController().signal}}
   try {
     await actualize(rollbackPlan(), rs, opts)
-    rollback = `Rolled back: '${s.appName}' (${s.app.guid}) serves as before, the new copy was deleted, and the routes are as they were.`
+    return bg.rolledBack(stop, {ok: true, appName: s.appName, oldGuid: s.app.guid})
   } catch (rbError) {
-    exitCode = ExitCode.FAILED
-    rollback = [
-      `Rollback FAILED: ${errorMessage(rbError)}.`,
-      `State left: stable app ${rs.app.name} (${rs.app.guid}), running; ${rs.newApp ? `new app ${rs.newApp.name} (${rs.newApp.guid}) still exists; ` : ''}routes ${rs.routes === 'untouched' ? 'as before' : 'mapped to the new app too'}.`,
-      'Run the same command again: cfzd recognises the leftovers and finishes the rollback.',
-    ].join('\n')
+    return bg.rolledBack(stop, {
+      ok: false,
+      appName: s.appName,
+      oldGuid: s.app.guid,
+      rollbackError: rbError,
+      stable: rs.app,
+      newApp: rs.newApp,
+      routesUntouched: rs.routes === 'untouched',
+    })
   }
-  return new CfzdError(`${what}\n${rollback}`, {
-    exitCode,
-    suggestions: original?.suggestions ?? [],
-    details: {phase: 'before-switch', rollback},
-    cause: error,
-  })
 }
 
 export type {App}

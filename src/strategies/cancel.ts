@@ -5,10 +5,12 @@
 import type {App} from '../capi/resources/apps.js'
 import {DeploymentStatusReason, type Deployment} from '../capi/resources/deployments.js'
 import {refGuid} from '../capi/schemas.js'
-import {CfzdError, ExitCode} from '../errors.js'
 import {actualize, type ActualizeOptions} from './actualize.js'
 import {continueOnce} from './deployment.js'
+import {deploy, manage} from './messages.js'
 import {cancelOnce} from './once.js'
+import {deploymentOutcome, operationResult} from './result.js'
+import {have, step} from './state.js'
 import type {OperationEnv, OperationResult, Step} from './types.js'
 import {watchDeployment} from './wait.js'
 import type {ProcessAvailability} from './availability.js'
@@ -21,8 +23,9 @@ interface CancelState {
   timeoutMs: number
   deployment?: Deployment
   startedAt: number
-  /** continue-deployment: what the last step left to say, and the time at 0 per process type. */
-  warnings?: string[]
+  /** What the steps found to warn about (continue-deployment: the last step's check). */
+  warnings: string[]
+  /** continue-deployment: the time at 0 per process type. */
   processes?: ProcessAvailability[]
 }
 
@@ -32,12 +35,7 @@ function findActive(verb: string): Step<CancelState> {
     title: (s) => `Find the active deployment of ${s.app.name}`,
     async run(s, task) {
       const d = await s.env.capi.deployments.activeForApp(s.app.guid)
-      if (!d) {
-        throw new CfzdError(`No active deployment found for app ${s.app.name}: nothing to ${verb}.`, {
-          exitCode: ExitCode.FAILED,
-          suggestions: [`Run 'cfzd app ${s.app.name}' to see its state.`],
-        })
-      }
+      if (!d) throw manage.noActive(s.app.name, verb)
       s.deployment = d
       task.setTitle(`Found deployment ${d.guid} (${d.strategy}, ${d.status.reason})`)
     },
@@ -45,47 +43,49 @@ function findActive(verb: string): Step<CancelState> {
 }
 
 export async function cancelDeployment(env: OperationEnv, app: App, o: {wait: boolean; timeoutMs: number}, a: ActualizeOptions): Promise<OperationResult> {
-  const s: CancelState = {env, app, wait: o.wait, timeoutMs: o.timeoutMs, startedAt: env.clock.now()}
+  const s: CancelState = {env, app, wait: o.wait, timeoutMs: o.timeoutMs, startedAt: env.clock.now(), warnings: []}
   const steps: Step<CancelState>[] = [
     findActive('cancel'),
-    {
+    step({
       id: 'cancel',
       title: 'Cancel',
+      needs: FOUND,
       async run(s, task) {
-        if (s.deployment!.status.reason === 'CANCELING') return task.skip('already canceling')
-        await cancelOnce(s.env.capi, s.deployment!.guid)
+        if (s.deployment.status.reason === 'CANCELING') return task.skip('already canceling')
+        await cancelOnce(s.env.capi, s.deployment.guid)
       },
-    },
-    {
+    }),
+    step({
       id: 'wait',
       title: 'Wait until the deployment is finalized',
+      needs: FOUND,
       enabled: (s) => s.wait,
       async run(s, task) {
         const {capi, clock, signal} = s.env
-        const d = await capi.deployments.get(s.deployment!.guid)
+        const d = await capi.deployments.get(s.deployment.guid)
         const done = await watchDeployment(capi, d, {clock, signal, goal: 'finalized', target: 0, timeoutMs: s.timeoutMs})
         s.deployment = done.deployment
         task.setTitle(`Deployment finalized (${done.deployment.status.reason})`)
       },
-    },
+    }),
   ]
   const durations = await actualize(steps, s, a)
-  const d = s.wait ? s.deployment! : await env.capi.deployments.get(s.deployment!.guid)
-  const restored = refGuid(d.previous_droplet)
-  return {
+  const found = have(s, FOUND, 'the cancel-deployment result').deployment
+  const d = s.wait ? found : await env.capi.deployments.get(found.guid)
+  return operationResult(s, {
     operation: 'cancel-deployment',
     strategy: 'n/a',
     app: {name: app.name, guid: app.guid},
-    deployment: {guid: d.guid, status: d.status.value, reason: d.status.reason, canarySteps: d.status.canary?.steps},
-    droplet: restored ? {guid: restored, previous: refGuid(d.droplet)} : undefined,
+    deployment: d,
+    droplet: {guid: refGuid(d.previous_droplet), previous: refGuid(d.droplet)},
     outcome: 'canceled',
     durationsMs: durations,
-    totalMs: env.clock.now() - s.startedAt,
-    left: d.status.value === 'ACTIVE' ? [`Deployment ${d.guid} is ${d.status.reason}; it finalizes on the updater's next pass.`] : [],
-    warnings: [],
-    next: [],
-  }
+    left: d.status.value === 'ACTIVE' ? [manage.finalizesNext(d)] : [],
+  })
 }
+
+/** What the steps after 'find' rely on. */
+const FOUND = ['deployment'] as const
 
 export async function continueDeployment(
   env: OperationEnv,
@@ -96,25 +96,23 @@ export async function continueDeployment(
   const s: CancelState = {env, app, wait: !o.noWait, timeoutMs: o.timeoutMs, startedAt: env.clock.now(), warnings: []}
   const steps: Step<CancelState>[] = [
     findActive('continue'),
-    {
+    step({
       id: 'continue',
       title: 'Continue',
+      needs: FOUND,
       async run(s) {
-        const d = s.deployment!
-        if (d.status.reason !== DeploymentStatusReason.PAUSED) {
-          throw new CfzdError(`Deployment ${d.guid} of ${s.app.name} is ${d.status.value}/${d.status.reason}, not PAUSED: only a paused canary can be continued.`, {
-            exitCode: ExitCode.FAILED,
-          })
-        }
+        const d = s.deployment
+        if (d.status.reason !== DeploymentStatusReason.PAUSED) throw manage.notPaused(d, s.app.name)
         await continueOnce(s.env.capi, d)
       },
-    },
-    {
+    }),
+    step({
       id: 'wait',
       title: 'Start new instances',
+      needs: FOUND,
       async run(s, task) {
         const {capi, clock, signal} = s.env
-        const d = await capi.deployments.get(s.deployment!.guid)
+        const d = await capi.deployments.get(s.deployment.guid)
         const target = d.options.web_instances ?? 0
         const done = await watchDeployment(capi, d, {
           clock,
@@ -129,32 +127,30 @@ export async function continueDeployment(
         })
         s.deployment = done.deployment
       },
-    },
-    {
+    }),
+    step({
       id: 'old-gone',
       title: 'Wait for the old instances to be gone',
+      needs: FOUND,
       enabled: (s) => s.deployment?.status.value === 'FINALIZED' && s.deployment.status.reason === DeploymentStatusReason.DEPLOYED,
       async run(s, task) {
-        s.processes = await afterDeployed(s.env, s.app.name, s.app.guid, s.deployment!, {timeoutMs: s.timeoutMs, warnings: s.warnings!, task})
+        s.processes = await afterDeployed(s.env, s.app.name, s.app.guid, s.deployment, {timeoutMs: s.timeoutMs, warnings: s.warnings, task})
       },
-    },
+    }),
   ]
   const durations = await actualize(steps, s, a)
-  const d = s.deployment!
-  const paused = d.status.reason === DeploymentStatusReason.PAUSED
-  const deployed = refGuid(d.droplet)
-  return {
+  const d = have(s, FOUND, 'the continue-deployment result').deployment
+  const outcome = deploymentOutcome(d)
+  return operationResult(s, {
     operation: 'continue-deployment',
     strategy: 'canary',
     app: {name: app.name, guid: app.guid},
-    deployment: {guid: d.guid, status: d.status.value, reason: d.status.reason, canarySteps: d.status.canary?.steps},
-    droplet: deployed ? {guid: deployed, previous: refGuid(d.previous_droplet)} : undefined,
-    outcome: d.status.value === 'FINALIZED' ? 'deployed' : paused ? 'paused' : 'deploying',
+    deployment: d,
+    droplet: {guid: refGuid(d.droplet), previous: refGuid(d.previous_droplet)},
+    outcome,
     durationsMs: durations,
-    totalMs: env.clock.now() - s.startedAt,
-    left: paused ? [`Deployment ${d.guid} is paused again at canary step ${d.status.canary?.steps.current}/${d.status.canary?.steps.total}.`] : [],
-    warnings: s.warnings ?? [],
-    next: paused ? [`cfzd continue-deployment ${app.name}`, `cfzd cancel-deployment ${app.name}`] : [],
-    ...(s.processes ? {processes: s.processes} : {}),
-  }
+    left: outcome === 'paused' ? [manage.pausedAgain(d)] : [],
+    next: outcome === 'paused' ? deploy.nextAtPause(app.name) : [],
+    processes: s.processes,
+  })
 }

@@ -17,7 +17,6 @@ import type {CapiClient} from '../capi/client.js'
 import {isAmbiguous} from '../capi/errors.js'
 import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
-import {errorMessage} from '../errors.js'
 import {actualize} from './actualize.js'
 import {readForInformation} from './advisory.js'
 import {canaryPeakExtraInstances, rollingPeakExtraInstances} from './math.js'
@@ -28,8 +27,10 @@ import {assertHeadroom} from './quota.js'
 import {runSmokeTest} from './smoke.js'
 import {checkPinning} from '../probe/pin.js'
 import type {DropletSource} from './sources.js'
-import {appGone, currentName, type OpState} from './state.js'
-import {abortReason, type OperationResult, type Step} from './types.js'
+import {deploy, readProcesses, readWebProcess, stopOf} from './messages.js'
+import {deploymentOutcome, operationResult} from './result.js'
+import {appGone, currentName, step, type OpState} from './state.js'
+import type {OperationResult, Step} from './types.js'
 import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
 import {afterDeployed, workerWarning} from './workers.js'
 
@@ -57,33 +58,18 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         }
         const known = s.env.known?.(s.app.guid)
         const active = known?.active !== undefined ? (known.active ?? undefined) : await capi.deployments.activeForApp(s.app.guid)
-        if (active && !s.opts.supersede) {
-          throw new CfzdError(
-            `App '${s.appName}' already has a deployment in flight (${active.guid}, ${active.status.value}/${active.status.reason}, strategy ${active.strategy}).`,
-            {
-              exitCode: ExitCode.CONFLICT,
-              suggestions: [
-                `Wait for it, continue it (cfzd continue-deployment ${s.appName}) or cancel it (cfzd cancel-deployment ${s.appName}).`,
-                'Or pass --supersede to replace it with this one.',
-              ],
-            },
-          )
-        }
-        if (active) s.warnings.push(`Superseding deployment ${active.guid} (${active.status.reason}).`)
+        if (active && !s.opts.supersede) throw deploy.inFlight(s.appName, active)
+        if (active) s.warnings.push(deploy.superseding(active))
         await source.preflight(s, warn)
         if (s.app.state === 'STARTED') {
-          const processes = known?.processes ?? await readForInformation(`reading its processes (GET /v3/apps/${s.app.guid}/processes)`, () => capi.processes.forApp(s.app.guid), (why) =>
-            warn(`Could not check '${s.appName}' for non-web processes: ${why}. cfzd goes on without this check.`),
-          )
+          const processes = known?.processes ?? await readForInformation(readProcesses(s.app.guid), () => capi.processes.forApp(s.app.guid), (why) => warn(deploy.cannotCheckWorkers(s.appName, why)))
           const line = processes && workerWarning(processes, s.opts.strategy)
           if (line) warn(line)
         }
         // The web process is read only to size the quota check: without it, go on unchecked.
         const web =
           s.app.state === 'STARTED'
-            ? known?.web ?? await readForInformation(`reading its web process (GET /v3/apps/${s.app.guid}/processes/web)`, () => webProcess(s), (why) =>
-                warn(`Could not check the quota for '${s.appName}': ${why}. cfzd goes on without this check.`),
-              )
+            ? known?.web ?? await readForInformation(readWebProcess(s.app.guid), () => webProcess(s), (why) => warn(deploy.cannotCheckQuota(s.appName, why)))
             : undefined
         if (web) {
           // With a deployment superseded there are several web processes: webTarget reads them all.
@@ -99,8 +85,8 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           await assertHeadroom(
             capi,
             {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid, cache: s.env.reads},
-            {memoryMb: extra * memory + growth, instances: extra + Math.max(0, target - web.instances), purpose: `A ${s.opts.strategy} deployment of ${target} instance(s) (${extra} extra at peak, ${memory} MB each)`},
-            ['Lower --max-in-flight, ask for a larger quota, or free memory in the space.'],
+            {memoryMb: extra * memory + growth, instances: extra + Math.max(0, target - web.instances), purpose: deploy.peakNeeds(s.opts.strategy, target, extra, memory)},
+            [deploy.peakNeedsHint],
             warn,
           )
           task.output(`${web.instances} web instance(s) of ${web.memory_in_mb} MB running; peak +${extra}`)
@@ -139,14 +125,15 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         task.output(`deployment ${s.deployment.guid}`)
       },
     },
-    {
+    step({
       id: 'wait',
       title: (s) => (s.opts.strategy === 'canary' ? 'Start canary instances' : 'Start new instances'),
+      needs: ['deployment'],
       enabled: (s) => s.deployment !== undefined || s.app.state === 'STARTED' || s.kind !== 'restage',
       async run(s, task) {
         const {capi, clock, signal} = s.env
         const goal: DeploymentGoal = s.opts.noWait ? 'first-instance' : s.opts.strategy === 'canary' ? 'paused' : 'deployed'
-        const d = s.deployment!
+        const d = s.deployment
         const target = d.options.web_instances ?? (await webTarget(s))
         s.progress = await watchDeployment(capi, d, {
           clock,
@@ -180,10 +167,11 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           task.setTitle(`Start canary instances (step ${c?.current ?? 1}/${c?.total ?? 1}: ${stats?.routable ?? 0} routable, paused)`)
         }
       },
-    },
-    {
+    }),
+    step({
       id: 'promote',
       title: (s) => (s.opts.smokeTest ? 'Smoke-test and promote the canary' : 'Probe the canary'),
+      needs: ['deployment'],
       enabled: (s) => s.opts.strategy === 'canary' && (Boolean(s.opts.smokeTest) || Boolean(s.env.canaryCheck)) && !s.opts.noWait,
       async run(s, task) {
         const {capi, clock, signal} = s.env
@@ -191,14 +179,14 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         let url: string | undefined
         if (smokeTest) {
           const routes = await capi.routes.forApp(s.app.guid)
-          if (routes.length === 0) throw new CfzdError(`App '${s.appName}' has no route to smoke-test the canary on.`, {exitCode: ExitCode.USAGE})
+          if (routes.length === 0) throw deploy.noRouteForSmokeTest(s.appName)
           url = urlForRoute(routes[0], await routerInfo(capi))
         }
-        while (s.deployment!.status.reason === DeploymentStatusReason.PAUSED) {
-          const step = s.deployment!.status.canary?.steps
+        while (s.deployment.status.reason === DeploymentStatusReason.PAUSED) {
+          const step = s.deployment.status.canary?.steps
           const at = `canary step ${step?.current ?? 1}/${step?.total ?? 1}`
           // The canary is the deployment's new web process: checks at this pause are pinned to it.
-          const canary = s.deployment!.new_processes.find((p) => p.type === 'web')?.guid
+          const canary = s.deployment.new_processes.find((p) => p.type === 'web')?.guid
           if (s.env.canaryCheck && canary) {
             task.setTitle(`Probe ${at} (requests pinned to process ${canary})`)
             await s.env.canaryCheck({processGuid: canary, step: step?.current ?? 1, steps: step?.total ?? 1})
@@ -211,30 +199,31 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
             const check = await checkPinning(url, canary)
             if (!check.pinned) {
               pinTo = undefined
-              const line = `Smoke test: could not pin requests to the canary (${at}): ${check.why}. The smoke test hits the shared route, where old instances answer too.`
+              const line = deploy.cannotPin(at, check.why)
               s.warnings.push(line)
               task.output(line)
             }
           }
           await runSmokeTest(smokeTest, url, (l) => task.output(l), signal, pinTo)
-          await continueOnce(capi, s.deployment!)
-          const fresh = await capi.deployments.get(s.deployment!.guid)
+          await continueOnce(capi, s.deployment)
+          const fresh = await capi.deployments.get(s.deployment.guid)
           s.progress = await watchDeployment(capi, fresh, {clock, signal, goal: 'paused', target: s.progress?.target ?? 1, timeoutMs: s.opts.startupTimeoutMs})
           s.deployment = s.progress.deployment
         }
-        if (smokeTest) task.setTitle(`Smoke tests passed; promoted the canary (${s.deployment!.status.reason})`)
-        else task.setTitle(`Probed the canary (step ${s.deployment!.status.canary?.steps.current ?? 1}/${s.deployment!.status.canary?.steps.total ?? 1})`)
+        if (smokeTest) task.setTitle(`Smoke tests passed; promoted the canary (${s.deployment.status.reason})`)
+        else task.setTitle(`Probed the canary (step ${s.deployment.status.canary?.steps.current ?? 1}/${s.deployment.status.canary?.steps.total ?? 1})`)
       },
-    },
-    {
+    }),
+    step({
       id: 'old-gone',
       title: 'Wait for the old instances to be gone',
+      needs: ['deployment'],
       // Cloud Controller destroys the old web processes and restarts the others when it finalizes.
       enabled: (s) => s.deployment?.status.value === 'FINALIZED' && s.deployment.status.reason === DeploymentStatusReason.DEPLOYED,
       async run(s, task) {
-        s.processes = await afterDeployed(s.env, s.appName, s.app.guid, s.deployment!, {timeoutMs: s.opts.startupTimeoutMs, warnings: s.warnings, task})
+        s.processes = await afterDeployed(s.env, s.appName, s.app.guid, s.deployment, {timeoutMs: s.opts.startupTimeoutMs, warnings: s.warnings, task})
       },
-    },
+    }),
   ]
 }
 
@@ -291,77 +280,61 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
   } catch (error) {
     throw await recover(s, error, renderer)
   }
+  const droplet = {guid: s.dropletGuid, previous: s.previousDropletGuid}
   if (!s.deployment) {
-    return {
-      operation: s.kind,
-      strategy: s.opts.strategy,
-      app: {name: s.appName, guid: s.app.guid},
-      droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.previousDropletGuid} : undefined,
-      outcome: 'staged',
-      durationsMs: durations,
-      totalMs: s.env.clock.now() - s.startedAt,
-      left: [`'${s.appName}' is stopped: it has the new droplet and will run it when started.`],
-      warnings: s.warnings,
-      next: [],
-    }
+    // A stopped app's restage: the droplet is set, nothing was deployed.
+    return operationResult(s, {strategy: s.opts.strategy, app: {name: s.appName, guid: s.app.guid}, droplet, outcome: 'staged', durationsMs: durations, left: [deploy.stagedStopped(s.appName)]})
   }
   const d = s.deployment
   const name = s.env.skipRenameCheck ? s.appName : await currentName(s, s.app.guid)
-  const paused = d.status.reason === DeploymentStatusReason.PAUSED
-  const next: string[] = []
-  if (paused) next.push(`cfzd continue-deployment ${s.appName}`, `cfzd cancel-deployment ${s.appName}`)
-  return {
-    operation: s.kind,
+  const outcome = deploymentOutcome(d)
+  return operationResult(s, {
     strategy: s.opts.strategy,
     app: {name, guid: s.app.guid},
-    droplet: s.dropletGuid ? {guid: s.dropletGuid, previous: s.previousDropletGuid} : undefined,
-    deployment: {guid: d.guid, status: d.status.value, reason: d.status.reason, canarySteps: d.status.canary?.steps},
-    outcome: d.status.value === 'FINALIZED' ? 'deployed' : paused ? 'paused' : 'deploying',
-    ...(s.processes ? {processes: s.processes} : {}),
+    droplet,
+    deployment: d,
+    outcome,
+    processes: s.processes,
     durationsMs: durations,
-    totalMs: s.env.clock.now() - s.startedAt,
-    left: paused
-      ? [`Deployment ${d.guid} is paused at canary step ${d.status.canary?.steps.current ?? 1}/${d.status.canary?.steps.total ?? 1}: old and new instances both serve traffic.`]
-      : d.status.value === 'ACTIVE'
-        ? [`Deployment ${d.guid} continues in the background.`]
-        : [],
-    warnings: s.warnings,
-    next,
-  }
+    left: outcome === 'paused' ? [deploy.paused(d)] : d.status.value === 'ACTIVE' ? [deploy.inBackground(d)] : [],
+    next: outcome === 'paused' ? deploy.nextAtPause(s.appName) : [],
+  })
 }
 
 /**
  * After a failure: if a deployment of ours is still ACTIVE, cancel it and wait for FINALIZED, so
- * the app is back on its previous droplet; then build an error that reports the original failure,
- * what the instances were doing, and what the cancel achieved.
+ * the app is back on its previous droplet; then report the original failure, what the instances
+ * were doing, and what the cancel achieved. This observes and acts; messages.ts says it.
  */
-async function recover(s: OpState, error: unknown, renderer: Parameters<typeof actualize>[2]): Promise<CfzdError> {
-  const interrupted = error instanceof AbortError || s.env.signal.aborted
-  const stop = abortReason(s.env.signal)
+export async function recover(s: OpState, error: unknown, renderer: Parameters<typeof actualize>[2]): Promise<CfzdError> {
+  const stop = stopOf(error, s.env.signal)
   const failure = error instanceof WaitFailure ? error : undefined
-  const lines: string[] = []
+  const details = failure ? {failure: failure.kind, instances: failure.observed.instances} : undefined
+  let exitCode: number = stop.interrupted ? stop.abort.exitCode : stop.original ? stop.original.exitCode : ExitCode.FAILED
   const d = s.deployment
-  let exitCode: number = interrupted ? stop.exitCode : error instanceof CfzdError ? error.exitCode : ExitCode.FAILED
-  const head = interrupted ? stop.message : errorMessage(error)
-  if (!d) {
-    // s.left says what the source already changed (push applies its manifest before staging).
-    if (s.left.length) return wrap(error, head, ['Nothing was deployed: the app still runs its previous droplet.', ...s.left], exitCode)
-    return error instanceof CfzdError && !interrupted ? error : wrap(error, head, ['Nothing was deployed: the app is unchanged.'], exitCode)
-  }
+  // s.left says what the source already changed (push applies its manifest before staging).
+  if (!d) return deploy.notDeployed(stop, exitCode, s.left, details)
+  if (await appGone(s, s.app.guid)) return deploy.appDeleted(stop, s.appName, s.app.guid, d)
+  if (failure?.kind === 'superseded') return deploy.superseded(s.appName, d)
 
-  if (await appGone(s, s.app.guid)) {
-    return new CfzdError(`App '${s.appName}' (${s.app.guid}) was deleted by someone else during the operation, with its deployment ${d.guid}: there is nothing left to cancel.`, {
-      exitCode: ExitCode.NOT_FOUND,
-      cause: error,
-    })
+  const lines: string[] = []
+  if (failure?.observed.instances) lines.push(deploy.newInstances(failure.observed.instances.states))
+  const cancel = failure?.kind === 'canceled' ? {canceled: true} : await cancelOurs(s, d, renderer)
+  if (cancel.canceled) {
+    const web = await s.env.capi.processes.getForApp(s.app.guid, 'web').catch(() => undefined)
+    const summary = summarizeStats(web ? await s.env.capi.processes.stats(web.guid).catch(() => []) : [])
+    lines.push(deploy.canceled(d, s.appName, s.previousDropletGuid, summary.routable, summary.desired))
+  } else {
+    lines.push(deploy.cannotCancel(d, s.appName, cancel.error))
+    exitCode = ExitCode.FAILED
   }
-  const reason = failure?.kind
-  if (reason === 'superseded') return new CfzdError(`Deployment ${d.guid} was superseded by a newer deployment of '${s.appName}' (someone else deployed). cfzd left the newer one alone.`, {exitCode: ExitCode.CONFLICT})
-  if (failure?.observed.instances) lines.push(`New instances: ${failure.observed.instances.states.join(', ')}`)
+  return deploy.failure(stop, lines, exitCode, details)
+}
 
+/** Cancel the deployment (unless it already finalized) and follow it until FINALIZED, on its own task row and signal. */
+async function cancelOurs(s: OpState, d: Deployment, renderer: Parameters<typeof actualize>[2]): Promise<{canceled: boolean; error?: unknown}> {
   const env = {...s.env, signal: new AbortController().signal}
   let canceled = false
-  let cancelError: unknown
   const steps: Step<OpState>[] = [
     {
       id: 'cancel',
@@ -376,37 +349,12 @@ async function recover(s: OpState, error: unknown, renderer: Parameters<typeof a
       },
     },
   ]
-  if (reason !== 'canceled') {
-    try {
-      await actualize(steps, s, renderer)
-    } catch (e) {
-      cancelError = e
-    }
-  } else canceled = true
-
-  if (canceled) {
-    const web = await env.capi.processes.getForApp(s.app.guid, 'web').catch(() => undefined)
-    const stats = web ? await env.capi.processes.stats(web.guid).catch(() => []) : []
-    const summary = summarizeStats(stats)
-    lines.push(
-      `Canceled deployment ${d.guid}: '${s.appName}' is back on droplet ${s.previousDropletGuid ?? '(previous)'} with ${summary.routable}/${summary.desired} instances routable.`,
-    )
-  } else {
-    lines.push(
-      `Could not cancel deployment ${d.guid}: ${errorMessage(cancelError)}. It may still be running. Check with 'cfzd app ${s.appName}' and cancel it with 'cfzd cancel-deployment ${s.appName}'.`,
-    )
-    exitCode = ExitCode.FAILED
+  try {
+    await actualize(steps, s, renderer)
+  } catch (error) {
+    return {canceled: false, error}
   }
-  return wrap(error, head, lines, exitCode)
-}
-
-function wrap(error: unknown, head: string, lines: string[], exitCode: number): CfzdError {
-  return new CfzdError([head, ...lines].join('\n'), {
-    exitCode,
-    cause: error,
-    suggestions: error instanceof CfzdError ? error.suggestions : [],
-    details: error instanceof WaitFailure ? {failure: error.kind, instances: error.observed.instances} : undefined,
-  })
+  return {canceled}
 }
 
 export type {Deployment}

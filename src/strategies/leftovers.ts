@@ -9,7 +9,7 @@
  */
 import type {CapiClient} from '../capi/client.js'
 import type {App} from '../capi/resources/apps.js'
-import {CfzdError, ExitCode, NotFoundError} from '../errors.js'
+import {leftovers} from './messages.js'
 import {mapLike, unmapApp} from './routes.js'
 import {PEER, PHASE, ROLE} from './snapshot.js'
 import type {OpState} from './state.js'
@@ -38,10 +38,7 @@ export async function resolveLeftovers(s: OpState, note: (line: string) => void,
   const space = s.target.space.guid
   const venName = `${s.appName}${s.opts.venerableSuffix}`
   const [stable, ven] = await Promise.all([capi.apps.findByName(space, s.appName), capi.apps.findByName(space, venName)])
-  const notFound = () =>
-    new NotFoundError(`App '${s.appName}' not found in org '${s.target.org.name}' / space '${s.target.space.name}'.`, [
-      "Run 'cfzd apps' to list the apps in the targeted space.",
-    ])
+  const notFound = () => leftovers.appNotFound(s.appName, s.target)
   if (!ven) {
     if (!stable) throw notFound()
     return stable
@@ -53,55 +50,42 @@ export async function resolveLeftovers(s: OpState, note: (line: string) => void,
     return stable
   }
   if (!ours) {
-    const kept = ven.metadata.annotations[PHASE] === 'kept'
-    throw new CfzdError(
-      `An app named '${venName}' already exists (${ven.state.toLowerCase()}), ${kept ? 'kept by an earlier cfzd run with --no-delete or --no-stop' : 'not created by an interrupted cfzd run'}. cfzd will not delete it: it may be your rollback copy. Nothing was changed.`,
-      {
-        exitCode: ExitCode.CONFLICT,
-        suggestions: [`Delete it if you no longer need it (cf delete ${venName} -f), or pick another --venerable-suffix.`],
-      },
-    )
+    throw leftovers.notOurs(venName, ven.state, ven.metadata.annotations[PHASE] === 'kept')
   }
 
   if (!stable) {
-    note(`Recovering an interrupted run: renaming '${venName}' back to '${s.appName}'.`)
+    note(leftovers.renamingBack(venName, s.appName))
     return capi.apps.update(ven.guid, {name: s.appName, metadata: {annotations: CLEAR}})
   }
 
   if (stable.metadata.annotations[ROLE] !== 'new' || stable.metadata.annotations[PEER] !== ven.guid) {
-    throw new CfzdError(
-      `Both '${s.appName}' and '${venName}' exist, and '${venName}' is marked as the old app of an interrupted cfzd run, but '${s.appName}' is not the copy that run made. Nothing was changed.`,
-      {exitCode: ExitCode.CONFLICT, suggestions: [`Inspect both apps (cfzd app ${s.appName}, cfzd app ${venName}) and delete the one you don't want.`]},
-    )
+    throw leftovers.notTheCopy(s.appName, venName)
   }
 
   const venRoutes = await capi.routes.forApp(ven.guid)
   if (venRoutes.length === 0 && (await webHealthy(capi, stable))) {
-    note(`An earlier run switched routes to the new '${s.appName}' but did not finish: finishing it.`)
+    note(leftovers.finishing(s.appName))
     if (!s.opts.noStop && ven.state === 'STARTED') await capi.apps.stop(ven.guid)
     if (s.opts.noStop || s.opts.noDelete) {
       await capi.apps.update(ven.guid, {metadata: {annotations: {[PHASE]: 'kept'}}})
-      note(`Kept the old app as '${venName}'.`)
+      note(leftovers.keptOld(venName))
     } else {
       await capi.jobs.wait(await capi.apps.delete(ven.guid), {timeoutMs: 10 * 60_000})
-      note(`Deleted the old app '${venName}'.`)
+      note(leftovers.deletedOld(venName))
     }
     return capi.apps.update(stable.guid, {metadata: {annotations: CLEAR}})
   }
 
   if (ven.state !== 'STARTED' && stable.state === 'STARTED') {
-    throw new CfzdError(
-      `An interrupted run left '${venName}' stopped and the new '${s.appName}' running but not healthy. Rolling back would leave nothing running, so cfzd changed nothing.`,
-      {exitCode: ExitCode.CONFLICT, suggestions: [`Start '${venName}' (cf start ${venName}) and run this again, or fix '${s.appName}' and delete '${venName}'.`]},
-    )
+    throw leftovers.nothingWouldRun(s.appName, venName)
   }
 
-  note(`An earlier run was interrupted before switching routes: rolling it back first.`)
+  note(leftovers.rollingBack)
   const newRoutes = await capi.routes.forApp(stable.guid)
   const mappings = newRoutes.map((route) => ({route, destinations: route.destinations.filter((d) => d.app.guid === stable.guid)}))
   await mapLike(capi, mappings, ven.guid)
   await unmapApp(capi, mappings, stable.guid)
   await capi.jobs.wait(await capi.apps.delete(stable.guid), {timeoutMs: 10 * 60_000})
-  note(`Deleted the unfinished copy and renamed '${venName}' back to '${s.appName}'.`)
+  note(leftovers.rolledBack(venName, s.appName))
   return capi.apps.update(ven.guid, {name: s.appName, metadata: {annotations: CLEAR}})
 }

@@ -12,6 +12,7 @@ import type {App} from '../capi/resources/apps.js'
 import {findApp, resolveTarget, type Context, type SpaceTarget} from '../context.js'
 import {assertHeadroom} from './quota.js'
 import {runOperation, type OperationRequest} from './index.js'
+import {operationResult} from './result.js'
 import type {DeployOptions, OperationResult} from './types.js'
 
 export async function runScale(ctx: Context, req: Omit<OperationRequest, 'kind' | 'source'>): Promise<OperationResult> {
@@ -65,15 +66,5 @@ async function scaleInPlace(ctx: Context, target: SpaceTarget, app: App, scale: 
   }
   ctx.ui.info(`Scaling app ${app.name} in place (${app.state.toLowerCase()}): no instance restarts.`)
   await ctx.capi.processes.scale(web.guid, body)
-  return {
-    operation: 'scale',
-    strategy: 'n/a',
-    app: {name: app.name, guid: app.guid},
-    outcome: 'scaled',
-    durationsMs: {},
-    totalMs: ctx.clock.now() - started,
-    left: [],
-    warnings,
-    next: [],
-  }
+  return operationResult({env: ctx, startedAt: started}, {operation: 'scale', strategy: 'n/a', app: {name: app.name, guid: app.guid}, outcome: 'scaled', durationsMs: {}, warnings})
 }

@@ -10,10 +10,11 @@ import {isDeployable} from '../capi/resources/revisions.js'
 import {refGuid, relGuid} from '../capi/schemas.js'
 import {createOnce} from '../capi/reconcile.js'
 import {CapiNotFound, CapiUnprocessable} from '../capi/errors.js'
-import {CfzdError, ExitCode, errorMessage} from '../errors.js'
+import {errorMessage} from '../errors.js'
 import {formatDuration} from '../clock.js'
 import {readForInformation} from './advisory.js'
-import {buildApp, type OpState} from './state.js'
+import {readReadyPackages, source} from './messages.js'
+import {buildApp, step, type OpState} from './state.js'
 import type {Step} from './types.js'
 import {WaitFailure, waitForBuild, waitForDroplet, waitForPackage} from './wait.js'
 
@@ -38,22 +39,20 @@ async function newestReadyPackage(s: OpState, appGuid: string): Promise<Package>
   const known = s.env.known?.(appGuid)?.readyPackage
   const p = known !== undefined ? known : await s.env.capi.packages.newestForApp(appGuid, ['READY'])
   if (!p) {
-    throw new CfzdError(`App '${s.appName}' has no package ready to stage.`, {
-      exitCode: ExitCode.FAILED,
-      suggestions: ['Push the app first (cfzd push), or use restart to redeploy its current droplet.'],
-    })
+    throw source.noPackage(s.appName)
   }
   return p
 }
 
 /** Stage a package on the build app and wait for its droplet. Re-reads builds if the POST was ambiguous. */
 export function stageStep(title = 'Stage'): Step<OpState> {
-  return {
+  return step<OpState, 'packageGuid'>({
     id: 'stage',
     title,
+    needs: ['packageGuid'],
     async run(s, task) {
       const app = buildApp(s)
-      const pkg = s.packageGuid!
+      const pkg = s.packageGuid
       const {capi, clock, signal} = s.env
       const since = new Date(s.startedAt - 1000).toISOString().replace(/\.\d+Z$/, 'Z')
       let build
@@ -68,11 +67,7 @@ export function stageStep(title = 'Stage'): Step<OpState> {
         // droplet this step wants: wait for it rather than refuse.
         build = (await capi.builds.forPackage(pkg)).find((b) => b.state === 'STAGING')
         if (!build) {
-          throw new CfzdError(`App '${app.name}' is already staging another build (someone else's, or an interrupted run's).`, {
-            exitCode: ExitCode.CONFLICT,
-            suggestions: ['Wait for that build to finish, then run this command again.'],
-            cause: error,
-          })
+          throw source.stagingAnother(app.name, error)
         }
         task.output(`build ${build.guid} of the same package was already staging: waiting for it`)
       }
@@ -82,14 +77,14 @@ export function stageStep(title = 'Stage'): Step<OpState> {
       try {
         staged = await waitForBuild(capi, build.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs, appName: app.name, intervalMs: 1000})
       } catch (error) {
-        if (signal.aborted && !s.newApp) s.left.push(`Build ${build.guid} was still staging on '${app.name}'; it finishes on its own and is not deployed (running this again picks it up).`)
+        if (signal.aborted && !s.newApp) s.left.push(source.stillStaging(build.guid, app.name))
         throw error
       }
       s.dropletGuid = staged.droplet?.guid ?? undefined
-      if (!s.dropletGuid) throw new CfzdError(`Build ${build.guid} was STAGED but has no droplet.`)
+      if (!s.dropletGuid) throw source.stagedWithoutDroplet(build.guid)
       task.setTitle(`${title} (${formatDuration(clock.now() - started)})`)
     },
-  }
+  })
 }
 
 /** Package states that mean a copy is there or on its way (a FAILED or EXPIRED one is not). */
@@ -103,16 +98,17 @@ const COPIED = ['COPYING', 'READY']
  * without it instead of failing.
  */
 function copyPackageStep(optional: boolean): Step<OpState> {
-  return {
+  return step<OpState, 'newApp'>({
     id: 'copy-package',
     title: 'Copy package',
+    needs: ['newApp'],
     async run(s, task) {
       const {capi, clock, signal} = s.env
-      const to = s.newApp!
-      const source = s.packageGuid
-      if (!source) return task.skip('the app has no package to carry')
+      const to = s.newApp
+      const from = s.packageGuid
+      if (!from) return task.skip('the app has no package to carry')
       const without = (why: string) => {
-        const line = `Could not copy package ${source} to the new '${s.appName}': ${why}. The new app has the droplet but no package: push it (cfzd push ${s.appName}) before restaging it.`
+        const line = source.packageNotCopied(from, s.appName, why)
         s.warnings.push(line)
         task.output(line)
         task.skip(`not carried: ${why}`)
@@ -122,7 +118,7 @@ function copyPackageStep(optional: boolean): Step<OpState> {
       else {
         try {
           copy = await createOnce(
-            () => capi.packages.copy(source, to.guid),
+            () => capi.packages.copy(from, to.guid),
             async () => capi.packages.newestForApp(to.guid, COPIED),
           )
         } catch (error) {
@@ -140,59 +136,55 @@ function copyPackageStep(optional: boolean): Step<OpState> {
       }
       s.packageGuid = copy.guid
     },
-  }
+  })
 }
 
 export const restartSource: DropletSource = {
   async preflight(s, warn) {
     const current = s.app.relationships.current_droplet?.data?.guid ?? (await s.env.capi.apps.getCurrentDropletGuid(s.app.guid))
-    if (!current) {
-      throw new CfzdError(`App '${s.appName}' has no current droplet to restart.`, {
-        exitCode: ExitCode.FAILED,
-        suggestions: ['Assign a droplet before starting this app: push or restage it first.'],
-      })
-    }
+    if (!current) throw source.noDroplet(s.appName)
     s.previousDropletGuid = current
     if (s.opts.strategy !== 'blue-green') return
     // Blue-green deletes the old app with its packages: carry the one a restage would stage. Only
     // the droplet is needed to restart, so an app without one (a docker app or one made from a
     // droplet alone) or a lookup cfzd can't make still restarts, with a warning.
-    const dropletOnly = `The new '${s.appName}' will have the droplet but no package: push it (cfzd push ${s.appName}) before restaging it.`
     let lookedUp = true
     const pkg = await readForInformation(
-      `reading its packages (GET /v3/packages?app_guids=${s.app.guid}&states=READY)`,
+      readReadyPackages(s.app.guid),
       () => s.env.capi.packages.newestForApp(s.app.guid, ['READY']),
       (why) => {
         lookedUp = false
-        warn(`Could not look up the package of '${s.appName}' to carry to the new app: ${why}. ${dropletOnly}`)
+        warn(source.cannotLookUpPackage(s.appName, why))
       },
     )
     if (pkg) s.packageGuid = pkg.guid
-    else if (lookedUp) warn(`App '${s.appName}' has no package ready to stage, so there is none to carry to the new app. ${dropletOnly}`)
+    else if (lookedUp) warn(source.noPackageToCarry(s.appName))
   },
   inPlace: () => [],
   toNewApp: () => [
     copyPackageStep(true),
-    {
+    step<OpState, 'newApp' | 'previousDropletGuid'>({
       id: 'copy-droplet',
       title: 'Copy droplet',
+      // restartSource.preflight (in 'check') read the droplet to copy.
+      needs: ['newApp', 'previousDropletGuid'],
       async run(s, task) {
         const {capi, clock, signal} = s.env
-        const to = s.newApp!
+        const to = s.newApp
         const existing = await capi.apps.getCurrentDropletGuid(to.guid)
         if (existing) {
           s.dropletGuid = existing
           return task.skip('the new app already has a droplet')
         }
         const copy = await createOnce(
-          () => capi.droplets.copy(s.previousDropletGuid!, to.guid),
+          () => capi.droplets.copy(s.previousDropletGuid, to.guid),
           async () => (await capi.droplets.forApp(to.guid, {order_by: '-created_at'}))[0],
         )
         task.output(`droplet ${copy.guid} copying`)
         const d = await waitForDroplet(capi, copy.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs})
         s.dropletGuid = d.guid
       },
-    },
+    }),
   ],
 }
 
@@ -218,17 +210,11 @@ export function rollbackSource(version: number): DropletSource {
       const rev = await capi.revisions.byVersion(s.app.guid, version)
       if (!rev) {
         const versions = (await capi.revisions.forApp(s.app.guid)).map((r) => r.version).sort((a, b) => a - b)
-        throw new CfzdError(`Revision ${version} not found for app '${s.appName}'.${versions.length ? ` Its revisions are ${versions.join(', ')}.` : ' It has no revisions.'}`, {
-          exitCode: ExitCode.NOT_FOUND,
-          suggestions: [`Run 'cfzd revisions ${s.appName}' to list them.`],
-        })
+        throw source.noRevision(version, s.appName, versions)
       }
       if (!isDeployable(rev)) {
         const ok = (await capi.revisions.forApp(s.app.guid)).filter(isDeployable).map((r) => r.version).sort((a, b) => a - b)
-        throw new CfzdError(`Revision ${version} of app '${s.appName}' cannot be deployed: its droplet has expired or been deleted.`, {
-          exitCode: ExitCode.FAILED,
-          suggestions: [ok.length ? `Versions still deployable: ${ok.join(', ')}.` : 'No revision of this app is deployable any more: push or restage it instead.'],
-        })
+        throw source.revisionNotDeployable(version, s.appName, ok)
       }
       s.revisionGuid = rev.guid
       s.dropletGuid = refGuid(rev.droplet)
@@ -236,7 +222,7 @@ export function rollbackSource(version: number): DropletSource {
     },
     inPlace: () => [],
     toNewApp: () => {
-      throw new CfzdError('A rollback deploys a revision of the same app: use --strategy rolling or canary.', {exitCode: ExitCode.USAGE})
+      throw source.rollbackNeedsSameApp()
     },
   }
 }

@@ -1,12 +1,17 @@
-/** The mutable record of one operation: what was observed and done so far. */
+/**
+ * The record of one operation: what was observed and done so far. Fields a step fills in are
+ * optional in OpState; a step that relies on them says so (`needs`), gets a state in which they are
+ * present (Has), and is refused with a clear internal error if an earlier step did not set them.
+ */
 import type {App} from '../capi/resources/apps.js'
 import {CapiNotFound} from '../capi/errors.js'
 import type {Deployment} from '../capi/resources/deployments.js'
 import type {SpaceTarget} from '../context.js'
 import type {AppSnapshot} from './snapshot.js'
-import type {DeployOptions, OperationEnv, OperationKind} from './types.js'
+import type {DeployOptions, OperationEnv, OperationKind, Step, TaskHandle} from './types.js'
 import type {DeploymentProgress} from './wait.js'
 import type {ProcessAvailability} from './availability.js'
+import {renamedBySomeoneElse} from './messages.js'
 
 export interface OpState {
   env: OperationEnv
@@ -17,9 +22,9 @@ export interface OpState {
   appName: string
   /** The app as it was found (the stable version; in blue-green, the app being replaced). */
   app: App
-  /** Blue-green: the app that replaces it. */
+  /** Blue-green: the app that replaces it (set by 'create'). */
   newApp?: App
-  /** Blue-green: what the stable app looked like, to carry over and to compare. */
+  /** Blue-green: what the stable app looked like, to carry over and to compare (set by 'check'). */
   snapshot?: AppSnapshot
   /**
    * The package staged, when the operation stages; in a blue-green restart, the package carried to
@@ -31,6 +36,7 @@ export interface OpState {
   /** The droplet deployed; undefined means "the current droplet" (rolling restart). */
   dropletGuid?: string
   previousDropletGuid?: string
+  /** Rolling and canary: the deployment (set by 'deploy'). */
   deployment?: Deployment
   /** The web process as the check step read it, before any deployment: its instance count is the target. */
   webBefore?: {instances: number; memory_in_mb: number}
@@ -47,6 +53,48 @@ export interface OpState {
   processes?: ProcessAvailability[]
   /** When the operation started (for re-reading what a failed POST may have created). */
   startedAt: number
+}
+
+/** S with the fields K present: what a step may rely on once the steps that set them have run. */
+export type Has<S, K extends keyof S> = S & {[P in K]-?: NonNullable<S[P]>}
+
+/** Blue-green after 'create': the stable app's snapshot ('check') and the new app. */
+export type BgState = Has<OpState, 'snapshot' | 'newApp'>
+
+/** A step ran before the steps it relies on: a bug in a plan, never the user's doing. */
+export class MissingState extends Error {
+  constructor(what: string, field: string) {
+    super(`Internal error: ${what} needs '${field}', which no earlier step set.`)
+    this.name = 'MissingState'
+  }
+}
+
+/** Check that `s` has the fields `needs` (for `what`: a step id or a stage), and narrow its type. */
+export function have<S extends object, K extends keyof S>(s: S, needs: readonly K[], what: string): Has<S, K> {
+  for (const k of needs) if (s[k] === undefined || s[k] === null) throw new MissingState(what, String(k))
+  return s as Has<S, K>
+}
+
+/** A value an enabled step relies on (for example an option that enabled it). */
+export function required<T>(value: T | undefined, what: string, field: string): T {
+  if (value === undefined) throw new MissingState(what, field)
+  return value
+}
+
+/** A step that relies on fields earlier steps set: `run` gets a state in which they are present. */
+export interface StepDef<S extends object, K extends keyof S> {
+  id: string
+  title: string | ((s: S) => string)
+  /** What earlier steps must have set before this one runs. */
+  needs: readonly K[]
+  enabled?: (s: S) => boolean
+  irreversible?: boolean
+  run: (s: Has<S, K>, task: TaskHandle) => Promise<void>
+}
+
+export function step<S extends object, K extends keyof S>(def: StepDef<S, K>): Step<S> {
+  const {needs, run, ...rest} = def
+  return {...rest, run: (s, task) => run(have(s, needs, `step '${def.id}'`), task)}
 }
 
 /** The app builds and droplets are produced on: the new app in blue-green, else the app itself. */
@@ -66,6 +114,6 @@ export async function appGone(s: OpState, guid: string): Promise<boolean> {
 export async function currentName(s: OpState, guid: string): Promise<string> {
   const now = await s.env.capi.apps.get(guid).catch(() => undefined)
   if (!now || now.name === s.appName) return s.appName
-  s.warnings.push(`'${s.appName}' was renamed to '${now.name}' by someone else during the operation.`)
+  s.warnings.push(renamedBySomeoneElse(s.appName, now.name))
   return now.name
 }

@@ -61,13 +61,6 @@ export class OperationAborted extends Error {
   }
 }
 
-/** The message and exit code for a stop caused by the signal: the abort reason, or Ctrl-C. */
-export function abortReason(signal: AbortSignal): {message: string; exitCode: number} {
-  const r = signal.reason
-  if (r instanceof OperationAborted) return {message: `Aborted: ${r.message}`, exitCode: r.exitCode}
-  return {message: 'Interrupted.', exitCode: ExitCode.INTERRUPTED}
-}
-
 /** What a step can do with its task row: retitle it, show a line of output, mark it skipped. */
 export interface TaskHandle {
   setTitle(title: string): void

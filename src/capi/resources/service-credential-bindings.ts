@@ -29,6 +29,8 @@ export const BindingDetails = z.object({
   volume_mounts: z.array(z.unknown()).default([]),
 })
 
+export const BindingParameters = z.record(z.string(), z.unknown())
+
 export const BindingCreate = z.object({
   type: z.enum(['app', 'key']),
   name: z.string().optional(),
@@ -49,6 +51,11 @@ export class ServiceCredentialBindings extends Resource {
 
   get(guid: string) {
     return this.read(`/v3/service_credential_bindings/${seg(guid)}`, ServiceCredentialBinding)
+  }
+
+  /** The parameters the binding was created with (only some service brokers can give them back). */
+  parameters(guid: string) {
+    return this.read(`/v3/service_credential_bindings/${seg(guid)}/parameters`, BindingParameters)
   }
 
   details(guid: string) {

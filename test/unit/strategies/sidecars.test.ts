@@ -5,7 +5,7 @@ import {FakeClock} from '../../../src/clock.js'
 import {describeSteps} from '../../../src/strategies/actualize.js'
 import {blueGreenPlan, copySidecars} from '../../../src/strategies/blue-green.js'
 import {restartSource} from '../../../src/strategies/sources.js'
-import type {OpState} from '../../../src/strategies/state.js'
+import {have, type OpState} from '../../../src/strategies/state.js'
 import {API, useMsw} from '../../helpers/msw.js'
 import {opState} from '../../helpers/op-state.js'
 
@@ -41,10 +41,11 @@ describe('blue-green sidecars', () => {
     const s = opState({strategy: 'blue-green'}, {newApp: {guid: 'new'} as OpState['app']})
     s.env = {capi: new CapiClient({apiUrl: API, clock: new FakeClock()})} as OpState['env']
     s.snapshot = {...s.snapshot!, sidecars: [sidecar('auth', 'old'), sidecar('existing', 'old')] as never}
-    expect(await copySidecars(s)).toBe('created auth')
+    const bg = have(s, ['snapshot', 'newApp'], 'the test')
+    expect(await copySidecars(bg)).toBe('created auth')
     expect(created).toEqual([{name: 'auth', command: './auth', process_types: ['web'], memory_in_mb: 32}])
     // a re-run finds it there and creates nothing
-    expect(await copySidecars(s)).toBe('already there')
+    expect(await copySidecars(bg)).toBe('already there')
     expect(created).toHaveLength(1)
   })
 
