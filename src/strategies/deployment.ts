@@ -10,7 +10,7 @@
  * On failure or Ctrl-C after the deployment exists: cancel it, wait until FINALIZED, and report
  * the instance states and crash reasons.
  */
-import {DeploymentStatusReason, type Deployment, type DeploymentCreate} from '../capi/resources/deployments.js'
+import {DeploymentStatusReason, DeploymentStatusValue, type Deployment, type DeploymentCreate} from '../capi/resources/deployments.js'
 import {createOnce} from '../capi/reconcile.js'
 import {cancelOnce} from './once.js'
 import type {CapiClient} from '../capi/client.js'
@@ -320,7 +320,10 @@ export async function recover(s: OpState, error: unknown, renderer: Parameters<t
   const lines: string[] = []
   if (failure?.observed.instances) lines.push(deploy.newInstances(failure.observed.instances.states))
   const cancel = failure?.kind === 'canceled' ? {canceled: true} : await cancelOurs(s, d, renderer)
-  if (cancel.canceled) {
+  if (cancel.finishedAs) {
+    lines.push(deploy.finishedBeforeCancel(d, s.appName, cancel.finishedAs))
+    exitCode = ExitCode.FAILED
+  } else if (cancel.canceled) {
     const web = await s.env.capi.processes.getForApp(s.app.guid, 'web').catch(() => undefined)
     const summary = summarizeStats(web ? await s.env.capi.processes.stats(web.guid).catch(() => []) : [])
     lines.push(deploy.canceled(d, s.appName, s.previousDropletGuid, summary.routable, summary.desired))
@@ -332,19 +335,28 @@ export async function recover(s: OpState, error: unknown, renderer: Parameters<t
 }
 
 /** Cancel the deployment (unless it already finalized) and follow it until FINALIZED, on its own task row and signal. */
-async function cancelOurs(s: OpState, d: Deployment, renderer: Parameters<typeof actualize>[2]): Promise<{canceled: boolean; error?: unknown}> {
+async function cancelOurs(s: OpState, d: Deployment, renderer: Parameters<typeof actualize>[2]): Promise<{canceled: boolean; finishedAs?: string; error?: unknown}> {
   const env = {...s.env, signal: new AbortController().signal}
   let canceled = false
+  /** The deployment finalized with another reason than CANCELED first (it raced the cancel, or was done already). */
+  let finishedAs: string | undefined
   const steps: Step<OpState>[] = [
     {
       id: 'cancel',
       title: `Cancel deployment ${d.guid}`,
       async run(_s, task) {
         const current = await env.capi.deployments.get(d.guid)
-        if (current.status.value === 'FINALIZED') return task.skip(`already ${current.status.reason}`)
-        if (current.status.reason !== 'CANCELING') await cancelOnce(env.capi, d.guid)
+        const ended = (reason: string | null) => {
+          canceled = reason === DeploymentStatusReason.CANCELED
+          if (!canceled) finishedAs = reason ?? 'no reason given'
+        }
+        if (current.status.value === DeploymentStatusValue.FINALIZED) {
+          ended(current.status.reason)
+          return task.skip(`already ${current.status.reason}`)
+        }
+        if (current.status.reason !== DeploymentStatusReason.CANCELING) await cancelOnce(env.capi, d.guid)
         const done = await watchDeployment(env.capi, current, {clock: env.clock, goal: 'finalized', target: 0, timeoutMs: 5 * 60_000})
-        canceled = done.deployment.status.reason === 'CANCELED'
+        ended(done.deployment.status.reason)
         task.setTitle(`Cancel deployment ${d.guid} (${done.deployment.status.reason})`)
       },
     },
@@ -354,7 +366,7 @@ async function cancelOurs(s: OpState, d: Deployment, renderer: Parameters<typeof
   } catch (error) {
     return {canceled: false, error}
   }
-  return {canceled}
+  return {canceled, finishedAs}
 }
 
 export type {Deployment}

@@ -270,6 +270,11 @@ export const deploy = {
   newInstances: (states: string[]) => `New instances: ${states.join(', ')}`,
   canceled: (d: Deployment, appName: string, previousDroplet: string | undefined, routable: number, desired: number) =>
     `Canceled deployment ${d.guid}: '${appName}' is back on droplet ${previousDroplet ?? '(previous)'} with ${routable}/${desired} instances routable.`,
+  /** The deployment reached FINALIZED with another reason (DEPLOYED, SUPERSEDED) before the cancel took. */
+  finishedBeforeCancel: (d: Deployment, appName: string, reason: string) =>
+    reason === 'DEPLOYED'
+      ? `Deployment ${d.guid} finished (DEPLOYED) before it could be canceled: '${appName}' runs the new droplet. See 'cfzd revisions ${appName}' and go back with 'cfzd rollback ${appName} --version N'.`
+      : `Deployment ${d.guid} ended (${reason}) before it could be canceled. Check '${appName}' with 'cfzd app ${appName}'.`,
   cannotCancel: (d: Deployment, appName: string, error: unknown) =>
     `Could not cancel deployment ${d.guid}: ${errorMessage(error)}. It may still be running. Check with 'cfzd app ${appName}' and cancel it with 'cfzd cancel-deployment ${appName}'.`,
 

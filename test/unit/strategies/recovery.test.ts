@@ -289,6 +289,23 @@ describe('rolling/canary recover', () => {
     expect(err.message).toMatch(/\nCould not cancel deployment dep1: /)
   })
 
+  it('a deployment that finished (DEPLOYED) before the cancel: says so and how to go back, exits 1, reads no instances', async () => {
+    const world = serve({deployment: {value: 'FINALIZED', reason: 'DEPLOYED'}})
+    const err = await recover(withDeployment(aborted(new OperationAborted('3 failed requests', 1))), new Error('aborted'), silent)
+    expect(world.calls).toEqual(['GET /v3/apps/a1', 'GET /v3/deployments/dep1'])
+    expect(err.message).toBe(
+      "Aborted: 3 failed requests\nDeployment dep1 finished (DEPLOYED) before it could be canceled: 'web' runs the new droplet. See 'cfzd revisions web' and go back with 'cfzd rollback web --version N'.",
+    )
+    expect(err.exitCode).toBe(ExitCode.FAILED)
+  })
+
+  it('a deployment already CANCELED when recovery reads it counts as canceled', async () => {
+    const world = serve({deployment: {value: 'FINALIZED', reason: 'CANCELED'}})
+    const err = await recover(withDeployment(), new Error('boom'), silent)
+    expect(world.calls).toEqual(['GET /v3/apps/a1', 'GET /v3/deployments/dep1', 'GET /v3/apps/a1/processes/web', 'GET /v3/processes/w1/stats'])
+    expect(err.message).toMatch(/^boom\nCanceled deployment dep1: /)
+  })
+
   it('superseded by someone else: leaves the newer deployment alone', async () => {
     const world = serve()
     const err = await recover(withDeployment(), new WaitFailure('superseded', 'Superseded.'), silent)
