@@ -77,7 +77,9 @@ describe('--probe at a canary pause', () => {
     const canary = await canaryProcess('pb-pinned')
     expect(error.probe.canary).toHaveLength(1)
     expect(error.probe.canary[0]).toMatchObject({step: 1, steps: 1, processGuid: canary, pinned: true})
-    expect(error.probe.canary[0].failed).toBeGreaterThanOrEqual(5)
+    // Every pinned answer came from the failing canary. (The abort may come before 5 pinned failures: unpinned
+    // requests still in flight when the pin began also reach the canary a quarter of the time, and count.)
+    expect(error.probe.canary[0].failed).toBeGreaterThan(0)
     expect(error.probe.canary[0].ok).toBe(0)
     expect((await e.capi.deployments.latestForApp(guid))!.status).toMatchObject({value: 'FINALIZED', reason: 'CANCELED'})
     expect(await e.capi.apps.getCurrentDropletGuid(guid)).toBe(before)
