@@ -12,7 +12,8 @@ import {CapiError, CapiNotFound, NetworkError} from '../capi/errors.js'
 import type {Clock} from '../clock.js'
 import {formatDuration} from '../clock.js'
 import {PollSchedule} from './poll-schedule.js'
-import {FileTickStore, priorFrom, type TickStore} from './tick-store.js'
+import {finestTick} from './tick-estimator.js'
+import {priorFrom, type TickStore} from './tick-store.js'
 
 export type WaitFailureKind = 'crashed' | 'timeout' | 'canceled' | 'superseded' | 'staging-failed' | 'failed' | 'error'
 
@@ -190,15 +191,10 @@ export interface WatchOptions extends PollOptions {
   errorGraceMs?: number
   schedule?: PollSchedule
   /**
-   * Where the updater's tick is kept between runs (keyed by the API URL). Defaults to the file
-   * beside the cf config, except under Jest; null for none.
+   * Where the updater's tick is kept between runs (keyed by the API URL), chosen by the CLI
+   * (beside the cf config); none when absent.
    */
   tickStore?: TickStore | null
-}
-
-function defaultTickStore(): TickStore | null {
-  if (process.env.JEST_WORKER_ID !== undefined || process.env.CFZD_TICK_STORE === '0') return null
-  return new FileTickStore()
 }
 
 /**
@@ -206,23 +202,39 @@ function defaultTickStore(): TickStore | null {
  * tick, so DEPLOYED is seen within a fraction of a second at under one request per second) and the
  * new web process's stats every few seconds, for progress and crash detection.
  *
+ * What the API tells about the tick: every change of the deployment happens on one (its
+ * updated_at names the second), and the tick after all new instances are routable is the one that
+ * changes it next (scales up, or finalizes). So after a change, no poll is needed before the
+ * instances it started can be routable (the shortest time seen from a start to its change), and
+ * stats showing every new instance routable mean the next tick changes the deployment.
+ *
  * `timeoutMs` is a no-progress timeout: the clock restarts whenever another new instance becomes
  * routable, so a 100-instance rolling deployment isn't held to a 5-minute total.
  */
 export async function watchDeployment(capi: CapiClient, start: Deployment, o: WatchOptions): Promise<DeploymentProgress> {
   const clock = o.clock
   const apiUrl = (capi as {http?: {apiUrl?: string}}).http?.apiUrl
-  const store = o.tickStore === undefined ? (o.schedule ? null : defaultTickStore()) : o.tickStore
-  let prior
+  const store = o.schedule ? null : (o.tickStore ?? null)
+  let prior: ReturnType<typeof priorFrom>
   try {
     prior = store && apiUrl ? priorFrom(store.load(apiUrl), clock.now()) : undefined
   } catch {}
   const schedule = o.schedule ?? new PollSchedule({learnMinMs: 1000, learnMaxMs: 1600, prior})
   const createdAt = clock.now()
-  // No change is expected sooner after a tick than the first change came after the deployment
-  // was created, less a period: the instances that tick started can't be routable before then.
+  // Instances start on a tick and are routable some time later; the next change comes on the
+  // first tick after that. quietMs: how long after a start no change can come (from the first
+  // change after the deployment was created, less a period, or an earlier run's); minGap: the
+  // shortest time between two changes seen. Ticks before `notBefore` are not polled.
+  const timedGoal = o.goal === 'deployed' || o.goal === 'paused'
   let quietMs: number | undefined
-  let notBefore: number | undefined
+  let minGapMs: number | undefined
+  let lastTick: number | undefined
+  let firstChangeAfter: number | undefined
+  let notBefore: number | undefined = timedGoal && prior?.quietMs !== undefined ? createdAt + prior.quietMs : undefined
+  // The updater's tick exceeds this: a change came this long after stats showed it was due.
+  let floorMs = 0
+  let dueSince: number | undefined
+  let prevPoll = clock.now()
   let deployment = start
   let fingerprint = fingerprintOf(deployment)
   let instances: InstanceSummary | undefined
@@ -239,20 +251,38 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     const deadline = () => lastProgress + o.timeoutMs
     if (!first) {
       deployment = await readTolerant(() => capi.deployments.get(deployment.guid, o.signal), o, deadline)
+      const now = clock.now()
       const fp = fingerprintOf(deployment)
       const stamp = Date.parse(deployment.updated_at ?? '')
       // updated_at moves on every tick that changes the deployment (last_healthy_at or status).
-      schedule.record(clock.now(), fp !== fingerprint, Number.isFinite(stamp) ? {from: stamp - 1, to: stamp + 1000} : undefined)
+      const second = Number.isFinite(stamp) ? {from: stamp - 1, to: stamp + 1000} : undefined
+      schedule.record(now, fp !== fingerprint, second)
       if (fp !== fingerprint) {
-        lastProgress = clock.now()
+        lastProgress = now
+        // The tick was after the previous poll, and not before the second its stamp names.
+        const after = second && second.to > prevPoll && second.from <= now ? Math.max(prevPoll, second.from) : prevPoll
+        const firstChange = firstChangeAfter === undefined
+        firstChangeAfter ??= after
+        if (dueSince !== undefined) floorMs = Math.max(floorMs, after - dueSince)
+        dueSince = undefined
         const e = schedule.estimator.estimate()
+        notBefore = undefined
         if (e && e.uncertaintyMs <= 300) {
           // The tick that made this change: the latest predicted one at or before this poll.
-          const tick = e.phaseMs + Math.floor((clock.now() - e.phaseMs) / e.periodMs) * e.periodMs
-          quietMs ??= tick - createdAt - e.periodMs
-          notBefore = quietMs > 0 ? tick + quietMs : undefined
-        }
+          const tick = e.phaseMs + Math.floor((now - e.phaseMs) / e.periodMs) * e.periodMs
+          if (lastTick !== undefined && tick - lastTick >= e.periodMs) minGapMs = Math.min(minGapMs ?? Infinity, tick - lastTick)
+          lastTick = tick
+          // The first instances started when the deployment was created; their change came on
+          // the first tick after they were routable.
+          if (firstChange) firstChangeAfter = Math.max(after, tick - e.uncertaintyMs)
+          quietMs ??= firstChangeAfter - createdAt - e.periodMs
+          // Instances started on this tick can't be routable before quietMs, nor (when every
+          // start so far took k ticks) before the k-th tick.
+          const skip = Math.max(quietMs, minGapMs === undefined ? 0 : minGapMs - e.periodMs / 2)
+          if (timedGoal && skip > 0) notBefore = tick + skip
+        } else lastTick = undefined
       }
+      prevPoll = now
       fingerprint = fp
     }
     first = false
@@ -290,6 +320,11 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
           const why = instances.reasons.length ? `: ${instances.reasons.join('; ')}` : ''
           throw new WaitFailure('crashed', `Start unsuccessful: all new instances crashed${why}`, {deployment, instances})
         }
+        // Every new instance routable: the updater's next tick changes the deployment.
+        if (instances.desired > 0 && instances.routable === instances.desired) {
+          dueSince ??= clock.now()
+          notBefore = undefined
+        }
       }
     }
     o.onProgress?.(report())
@@ -311,12 +346,26 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     return {deployment, instances, target: o.target}
   }
 
-  /** Keep what was learned about the tick for the next run against this API. */
+  /**
+   * Keep what was learned about the tick for the next run against this API: the finest
+   * whole-second tick the changes leave possible (never finer than an earlier run's that still
+   * fits), its phase, and how soon a started instance was seen to change the deployment.
+   */
   function remember(): void {
     const e = schedule.estimator.estimate()
     if (!store || !apiUrl || !e || e.uncertaintyMs > 300) return
+    const lattice = schedule.estimator.latticeMs()
+    const base = lattice !== undefined && lattice % e.periodMs === 0 ? lattice : e.periodMs
+    const fine = finestTick(base, floorMs)
+    const periodMs = schedule.estimator.usingPrior ? Math.max(e.periodMs, fine) : fine
+    // Two lower bounds on how long this app's instances take to be routable: from the first
+    // change after the deployment was created, and from the shortest time between two changes.
+    const bounds = [firstChangeAfter === undefined ? undefined : firstChangeAfter - createdAt - periodMs, minGapMs === undefined ? undefined : minGapMs - periodMs]
+    const runQuiet = timedGoal ? Math.max(...bounds.filter((b): b is number => b !== undefined)) : undefined
+    const quiet = [runQuiet, prior?.periodMs === periodMs ? prior.quietMs : undefined].filter((q): q is number => q !== undefined && Number.isFinite(q))
+    const quietMs = quiet.length > 0 ? Math.max(0, Math.min(...quiet)) : undefined
     try {
-      store.save(apiUrl, {periodMs: e.periodMs, phaseMs: e.phaseMs, uncertaintyMs: e.uncertaintyMs, at: clock.now()})
+      store.save(apiUrl, {periodMs, phaseMs: e.phaseMs, uncertaintyMs: e.uncertaintyMs, at: clock.now(), ...(quietMs === undefined ? {} : {quietMs})})
     } catch {}
   }
 }
