@@ -8,7 +8,8 @@ import {DeploymentStatusReason, type Deployment} from '../capi/resources/deploym
 import type {Droplet} from '../capi/resources/droplets.js'
 import type {Package} from '../capi/resources/packages.js'
 import type {Process, ProcessStat} from '../capi/resources/processes.js'
-import {CapiError, CapiNotFound, NetworkError} from '../capi/errors.js'
+import {CapiNotFound} from '../capi/errors.js'
+import {isTransient, tolerant, until} from '../poll.js'
 import type {Clock} from '../clock.js'
 import {formatDuration} from '../clock.js'
 import {PollSchedule} from './poll-schedule.js'
@@ -74,55 +75,60 @@ export interface PollOptions {
   timeoutMs: number
 }
 
-/** Transient API trouble while waiting is not a failure of the operation: keep waiting. */
-function isTransient(e: unknown): boolean {
-  return e instanceof NetworkError || (e instanceof CapiError && (e.status === 429 || e.status >= 500))
-}
-
-async function readTolerant<T>(read: () => Promise<T>, o: PollOptions, deadline: () => number): Promise<T> {
-  for (;;) {
-    try {
-      return await read()
-    } catch (error) {
-      if (!isTransient(error) || o.clock.now() >= deadline()) throw error
-      await o.clock.sleep(1000, o.signal)
-    }
-  }
+/** A read that outlasts transient API trouble (poll.ts `tolerant`) until `deadline()`. */
+function readTolerant<T>(read: () => Promise<T>, o: PollOptions, deadline: () => number): Promise<T> {
+  return tolerant(read, {clock: o.clock, signal: o.signal, deadline: deadline()})
 }
 
 export async function waitForPackage(capi: CapiClient, guid: string, o: PollOptions): Promise<Package> {
-  const end = o.clock.now() + o.timeoutMs
-  for (;;) {
-    const p = await readTolerant(() => capi.packages.get(guid), o, () => end)
-    if (p.state === 'READY') return p
-    if (p.state === 'FAILED' || p.state === 'EXPIRED') throw new WaitFailure('failed', `Package ${guid} is ${p.state}${p.data.error ? `: ${p.data.error}` : ''}`)
-    if (o.clock.now() >= end) throw new WaitFailure('timeout', `Package ${guid} was not ready after ${formatDuration(o.timeoutMs)} (still ${p.state})`)
-    await o.clock.sleep(o.intervalMs ?? 500, o.signal)
-  }
+  return until(
+    (deadline) => tolerant(() => capi.packages.get(guid), {clock: o.clock, signal: o.signal, deadline}),
+    (p) => {
+      if (p.state === 'FAILED' || p.state === 'EXPIRED') throw new WaitFailure('failed', `Package ${guid} is ${p.state}${p.data.error ? `: ${p.data.error}` : ''}`)
+      return p.state === 'READY'
+    },
+    {
+      clock: o.clock,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+      interval: o.intervalMs ?? 500,
+      onTimeout: (p) => new WaitFailure('timeout', `Package ${guid} was not ready after ${formatDuration(o.timeoutMs)} (still ${p.state})`),
+    },
+  )
 }
 
 export async function waitForBuild(capi: CapiClient, guid: string, o: PollOptions & {appName: string}): Promise<Build> {
-  const end = o.clock.now() + o.timeoutMs
-  for (;;) {
-    const b = await readTolerant(() => capi.builds.get(guid, o.signal), o, () => end)
-    if (b.state === 'STAGED') return b
-    if (b.state === 'FAILED') throw new WaitFailure('staging-failed', `Staging failed for app ${o.appName}: ${b.error ?? 'no reason given'}`, {appGuid: b.relationships.app.data.guid})
-    if (o.clock.now() >= end) {
-      throw new WaitFailure('timeout', `Error staging application ${o.appName}: timed out after ${formatDuration(o.timeoutMs)}`)
-    }
-    await o.clock.sleep(o.intervalMs ?? 1000, o.signal)
-  }
+  return until(
+    (deadline) => tolerant(() => capi.builds.get(guid, o.signal), {clock: o.clock, signal: o.signal, deadline}),
+    (b) => {
+      if (b.state === 'FAILED') throw new WaitFailure('staging-failed', `Staging failed for app ${o.appName}: ${b.error ?? 'no reason given'}`, {appGuid: b.relationships.app.data.guid})
+      return b.state === 'STAGED'
+    },
+    {
+      clock: o.clock,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+      interval: o.intervalMs ?? 1000,
+      onTimeout: () => new WaitFailure('timeout', `Error staging application ${o.appName}: timed out after ${formatDuration(o.timeoutMs)}`),
+    },
+  )
 }
 
 export async function waitForDroplet(capi: CapiClient, guid: string, o: PollOptions): Promise<Droplet> {
-  const end = o.clock.now() + o.timeoutMs
-  for (;;) {
-    const d = await readTolerant(() => capi.droplets.get(guid), o, () => end)
-    if (d.state === 'STAGED') return d
-    if (d.state === 'FAILED' || d.state === 'EXPIRED') throw new WaitFailure('failed', `Droplet ${guid} is ${d.state}${d.error ? `: ${d.error}` : ''}`)
-    if (o.clock.now() >= end) throw new WaitFailure('timeout', `Droplet ${guid} was not ready after ${formatDuration(o.timeoutMs)} (still ${d.state})`)
-    await o.clock.sleep(o.intervalMs ?? 500, o.signal)
-  }
+  return until(
+    (deadline) => tolerant(() => capi.droplets.get(guid), {clock: o.clock, signal: o.signal, deadline}),
+    (d) => {
+      if (d.state === 'FAILED' || d.state === 'EXPIRED') throw new WaitFailure('failed', `Droplet ${guid} is ${d.state}${d.error ? `: ${d.error}` : ''}`)
+      return d.state === 'STAGED'
+    },
+    {
+      clock: o.clock,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+      interval: o.intervalMs ?? 500,
+      onTimeout: (d) => new WaitFailure('timeout', `Droplet ${guid} was not ready after ${formatDuration(o.timeoutMs)} (still ${d.state})`),
+    },
+  )
 }
 
 export interface InstancesProgress {
@@ -142,35 +148,43 @@ export async function waitForInstances(
   const wanted = processes.filter((p) => p.instances > 0)
   let best = -1
   let lastProgress = o.clock.now()
-  for (;;) {
-    const deadline = () => lastProgress + o.timeoutMs
-    const progress: InstancesProgress[] = []
-    for (const p of wanted) {
-      const stats = await readTolerant(() => capi.processes.stats(p.guid, o.signal), o, deadline)
-      progress.push({process: p, summary: summarizeStats(stats, p.instances)})
-    }
-    o.onProgress?.(progress)
-    const healthy = progress.reduce((n, x) => n + (x.process.type === 'web' ? x.summary.routable : x.summary.running), 0)
-    const total = progress.reduce((n, x) => n + x.summary.desired, 0)
-    if (healthy >= total) return progress
-    const allCrashed = progress.find((x) => x.summary.crashed > 0 && x.summary.crashed === x.summary.desired)
-    if (allCrashed) {
-      const why = allCrashed.summary.reasons.length ? `: ${allCrashed.summary.reasons.join('; ')}` : ''
-      throw new WaitFailure('crashed', `Start unsuccessful: all instances of process ${allCrashed.process.type} crashed${why}`, {instances: allCrashed.summary, appGuid: allCrashed.process.relationships.app.data.guid})
-    }
-    if (healthy > best) {
-      best = healthy
-      lastProgress = o.clock.now()
-    }
-    if (o.clock.now() >= deadline()) {
-      const bad = progress.find((x) => (x.process.type === 'web' ? x.summary.routable : x.summary.running) < x.summary.desired)
-      throw new WaitFailure('timeout', `Start app timeout: ${healthy}/${total} instances healthy after waiting ${formatDuration(o.timeoutMs)} without progress`, {
-        instances: bad?.summary,
-        appGuid: wanted[0]?.relationships.app.data.guid,
-      })
-    }
-    await o.clock.sleep(o.intervalMs ?? 1000, o.signal)
-  }
+  // The deadline is a no-progress one: it moves whenever another instance becomes healthy, so
+  // `until` runs without one and `final` applies it.
+  const deadline = () => lastProgress + o.timeoutMs
+  return until(
+    async () => {
+      const progress: InstancesProgress[] = []
+      for (const p of wanted) {
+        const stats = await readTolerant(() => capi.processes.stats(p.guid, o.signal), o, deadline)
+        progress.push({process: p, summary: summarizeStats(stats, p.instances)})
+      }
+      return progress
+    },
+    (progress) => {
+      o.onProgress?.(progress)
+      const healthy = progress.reduce((n, x) => n + (x.process.type === 'web' ? x.summary.routable : x.summary.running), 0)
+      const total = progress.reduce((n, x) => n + x.summary.desired, 0)
+      if (healthy >= total) return true
+      const allCrashed = progress.find((x) => x.summary.crashed > 0 && x.summary.crashed === x.summary.desired)
+      if (allCrashed) {
+        const why = allCrashed.summary.reasons.length ? `: ${allCrashed.summary.reasons.join('; ')}` : ''
+        throw new WaitFailure('crashed', `Start unsuccessful: all instances of process ${allCrashed.process.type} crashed${why}`, {instances: allCrashed.summary, appGuid: allCrashed.process.relationships.app.data.guid})
+      }
+      if (healthy > best) {
+        best = healthy
+        lastProgress = o.clock.now()
+      }
+      if (o.clock.now() >= deadline()) {
+        const bad = progress.find((x) => (x.process.type === 'web' ? x.summary.routable : x.summary.running) < x.summary.desired)
+        throw new WaitFailure('timeout', `Start app timeout: ${healthy}/${total} instances healthy after waiting ${formatDuration(o.timeoutMs)} without progress`, {
+          instances: bad?.summary,
+          appGuid: wanted[0]?.relationships.app.data.guid,
+        })
+      }
+      return false
+    },
+    {clock: o.clock, signal: o.signal, interval: o.intervalMs ?? 1000, onTimeout: () => new Error('unreachable: no deadline')},
+  )
 }
 
 export type DeploymentGoal = 'deployed' | 'paused' | 'first-instance' | 'finalized'

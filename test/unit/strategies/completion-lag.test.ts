@@ -38,7 +38,8 @@ const iso = (t: number) => new Date(Math.floor(t / 1000) * 1000).toISOString().r
 /**
  * The updater (actions/scale.rb with max_in_flight 1): on each tick, when every new instance is
  * routable, finalize if all are there, else start one more (moving updated_at). Instances are
- * routable `startupMs` after they start; the first starts when the deployment is created.
+ * routable `startupMs` after they start; the first starts when the deployment is created. With a
+ * 2 s start-up and a 1 s tick, each instance then takes 3 ticks: the changes fall on a 3 s lattice.
  */
 function simulate(clock: FakeClock, o: {tickMs: number; phaseMs: number; startupMs: number; instances: number}) {
   const created = clock.now()
@@ -51,7 +52,8 @@ function simulate(clock: FakeClock, o: {tickMs: number; phaseMs: number; startup
       lastTick = t
       if (!starts.every((s) => s + o.startupMs <= t)) continue
       if (starts.length >= o.instances) finalizedAt = t
-      else starts.push(t)
+      // An instance starts a little after the tick that asked for it (Diego's own scheduling).
+      else starts.push(t + 5)
       updatedAt = t
     }
   }
