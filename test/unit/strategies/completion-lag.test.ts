@@ -150,3 +150,22 @@ describe('completion lag (simulated updater, 2 s start-up)', () => {
     expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1.2)
   })
 })
+
+describe('the tick kept for the next run', () => {
+  it.each([
+    {tickMs: 1000, seed: 11},
+    {tickMs: 1000, seed: 12},
+    {tickMs: 5000, seed: 13},
+  ])('is the updater’s $tickMs ms tick, not the 3-tick lattice a slow-starting deployment changes on', async ({tickMs, seed}) => {
+    const r = rng(seed)
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z') + Math.floor(r() * 100_000))
+    const store = new MemoryTickStore()
+    await rollOnce(clock, store, {tickMs, phaseMs: Math.floor(r() * tickMs), instances: 10})
+    const saved = store.load(API)!
+    expect(saved.periodMs).toBe(tickMs)
+    // Instances took 2 s to be routable: quietMs is a lower bound of that (2005 ms from the tick that started them).
+    expect(saved.quietMs).toBeGreaterThanOrEqual(tickMs === 1000 ? 1000 : 0)
+    expect(saved.quietMs).toBeLessThanOrEqual(2005)
+  })
+})
+
