@@ -9,7 +9,7 @@ import type {Droplet} from '../capi/resources/droplets.js'
 import type {Package} from '../capi/resources/packages.js'
 import type {Process, ProcessStat} from '../capi/resources/processes.js'
 import {CapiNotFound} from '../capi/errors.js'
-import {isTransient, tolerant, until} from '../poll.js'
+import {doubling, isTransient, tolerant, until} from '../poll.js'
 import type {Clock} from '../clock.js'
 import {formatDuration} from '../clock.js'
 import {PollSchedule} from './poll-schedule.js'
@@ -97,6 +97,10 @@ export async function waitForPackage(capi: CapiClient, guid: string, o: PollOpti
   )
 }
 
+/**
+ * Staging takes from seconds to minutes: read the build after 1 s, 2 s, then every 3 s (the cf
+ * CLI's interval), so a long staging costs a read per 3 s and a short one is seen quickly.
+ */
 export async function waitForBuild(capi: CapiClient, guid: string, o: PollOptions & {appName: string}): Promise<Build> {
   return until(
     (deadline) => tolerant(() => capi.builds.get(guid, o.signal), {clock: o.clock, signal: o.signal, deadline}),
@@ -108,7 +112,7 @@ export async function waitForBuild(capi: CapiClient, guid: string, o: PollOption
       clock: o.clock,
       signal: o.signal,
       timeoutMs: o.timeoutMs,
-      interval: o.intervalMs ?? 1000,
+      interval: o.intervalMs ?? doubling(1000, 3000),
       onTimeout: () => new WaitFailure('timeout', `Error staging application ${o.appName}: timed out after ${formatDuration(o.timeoutMs)}`),
     },
   )
