@@ -372,6 +372,9 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
   function remember(): void {
     const e = schedule.estimator.estimate()
     if (!store || !apiUrl || !e || e.uncertaintyMs > 300) return
+    // A period only known as a wide band (no whole second fits, the middle guessed) would mislead
+    // the next run more than learning afresh.
+    if (e.band.maxMs - e.band.minMs > 50) return
     const lattice = schedule.estimator.latticeMs()
     const base = lattice !== undefined && lattice % e.periodMs === 0 ? lattice : e.periodMs
     const fine = finestTick(base, floorMs)
