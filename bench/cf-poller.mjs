@@ -16,11 +16,20 @@ const token = process.env.CF_TOKEN
 const pollMs = Number(process.env.POLL_MS ?? 3000)
 
 async function call(method, path, body) {
-  const res = await fetch(api + path, {
+  const init = {
     method,
     headers: {authorization: token, accept: 'application/json', ...(body ? {'content-type': 'application/json'} : {})},
     body: body ? JSON.stringify(body) : undefined,
-  })
+  }
+  let res
+  try {
+    res = await fetch(api + path, init)
+  } catch (error) {
+    // A kept-alive connection the server closed as it was reused: Go's http.Transport (the cf
+    // CLI's) retries an idempotent request once on a fresh connection, so do the same for GET.
+    if (method !== 'GET') throw error
+    res = await fetch(api + path, init)
+  }
   const text = await res.text()
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
   return text ? JSON.parse(text) : undefined

@@ -12,6 +12,8 @@ import type {Interrupts} from './interrupt.js'
 import type {Session, Target} from './auth/session.js'
 import type {Ui} from './ui/ui.js'
 import type {CanaryCheck} from './probe/pin.js'
+import {configDir} from './auth/cf-config.js'
+import {FileTickStore, tickFileIn, type TickStore} from './strategies/tick-store.js'
 
 export interface Context {
   capi: CapiClient
@@ -22,6 +24,8 @@ export interface Context {
   env: NodeJS.ProcessEnv
   /** Set under --probe: checks the canary at each pause with requests pinned to it. */
   canaryCheck?: CanaryCheck
+  /** Where deployments keep the updater's tick between runs (beside the cf config); null for none. */
+  tickStore: TickStore | null
 }
 
 export interface ContextOptions {
@@ -47,7 +51,16 @@ export async function buildContext(opts: ContextOptions): Promise<Context> {
     onWarning: (w) => opts.ui.warn(w),
     userAgent: `cfzd (node ${process.version})`,
   })
-  return {capi, session, ui: opts.ui, clock, signal: opts.interrupts?.signal ?? new AbortController().signal, env}
+  return {capi, session, ui: opts.ui, clock, signal: opts.interrupts?.signal ?? new AbortController().signal, env, tickStore: tickStoreFor(env)}
+}
+
+/**
+ * The file beside the cf config that keeps the updater's tick per API; none when
+ * CFZD_TICK_STORE=0, and none under Jest (tests never touch a real home's .cf).
+ */
+export function tickStoreFor(env: NodeJS.ProcessEnv): TickStore | null {
+  if (env.CFZD_TICK_STORE === '0' || env.JEST_WORKER_ID !== undefined) return null
+  return new FileTickStore(tickFileIn(configDir(env)))
 }
 
 /** "org O / space S as USER", for the cf-style line commands print first (the user is left out when unknown). */

@@ -77,7 +77,7 @@ export async function runPush(ctx: Context, req: PushRequest): Promise<PushResul
     )
   }
   const target = await resolveTarget(ctx)
-  const env: OperationEnv = {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui, canaryCheck: ctx.canaryCheck}
+  const env: OperationEnv = {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui, canaryCheck: ctx.canaryCheck, tickStore: ctx.tickStore}
   const plans = await planPush(env, target, req)
   const a: ActualizeOptions = {renderer: ctx.ui.renderer, beforeStep: req.beforeStep}
   const results: PushResult[] = []

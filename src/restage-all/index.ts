@@ -7,6 +7,7 @@
  *
  * Exit code: 0 when nothing failed, 1 when some app failed, 130 when interrupted.
  */
+import type {TickStore} from '../strategies/tick-store.js'
 import type {CapiClient} from '../capi/client.js'
 import type {Clock} from '../clock.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
@@ -40,6 +41,8 @@ export interface RestageAllEnv {
   clock: Clock
   signal: AbortSignal
   ui: Ui
+  /** Where deployments keep the updater's tick between runs; none when absent. */
+  tickStore?: TickStore | null
 }
 
 /** Seams for tests: the operation, the progress display, randomness and policies. */
@@ -174,7 +177,7 @@ export async function restageAll(env: RestageAllEnv, o: RestageAllOptions, hooks
     const pacer = new Pacer(o.concurrency, hooks.pacer)
     let {interrupted} = items.length === 0 ? {interrupted: false} : await execute(
       items,
-      {capi, clock, signal: env.signal, ui, progress, pacer, save, operate: hooks.operate, random: hooks.random, retryPolicy: hooks.retryPolicy},
+      {capi, clock, signal: env.signal, ui, tickStore: env.tickStore, progress, pacer, save, operate: hooks.operate, random: hooks.random, retryPolicy: hooks.retryPolicy},
       {deploy: o.deploy, includeStopped: o.includeStopped, title: `${o.buildpack} apps`, budget: (b) => (report.requests = b)},
     )
     interrupted ||= entries.some((e) => e.status === 'interrupted')

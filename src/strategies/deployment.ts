@@ -138,6 +138,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         s.progress = await watchDeployment(capi, d, {
           clock,
           signal,
+          tickStore: s.env.tickStore,
           goal,
           target,
           timeoutMs: s.opts.startupTimeoutMs,
@@ -207,7 +208,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           await runSmokeTest(smokeTest, url, (l) => task.output(l), signal, pinTo)
           await continueOnce(capi, s.deployment)
           const fresh = await capi.deployments.get(s.deployment.guid)
-          s.progress = await watchDeployment(capi, fresh, {clock, signal, goal: 'paused', target: s.progress?.target ?? 1, timeoutMs: s.opts.startupTimeoutMs})
+          s.progress = await watchDeployment(capi, fresh, {clock, signal, tickStore: s.env.tickStore, goal: 'paused', target: s.progress?.target ?? 1, timeoutMs: s.opts.startupTimeoutMs})
           s.deployment = s.progress.deployment
         }
         if (smokeTest) task.setTitle(`Smoke tests passed; promoted the canary (${s.deployment.status.reason})`)

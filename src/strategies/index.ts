@@ -41,7 +41,7 @@ export async function runOperation(ctx: Context, req: OperationRequest): Promise
     app = await ctx.capi.apps.findByName(target.space.guid, `${req.appName}${req.opts.venerableSuffix}`)
   }
   if (!app) app = await findApp(ctx, target, req.appName)
-  const env = {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui, canaryCheck: ctx.canaryCheck}
+  const env = {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui, canaryCheck: ctx.canaryCheck, tickStore: ctx.tickStore}
   try {
     return await operate(env, target, app, req, {renderer: ctx.ui.renderer, beforeStep: req.beforeStep})
   } catch (error) {

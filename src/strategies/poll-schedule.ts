@@ -28,7 +28,7 @@ export class PollSchedule {
 
   constructor(opts: PollScheduleOptions = {}) {
     const {estimator, prior, ...rest} = opts
-    this.o = {learnMinMs: 700, learnMaxMs: 1300, afterTickMs: 40, splitAboveMs: 200, maxGapMs: 3000, random: Math.random, ...rest}
+    this.o = {learnMinMs: 700, learnMaxMs: 1300, afterTickMs: 40, splitAboveMs: 100, maxGapMs: 3000, random: Math.random, ...rest}
     // Trusted from a 1.2 s phase window on: polls then split the predicted window (its middle,
     // then just after its end), which narrows it within a few ticks. Waiting for a narrower
     // window before using it took most of a 50 s deployment with 1-1.6 s learning polls.
@@ -53,8 +53,11 @@ export class PollSchedule {
    */
   next(now: number, notBefore?: number): number {
     const last = this.lastPoll ?? now
-    const cap = last + this.o.maxGapMs
     let w = this.estimator.nextTick(now)
+    // With a tick an earlier run confirmed (or this one saw often), a poll on every predicted tick
+    // is enough: no extra poll in between. A tick still being learned can be wrong: keep maxGap.
+    const settled = w && this.estimator.usingPrior
+    const cap = last + Math.max(this.o.maxGapMs, settled ? this.estimator.estimate()!.periodMs + 500 : 0)
     if (w && notBefore !== undefined && notBefore > now) {
       const e = this.estimator.estimate()!
       // The first predicted tick at or after notBefore, if its window is as narrow as this one.
@@ -65,7 +68,11 @@ export class PollSchedule {
       }
     }
     if (!w) return Math.max(now, last + this.o.learnMinMs + this.o.random() * (this.o.learnMaxMs - this.o.learnMinMs))
-    const target = w.latest - w.earliest > this.o.splitAboveMs ? (w.earliest + w.latest) / 2 : w.latest + this.o.afterTickMs
+    // A split costs a poll and pays off over the ticks still to come: a run that leans on an
+    // earlier run's tick and has seen no change of its own yet (a short deployment, as far as it
+    // knows) splits only a window too wide to keep its lag low.
+    const splitAbove = this.estimator.usingPrior && this.estimator.observations < 2 ? Math.max(this.o.splitAboveMs, 300) : this.o.splitAboveMs
+    const target = w.latest - w.earliest > splitAbove ? (w.earliest + w.latest) / 2 : w.latest + this.o.afterTickMs
     return Math.max(now, Math.min(target, cap))
   }
 }

@@ -75,7 +75,7 @@ export function stageStep(title = 'Stage'): Step<OpState> {
       task.output(`build ${build.guid} staging`)
       let staged
       try {
-        staged = await waitForBuild(capi, build.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs, appName: app.name, intervalMs: 1000})
+        staged = await waitForBuild(capi, build.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs, appName: app.name})
       } catch (error) {
         if (signal.aborted && !s.newApp) s.left.push(source.stillStaging(build.guid, app.name))
         throw error

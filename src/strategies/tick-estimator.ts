@@ -131,6 +131,14 @@ export class TickEstimator {
     return this.nextTick(now)?.latest
   }
 
+  /**
+   * The largest period the windows seen in this run fit, ignoring any prior: the lattice this
+   * deployment's changes fall on. The updater's own tick is this or a whole fraction of it.
+   */
+  latticeMs(): number | undefined {
+    return this.fromWindows()?.periodMs
+  }
+
   /** Forget everything (for example after the updater was seen to behave differently). */
   reset(): void {
     this.windows.length = 0
@@ -238,4 +246,19 @@ function feasiblePhase(ws: TickWindow[], p: number): {start: number; width: numb
     hi = nhi
   }
   return {start: ref.after + lo, width: hi - lo}
+}
+
+/**
+ * The updater's tick, given the lattice the changes fell on and a floor it must exceed. A
+ * deployment whose instances take k ticks to start changes every k-th tick only, so its changes
+ * can't tell a 3 s tick from a 1 s one: the tick is taken as the finest whole-second fraction of
+ * the lattice that the evidence leaves possible (a missed tick costs lag; an extra poll, little).
+ */
+export function finestTick(latticeMs: number, floorMs: number): number {
+  if (latticeMs % 1000 !== 0) return latticeMs
+  for (let k = latticeMs / 1000; k >= 1; k--) {
+    const p = latticeMs / k
+    if (p % 1000 === 0 && p > floorMs) return p
+  }
+  return latticeMs
 }

@@ -5,7 +5,6 @@
  * written atomically (temporary file, then rename) and ignored when unreadable. No HTTP here.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 export interface SavedTick {
@@ -16,6 +15,11 @@ export interface SavedTick {
   uncertaintyMs: number
   /** Epoch ms when saved. */
   at: number
+  /**
+   * The shortest time seen from a deployment's creation to its first change, less a period: no
+   * instance started there became routable sooner, so the ticks before it need no poll.
+   */
+  quietMs?: number
 }
 
 export interface TickStore {
@@ -25,9 +29,9 @@ export interface TickStore {
 
 const MAX_ENTRIES = 20
 
-/** The file beside config.json: $CF_HOME/.cf/cfzd-ticks.json (or the home directory's .cf). */
-export function defaultTickFile(env: Record<string, string | undefined> = process.env): string {
-  return path.join(env.CF_HOME || os.homedir(), '.cf', 'cfzd-ticks.json')
+/** The file beside config.json, given the cf config folder (`$CF_HOME/.cf`). */
+export function tickFileIn(configDir: string): string {
+  return path.join(configDir, 'cfzd-ticks.json')
 }
 
 function valid(t: unknown): t is SavedTick {
@@ -35,7 +39,8 @@ function valid(t: unknown): t is SavedTick {
   return (
     typeof x === 'object' && x !== null &&
     [x.periodMs, x.phaseMs, x.uncertaintyMs, x.at].every((n) => typeof n === 'number' && Number.isFinite(n)) &&
-    x.periodMs >= 100 && x.periodMs <= 600_000 && x.uncertaintyMs >= 0
+    x.periodMs >= 100 && x.periodMs <= 600_000 && x.uncertaintyMs >= 0 &&
+    (x.quietMs === undefined || (typeof x.quietMs === 'number' && Number.isFinite(x.quietMs) && x.quietMs >= 0))
   )
 }
 
@@ -52,7 +57,7 @@ function readAll(file: string): Record<string, SavedTick> {
 const keyOf = (apiUrl: string) => apiUrl.replace(/\/+$/, '').toLowerCase()
 
 export class FileTickStore implements TickStore {
-  constructor(readonly file: string = defaultTickFile()) {}
+  constructor(readonly file: string) {}
 
   load(apiUrl: string): SavedTick | undefined {
     return readAll(this.file)[keyOf(apiUrl)]
@@ -62,7 +67,13 @@ export class FileTickStore implements TickStore {
   save(apiUrl: string, tick: SavedTick): void {
     try {
       const all = readAll(this.file)
-      all[keyOf(apiUrl)] = {periodMs: Math.round(tick.periodMs), phaseMs: Math.round(tick.phaseMs), uncertaintyMs: Math.round(tick.uncertaintyMs), at: Math.round(tick.at)}
+      all[keyOf(apiUrl)] = {
+        periodMs: Math.round(tick.periodMs),
+        phaseMs: Math.round(tick.phaseMs),
+        uncertaintyMs: Math.round(tick.uncertaintyMs),
+        at: Math.round(tick.at),
+        ...(tick.quietMs === undefined ? {} : {quietMs: Math.round(tick.quietMs)}),
+      }
       // Keep it tiny: the most recently saved APIs only.
       const kept = Object.entries(all).sort((a, b) => b[1].at - a[1].at).slice(0, MAX_ENTRIES)
       fs.mkdirSync(path.dirname(this.file), {recursive: true})
@@ -80,11 +91,12 @@ export class FileTickStore implements TickStore {
  * time since it was saved (the updater sleeps its period minus each pass's duration, so its ticks
  * drift slowly). The phase is dropped once it could be anywhere in a third of a period.
  */
-export function priorFrom(saved: SavedTick | undefined, now: number): {periodMs: number; phaseMs?: number; uncertaintyMs?: number} | undefined {
+export function priorFrom(saved: SavedTick | undefined, now: number): {periodMs: number; phaseMs?: number; uncertaintyMs?: number; quietMs?: number} | undefined {
   if (!saved || now < saved.at) return saved ? {periodMs: saved.periodMs} : undefined
   const elapsed = now - saved.at
   if (elapsed > 7 * 86_400_000) return undefined
-  const u = saved.uncertaintyMs + 40 + elapsed * 0.003
-  if (u > saved.periodMs / 3) return {periodMs: saved.periodMs}
-  return {periodMs: saved.periodMs, phaseMs: saved.phaseMs, uncertaintyMs: u}
+  const quiet = saved.quietMs === undefined ? {} : {quietMs: saved.quietMs}
+  const u = saved.uncertaintyMs + 30 + elapsed * 0.002
+  if (u > saved.periodMs / 3) return {periodMs: saved.periodMs, ...quiet}
+  return {periodMs: saved.periodMs, phaseMs: saved.phaseMs, uncertaintyMs: u, ...quiet}
 }

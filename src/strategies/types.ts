@@ -11,6 +11,7 @@ import {ExitCode} from '../errors.js'
 import type {Clock} from '../clock.js'
 import type {StrategyName} from './names.js'
 import type {ProbeSummary} from '../probe/types.js'
+import type {TickStore} from './tick-store.js'
 import type {CanaryCheck} from '../probe/pin.js'
 import type {Ui} from '../ui/ui.js'
 import type {ReadCache} from './quota.js'
@@ -88,6 +89,8 @@ export interface OperationEnv {
   reads?: ReadCache
   /** Under --probe: check the canary at each pause with requests pinned to it. */
   canaryCheck?: CanaryCheck
+  /** Where deployments keep the updater's tick between runs; none when absent. */
+  tickStore?: TickStore | null
   /** restage-all reports each app by GUID: skip the closing read that only notices a rename by someone else. */
   skipRenameCheck?: boolean
   /**

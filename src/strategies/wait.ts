@@ -8,11 +8,13 @@ import {DeploymentStatusReason, type Deployment} from '../capi/resources/deploym
 import type {Droplet} from '../capi/resources/droplets.js'
 import type {Package} from '../capi/resources/packages.js'
 import type {Process, ProcessStat} from '../capi/resources/processes.js'
-import {CapiError, CapiNotFound, NetworkError} from '../capi/errors.js'
+import {CapiNotFound} from '../capi/errors.js'
+import {doubling, isTransient, tolerant, until} from '../poll.js'
 import type {Clock} from '../clock.js'
 import {formatDuration} from '../clock.js'
 import {PollSchedule} from './poll-schedule.js'
-import {FileTickStore, priorFrom, type TickStore} from './tick-store.js'
+import {finestTick} from './tick-estimator.js'
+import {priorFrom, type TickStore} from './tick-store.js'
 
 export type WaitFailureKind = 'crashed' | 'timeout' | 'canceled' | 'superseded' | 'staging-failed' | 'failed' | 'error'
 
@@ -73,55 +75,64 @@ export interface PollOptions {
   timeoutMs: number
 }
 
-/** Transient API trouble while waiting is not a failure of the operation: keep waiting. */
-function isTransient(e: unknown): boolean {
-  return e instanceof NetworkError || (e instanceof CapiError && (e.status === 429 || e.status >= 500))
-}
-
-async function readTolerant<T>(read: () => Promise<T>, o: PollOptions, deadline: () => number): Promise<T> {
-  for (;;) {
-    try {
-      return await read()
-    } catch (error) {
-      if (!isTransient(error) || o.clock.now() >= deadline()) throw error
-      await o.clock.sleep(1000, o.signal)
-    }
-  }
+/** A read that outlasts transient API trouble (poll.ts `tolerant`) until `deadline()`. */
+function readTolerant<T>(read: () => Promise<T>, o: PollOptions, deadline: () => number): Promise<T> {
+  return tolerant(read, {clock: o.clock, signal: o.signal, deadline: deadline()})
 }
 
 export async function waitForPackage(capi: CapiClient, guid: string, o: PollOptions): Promise<Package> {
-  const end = o.clock.now() + o.timeoutMs
-  for (;;) {
-    const p = await readTolerant(() => capi.packages.get(guid), o, () => end)
-    if (p.state === 'READY') return p
-    if (p.state === 'FAILED' || p.state === 'EXPIRED') throw new WaitFailure('failed', `Package ${guid} is ${p.state}${p.data.error ? `: ${p.data.error}` : ''}`)
-    if (o.clock.now() >= end) throw new WaitFailure('timeout', `Package ${guid} was not ready after ${formatDuration(o.timeoutMs)} (still ${p.state})`)
-    await o.clock.sleep(o.intervalMs ?? 500, o.signal)
-  }
+  return until(
+    (deadline) => tolerant(() => capi.packages.get(guid), {clock: o.clock, signal: o.signal, deadline}),
+    (p) => {
+      if (p.state === 'FAILED' || p.state === 'EXPIRED') throw new WaitFailure('failed', `Package ${guid} is ${p.state}${p.data.error ? `: ${p.data.error}` : ''}`)
+      return p.state === 'READY'
+    },
+    {
+      clock: o.clock,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+      interval: o.intervalMs ?? 500,
+      onTimeout: (p) => new WaitFailure('timeout', `Package ${guid} was not ready after ${formatDuration(o.timeoutMs)} (still ${p.state})`),
+    },
+  )
 }
 
+/**
+ * Staging takes from seconds to minutes: read the build after 1 s, 2 s, then every 3 s (the cf
+ * CLI's interval), so a long staging costs a read per 3 s and a short one is seen quickly.
+ */
 export async function waitForBuild(capi: CapiClient, guid: string, o: PollOptions & {appName: string}): Promise<Build> {
-  const end = o.clock.now() + o.timeoutMs
-  for (;;) {
-    const b = await readTolerant(() => capi.builds.get(guid, o.signal), o, () => end)
-    if (b.state === 'STAGED') return b
-    if (b.state === 'FAILED') throw new WaitFailure('staging-failed', `Staging failed for app ${o.appName}: ${b.error ?? 'no reason given'}`, {appGuid: b.relationships.app.data.guid})
-    if (o.clock.now() >= end) {
-      throw new WaitFailure('timeout', `Error staging application ${o.appName}: timed out after ${formatDuration(o.timeoutMs)}`)
-    }
-    await o.clock.sleep(o.intervalMs ?? 1000, o.signal)
-  }
+  return until(
+    (deadline) => tolerant(() => capi.builds.get(guid, o.signal), {clock: o.clock, signal: o.signal, deadline}),
+    (b) => {
+      if (b.state === 'FAILED') throw new WaitFailure('staging-failed', `Staging failed for app ${o.appName}: ${b.error ?? 'no reason given'}`, {appGuid: b.relationships.app.data.guid})
+      return b.state === 'STAGED'
+    },
+    {
+      clock: o.clock,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+      interval: o.intervalMs ?? doubling(1000, 3000),
+      onTimeout: () => new WaitFailure('timeout', `Error staging application ${o.appName}: timed out after ${formatDuration(o.timeoutMs)}`),
+    },
+  )
 }
 
 export async function waitForDroplet(capi: CapiClient, guid: string, o: PollOptions): Promise<Droplet> {
-  const end = o.clock.now() + o.timeoutMs
-  for (;;) {
-    const d = await readTolerant(() => capi.droplets.get(guid), o, () => end)
-    if (d.state === 'STAGED') return d
-    if (d.state === 'FAILED' || d.state === 'EXPIRED') throw new WaitFailure('failed', `Droplet ${guid} is ${d.state}${d.error ? `: ${d.error}` : ''}`)
-    if (o.clock.now() >= end) throw new WaitFailure('timeout', `Droplet ${guid} was not ready after ${formatDuration(o.timeoutMs)} (still ${d.state})`)
-    await o.clock.sleep(o.intervalMs ?? 500, o.signal)
-  }
+  return until(
+    (deadline) => tolerant(() => capi.droplets.get(guid), {clock: o.clock, signal: o.signal, deadline}),
+    (d) => {
+      if (d.state === 'FAILED' || d.state === 'EXPIRED') throw new WaitFailure('failed', `Droplet ${guid} is ${d.state}${d.error ? `: ${d.error}` : ''}`)
+      return d.state === 'STAGED'
+    },
+    {
+      clock: o.clock,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+      interval: o.intervalMs ?? 500,
+      onTimeout: (d) => new WaitFailure('timeout', `Droplet ${guid} was not ready after ${formatDuration(o.timeoutMs)} (still ${d.state})`),
+    },
+  )
 }
 
 export interface InstancesProgress {
@@ -141,35 +152,43 @@ export async function waitForInstances(
   const wanted = processes.filter((p) => p.instances > 0)
   let best = -1
   let lastProgress = o.clock.now()
-  for (;;) {
-    const deadline = () => lastProgress + o.timeoutMs
-    const progress: InstancesProgress[] = []
-    for (const p of wanted) {
-      const stats = await readTolerant(() => capi.processes.stats(p.guid, o.signal), o, deadline)
-      progress.push({process: p, summary: summarizeStats(stats, p.instances)})
-    }
-    o.onProgress?.(progress)
-    const healthy = progress.reduce((n, x) => n + (x.process.type === 'web' ? x.summary.routable : x.summary.running), 0)
-    const total = progress.reduce((n, x) => n + x.summary.desired, 0)
-    if (healthy >= total) return progress
-    const allCrashed = progress.find((x) => x.summary.crashed > 0 && x.summary.crashed === x.summary.desired)
-    if (allCrashed) {
-      const why = allCrashed.summary.reasons.length ? `: ${allCrashed.summary.reasons.join('; ')}` : ''
-      throw new WaitFailure('crashed', `Start unsuccessful: all instances of process ${allCrashed.process.type} crashed${why}`, {instances: allCrashed.summary, appGuid: allCrashed.process.relationships.app.data.guid})
-    }
-    if (healthy > best) {
-      best = healthy
-      lastProgress = o.clock.now()
-    }
-    if (o.clock.now() >= deadline()) {
-      const bad = progress.find((x) => (x.process.type === 'web' ? x.summary.routable : x.summary.running) < x.summary.desired)
-      throw new WaitFailure('timeout', `Start app timeout: ${healthy}/${total} instances healthy after waiting ${formatDuration(o.timeoutMs)} without progress`, {
-        instances: bad?.summary,
-        appGuid: wanted[0]?.relationships.app.data.guid,
-      })
-    }
-    await o.clock.sleep(o.intervalMs ?? 1000, o.signal)
-  }
+  // The deadline is a no-progress one: it moves whenever another instance becomes healthy, so
+  // `until` runs without one and `final` applies it.
+  const deadline = () => lastProgress + o.timeoutMs
+  return until(
+    async () => {
+      const progress: InstancesProgress[] = []
+      for (const p of wanted) {
+        const stats = await readTolerant(() => capi.processes.stats(p.guid, o.signal), o, deadline)
+        progress.push({process: p, summary: summarizeStats(stats, p.instances)})
+      }
+      return progress
+    },
+    (progress) => {
+      o.onProgress?.(progress)
+      const healthy = progress.reduce((n, x) => n + (x.process.type === 'web' ? x.summary.routable : x.summary.running), 0)
+      const total = progress.reduce((n, x) => n + x.summary.desired, 0)
+      if (healthy >= total) return true
+      const allCrashed = progress.find((x) => x.summary.crashed > 0 && x.summary.crashed === x.summary.desired)
+      if (allCrashed) {
+        const why = allCrashed.summary.reasons.length ? `: ${allCrashed.summary.reasons.join('; ')}` : ''
+        throw new WaitFailure('crashed', `Start unsuccessful: all instances of process ${allCrashed.process.type} crashed${why}`, {instances: allCrashed.summary, appGuid: allCrashed.process.relationships.app.data.guid})
+      }
+      if (healthy > best) {
+        best = healthy
+        lastProgress = o.clock.now()
+      }
+      if (o.clock.now() >= deadline()) {
+        const bad = progress.find((x) => (x.process.type === 'web' ? x.summary.routable : x.summary.running) < x.summary.desired)
+        throw new WaitFailure('timeout', `Start app timeout: ${healthy}/${total} instances healthy after waiting ${formatDuration(o.timeoutMs)} without progress`, {
+          instances: bad?.summary,
+          appGuid: wanted[0]?.relationships.app.data.guid,
+        })
+      }
+      return false
+    },
+    {clock: o.clock, signal: o.signal, interval: o.intervalMs ?? 1000, onTimeout: () => new Error('unreachable: no deadline')},
+  )
 }
 
 export type DeploymentGoal = 'deployed' | 'paused' | 'first-instance' | 'finalized'
@@ -190,15 +209,10 @@ export interface WatchOptions extends PollOptions {
   errorGraceMs?: number
   schedule?: PollSchedule
   /**
-   * Where the updater's tick is kept between runs (keyed by the API URL). Defaults to the file
-   * beside the cf config, except under Jest; null for none.
+   * Where the updater's tick is kept between runs (keyed by the API URL), chosen by the CLI
+   * (beside the cf config); none when absent.
    */
   tickStore?: TickStore | null
-}
-
-function defaultTickStore(): TickStore | null {
-  if (process.env.JEST_WORKER_ID !== undefined || process.env.CFZD_TICK_STORE === '0') return null
-  return new FileTickStore()
 }
 
 /**
@@ -206,23 +220,39 @@ function defaultTickStore(): TickStore | null {
  * tick, so DEPLOYED is seen within a fraction of a second at under one request per second) and the
  * new web process's stats every few seconds, for progress and crash detection.
  *
+ * What the API tells about the tick: every change of the deployment happens on one (its
+ * updated_at names the second), and the tick after all new instances are routable is the one that
+ * changes it next (scales up, or finalizes). So after a change, no poll is needed before the
+ * instances it started can be routable (the shortest time seen from a start to its change), and
+ * stats showing every new instance routable mean the next tick changes the deployment.
+ *
  * `timeoutMs` is a no-progress timeout: the clock restarts whenever another new instance becomes
  * routable, so a 100-instance rolling deployment isn't held to a 5-minute total.
  */
 export async function watchDeployment(capi: CapiClient, start: Deployment, o: WatchOptions): Promise<DeploymentProgress> {
   const clock = o.clock
   const apiUrl = (capi as {http?: {apiUrl?: string}}).http?.apiUrl
-  const store = o.tickStore === undefined ? (o.schedule ? null : defaultTickStore()) : o.tickStore
-  let prior
+  const store = o.schedule ? null : (o.tickStore ?? null)
+  let prior: ReturnType<typeof priorFrom>
   try {
     prior = store && apiUrl ? priorFrom(store.load(apiUrl), clock.now()) : undefined
   } catch {}
   const schedule = o.schedule ?? new PollSchedule({learnMinMs: 1000, learnMaxMs: 1600, prior})
   const createdAt = clock.now()
-  // No change is expected sooner after a tick than the first change came after the deployment
-  // was created, less a period: the instances that tick started can't be routable before then.
+  // Instances start on a tick and are routable some time later; the next change comes on the
+  // first tick after that. quietMs: how long after a start no change can come (from the first
+  // change after the deployment was created, less a period, or an earlier run's); minGap: the
+  // shortest time between two changes seen. Ticks before `notBefore` are not polled.
+  const timedGoal = o.goal === 'deployed' || o.goal === 'paused'
   let quietMs: number | undefined
-  let notBefore: number | undefined
+  let minGapMs: number | undefined
+  let lastTick: number | undefined
+  let firstChangeAfter: number | undefined
+  let notBefore: number | undefined = timedGoal && prior?.quietMs !== undefined ? createdAt + prior.quietMs : undefined
+  // The updater's tick exceeds this: a change came this long after stats showed it was due.
+  let floorMs = 0
+  let dueSince: number | undefined
+  let prevPoll = clock.now()
   let deployment = start
   let fingerprint = fingerprintOf(deployment)
   let instances: InstanceSummary | undefined
@@ -239,20 +269,38 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     const deadline = () => lastProgress + o.timeoutMs
     if (!first) {
       deployment = await readTolerant(() => capi.deployments.get(deployment.guid, o.signal), o, deadline)
+      const now = clock.now()
       const fp = fingerprintOf(deployment)
       const stamp = Date.parse(deployment.updated_at ?? '')
       // updated_at moves on every tick that changes the deployment (last_healthy_at or status).
-      schedule.record(clock.now(), fp !== fingerprint, Number.isFinite(stamp) ? {from: stamp - 1, to: stamp + 1000} : undefined)
+      const second = Number.isFinite(stamp) ? {from: stamp - 1, to: stamp + 1000} : undefined
+      schedule.record(now, fp !== fingerprint, second)
       if (fp !== fingerprint) {
-        lastProgress = clock.now()
+        lastProgress = now
+        // The tick was after the previous poll, and not before the second its stamp names.
+        const after = second && second.to > prevPoll && second.from <= now ? Math.max(prevPoll, second.from) : prevPoll
+        const firstChange = firstChangeAfter === undefined
+        firstChangeAfter ??= after
+        if (dueSince !== undefined) floorMs = Math.max(floorMs, after - dueSince)
+        dueSince = undefined
         const e = schedule.estimator.estimate()
+        notBefore = undefined
         if (e && e.uncertaintyMs <= 300) {
           // The tick that made this change: the latest predicted one at or before this poll.
-          const tick = e.phaseMs + Math.floor((clock.now() - e.phaseMs) / e.periodMs) * e.periodMs
-          quietMs ??= tick - createdAt - e.periodMs
-          notBefore = quietMs > 0 ? tick + quietMs : undefined
-        }
+          const tick = e.phaseMs + Math.floor((now - e.phaseMs) / e.periodMs) * e.periodMs
+          if (lastTick !== undefined && tick - lastTick >= e.periodMs) minGapMs = Math.min(minGapMs ?? Infinity, tick - lastTick)
+          lastTick = tick
+          // The first instances started when the deployment was created; their change came on
+          // the first tick after they were routable.
+          if (firstChange) firstChangeAfter = Math.max(after, tick - e.uncertaintyMs)
+          quietMs ??= firstChangeAfter - createdAt - e.periodMs
+          // Instances started on this tick can't be routable before quietMs, nor (when every
+          // start so far took k ticks) before the k-th tick.
+          const skip = Math.max(quietMs, minGapMs === undefined ? 0 : minGapMs - e.periodMs / 2)
+          if (timedGoal && skip > 0) notBefore = tick + skip
+        } else lastTick = undefined
       }
+      prevPoll = now
       fingerprint = fp
     }
     first = false
@@ -290,6 +338,11 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
           const why = instances.reasons.length ? `: ${instances.reasons.join('; ')}` : ''
           throw new WaitFailure('crashed', `Start unsuccessful: all new instances crashed${why}`, {deployment, instances})
         }
+        // Every new instance routable: the updater's next tick changes the deployment.
+        if (instances.desired > 0 && instances.routable === instances.desired) {
+          dueSince ??= clock.now()
+          notBefore = undefined
+        }
       }
     }
     o.onProgress?.(report())
@@ -311,12 +364,29 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     return {deployment, instances, target: o.target}
   }
 
-  /** Keep what was learned about the tick for the next run against this API. */
+  /**
+   * Keep what was learned about the tick for the next run against this API: the finest
+   * whole-second tick the changes leave possible (never finer than an earlier run's that still
+   * fits), its phase, and how soon a started instance was seen to change the deployment.
+   */
   function remember(): void {
     const e = schedule.estimator.estimate()
     if (!store || !apiUrl || !e || e.uncertaintyMs > 300) return
+    // A period only known as a wide band (no whole second fits, the middle guessed) would mislead
+    // the next run more than learning afresh.
+    if (e.band.maxMs - e.band.minMs > 50) return
+    const lattice = schedule.estimator.latticeMs()
+    const base = lattice !== undefined && lattice % e.periodMs === 0 ? lattice : e.periodMs
+    const fine = finestTick(base, floorMs)
+    const periodMs = schedule.estimator.usingPrior ? Math.max(e.periodMs, fine) : fine
+    // Two lower bounds on how long this app's instances take to be routable: from the first
+    // change after the deployment was created, and from the shortest time between two changes.
+    const bounds = [firstChangeAfter === undefined ? undefined : firstChangeAfter - createdAt - periodMs, minGapMs === undefined ? undefined : minGapMs - periodMs]
+    const runQuiet = timedGoal ? Math.max(...bounds.filter((b): b is number => b !== undefined)) : undefined
+    const quiet = [runQuiet, prior?.periodMs === periodMs ? prior.quietMs : undefined].filter((q): q is number => q !== undefined && Number.isFinite(q))
+    const quietMs = quiet.length > 0 ? Math.max(0, Math.min(...quiet)) : undefined
     try {
-      store.save(apiUrl, {periodMs: e.periodMs, phaseMs: e.phaseMs, uncertaintyMs: e.uncertaintyMs, at: clock.now()})
+      store.save(apiUrl, {periodMs, phaseMs: e.phaseMs, uncertaintyMs: e.uncertaintyMs, at: clock.now(), ...(quietMs === undefined ? {} : {quietMs})})
     } catch {}
   }
 }

@@ -1,0 +1,171 @@
+/**
+ * Completion lag of watchDeployment against a simulated updater, on the injected clock: rolling
+ * deployments (max-in-flight 1) of 1, 2, 4 and 10 instances with a 1 s and a 5 s tick and a 2 s
+ * instance start-up, as the bench's short deployments. Each foundation first rolls a 10-instance
+ * app (as any earlier deployment would), keeping what it learned in the tick store, then the
+ * measured one. Lag: from the finalizing tick to the poll that saw it.
+ */
+import {describe, expect, it} from '@jest/globals'
+import {http, HttpResponse} from 'msw'
+import {CapiClient} from '../../../src/capi/client.js'
+import type {Deployment} from '../../../src/capi/resources/deployments.js'
+import {FakeClock} from '../../../src/clock.js'
+import type {SavedTick, TickStore} from '../../../src/strategies/tick-store.js'
+import {watchDeployment} from '../../../src/strategies/wait.js'
+import {API, useMsw} from '../../helpers/msw.js'
+
+const server = useMsw()
+
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+    return seed / 2_147_483_648
+  }
+}
+
+class MemoryTickStore implements TickStore {
+  saved = new Map<string, SavedTick>()
+  load(apiUrl: string) {
+    return this.saved.get(apiUrl)
+  }
+  save(apiUrl: string, tick: SavedTick) {
+    this.saved.set(apiUrl, {...tick})
+  }
+}
+
+const iso = (t: number) => new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+
+/**
+ * The updater (actions/scale.rb with max_in_flight 1): on each tick, when every new instance is
+ * routable, finalize if all are there, else start one more (moving updated_at). Instances are
+ * routable `startupMs` after they start; the first starts when the deployment is created. With a
+ * 2 s start-up and a 1 s tick, each instance then takes 3 ticks: the changes fall on a 3 s lattice.
+ */
+function simulate(clock: FakeClock, o: {tickMs: number; phaseMs: number; startupMs: number; instances: number}) {
+  const created = clock.now()
+  const starts = [created]
+  let finalizedAt: number | undefined
+  let updatedAt = created
+  let lastTick = Math.floor((created - o.phaseMs) / o.tickMs) * o.tickMs + o.phaseMs
+  const advance = () => {
+    for (let t = lastTick + o.tickMs; t <= clock.now() && finalizedAt === undefined; t += o.tickMs) {
+      lastTick = t
+      if (!starts.every((s) => s + o.startupMs <= t)) continue
+      if (starts.length >= o.instances) finalizedAt = t
+      // An instance starts a little after the tick that asked for it (Diego's own scheduling).
+      else starts.push(t + 5)
+      updatedAt = t
+    }
+  }
+  const deployment = () => {
+    advance()
+    const done = finalizedAt !== undefined
+    return {
+      guid: 'd1',
+      created_at: iso(created),
+      updated_at: iso(updatedAt),
+      status: {value: done ? 'FINALIZED' : 'ACTIVE', reason: done ? 'DEPLOYED' : 'DEPLOYING', details: {last_successful_healthcheck: iso(starts.at(-1)!)}},
+      strategy: 'rolling',
+      options: {max_in_flight: 1},
+      droplet: {guid: 'drop'},
+      new_processes: [{guid: 'p-new', type: 'web'}],
+      relationships: {app: {data: {guid: 'a1'}}},
+      metadata: {labels: {}, annotations: {}},
+    }
+  }
+  const stats = () => {
+    advance()
+    return {
+      resources: starts.map((s, index) => ({type: 'web', index, state: s + o.startupMs <= clock.now() ? 'RUNNING' : 'STARTING', routable: s + o.startupMs <= clock.now(), details: null})),
+    }
+  }
+  return {deployment, stats, finalizedAt: () => finalizedAt}
+}
+
+async function rollOnce(clock: FakeClock, store: TickStore | null, o: {tickMs: number; phaseMs: number; instances: number}) {
+  const sim = simulate(clock, {...o, startupMs: 2000})
+  const started = clock.now()
+  let requests = 0
+  server.use(
+    http.get(`${API}/v3/deployments/d1`, () => {
+      requests++
+      if (process.env.LAG_TRACE) console.log('poll', clock.now() - started, o.instances, JSON.stringify(store?.load(API)))
+      return HttpResponse.json(sim.deployment())
+    }),
+    http.get(`${API}/v3/processes/p-new/stats`, () => {
+      requests++
+      if (process.env.LAG_TRACE) console.log('stats', clock.now() - started)
+      return HttpResponse.json(sim.stats())
+    }),
+  )
+  const capi = new CapiClient({apiUrl: API, clock})
+  await watchDeployment(capi, sim.deployment() as unknown as Deployment, {clock, tickStore: store, goal: 'deployed', target: o.instances, timeoutMs: 120_000})
+  const final = sim.finalizedAt()!
+  return {lag: clock.now() - final, rate: requests / ((final - started) / 1000)}
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** One foundation: a 10-instance warm-up deployment, then the measured one a few seconds later. */
+async function foundation(seed: number, tickMs: number, instances: number, warm = true) {
+  const r = rng(seed)
+  const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z') + Math.floor(r() * 100_000))
+  const phaseMs = Math.floor(r() * tickMs)
+  const store = new MemoryTickStore()
+  if (warm) {
+    await rollOnce(clock, store, {tickMs, phaseMs, instances: 10})
+    clock.advance(2000 + Math.floor(r() * 10_000))
+  }
+  return rollOnce(clock, store, {tickMs, phaseMs, instances})
+}
+
+describe('completion lag (simulated updater, 2 s start-up)', () => {
+  it.each([
+    {instances: 1, tickMs: 1000},
+    {instances: 2, tickMs: 1000},
+    {instances: 4, tickMs: 1000},
+    {instances: 10, tickMs: 1000},
+    {instances: 1, tickMs: 5000},
+    {instances: 2, tickMs: 5000},
+    {instances: 4, tickMs: 5000},
+    {instances: 10, tickMs: 5000},
+  ])('$instances instance(s), $tickMs ms tick, after an earlier deployment: median lag ≤ 300 ms at ≤ 1 request/s', async ({instances, tickMs}) => {
+    const runs = []
+    for (let i = 1; i <= 15; i++) runs.push(await foundation(i * 7919 + instances * 31 + tickMs, tickMs, instances))
+    if (process.env.LAG_DEBUG) console.log(instances, tickMs, median(runs.map((x) => x.lag)), median(runs.map((x) => x.rate)).toFixed(2), JSON.stringify(runs.map((x) => x.lag)))
+    expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(300)
+    expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1)
+  })
+
+  it.each([
+    {instances: 1, tickMs: 1000},
+    {instances: 10, tickMs: 1000},
+    {instances: 1, tickMs: 5000},
+    {instances: 10, tickMs: 5000},
+  ])('$instances instance(s), $tickMs ms tick, on a fresh API (nothing stored): lag under a second, about a request a second', async ({instances, tickMs}) => {
+    const runs = []
+    for (let i = 1; i <= 15; i++) runs.push(await foundation(i * 104_729 + instances, tickMs, instances, false))
+    if (process.env.LAG_DEBUG) console.log('fresh', instances, tickMs, median(runs.map((x) => x.lag)), median(runs.map((x) => x.rate)).toFixed(2), JSON.stringify(runs.map((x) => x.lag)))
+    expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(instances === 10 && tickMs === 5000 ? 300 : 1000)
+    expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1.2)
+  })
+})
+
+describe('the tick kept for the next run', () => {
+  it.each([
+    {tickMs: 1000, seed: 11},
+    {tickMs: 1000, seed: 12},
+    {tickMs: 5000, seed: 13},
+  ])('is the updater’s $tickMs ms tick, not the 3-tick lattice a slow-starting deployment changes on', async ({tickMs, seed}) => {
+    const r = rng(seed)
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z') + Math.floor(r() * 100_000))
+    const store = new MemoryTickStore()
+    await rollOnce(clock, store, {tickMs, phaseMs: Math.floor(r() * tickMs), instances: 10})
+    const saved = store.load(API)!
+    expect(saved.periodMs).toBe(tickMs)
+    // Instances took 2 s to be routable: quietMs is a lower bound of that (2005 ms from the tick that started them).
+    expect(saved.quietMs).toBeGreaterThanOrEqual(tickMs === 1000 ? 1000 : 0)
+    expect(saved.quietMs).toBeLessThanOrEqual(2005)
+  })
+})
+
