@@ -60,7 +60,10 @@ export default tseslint.config(
           ],
         },
       ],
-      'no-restricted-properties': ['error', {object: 'process', property: 'env', message: 'Strategies take typed options; read the environment in the command.'}],
+      'no-restricted-properties': [
+        'error',
+        {object: 'process', property: 'env', message: 'Strategies take typed options; read the environment in the command.'},
+      ],
     },
   },
   {
@@ -70,7 +73,16 @@ export default tseslint.config(
     rules: {
       'import-x/no-restricted-paths': [
         'error',
-        {zones: [{target: './src/local', from: './src', except: ['./local', './capi/resources', './clock.ts'], message: 'src/local imports only CAPI types and the clock.'}]},
+        {
+          zones: [
+            {
+              target: './src/local',
+              from: './src',
+              except: ['./local', './capi/resources', './clock.ts'],
+              message: 'src/local imports only CAPI types and the clock.',
+            },
+          ],
+        },
       ],
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -36,7 +36,10 @@ function parseArgs(argv: string[]): {quick: boolean; only: Section[]; markdown: 
     else if (a === '--markdown') markdown = true
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]
-      const names = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+      const names = (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
       const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n))
       if (bad.length > 0 || names.length === 0) throw new Error(`--only takes a comma-separated list of: ${SECTIONS.join(', ')}`)
       only = names as Section[]
@@ -50,7 +53,8 @@ function parseArgs(argv: string[]): {quick: boolean; only: Section[]; markdown: 
 
 async function main() {
   const {quick, only, markdown} = parseArgs(process.argv.slice(2))
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'startup', 'data.json'))) throw new Error('dist/ is missing or old: run `npm run build` first (npm run bench does)')
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'startup', 'data.json')))
+    throw new Error('dist/ is missing or old: run `npm run build` first (npm run bench does)')
   const t0 = Date.now()
   const ctx: SectionContext = {
     quick,
@@ -103,7 +107,9 @@ async function main() {
   fs.writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n')
   console.log(renderTable(figures))
   if (markdown) console.log(`\n${renderMarkdown(figures)}`)
-  console.log(`\n${figures.length} figures in ${((Date.now() - t0) / 1000).toFixed(0)} s on ${results.cpus} CPUs (load ${results.loadavg.map((l) => l.toFixed(1)).join(' ')}); bench/results.json written.`)
+  console.log(
+    `\n${figures.length} figures in ${((Date.now() - t0) / 1000).toFixed(0)} s on ${results.cpus} CPUs (load ${results.loadavg.map((l) => l.toFixed(1)).join(' ')}); bench/results.json written.`,
+  )
   for (const f of figures.filter((x) => x.note)) console.log(`- ${f.label}: ${f.note}`)
   const missed = figures.filter((f) => f.met === false)
   if (missed.length > 0) console.log(`Missed: ${missed.map((f) => f.label).join('; ')}`)

@@ -142,7 +142,8 @@ function plainOutput(fs, env) {
   const terminal = !(st.isFIFO() || st.isFile() || st.isSocket() || (st.isCharacterDevice() && devNull(fs)))
   if (terminal) return false
   if (env.NO_COLOR || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return true
-  const colourAnyway = ['FORCE_COLOR', 'COLORTERM', 'TF_BUILD', 'CI', 'PM2_HOME', 'NEXT_RUNTIME'].some((k) => k in env) || Object.keys(env).some((k) => k.startsWith('TEAMCI'))
+  const colourAnyway =
+    ['FORCE_COLOR', 'COLORTERM', 'TF_BUILD', 'CI', 'PM2_HOME', 'NEXT_RUNTIME'].some((k) => k in env) || Object.keys(env).some((k) => k.startsWith('TEAMCI'))
   return !colourAnyway
 }
 

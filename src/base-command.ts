@@ -43,7 +43,12 @@ export abstract class BaseCommand extends Command {
    * and to --summary FILE; see src/summary): of what it returned, or of its failure, which is
    * then rethrown. `target` names what it ran on (the app), for the failure's heading.
    */
-  protected async withSummary<T>(file: string | undefined, target: string | undefined, run: () => Promise<T>, pick: (r: T) => Summarizable = (r) => r as Summarizable): Promise<T> {
+  protected async withSummary<T>(
+    file: string | undefined,
+    target: string | undefined,
+    run: () => Promise<T>,
+    pick: (r: T) => Summarizable = (r) => r as Summarizable,
+  ): Promise<T> {
     if (!file && !process.env.GITHUB_STEP_SUMMARY) return run()
     const {writeSummary} = await import('./summary/index.js')
     const command = this.id?.replaceAll(':', ' ') ?? 'cfzd'

@@ -30,7 +30,8 @@ export function deployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv = proce
     throw new UsageError(`This command always uses the ${forced} strategy; drop --strategy ${flags.strategy}.`)
   }
   const strategy = forced ?? flags.strategy ?? 'rolling'
-  if (flags['instance-steps'] && strategy !== 'canary') throw new UsageError("Incorrect Usage: '--instance-steps' and '--strategy=canary' must be used together.")
+  if (flags['instance-steps'] && strategy !== 'canary')
+    throw new UsageError("Incorrect Usage: '--instance-steps' and '--strategy=canary' must be used together.")
   if (strategy === 'blue-green') {
     if (flags['max-in-flight'] !== undefined) throw new UsageError("'--max-in-flight' applies to rolling and canary deployments, not blue-green.")
     if (flags['no-wait']) throw new UsageError("'--no-wait' can't be used with blue-green: the old app is only replaced once every new instance is running.")
@@ -108,9 +109,10 @@ function smokeTestOption(flags: DeployFlags, strategy: StrategyName, env: NodeJS
     return undefined
   }
   if (strategy === 'rolling') {
-    throw new UsageError("'--smoke-test' needs --strategy canary or blue-green: a rolling deployment never waits before moving traffic, so there is no point to test at.", [
-      'Use --strategy canary (tested on the app route at each pause) or --strategy blue-green (tested on a temporary route before the switch).',
-    ])
+    throw new UsageError(
+      "'--smoke-test' needs --strategy canary or blue-green: a rolling deployment never waits before moving traffic, so there is no point to test at.",
+      ['Use --strategy canary (tested on the app route at each pause) or --strategy blue-green (tested on a temporary route before the switch).'],
+    )
   }
   if (flags['no-wait']) throw new UsageError("'--smoke-test' can't be used with --no-wait: cfzd has to stay to run it at each canary pause.")
   return {command, timeoutMs: flags['smoke-test-timeout'] ?? 5 * 60_000, env}

@@ -49,7 +49,10 @@ export class UsageError extends CfzdError {
 }
 
 export class NotLoggedInError extends CfzdError {
-  constructor(message = 'Not logged in.', suggestions = ["Run 'cfzd login -a API' (or 'cf login') first, or set CF_API with CF_USERNAME/CF_PASSWORD or CF_CLIENT_ID/CF_CLIENT_SECRET."]) {
+  constructor(
+    message = 'Not logged in.',
+    suggestions = ["Run 'cfzd login -a API' (or 'cf login') first, or set CF_API with CF_USERNAME/CF_PASSWORD or CF_CLIENT_ID/CF_CLIENT_SECRET."],
+  ) {
     super(message, {exitCode: ExitCode.AUTH, suggestions})
     this.name = 'NotLoggedInError'
   }

@@ -21,7 +21,10 @@ export const strategyFlag = Flags.custom<StrategyName>({
 
 /** "20,40,60" → [20, 40, 60]: integers 1..100 in ascending order, as Cloud Controller requires. */
 export function parseInstanceSteps(input: string): number[] {
-  const parts = input.split(',').map((s) => s.trim()).filter(Boolean)
+  const parts = input
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) throw new Error('Value for --instance-steps must be a list of weights, for example 20,40,60')
   const steps = parts.map(Number)
   if (steps.some((s) => s < 1 || s > 100)) throw new Error('Each --instance-steps weight must be an integer between 1 and 100')
@@ -55,10 +58,19 @@ export const strategyFlags = {
 
 /** The web process's size after the operation, as cf scale and cf push name them. */
 export const scaleFlags = {
-  instances: Flags.integer({char: 'i', description: 'Web instances after the operation (rolling and canary send it as a deployment option; blue-green gives it to the new app).', min: 0, helpGroup: 'SCALE'}),
+  instances: Flags.integer({
+    char: 'i',
+    description: 'Web instances after the operation (rolling and canary send it as a deployment option; blue-green gives it to the new app).',
+    min: 0,
+    helpGroup: 'SCALE',
+  }),
   memory: Flags.string({char: 'm', description: 'Web memory per instance after the operation, for example 512M or 1G.', helpGroup: 'SCALE'}),
   disk: Flags.string({char: 'k', description: 'Web disk per instance after the operation, for example 1G.', helpGroup: 'SCALE'}),
-  'log-rate-limit': Flags.string({char: 'l', description: 'Web log rate limit per instance after the operation, for example 1K or 16M per second; -1 for no limit.', helpGroup: 'SCALE'}),
+  'log-rate-limit': Flags.string({
+    char: 'l',
+    description: 'Web log rate limit per instance after the operation, for example 1K or 16M per second; -1 for no limit.',
+    helpGroup: 'SCALE',
+  }),
 }
 
 export const timeoutFlags = {

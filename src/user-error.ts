@@ -14,11 +14,16 @@ export function toCfzdError(err: unknown): CfzdError {
     const id = err.requestId ? ` (request id ${err.requestId})` : ''
     const where = err.request ? `${err.request.method} ${safePath(err.request.url)}: ` : ''
     const text = `${where}${err.detail} [${err.title}${err.code ? ` ${err.code}` : ''}, HTTP ${err.status}]${id}`
-    if (err.status === 401) return new CfzdError(text, {exitCode: ExitCode.AUTH, suggestions: ['Your session may have expired. Log in again: cfzd login'], cause: err})
+    if (err.status === 401)
+      return new CfzdError(text, {exitCode: ExitCode.AUTH, suggestions: ['Your session may have expired. Log in again: cfzd login'], cause: err})
     if (err.status === 404) return new CfzdError(text, {exitCode: ExitCode.NOT_FOUND, cause: err})
     if (err.status === 403) return new CfzdError(text, {exitCode: ExitCode.FAILED, suggestions: ['Check your roles in this org and space.'], cause: err})
     if (err.status === 429 || err.status >= 500) {
-      return new CfzdError(text, {exitCode: ExitCode.API_UNAVAILABLE, suggestions: ['The Cloud Controller is overloaded or failing; try again later.'], cause: err})
+      return new CfzdError(text, {
+        exitCode: ExitCode.API_UNAVAILABLE,
+        suggestions: ['The Cloud Controller is overloaded or failing; try again later.'],
+        cause: err,
+      })
     }
     return new CfzdError(text, {exitCode: ExitCode.FAILED, cause: err})
   }
@@ -30,7 +35,11 @@ export function toCfzdError(err: unknown): CfzdError {
     })
   }
   if (err instanceof NetworkError) {
-    return new CfzdError(err.message, {exitCode: ExitCode.API_UNAVAILABLE, suggestions: ['Check the API URL and your network, then run the command again.'], cause: err})
+    return new CfzdError(err.message, {
+      exitCode: ExitCode.API_UNAVAILABLE,
+      suggestions: ['Check the API URL and your network, then run the command again.'],
+      cause: err,
+    })
   }
   if (err instanceof TimeoutError) return new CfzdError(err.message, {exitCode: ExitCode.FAILED, cause: err})
   const message = err instanceof Error ? err.message : String(err)

@@ -30,7 +30,11 @@ export function renderTable(figures: Figure[]): string {
     ])
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
-  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd()
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n')
 }
 
@@ -39,7 +43,9 @@ export function renderMarkdown(figures: Figure[]): string {
   const out = ['| section | figure | cfzd (median) | baseline (median) | ratio | goal |', '|---|---|---|---|---|---|']
   for (const f of figures) {
     const goal = f.goal ? `${f.goal} ${f.met ? '✓' : '✗ missed'}` : ''
-    out.push(`| ${f.section} | ${f.label} | ${value(f, f.value)} | ${f.baseline !== undefined ? `${value(f, f.baseline)} (${f.baselineLabel})` : ''} | ${f.ratio !== undefined ? times(f.ratio) : ''} | ${goal} |`)
+    out.push(
+      `| ${f.section} | ${f.label} | ${value(f, f.value)} | ${f.baseline !== undefined ? `${value(f, f.baseline)} (${f.baselineLabel})` : ''} | ${f.ratio !== undefined ? times(f.ratio) : ''} | ${goal} |`,
+    )
   }
   return out.join('\n')
 }

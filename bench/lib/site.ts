@@ -75,6 +75,8 @@ export async function startSite(opts: SiteOptions): Promise<Site> {
 /** One org and space with the given apps (nodejs, fully staged, running). */
 export function seedApps(org: string, space: string, apps: {name: string; instances: number}[]): SeedSpec {
   return {
-    orgs: [{name: org, spaces: [{name: space, apps: apps.map((a) => ({name: a.name, instances: a.instances, memory: '64M', buildpacks: ['nodejs_buildpack']}))}]}],
+    orgs: [
+      {name: org, spaces: [{name: space, apps: apps.map((a) => ({name: a.name, instances: a.instances, memory: '64M', buildpacks: ['nodejs_buildpack']}))}]},
+    ],
   }
 }

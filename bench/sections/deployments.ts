@@ -45,7 +45,14 @@ async function runOne(kind: Kind, site: Site): Promise<DeployRun> {
   if (kind.startsWith('cf-')) {
     const config = JSON.parse(fs.readFileSync(path.join(site.home, '.cf', 'config.json'), 'utf8')) as {SpaceFields: {GUID: string}}
     r = await run(process.execPath, [path.join(ROOT, 'bench', 'cf-poller.mjs')], {
-      env: {PATH: process.env.PATH, CF_API: site.foundation.apiUrl, CF_TOKEN: site.token(), CF_SPACE_GUID: config.SpaceFields.GUID, APP: app, MAX_IN_FLIGHT: '1'},
+      env: {
+        PATH: process.env.PATH,
+        CF_API: site.foundation.apiUrl,
+        CF_TOKEN: site.token(),
+        CF_SPACE_GUID: config.SpaceFields.GUID,
+        APP: app,
+        MAX_IN_FLIGHT: '1',
+      },
     })
     if (r.code !== 0) throw describeFailure('cf-poller', r)
   } else {

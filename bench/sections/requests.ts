@@ -48,12 +48,18 @@ export const OPS: Op[] = [
   {
     id: 'bg-restart',
     args: () => ['bg-restart', 'web'],
-    cf: {source: BG, text: 'not documented as API calls: 11 cf commands (create-app-manifest, droplet download, rename, push --no-start, app --guid ×2, copy_bits + job polls every 0.5 s, push --droplet, start, delete, apps)'},
+    cf: {
+      source: BG,
+      text: 'not documented as API calls: 11 cf commands (create-app-manifest, droplet download, rename, push --no-start, app --guid ×2, copy_bits + job polls every 0.5 s, push --droplet, start, delete, apps)',
+    },
   },
   {
     id: 'bg-restage',
     args: () => ['bg-restage', 'web'],
-    cf: {source: BG, text: 'not documented as API calls: 9 cf commands (create-app-manifest, rename, push --no-start, app --guid ×2, copy_bits + job polls every 0.5 s, start (stages), delete, apps)'},
+    cf: {
+      source: BG,
+      text: 'not documented as API calls: 9 cf commands (create-app-manifest, rename, push --no-start, app --guid ×2, copy_bits + job polls every 0.5 s, start (stages), delete, apps)',
+    },
   },
   {
     id: 'push',
@@ -81,7 +87,14 @@ export async function requestsPerOp(ctx: SectionContext): Promise<Figure[]> {
     const results = await Promise.all(
       plan.map(async (op, k) => {
         await sleep(k * stagger)
-        const site = await startSite({seed: seedApps('bench', 'dev', [{name: 'web', instances: 2}]), org: 'bench', space: 'dev', tickMs: TICK_MS, startupMs: STARTUP_MS, stagingMs: 3000})
+        const site = await startSite({
+          seed: seedApps('bench', 'dev', [{name: 'web', instances: 2}]),
+          org: 'bench',
+          space: 'dev',
+          tickMs: TICK_MS,
+          startupMs: STARTUP_MS,
+          stagingMs: 3000,
+        })
         try {
           await sleep(Math.random() * TICK_MS)
           site.foundation.clearRequestLog()
@@ -94,7 +107,14 @@ export async function requestsPerOp(ctx: SectionContext): Promise<Figure[]> {
           for (const q of api) if (q.method === 'GET') seen.set(q.path, (seen.get(q.path) ?? 0) + 1)
           const polls = [...seen.values()].reduce((n, c) => n + c - 1, 0)
           ctx.progress(`requests: ${++done}/${plan.length} (${op.id}: ${api.length} requests)`)
-          return {op: op.id, api: api.length, uaa: log.filter((q) => q.kind === 'uaa').length, polls, wallMs: r.wallMs, paths: api.map((q) => `${q.method} ${q.path}`)}
+          return {
+            op: op.id,
+            api: api.length,
+            uaa: log.filter((q) => q.kind === 'uaa').length,
+            polls,
+            wallMs: r.wallMs,
+            paths: api.map((q) => `${q.method} ${q.path}`),
+          }
         } finally {
           await site.stop()
         }
@@ -111,7 +131,13 @@ export async function requestsPerOp(ctx: SectionContext): Promise<Figure[]> {
         label: `API requests: cfzd ${op.id}`,
         unit: 'req',
         value: median(mine.map((r) => r.api)),
-        ...(cfEstimate !== undefined ? {baselineLabel: 'cf CLI documented: fixed calls + 1 poll / 3 s at the same duration', baseline: cfEstimate, ratio: median(mine.map((r) => r.api)) / cfEstimate} : {}),
+        ...(cfEstimate !== undefined
+          ? {
+              baselineLabel: 'cf CLI documented: fixed calls + 1 poll / 3 s at the same duration',
+              baseline: cfEstimate,
+              ratio: median(mine.map((r) => r.api)) / cfEstimate,
+            }
+          : {}),
         samples: mine.length,
         raw: mine.map((r) => r.api),
         extra: {

@@ -73,7 +73,7 @@ async function naiveDiscovery(site: Site): Promise<{requests: number; wallMs: nu
   const t0 = performance.now()
   let requests = 0
   const apps: string[] = []
-  for (let path: string | undefined = '/v3/apps?per_page=5000'; path; ) {
+  for (let path: string | undefined = '/v3/apps?per_page=5000'; path;) {
     const page = await get(path)
     requests++
     apps.push(...page.resources.map((a) => a.guid))
@@ -125,7 +125,13 @@ export async function restageAll(ctx: SectionContext): Promise<Figure[]> {
       const r = await site.cli(['restage-all', '--buildpack', BUILDPACK, '--dry-run', '--json'], {rss: true})
       if (r.code !== 0) throw describeFailure('cfzd restage-all --dry-run', r)
       const plan = JSON.parse(r.stdout) as Report
-      dry.push({requests: site.requests(r.startedAt, r.endedAt).length, discovery: plan.discovery.requests, wallMs: r.wallMs, rss: r.maxRssKb, selected: plan.counts.selected})
+      dry.push({
+        requests: site.requests(r.startedAt, r.endedAt).length,
+        discovery: plan.discovery.requests,
+        wallMs: r.wallMs,
+        rss: r.maxRssKb,
+        selected: plan.counts.selected,
+      })
     }
     ctx.progress('restage-all: naive discovery (one request per app)')
     const naive = await naiveDiscovery(site)
@@ -191,8 +197,20 @@ export async function restageAll(ctx: SectionContext): Promise<Figure[]> {
       return {section: 'restage-all', id, label, unit: 'KB', value: peak, goal: '≤ 200 MB', met: peak <= 200 * 1024, samples: kb.length, raw: kb}
     }
     const all = runs.find((r) => r.concurrency === 20)!
-    figures.push(rssFigure('peak-rss-discovery', 'peak RSS of cfzd: dry run over 10,000 apps (largest of the runs)', dry.map((d) => d.rss ?? NaN)))
-    figures.push(rssFigure('peak-rss-restage', `peak RSS of cfzd: restaging ${all.restaged} apps at concurrency 20${all.spaces >= ORGS * SPACES_PER_ORG ? ' (all)' : ''}`, [all.maxRssKb ?? NaN]))
+    figures.push(
+      rssFigure(
+        'peak-rss-discovery',
+        'peak RSS of cfzd: dry run over 10,000 apps (largest of the runs)',
+        dry.map((d) => d.rss ?? NaN),
+      ),
+    )
+    figures.push(
+      rssFigure(
+        'peak-rss-restage',
+        `peak RSS of cfzd: restaging ${all.restaged} apps at concurrency 20${all.spaces >= ORGS * SPACES_PER_ORG ? ' (all)' : ''}`,
+        [all.maxRssKb ?? NaN],
+      ),
+    )
   } finally {
     await site.stop()
   }

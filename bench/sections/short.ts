@@ -41,7 +41,14 @@ async function measure(site: Site, who: 'cfzd' | 'cf', app: string, instances: n
   if (who === 'cf') {
     const config = JSON.parse(fs.readFileSync(path.join(site.home, '.cf', 'config.json'), 'utf8')) as {SpaceFields: {GUID: string}}
     r = await run(process.execPath, [path.join(ROOT, 'bench', 'cf-poller.mjs')], {
-      env: {PATH: process.env.PATH, CF_API: site.foundation.apiUrl, CF_TOKEN: site.token(), CF_SPACE_GUID: config.SpaceFields.GUID, APP: app, MAX_IN_FLIGHT: '1'},
+      env: {
+        PATH: process.env.PATH,
+        CF_API: site.foundation.apiUrl,
+        CF_TOKEN: site.token(),
+        CF_SPACE_GUID: config.SpaceFields.GUID,
+        APP: app,
+        MAX_IN_FLIGHT: '1',
+      },
     })
     if (r.code !== 0) throw describeFailure('cf-poller', r)
   } else {
@@ -75,10 +82,20 @@ export async function shortDeployments(ctx: SectionContext): Promise<Figure[]> {
         await sleep((k * tickMs) / wave.length + Math.random() * 300)
         const site = await startSite({
           seed: {
-            orgs: [{name: 'bench', spaces: [{name: 'dev', apps: [
-              {name: 'app', instances: p.instances, memory: '64M', buildpacks: ['nodejs_buildpack']},
-              ...(p.who === 'cfzd' ? [{name: 'warm', instances: 10, memory: '64M', buildpacks: ['nodejs_buildpack']}] : []),
-            ]}]}],
+            orgs: [
+              {
+                name: 'bench',
+                spaces: [
+                  {
+                    name: 'dev',
+                    apps: [
+                      {name: 'app', instances: p.instances, memory: '64M', buildpacks: ['nodejs_buildpack']},
+                      ...(p.who === 'cfzd' ? [{name: 'warm', instances: 10, memory: '64M', buildpacks: ['nodejs_buildpack']}] : []),
+                    ],
+                  },
+                ],
+              },
+            ],
           },
           org: 'bench',
           space: 'dev',
@@ -94,7 +111,9 @@ export async function shortDeployments(ctx: SectionContext): Promise<Figure[]> {
           // At a random point of the tick.
           await sleep(Math.random() * tickMs)
           const r = await measure(site, p.who, 'app', p.instances, tickMs)
-          ctx.progress(`short deployments: ${++done}/${wave.length} (${p.who} ${p.instances}×, tick ${tickMs / 1000} s: lag ${r.lagMs} ms, ${r.reqPerSec.toFixed(2)} req/s)`)
+          ctx.progress(
+            `short deployments: ${++done}/${wave.length} (${p.who} ${p.instances}×, tick ${tickMs / 1000} s: lag ${r.lagMs} ms, ${r.reqPerSec.toFixed(2)} req/s)`,
+          )
           return r
         } finally {
           await site.stop()
@@ -136,7 +155,7 @@ export function shortFigures(runs: ShortRun[]): Figure[] {
     figs.push({
       section: 'lag',
       id: `short-rps-${c.instances}-${c.tickMs}`,
-      label: `short deployment: requests/s while waiting (${label}); lag × rate ${(lag / 1000 * rps).toFixed(2)} (cf ${(cfLag / 1000 * cfRps).toFixed(2)})`,
+      label: `short deployment: requests/s while waiting (${label}); lag × rate ${((lag / 1000) * rps).toFixed(2)} (cf ${((cfLag / 1000) * cfRps).toFixed(2)})`,
       unit: 'req/s',
       value: rps,
       baselineLabel: 'cf CLI 3 s poll',

@@ -13,8 +13,25 @@ import type {Figure, SectionContext} from '../types.js'
 
 export async function startup(ctx: SectionContext): Promise<Figure[]> {
   const rounds = ctx.quick ? 7 : 21
-  const site = await startSite({seed: seedApps('bench', 'dev', [{name: 'app-a', instances: 1}, {name: 'app-b', instances: 2}]), org: 'bench', space: 'dev', tickMs: 5000})
-  const t = {node: [] as number[], version: [] as number[], help: [] as number[], helpRuntime: [] as number[], versionOclif: [] as number[], helpOclif: [] as number[], appsFirst: [] as number[], appsWall: [] as number[]}
+  const site = await startSite({
+    seed: seedApps('bench', 'dev', [
+      {name: 'app-a', instances: 1},
+      {name: 'app-b', instances: 2},
+    ]),
+    org: 'bench',
+    space: 'dev',
+    tickMs: 5000,
+  })
+  const t = {
+    node: [] as number[],
+    version: [] as number[],
+    help: [] as number[],
+    helpRuntime: [] as number[],
+    versionOclif: [] as number[],
+    helpOclif: [] as number[],
+    appsFirst: [] as number[],
+    appsWall: [] as number[],
+  }
   try {
     const env = site.env
     const noFast = {...env, CFZD_FAST_PATH: '0'}
@@ -29,7 +46,8 @@ export async function startup(ctx: SectionContext): Promise<Figure[]> {
       const helpOclif = await cfzd(['restart', '--help'], {env: noFast})
       site.foundation.clearRequestLog()
       const apps = await cfzd(['apps'], {env})
-      for (const [name, r] of Object.entries({version, help, helpRuntime, versionOclif, helpOclif, apps})) if (r.code !== 0) throw describeFailure(`cfzd ${name}`, r)
+      for (const [name, r] of Object.entries({version, help, helpRuntime, versionOclif, helpOclif, apps}))
+        if (r.code !== 0) throw describeFailure(`cfzd ${name}`, r)
       if (!/^cfzd\//.test(version.stdout) || !help.stdout.includes('USAGE')) throw new Error('unexpected --version/--help output')
       const first = site.foundation.requestLog.find((r) => r.at >= apps.startedAt)
       if (!first) throw new Error('cfzd apps made no request')

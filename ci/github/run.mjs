@@ -78,7 +78,11 @@ export function cfzdExecutable(env, actionPath = path.resolve(here, '..', '..'))
 /** cfzd's environment: the api, org and space inputs as CF_API, CF_ORG and CF_SPACE when given. */
 export function cfzdEnv(env) {
   const out = {...env, CI: env.CI || 'true'}
-  for (const [input, name] of [['INPUT_API', 'CF_API'], ['INPUT_ORG', 'CF_ORG'], ['INPUT_SPACE', 'CF_SPACE']]) {
+  for (const [input, name] of [
+    ['INPUT_API', 'CF_API'],
+    ['INPUT_ORG', 'CF_ORG'],
+    ['INPUT_SPACE', 'CF_SPACE'],
+  ]) {
     if (env[input]?.trim()) out[name] = env[input].trim()
   }
   return out

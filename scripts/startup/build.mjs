@@ -131,7 +131,13 @@ const script = new vm.Script(source, {filename: helpJs})
 const mod = {exports: {}}
 script.runInThisContext()(mod.exports, createRequire(helpJs), mod, helpJs, out)
 const subjects = [...new Set(['', ...data.commands.map((c) => c.id), ...data.topics.map((t) => t.name)])]
-const runtime = {userAgent: `${data.name}/${data.version} ${process.platform}-${process.arch} node-${process.version}`, platform: process.platform, arch: process.arch, shell: 'sh', windows: false}
+const runtime = {
+  userAgent: `${data.name}/${data.version} ${process.platform}-${process.arch} node-${process.version}`,
+  platform: process.platform,
+  arch: process.arch,
+  shell: 'sh',
+  windows: false,
+}
 for (const s of subjects) await mod.exports.renderHelp([...(s ? s.split(':') : []), '--help'], {...data, config: {...data.config, ...runtime}})
 fs.writeFileSync(path.join(out, 'help.cache'), script.createCachedData())
 
@@ -185,7 +191,9 @@ const commandsDir = path.join(out, 'commands')
 // instead of compiling them at every start.
 const warmServer = http.createServer((req, res) => {
   req.resume()
-  res.writeHead(404, {'content-type': 'application/json', connection: 'close'}).end('{"errors":[{"code":10000,"title":"CF-NotFound","detail":"Unknown request"}]}')
+  res
+    .writeHead(404, {'content-type': 'application/json', connection: 'close'})
+    .end('{"errors":[{"code":10000,"title":"CF-NotFound","detail":"Unknown request"}]}')
 })
 await new Promise((r) => warmServer.listen(0, '127.0.0.1', r))
 const warmHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-startup-warm-'))
@@ -207,7 +215,17 @@ async function warmCache(file, id) {
   const {port} = warmServer.address()
   const child = spawn(process.execPath, ['-e', warm, JSON.stringify([file, id, argv, path.join(out, 'data.json'), runtime])], {
     cwd: warmHome,
-    env: {PATH: process.env.PATH, HOME: warmHome, CF_HOME: warmHome, NO_COLOR: '1', CF_API: `http://127.0.0.1:${port}`, CF_USERNAME: 'u', CF_PASSWORD: 'p', CF_STARTUP_TIMEOUT: '1', CF_STAGING_TIMEOUT: '1'},
+    env: {
+      PATH: process.env.PATH,
+      HOME: warmHome,
+      CF_HOME: warmHome,
+      NO_COLOR: '1',
+      CF_API: `http://127.0.0.1:${port}`,
+      CF_USERNAME: 'u',
+      CF_PASSWORD: 'p',
+      CF_STARTUP_TIMEOUT: '1',
+      CF_STAGING_TIMEOUT: '1',
+    },
     stdio: 'ignore',
   })
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
@@ -226,7 +244,15 @@ for (const id of FAST_COMMANDS) {
   const cmd = data.commands.find((c) => c.id === id)
   // Only a root-plugin command with no topic under the same name (so argv[0] is always its id)
   // and no hook that would run around it.
-  const why = !cmd ? 'not a command' : cmd.pluginName !== data.name ? 'not in cfzd itself' : data.commands.some((c) => c.id.startsWith(`${id}:`)) ? 'also a topic' : lifecycleHooks.length > 0 ? `${lifecycleHooks.join(', ')} hooks` : undefined
+  const why = !cmd
+    ? 'not a command'
+    : cmd.pluginName !== data.name
+      ? 'not in cfzd itself'
+      : data.commands.some((c) => c.id.startsWith(`${id}:`))
+        ? 'also a topic'
+        : lifecycleHooks.length > 0
+          ? `${lifecycleHooks.join(', ')} hooks`
+          : undefined
   if (why) {
     console.warn(`startup fast path: ${id} goes to oclif (${why})`)
     continue
@@ -257,9 +283,15 @@ for (const id of FAST_COMMANDS) {
         name: 'zod-english-only',
         setup(b) {
           b.onResolve({filter: /^\.\.\/locales\/index\.js$/}, (a) =>
-            /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(a.resolveDir) ? {path: path.join(a.resolveDir, '..', 'locales', 'en.js'), namespace: 'zod-en'} : undefined,
+            /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(a.resolveDir)
+              ? {path: path.join(a.resolveDir, '..', 'locales', 'en.js'), namespace: 'zod-en'}
+              : undefined,
           )
-          b.onLoad({filter: /.*/, namespace: 'zod-en'}, (a) => ({contents: `export {default as en} from ${JSON.stringify(a.path)}`, loader: 'js', resolveDir: path.dirname(a.path)}))
+          b.onLoad({filter: /.*/, namespace: 'zod-en'}, (a) => ({
+            contents: `export {default as en} from ${JSON.stringify(a.path)}`,
+            loader: 'js',
+            resolveDir: path.dirname(a.path),
+          }))
         },
       },
     ],

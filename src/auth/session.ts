@@ -64,7 +64,13 @@ export async function loadSession(opts: SessionOptions = {}): Promise<Session> {
   const authorizationEndpoint = config.AuthorizationEndpoint || config.UaaEndpoint
   if (!authorizationEndpoint) throw new NotLoggedInError(`The config does not say where ${config.Target} logs in (no AuthorizationEndpoint).`, [LOGIN_HINT])
 
-  const uaa = new UaaClient({authorizationEndpoint, uaaEndpoint: config.UaaEndpoint, skipSslValidation: config.SSLDisabled, trace: opts.trace, clock: opts.clock})
+  const uaa = new UaaClient({
+    authorizationEndpoint,
+    uaaEndpoint: config.UaaEndpoint,
+    skipSslValidation: config.SSLDisabled,
+    trace: opts.trace,
+    clock: opts.clock,
+  })
   const tokens = new TokenManager({
     uaa,
     accessToken: config.AccessToken,
@@ -173,7 +179,13 @@ export interface CredentialNames {
   verb: 'set' | 'given'
 }
 
-export const ENV_CREDENTIALS: CredentialNames = {username: 'CF_USERNAME', password: 'CF_PASSWORD', clientId: 'CF_CLIENT_ID', clientSecret: 'CF_CLIENT_SECRET', verb: 'set'}
+export const ENV_CREDENTIALS: CredentialNames = {
+  username: 'CF_USERNAME',
+  password: 'CF_PASSWORD',
+  clientId: 'CF_CLIENT_ID',
+  clientSecret: 'CF_CLIENT_SECRET',
+  verb: 'set',
+}
 export const FLAG_CREDENTIALS: CredentialNames = {username: '-u', password: '-p', clientId: '--client-id', clientSecret: '--client-secret', verb: 'given'}
 
 export interface GivenCredentials {
@@ -194,7 +206,10 @@ export function chooseCredentials(given: GivenCredentials, names: CredentialName
   const hasClient = Boolean(given.clientId || given.clientSecret)
   const either = `Give either ${names.username} and ${names.password}, or ${names.clientId} and ${names.clientSecret}.`
   if (hasUser && hasClient) {
-    throw new UsageError(`Both user (${names.username}/${names.password}) and client (${names.clientId}/${names.clientSecret}) credentials are ${names.verb}: use one.`, [either])
+    throw new UsageError(
+      `Both user (${names.username}/${names.password}) and client (${names.clientId}/${names.clientSecret}) credentials are ${names.verb}: use one.`,
+      [either],
+    )
   }
   const half = (have: string, missing: string) => new UsageError(`${have} is ${names.verb} but ${missing} is not.`, [either])
   if (hasClient) {
@@ -261,7 +276,10 @@ function loginError(error: unknown, discovery: Discovery): unknown {
       return new CfzdError(locked ? error.description : 'Credentials were rejected, please try again.', {exitCode: ExitCode.AUTH, cause: error})
     }
     if (error.status >= 400 && error.status < 500) {
-      return new CfzdError(`UAA at ${discovery.authorizationEndpoint} refused the login: ${error.description || error.error}.`, {exitCode: ExitCode.AUTH, cause: error})
+      return new CfzdError(`UAA at ${discovery.authorizationEndpoint} refused the login: ${error.description || error.error}.`, {
+        exitCode: ExitCode.AUTH,
+        cause: error,
+      })
     }
     return new CfzdError(`UAA at ${discovery.authorizationEndpoint} failed (HTTP ${error.status}): ${error.description || error.error}.`, {
       exitCode: ExitCode.API_UNAVAILABLE,

@@ -250,7 +250,9 @@ export class TokenManager implements TokenProvider {
     } catch (error) {
       if (error instanceof UaaError && (error.status === 400 || error.status === 401)) {
         const why = error.description || error.error
-        throw Object.assign(new NotLoggedInError(SESSION_EXPIRED, [`UAA said: ${why}`, `Run 'cfzd login' (or 'cf login') to get a new session.`]), {cause: error})
+        throw Object.assign(new NotLoggedInError(SESSION_EXPIRED, [`UAA said: ${why}`, `Run 'cfzd login' (or 'cf login') to get a new session.`]), {
+          cause: error,
+        })
       }
       throw error
     }

@@ -163,15 +163,27 @@ export async function discover(apiUrl: string, opts: UaaHttpOptions = {}): Promi
         error,
       )
     }
-    throw new DiscoveryError(api, 'unreachable', `Could not reach ${api}: ${(error as Error).message}.`, [CHECK_URL, 'Check your network, VPN or proxy settings (https_proxy).'], error)
+    throw new DiscoveryError(
+      api,
+      'unreachable',
+      `Could not reach ${api}: ${(error as Error).message}.`,
+      [CHECK_URL, 'Check your network, VPN or proxy settings (https_proxy).'],
+      error,
+    )
   }
 
   if (res.status >= 300 && res.status < 400) {
     const location = String(res.headers.location ?? '')
-    throw notCc(`GET / redirects${location ? ` to ${location}` : ''}`, location ? [`If that is the API, use it: cfzd login -a ${location.replace(/\/+$/, '')}`] : [])
+    throw notCc(
+      `GET / redirects${location ? ` to ${location}` : ''}`,
+      location ? [`If that is the API, use it: cfzd login -a ${location.replace(/\/+$/, '')}`] : [],
+    )
   }
   if (res.status >= 500) {
-    throw new DiscoveryError(api, 'unavailable', `${api} answered HTTP ${res.status} to GET /: the Cloud Controller may be down.`, ['Try again in a moment.', CHECK_URL])
+    throw new DiscoveryError(api, 'unavailable', `${api} answered HTTP ${res.status} to GET /: the Cloud Controller may be down.`, [
+      'Try again in a moment.',
+      CHECK_URL,
+    ])
   }
   if (res.status !== 200) throw notCc(`GET / answered HTTP ${res.status}`)
 
@@ -273,7 +285,12 @@ export class UaaClient {
     if (!raw || typeof jti !== 'string' || !jti) return false
     try {
       const res = await send(
-        {method: 'DELETE', url: `${this.authorizationEndpoint}/oauth/token/revoke/${encodeURIComponent(jti)}`, headers: {authorization: `bearer ${raw}`}, secrets: [raw]},
+        {
+          method: 'DELETE',
+          url: `${this.authorizationEndpoint}/oauth/token/revoke/${encodeURIComponent(jti)}`,
+          headers: {authorization: `bearer ${raw}`},
+          secrets: [raw],
+        },
         {timeoutMs: 10_000, ...this.opts},
       )
       return res.status >= 200 && res.status < 300

@@ -21,7 +21,11 @@ export class CapiError extends Error {
   readonly request?: RequestInfo
   readonly headers: Record<string, string | string[] | undefined>
 
-  constructor(status: number, errors: CapiErrorItem[], opts: {requestId?: string; request?: RequestInfo; headers?: Record<string, string | string[] | undefined>} = {}) {
+  constructor(
+    status: number,
+    errors: CapiErrorItem[],
+    opts: {requestId?: string; request?: RequestInfo; headers?: Record<string, string | string[] | undefined>} = {},
+  ) {
     const first = errors[0]
     super(first ? `${first.detail}` : `Unexpected HTTP ${status} from the Cloud Controller`)
     this.name = new.target.name
@@ -49,7 +53,11 @@ export class CapiError extends Error {
     return this.errors.some((e) => e.title === title && (code === undefined || e.code === code))
   }
 
-  static from(status: number, body: unknown, opts: {requestId?: string; request?: RequestInfo; headers?: Record<string, string | string[] | undefined>} = {}): CapiError {
+  static from(
+    status: number,
+    body: unknown,
+    opts: {requestId?: string; request?: RequestInfo; headers?: Record<string, string | string[] | undefined>} = {},
+  ): CapiError {
     const errors = parseErrorEnvelope(body, status)
     const Ctor = pickClass(status, errors)
     return new Ctor(status, errors, opts)
@@ -89,7 +97,7 @@ function parseErrorEnvelope(body: unknown, status: number): CapiErrorItem[] {
     }
   }
   if (value && typeof value === 'object' && Array.isArray((value as {errors?: unknown}).errors)) {
-    return ((value as {errors: unknown[]}).errors).map((e) => {
+    return (value as {errors: unknown[]}).errors.map((e) => {
       const o = (e ?? {}) as Record<string, unknown>
       return {
         code: typeof o.code === 'number' ? o.code : 0,

@@ -227,7 +227,8 @@ export class CapiHttp {
       if (res.statusCode === 429 && rateLimited < this.retry.rateLimitRetries) {
         const wait = this.rateLimitWait(resHeaders, rateLimited++)
         if (wait <= this.retry.rateLimitMaxWaitMs) {
-          if (wait >= 5000) this.opts.onWarning?.(`Rate limited by the Cloud Controller: waiting ${Math.ceil(wait / 1000)}s before retrying ${method} ${new URL(url).pathname}`)
+          if (wait >= 5000)
+            this.opts.onWarning?.(`Rate limited by the Cloud Controller: waiting ${Math.ceil(wait / 1000)}s before retrying ${method} ${new URL(url).pathname}`)
           await this.clock.sleep(wait, o.signal)
           continue
         }

@@ -21,12 +21,22 @@ const Envelope = z
     source_id: z.string().optional(),
     instance_id: z.string().optional(),
     tags: z.record(z.string(), z.string()).optional(),
-    log: z.object({payload: z.string().optional(), type: z.enum(['OUT', 'ERR']).optional()}).passthrough().optional(),
+    log: z
+      .object({payload: z.string().optional(), type: z.enum(['OUT', 'ERR']).optional()})
+      .passthrough()
+      .optional(),
   })
   .passthrough()
 export type Envelope = z.infer<typeof Envelope>
 
-export const ReadResponse = z.object({envelopes: z.object({batch: z.array(Envelope).optional()}).passthrough().optional()}).passthrough()
+export const ReadResponse = z
+  .object({
+    envelopes: z
+      .object({batch: z.array(Envelope).optional()})
+      .passthrough()
+      .optional(),
+  })
+  .passthrough()
 
 /** One log line, as `cf logs` prints it: `<time> [<source type>/<instance>] <OUT|ERR> <message>`. */
 export interface LogLine {
@@ -93,7 +103,11 @@ export class LogCache {
       const r = await http.request({path: `/api/v1/read/${encodeURIComponent(sourceId)}?${query.join('&')}`, schema: ReadResponse, signal: o.signal})
       return r.data.envelopes?.batch ?? []
     } catch (error) {
-      if (error instanceof CapiError) throw new LogCacheError(`log-cache answered HTTP ${error.status}${error.detail && error.detail !== `HTTP ${error.status}` ? `: ${error.detail}` : ''}`, {cause: error})
+      if (error instanceof CapiError)
+        throw new LogCacheError(
+          `log-cache answered HTTP ${error.status}${error.detail && error.detail !== `HTTP ${error.status}` ? `: ${error.detail}` : ''}`,
+          {cause: error},
+        )
       throw error
     }
   }

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs'
 
-const SECRET_KEYS = /^(authorization|proxy-authorization|access_token|refresh_token|id_token|password|client_secret|token|accesstoken|refreshtoken|uaaoauthclientsecret|assertion|set-cookie|cookie|credentials)$/i
+const SECRET_KEYS =
+  /^(authorization|proxy-authorization|access_token|refresh_token|id_token|password|client_secret|token|accesstoken|refreshtoken|uaaoauthclientsecret|assertion|set-cookie|cookie|credentials)$/i
 export const REDACTED = '[PRIVATE DATA HIDDEN]'
 /** Objects whose keys are an app's variable names: the names stay readable, the values are hidden. */
 const ENV_KEYS = /^(var|environment_variables|environment_json|staging_env_json|running_env_json)$/i

@@ -49,7 +49,13 @@ export default class AppCommand extends BaseCommand {
         lines.push(
           renderTable(
             ['', 'state', 'routable', 'uptime', 'details'],
-            p.stats.map((s) => [`#${s.index}`, s.state.toLowerCase(), s.routable === false ? 'no' : s.state === 'RUNNING' ? 'yes' : '', s.uptime ? `${s.uptime}s` : '', s.details ?? '']),
+            p.stats.map((s) => [
+              `#${s.index}`,
+              s.state.toLowerCase(),
+              s.routable === false ? 'no' : s.state === 'RUNNING' ? 'yes' : '',
+              s.uptime ? `${s.uptime}s` : '',
+              s.details ?? '',
+            ]),
             {bold},
           ),
         )
@@ -70,7 +76,10 @@ export default class AppCommand extends BaseCommand {
           {bold},
         ),
       )
-      if (dep.reason === 'PAUSED') lines.push(`Please run 'cfzd continue-deployment ${app.name}' to promote the canary deployment, or 'cfzd cancel-deployment ${app.name}' to rollback to the previous version.`)
+      if (dep.reason === 'PAUSED')
+        lines.push(
+          `Please run 'cfzd continue-deployment ${app.name}' to promote the canary deployment, or 'cfzd cancel-deployment ${app.name}' to rollback to the previous version.`,
+        )
     }
     this.log(lines.join('\n'))
     return {

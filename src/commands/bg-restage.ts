@@ -8,7 +8,8 @@ export default class BgRestage extends OperationCommand {
   // oclif reads a command's options by spreading the class, which drops inherited statics.
   static args = OperationCommand.args
   static summary = 'Blue-green restage: a new copy of the app is staged from the same package, then replaces the old one'
-  static description = 'The old app is renamed APP-venerable and keeps serving; a new APP gets its environment, lifecycle, processes, routes, service bindings, features and metadata, starts all its instances, takes over the routes, and only then is the old app stopped and deleted. Any failure before the switch rolls back.'
+  static description =
+    'The old app is renamed APP-venerable and keeps serving; a new APP gets its environment, lifecycle, processes, routes, service bindings, features and metadata, starts all its instances, takes over the routes, and only then is the old app stopped and deleted. Any failure before the switch rolls back.'
   static examples = [
     '<%= config.bin %> bg-restage my-app',
     '<%= config.bin %> bg-restage my-app --no-delete',

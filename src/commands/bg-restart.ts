@@ -8,7 +8,8 @@ export default class BgRestart extends OperationCommand {
   // oclif reads a command's options by spreading the class, which drops inherited statics.
   static args = OperationCommand.args
   static summary = 'Blue-green restart: a new copy of the app from the same droplet replaces the old one'
-  static description = 'The old app is renamed APP-venerable and keeps serving; a new APP gets its environment, lifecycle, processes, routes, service bindings, features and metadata, starts all its instances, takes over the routes, and only then is the old app stopped and deleted. Any failure before the switch rolls back.'
+  static description =
+    'The old app is renamed APP-venerable and keeps serving; a new APP gets its environment, lifecycle, processes, routes, service bindings, features and metadata, starts all its instances, takes over the routes, and only then is the old app stopped and deleted. Any failure before the switch rolls back.'
   static examples = [
     '<%= config.bin %> bg-restart my-app',
     '<%= config.bin %> bg-restart my-app --no-delete',

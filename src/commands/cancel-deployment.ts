@@ -6,7 +6,8 @@ import {summaryFlags} from '../summary/flag.js'
 
 export default class CancelDeployment extends BaseCommand {
   static summary = "Cancel an app's active deployment and wait until it is finalized"
-  static description = 'Cloud Controller moves the app back to its previous droplet. Without --no-wait, cfzd waits until the deployment is FINALIZED (CANCELED), so a new deployment can start safely right after.'
+  static description =
+    'Cloud Controller moves the app back to its previous droplet. Without --no-wait, cfzd waits until the deployment is FINALIZED (CANCELED), so a new deployment can start safely right after.'
   static args = {app: Args.string({description: 'App name', required: true})}
   static flags = {
     'no-wait': Flags.boolean({description: 'Return once the cancel is accepted, without waiting for FINALIZED.', default: false}),

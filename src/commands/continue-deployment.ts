@@ -5,7 +5,7 @@ import {resolveTimeouts, timeoutFlags} from '../flags.js'
 import {summaryFlags} from '../summary/flag.js'
 
 export default class ContinueDeployment extends BaseCommand {
-  static summary = "Promote a paused canary deployment to its next step (or to all instances)"
+  static summary = 'Promote a paused canary deployment to its next step (or to all instances)'
   static args = {app: Args.string({description: 'App name', required: true})}
   static flags = {
     'no-wait': Flags.boolean({description: 'Exit once the first new instance is healthy.', default: false}),

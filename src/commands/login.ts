@@ -6,7 +6,8 @@ import {renderKeyValues} from '../ui/table.js'
 
 export default class Login extends BaseCommand {
   static summary = 'Log in to a Cloud Foundry API (shares ~/.cf/config.json with the cf CLI)'
-  static description = 'Authenticates against UAA with a password, or with client credentials for CI, then targets an org and space. Prompts for missing values only on a terminal.'
+  static description =
+    'Authenticates against UAA with a password, or with client credentials for CI, then targets an org and space. Prompts for missing values only on a terminal.'
   static examples = [
     '<%= config.bin %> login -a https://api.sys.example.org -u me@example.org',
     '<%= config.bin %> login -a http://127.0.0.1:9022 -u admin -p admin -o local -s dev',
@@ -46,22 +47,29 @@ export default class Login extends BaseCommand {
     const {login} = await import('../auth/session.js')
     const {traceSinkFromEnv} = await import('../capi/trace.js')
     const {withSpinner} = await import('../ui/spinner.js')
-    const result = await withSpinner(this.ui, 'Authenticating...', () => login({
-      api,
-      skipSslValidation: flags['skip-ssl-validation'],
-      username,
-      password,
-      clientId,
-      clientSecret,
-      origin: flags.origin,
-      trace: traceSinkFromEnv(process.env.CF_TRACE, flags.verbose),
-      onWarning: (w) => this.ui.warn(w),
-    }))
+    const result = await withSpinner(this.ui, 'Authenticating...', () =>
+      login({
+        api,
+        skipSslValidation: flags['skip-ssl-validation'],
+        username,
+        password,
+        clientId,
+        clientSecret,
+        origin: flags.origin,
+        trace: traceSinkFromEnv(process.env.CF_TRACE, flags.verbose),
+        onWarning: (w) => this.ui.warn(w),
+      }),
+    )
     this.ui.info('OK')
     const {CapiClient} = await import('../capi/client.js')
     const {chooseTarget} = await import('../services/target.js')
     const {saveTarget} = await import('../auth/session.js')
-    const capi = new CapiClient({apiUrl: result.apiUrl, tokens: result.session.tokens, skipSslValidation: flags['skip-ssl-validation'], onWarning: (w) => this.ui.warn(w)})
+    const capi = new CapiClient({
+      apiUrl: result.apiUrl,
+      tokens: result.session.tokens,
+      skipSslValidation: flags['skip-ssl-validation'],
+      onWarning: (w) => this.ui.warn(w),
+    })
     const chosen = await chooseTarget(capi, {org: flags.org, space: flags.space})
     if (chosen.org) await saveTarget(chosen.org, chosen.space)
     if (chosen.org) this.ui.info(`Targeted org ${chosen.org.name}.`)

@@ -4,7 +4,7 @@ import {describeTarget, findApp, resolveTarget} from '../context.js'
 import {renderKeyValues} from '../ui/table.js'
 
 export default class Revision extends BaseCommand {
-  static summary = "Show one revision of an app: its droplet, process commands, environment variable names and labels"
+  static summary = 'Show one revision of an app: its droplet, process commands, environment variable names and labels'
   static description = 'Like cf revision. Environment variable values are shown only with --show-env (and are always redacted in --verbose traces).'
   static examples = ['<%= config.bin %> revision my-app --version 3', '<%= config.bin %> revision my-app --version 3 --show-env --json']
   static args = {app: Args.string({description: 'App name', required: true})}

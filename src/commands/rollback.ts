@@ -35,8 +35,11 @@ export default class Rollback extends OperationCommand {
     if (flags.strategy === 'blue-green') throw new UsageError('A rollback deploys a revision of the same app: use --strategy rolling or canary.')
     if (flags.force) return true
     const {ask, canPrompt} = await import('../ui/prompt.js')
-    if (!canPrompt()) throw new UsageError(`Rolling back '${app}' needs confirmation, and there is no terminal to ask on: pass -f to roll back without a prompt.`)
-    this.ui.info(`Rolling '${app}' back to revision '${flags.version}' will create a new revision. The new revision will use the settings from revision '${flags.version}'.`)
+    if (!canPrompt())
+      throw new UsageError(`Rolling back '${app}' needs confirmation, and there is no terminal to ask on: pass -f to roll back without a prompt.`)
+    this.ui.info(
+      `Rolling '${app}' back to revision '${flags.version}' will create a new revision. The new revision will use the settings from revision '${flags.version}'.`,
+    )
     const answer = await ask('Are you sure you want to continue? [yN]: ')
     if (/^y(es)?$/i.test(answer)) return true
     this.ui.info(`App '${app}' has not been rolled back to revision '${flags.version}'.`)

@@ -12,7 +12,7 @@ export default class Scale extends OperationCommand {
   static args = OperationCommand.args
   static summary = "Change an app's web instances, memory, disk or log rate limit without downtime"
   static description =
-    "-i alone scales in place, as cf scale does: no instance restarts. -m, -k or -l need new instances: cfzd deploys the current droplet with the new sizes (rolling by default, or canary, or a blue-green copy), where cf scale would stop and start the app. A Cloud Controller too old for deployment size options refuses them before anything changes; cfzd then says so and uses blue-green."
+    '-i alone scales in place, as cf scale does: no instance restarts. -m, -k or -l need new instances: cfzd deploys the current droplet with the new sizes (rolling by default, or canary, or a blue-green copy), where cf scale would stop and start the app. A Cloud Controller too old for deployment size options refuses them before anything changes; cfzd then says so and uses blue-green.'
   static examples = [
     '<%= config.bin %> scale my-app -i 6',
     '<%= config.bin %> scale my-app -m 1G',
@@ -23,7 +23,7 @@ export default class Scale extends OperationCommand {
 
   protected async confirm(flags: OperationFlags): Promise<boolean> {
     if (flags.instances === undefined && flags.memory === undefined && flags.disk === undefined && flags['log-rate-limit'] === undefined) {
-      throw new UsageError('Say what to change: -i INSTANCES, -m MEMORY, -k DISK or -l LOG_RATE_LIMIT.', ["For example: cfzd scale my-app -m 1G"])
+      throw new UsageError('Say what to change: -i INSTANCES, -m MEMORY, -k DISK or -l LOG_RATE_LIMIT.', ['For example: cfzd scale my-app -m 1G'])
     }
     return true
   }

@@ -25,7 +25,13 @@ export default class TargetCommand extends BaseCommand {
       if (chosen.hint) this.ui.info(chosen.hint)
     }
     const who = ctx.session.tokens.identity()
-    const out = {api: ctx.session.apiUrl, apiVersion: ctx.session.apiVersion, user: who.name, org: org?.name ?? ctx.session.orgName, space: space?.name ?? ctx.session.spaceName}
+    const out = {
+      api: ctx.session.apiUrl,
+      apiVersion: ctx.session.apiVersion,
+      user: who.name,
+      org: org?.name ?? ctx.session.orgName,
+      space: space?.name ?? ctx.session.spaceName,
+    }
     this.log(
       renderKeyValues([
         ['API endpoint', out.api],

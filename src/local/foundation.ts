@@ -66,18 +66,21 @@ export class FoundationContext implements Foundation {
     let resolve!: () => void
     const done = new Promise<void>((r) => (resolve = r))
     this.pending.add(done)
-    const timer = setTimeout(async () => {
-      this.timers.delete(timer)
-      try {
-        await fn()
-        this.changed()
-      } catch (error) {
-        this.log(`error in background work: ${(error as Error).stack ?? error}`)
-      } finally {
-        this.pending.delete(done)
-        resolve()
-      }
-    }, Math.max(0, ms))
+    const timer = setTimeout(
+      async () => {
+        this.timers.delete(timer)
+        try {
+          await fn()
+          this.changed()
+        } catch (error) {
+          this.log(`error in background work: ${(error as Error).stack ?? error}`)
+        } finally {
+          this.pending.delete(done)
+          resolve()
+        }
+      },
+      Math.max(0, ms),
+    )
     this.timers.add(timer)
   }
 
@@ -144,13 +147,26 @@ export class FoundationContext implements Foundation {
   }
 
   /** Record an audit event; `actor` is the signed-in admin unless given (then `data` is the whole metadata). */
-  audit(type: string, target: {guid: string; type: string; name: string}, spaceGuid: string | null, data: Record<string, unknown> = {}, actor?: AuditEventRec['actor']): void {
+  audit(
+    type: string,
+    target: {guid: string; type: string; name: string},
+    spaceGuid: string | null,
+    data: Record<string, unknown> = {},
+    actor?: AuditEventRec['actor'],
+  ): void {
     // Keep the newest 20,000 events (Cloud Controller prunes old ones too).
     if (this.store.auditEvents.size >= 20_000) for (const old of this.store.auditEvents.all().slice(0, 1000)) this.store.auditEvents.delete(old.guid)
     const space = spaceGuid ? this.store.spaces.get(spaceGuid) : undefined
     this.store.auditEvents.insert(
       this.store.stamp<AuditEventRec>(
-        {type, actor: actor ?? {guid: 'admin', type: 'user', name: 'admin'}, target, data: actor ? data : {request: {}, ...data}, spaceGuid: spaceGuid, orgGuid: space?.orgGuid ?? null},
+        {
+          type,
+          actor: actor ?? {guid: 'admin', type: 'user', name: 'admin'},
+          target,
+          data: actor ? data : {request: {}, ...data},
+          spaceGuid: spaceGuid,
+          orgGuid: space?.orgGuid ?? null,
+        },
         this.now(),
       ),
     )

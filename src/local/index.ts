@@ -137,7 +137,16 @@ export async function startLocalFoundation(opts: LocalFoundationOptions = {}): P
   })
   const sharedDomain = opts.sharedDomain ?? 'apps.localhost'
   const f = new FoundationContext(
-    {apiUrl: '', routerUrl: '', uaaUrl: '', sharedDomain, tickMs: opts.tickMs ?? 5000, drainTimeoutMs: opts.drainTimeoutMs ?? 10_000, asyncMs: opts.asyncMs ?? 100, routeDelayMs: opts.routeDelayMs ?? 0},
+    {
+      apiUrl: '',
+      routerUrl: '',
+      uaaUrl: '',
+      sharedDomain,
+      tickMs: opts.tickMs ?? 5000,
+      drainTimeoutMs: opts.drainTimeoutMs ?? 10_000,
+      asyncMs: opts.asyncMs ?? 100,
+      routeDelayMs: opts.routeDelayMs ?? 0,
+    },
     faults,
     seededRandom(opts.randomSeed ?? Math.floor(Math.random() * 2 ** 31)),
     opts.log,

@@ -114,8 +114,19 @@ export interface StagingPort {
   upload(pkg: PackageRec, zip: Buffer | undefined, resources: MatchedResource[]): void
   copyPackage(source: PackageRec, app: AppRec): PackageRec
   copyDroplet(source: DropletRec, app: AppRec): DropletRec
-  createBuild(app: AppRec, pkg: PackageRec, lifecycle: LifecycleRec, limits: {memory?: number; disk?: number; logRate?: number}, createdBy: {guid: string; name: string; email: string}): BuildRec
-  dropletFor(app: AppRec, pkg: PackageRec, lifecycle: LifecycleRec, versionOf?: (bp: BuildpackRec) => string): Omit<DropletRec, 'guid' | 'createdAt' | 'updatedAt' | 'seq'>
+  createBuild(
+    app: AppRec,
+    pkg: PackageRec,
+    lifecycle: LifecycleRec,
+    limits: {memory?: number; disk?: number; logRate?: number},
+    createdBy: {guid: string; name: string; email: string},
+  ): BuildRec
+  dropletFor(
+    app: AppRec,
+    pkg: PackageRec,
+    lifecycle: LifecycleRec,
+    versionOf?: (bp: BuildpackRec) => string,
+  ): Omit<DropletRec, 'guid' | 'createdAt' | 'updatedAt' | 'seq'>
 }
 
 /** The shared context of one local foundation (see foundation.ts). */
@@ -152,5 +163,11 @@ export interface Foundation {
   setDeploymentStatus(d: DeploymentRec, state: DeploymentState, value: DeploymentStatusValue, reason: DeploymentStatusReason): void
   recordDeploymentEvent(d: DeploymentRec): void
   /** Record an audit event; `actor` is the signed-in admin unless given (then `data` is the whole metadata). */
-  audit(type: string, target: {guid: string; type: string; name: string}, spaceGuid: string | null, data?: Record<string, unknown>, actor?: AuditEventRec['actor']): void
+  audit(
+    type: string,
+    target: {guid: string; type: string; name: string},
+    spaceGuid: string | null,
+    data?: Record<string, unknown>,
+    actor?: AuditEventRec['actor'],
+  ): void
 }

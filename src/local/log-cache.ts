@@ -54,7 +54,11 @@ export function register(r: Routes, f: Foundation): void {
       return invalid(`StartTime (${startTime}) must be before EndTime (${endTime})`)
     }
     // envelope_types may repeat (envelope_types=LOG&envelope_types=GAUGE) or be comma-separated.
-    const envelopeTypes = params.getAll('envelope_types').flatMap((t) => t.split(',')).filter(Boolean).map((t) => t.toUpperCase())
+    const envelopeTypes = params
+      .getAll('envelope_types')
+      .flatMap((t) => t.split(','))
+      .filter(Boolean)
+      .map((t) => t.toUpperCase())
     const descending = /^(true|1)$/i.test(params.get('descending') ?? '')
     const batch = f.logs.read(ctx.params.sourceId, {startTime, endTime: endTime || undefined, limit, envelopeTypes, descending}).map(envelope)
     return json(200, {envelopes: {batch}})
@@ -69,7 +73,8 @@ export function instanceLog(
 ): void {
   const i = String(inst.index)
   const app = `APP/PROC/${inst.processType.toUpperCase()}`
-  const emit = (sourceType: string, message: string, type: LogType = 'OUT', instanceId = i) => f.logs.emit(inst.appGuid, {sourceType, instanceId, type, message})
+  const emit = (sourceType: string, message: string, type: LogType = 'OUT', instanceId = i) =>
+    f.logs.emit(inst.appGuid, {sourceType, instanceId, type, message})
   switch (event.kind) {
     case 'creating':
       return emit('CELL', `Cell cfzd-local creating container for instance ${inst.guid}`)
@@ -95,7 +100,22 @@ export function stagingLog(f: Foundation, appGuid: string, message: string, type
 /** gorouter's access log line for one request, on RTR (as `cf logs` shows it). */
 export function routerLog(
   f: Foundation,
-  r: {host: string; method: string; path: string; status: number; bytesIn: number; bytesOut: number; userAgent?: string; remote: string; backend: string; requestId: string; seconds: number; appGuid: string; index: number; instanceGuid: string},
+  r: {
+    host: string
+    method: string
+    path: string
+    status: number
+    bytesIn: number
+    bytesOut: number
+    userAgent?: string
+    remote: string
+    backend: string
+    requestId: string
+    seconds: number
+    appGuid: string
+    index: number
+    instanceGuid: string
+  },
 ): void {
   const when = new Date(f.now()).toISOString().replace('Z', '+0000')
   const message =

@@ -22,7 +22,15 @@ export interface Snapshot {
 export function snapshot(f: Foundation): Snapshot {
   const tables: Record<string, Base[]> = {}
   for (const t of f.store.tables()) tables[t.name] = t.all()
-  return {format: 'cfzd-local-state', version: 1, savedAt: new Date().toISOString(), sharedDomain: f.settings.sharedDomain, seq: f.store.seq, tables, uaa: f.uaa.snapshot()}
+  return {
+    format: 'cfzd-local-state',
+    version: 1,
+    savedAt: new Date().toISOString(),
+    sharedDomain: f.settings.sharedDomain,
+    seq: f.store.seq,
+    tables,
+    uaa: f.uaa.snapshot(),
+  }
 }
 
 export async function readSnapshot(path: string): Promise<Snapshot | undefined> {
@@ -34,7 +42,8 @@ export async function readSnapshot(path: string): Promise<Snapshot | undefined> 
     throw error
   }
   const snap = JSON.parse(text) as Snapshot
-  if (snap.format !== 'cfzd-local-state' || snap.version !== 1) throw new Error(`${path} is not a cfzd local state file (format ${String(snap.format)}, version ${String(snap.version)})`)
+  if (snap.format !== 'cfzd-local-state' || snap.version !== 1)
+    throw new Error(`${path} is not a cfzd local state file (format ${String(snap.format)}, version ${String(snap.version)})`)
   return snap
 }
 

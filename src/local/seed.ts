@@ -64,7 +64,10 @@ const ServiceInstanceSpec = z.object({
   syslog_drain_url: z.string().optional(),
 })
 
-const ServiceRef = z.union([z.string(), z.object({name: z.string(), binding_name: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional()})])
+const ServiceRef = z.union([
+  z.string(),
+  z.object({name: z.string(), binding_name: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional()}),
+])
 
 const ProcessSpec = z.object({
   type: z.string(),
@@ -92,7 +95,10 @@ const AppSpec = ProcessSpec.omit({type: true}).extend({
   no_route: z.boolean().optional(),
   services: z.array(ServiceRef).default([]),
   processes: z.array(ProcessSpec).default([]),
-  features: z.object({ssh: z.boolean(), revisions: z.boolean(), 'service-binding-k8s': z.boolean(), 'file-based-vcap-services': z.boolean()}).partial().default({}),
+  features: z
+    .object({ssh: z.boolean(), revisions: z.boolean(), 'service-binding-k8s': z.boolean(), 'file-based-vcap-services': z.boolean()})
+    .partial()
+    .default({}),
   labels: Labels.default({}),
   annotations: Labels.default({}),
   /** Files in the package, for buildpack detection (default: one that matches its buildpack). */
@@ -258,7 +264,12 @@ class Seeder {
     const s = this.f.store
     for (const st of (spec.stacks ?? (s.stacks.size === 0 ? DEFAULT_STACKS : [])).map((x) => StackSpec.parse(x))) {
       if (s.stacks.all().some((x) => x.name === st.name)) continue
-      s.stacks.insert(s.stamp<StackRec>({name: st.name, description: st.description, state: st.state, isDefault: st.default, metadata: emptyMetadata()}, this.now - 30 * 86_400_000))
+      s.stacks.insert(
+        s.stamp<StackRec>(
+          {name: st.name, description: st.description, state: st.state, isDefault: st.default, metadata: emptyMetadata()},
+          this.now - 30 * 86_400_000,
+        ),
+      )
     }
     const bps = (spec.buildpacks ?? (s.buildpacks.size === 0 ? DEFAULT_BUILDPACKS : [])).map((x) => BuildpackSpec.parse(x))
     for (const bp of bps) {
@@ -270,7 +281,22 @@ class Seeder {
         continue
       }
       const position = bp.position ?? s.buildpacks.size + 1
-      s.buildpacks.insert(s.stamp<BuildpackRec>({name: bp.name, version: bp.version, stack: bp.stack, position, enabled: bp.enabled, locked: bp.locked, metadata: emptyMetadata(), createdAt: this.now - 30 * 86_400_000, updatedAt}, this.now))
+      s.buildpacks.insert(
+        s.stamp<BuildpackRec>(
+          {
+            name: bp.name,
+            version: bp.version,
+            stack: bp.stack,
+            position,
+            enabled: bp.enabled,
+            locked: bp.locked,
+            metadata: emptyMetadata(),
+            createdAt: this.now - 30 * 86_400_000,
+            updatedAt,
+          },
+          this.now,
+        ),
+      )
     }
     const domains = [
       {name: this.f.settings.sharedDomain, internal: false},
@@ -305,7 +331,9 @@ class Seeder {
     let quotaGuid: string | null = null
     if (quota !== undefined) {
       const spec = typeof quota === 'string' ? {name: quota} : quota
-      const q = s.spaceQuotas.by('org', org.guid).find((x) => x.name === spec.name) ?? s.spaceQuotas.insert(s.stamp<SpaceQuotaRec>({name: spec.name, orgGuid: org.guid, ...limits(spec)}, this.now))
+      const q =
+        s.spaceQuotas.by('org', org.guid).find((x) => x.name === spec.name) ??
+        s.spaceQuotas.insert(s.stamp<SpaceQuotaRec>({name: spec.name, orgGuid: org.guid, ...limits(spec)}, this.now))
       quotaGuid = q.guid
     }
     return s.spaces.insert(s.stamp<SpaceRec>({name, orgGuid: org.guid, quotaGuid, allowSsh, metadata: emptyMetadata()}, this.now))
@@ -344,7 +372,9 @@ class Seeder {
     names.add(a.name.toLowerCase())
     const docker = a.docker !== undefined
     const buildpacks = a.buildpacks ?? (a.buildpack ? [a.buildpack] : [])
-    const lifecycle = docker ? {type: 'docker' as const, buildpacks: [], stack: null} : resolveLifecycle(f, {type: 'buildpack', data: {buildpacks, stack: a.stack ?? defaultStack(f)}})
+    const lifecycle = docker
+      ? {type: 'docker' as const, buildpacks: [], stack: null}
+      : resolveLifecycle(f, {type: 'buildpack', data: {buildpacks, stack: a.stack ?? defaultStack(f)}})
     const app = s.apps.insert(
       s.stamp<AppRec>(
         {
@@ -400,16 +430,24 @@ class Seeder {
     web.memoryInMb = megabytesOrThrow(a.memory ?? '256M', 'Memory')
     if (a.disk_quota !== undefined) web.diskInMb = megabytesOrThrow(a.disk_quota, 'Disk quota')
     if (a.command) web.command = a.command
-    if (a.health_check_type) web.healthCheck = healthCheck(a.health_check_type, {endpoint: a.health_check_type === 'http' ? (a.health_check_http_endpoint ?? '/') : null})
-    if (a.readiness_health_check_type) web.readinessCheck = healthCheck(a.readiness_health_check_type, {endpoint: a.readiness_health_check_type === 'http' ? (a.readiness_health_check_http_endpoint ?? '/') : null})
+    if (a.health_check_type)
+      web.healthCheck = healthCheck(a.health_check_type, {endpoint: a.health_check_type === 'http' ? (a.health_check_http_endpoint ?? '/') : null})
+    if (a.readiness_health_check_type)
+      web.readinessCheck = healthCheck(a.readiness_health_check_type, {
+        endpoint: a.readiness_health_check_type === 'http' ? (a.readiness_health_check_http_endpoint ?? '/') : null,
+      })
     for (const p of a.processes) {
       const proc = p.type === 'web' ? web : (s.processOfType(app.guid, p.type) ?? createProcess(f, app, p.type))
       if (p.instances !== undefined) proc.instances = p.instances
       if (p.memory !== undefined) proc.memoryInMb = megabytesOrThrow(p.memory, 'Memory')
       if (p.disk_quota !== undefined) proc.diskInMb = megabytesOrThrow(p.disk_quota, 'Disk quota')
       if (p.command !== undefined) proc.command = p.command
-      if (p.health_check_type) proc.healthCheck = healthCheck(p.health_check_type, {endpoint: p.health_check_type === 'http' ? (p.health_check_http_endpoint ?? '/') : null})
-      if (p.readiness_health_check_type) proc.readinessCheck = healthCheck(p.readiness_health_check_type, {endpoint: p.readiness_health_check_type === 'http' ? (p.readiness_health_check_http_endpoint ?? '/') : null})
+      if (p.health_check_type)
+        proc.healthCheck = healthCheck(p.health_check_type, {endpoint: p.health_check_type === 'http' ? (p.health_check_http_endpoint ?? '/') : null})
+      if (p.readiness_health_check_type)
+        proc.readinessCheck = healthCheck(p.readiness_health_check_type, {
+          endpoint: p.readiness_health_check_type === 'http' ? (p.readiness_health_check_http_endpoint ?? '/') : null,
+        })
     }
     const revision = app.features.revisions ? createRevision(f, app, 'Initial revision.', undefined) : undefined
 
@@ -422,7 +460,13 @@ class Seeder {
       const spec = typeof ref === 'string' ? {name: ref} : ref
       const si = s.serviceInstances.by('space', space.guid).find((x) => x.name === spec.name)
       if (!si) throw new Error(`seed: app ${a.name} binds service instance ${spec.name}, which the space ${space.name} does not have`)
-      const b = createBinding(f, {type: 'app', name: spec.binding_name, appGuid: app.guid, serviceInstanceGuid: si.guid, parameters: si.type === 'managed' ? spec.parameters : undefined})
+      const b = createBinding(f, {
+        type: 'app',
+        name: spec.binding_name,
+        appGuid: app.guid,
+        serviceInstanceGuid: si.guid,
+        parameters: si.type === 'managed' ? spec.parameters : undefined,
+      })
       b.lastOperation.state = 'succeeded'
     }
 
@@ -455,10 +499,24 @@ class Seeder {
     const key = `${domain.guid}|${host}|${path}`
     let route = this.routeKeys.has(key) ? s.routes.by('domain', domain.guid).find((r) => r.host === host && r.path === path) : undefined
     if (!route) {
-      route = s.routes.insert(s.stamp<RouteRec>({spaceGuid: space.guid, domainGuid: domain.guid, host, path, port: null, protocol: 'http', options: {}, destinations: [], metadata: emptyMetadata()}, this.now))
+      route = s.routes.insert(
+        s.stamp<RouteRec>(
+          {spaceGuid: space.guid, domainGuid: domain.guid, host, path, port: null, protocol: 'http', options: {}, destinations: [], metadata: emptyMetadata()},
+          this.now,
+        ),
+      )
       this.routeKeys.add(key)
     }
-    const dest: DestinationRec = {guid: newGuid(), appGuid: app.guid, processType: 'web', port: 8080, protocol: 'http1', weight: null, createdAt: this.now, updatedAt: this.now}
+    const dest: DestinationRec = {
+      guid: newGuid(),
+      appGuid: app.guid,
+      processType: 'web',
+      port: 8080,
+      protocol: 'http1',
+      weight: null,
+      createdAt: this.now,
+      updatedAt: this.now,
+    }
     route.destinations.push(dest)
     this.f.routesChanged()
   }
@@ -466,7 +524,10 @@ class Seeder {
   /** The bulk generator: `count` apps spread over orgs × spaces, with a buildpack mix. */
   generate(g: GeneratorSpec): number {
     const rand = seededRandom(g.random_seed)
-    const buildpackNames = this.f.store.buildpacks.all().sort((a, b) => a.position - b.position).map((b) => b.name)
+    const buildpackNames = this.f.store.buildpacks
+      .all()
+      .sort((a, b) => a.position - b.position)
+      .map((b) => b.name)
     const mix = [...g.mix]
     if (g.buildpack) mix.unshift({buildpack: g.buildpack, fraction: g.fraction ?? 1, stale_fraction: g.stale_fraction})
     const rest = buildpackNames.filter((n) => !mix.some((m) => m.buildpack === n))

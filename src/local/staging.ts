@@ -15,7 +15,17 @@ import {parseDuration} from '../clock.js'
 import {badRequest, stagingInProgress, unprocessable} from './api/errors.js'
 import type {Foundation, MatchedResource, StagingPort} from './kernel.js'
 import {stagingLog} from './log-cache.js'
-import {type AppRec, instanceEnv, type BuildRec, type BuildpackRec, type DropletBuildpackRec, type DropletRec, emptyMetadata, type LifecycleRec, type PackageRec} from './state.js'
+import {
+  type AppRec,
+  instanceEnv,
+  type BuildRec,
+  type BuildpackRec,
+  type DropletBuildpackRec,
+  type DropletRec,
+  emptyMetadata,
+  type LifecycleRec,
+  type PackageRec,
+} from './state.js'
 
 /** Files that make a buildpack detect the app, keyed by a word in the buildpack's name. */
 const DETECT: [string, RegExp][] = [
@@ -93,7 +103,10 @@ export class Staging implements StagingPort {
   copyPackage(source: PackageRec, app: AppRec): PackageRec {
     const pkg = this.f.store.packages.insert(
       // package_copy.rb: a bits copy has no checksum until PackageBitsCopier has copied the bits.
-      this.f.store.stamp<PackageRec>({...copyable(source), checksum: null, appGuid: app.guid, state: source.type === 'bits' ? 'COPYING' : 'READY', metadata: emptyMetadata()}, this.f.now()),
+      this.f.store.stamp<PackageRec>(
+        {...copyable(source), checksum: null, appGuid: app.guid, state: source.type === 'bits' ? 'COPYING' : 'READY', metadata: emptyMetadata()},
+        this.f.now(),
+      ),
     )
     // A docker package is copied at once (READY, no job).
     if (source.type !== 'bits') return pkg
@@ -145,7 +158,13 @@ export class Staging implements StagingPort {
   }
 
   /** POST /v3/builds: validate, then STAGING → STAGED | FAILED after the staging time. */
-  createBuild(app: AppRec, pkg: PackageRec, lifecycle: LifecycleRec, limits: {memory?: number; disk?: number; logRate?: number}, createdBy: {guid: string; name: string; email: string}): BuildRec {
+  createBuild(
+    app: AppRec,
+    pkg: PackageRec,
+    lifecycle: LifecycleRec,
+    limits: {memory?: number; disk?: number; logRate?: number},
+    createdBy: {guid: string; name: string; email: string},
+  ): BuildRec {
     // build_create.rb's InvalidPackage, which builds_controller.rb answers with 400 CF-BadRequest.
     if (pkg.state !== 'READY') throw badRequest('Cannot stage package whose state is not ready.')
     if (this.f.store.builds.by('app', app.guid).some((b) => b.state === 'STAGING')) throw stagingInProgress()
@@ -208,7 +227,12 @@ export class Staging implements StagingPort {
   }
 
   /** The droplet a successful staging produces (also used to seed apps). */
-  dropletFor(app: AppRec, pkg: PackageRec, lifecycle: LifecycleRec, versionOf: (bp: BuildpackRec) => string = (bp) => bp.version): Omit<DropletRec, 'guid' | 'createdAt' | 'updatedAt' | 'seq'> {
+  dropletFor(
+    app: AppRec,
+    pkg: PackageRec,
+    lifecycle: LifecycleRec,
+    versionOf: (bp: BuildpackRec) => string = (bp) => bp.version,
+  ): Omit<DropletRec, 'guid' | 'createdAt' | 'updatedAt' | 'seq'> {
     if (pkg.type === 'docker' || lifecycle.type === 'docker') {
       return {
         appGuid: app.guid,

@@ -288,7 +288,13 @@ export interface BindingRec extends Base {
   serviceInstanceGuid: string
   parameters: Record<string, unknown>
   credentials: Record<string, unknown>
-  lastOperation: {type: 'create' | 'delete'; state: 'initial' | 'in progress' | 'succeeded' | 'failed'; description: string | null; createdAt: number; updatedAt: number}
+  lastOperation: {
+    type: 'create' | 'delete'
+    state: 'initial' | 'in progress' | 'succeeded' | 'failed'
+    description: string | null
+    createdAt: number
+    updatedAt: number
+  }
   metadata: Metadata
 }
 
@@ -399,7 +405,8 @@ export const emptyMetadata = (): Metadata => ({labels: {}, annotations: {}})
  */
 export function instanceEnv(env: Record<string, unknown> | null): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(env ?? {})) out[k] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v === null || v === undefined ? '' : String(v)
+  for (const [k, v] of Object.entries(env ?? {}))
+    out[k] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v === null || v === undefined ? '' : String(v)
   return out
 }
 
@@ -475,7 +482,10 @@ export class Store {
 
   /** The app's web processes, oldest first (Cloud Controller orders them by created_at, id). */
   webProcesses(appGuid: string): ProcessRec[] {
-    return this.processes.by('app', appGuid).filter((p) => p.type === 'web').sort((a, b) => a.seq - b.seq)
+    return this.processes
+      .by('app', appGuid)
+      .filter((p) => p.type === 'web')
+      .sort((a, b) => a.seq - b.seq)
   }
 
   oldestWebProcess(appGuid: string): ProcessRec | undefined {

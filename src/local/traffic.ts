@@ -38,7 +38,12 @@ export class Traffic {
         const req = http.get({host: url.hostname, port: url.port, path: '/', headers: {host}, agent: this.agent, timeout: 10_000}, (res) => {
           res.resume()
           res.on('end', () =>
-            resolve({at: Date.now(), status: res.statusCode ?? 0, droplet: res.headers['x-cfzd-droplet-guid'] as string | undefined, process: res.headers['x-cfzd-process-guid'] as string | undefined}),
+            resolve({
+              at: Date.now(),
+              status: res.statusCode ?? 0,
+              droplet: res.headers['x-cfzd-droplet-guid'] as string | undefined,
+              process: res.headers['x-cfzd-process-guid'] as string | undefined,
+            }),
           )
         })
         req.on('timeout', () => req.destroy(new Error('timeout')))
@@ -67,5 +72,11 @@ export function summarize(samples: TrafficSample[]): TrafficSummary {
     for (const s of samples) if (s[key] && !out.includes(s[key])) out.push(s[key])
     return out
   }
-  return {sent: samples.length, failed, availability: samples.length ? (100 * (samples.length - failed)) / samples.length : 0, droplets: firstSeen('droplet'), processes: firstSeen('process')}
+  return {
+    sent: samples.length,
+    failed,
+    availability: samples.length ? (100 * (samples.length - failed)) / samples.length : 0,
+    droplets: firstSeen('droplet'),
+    processes: firstSeen('process'),
+  }
 }

@@ -65,7 +65,20 @@ export interface UaaReply {
   headers?: Record<string, string>
 }
 
-const USER_SCOPES = ['openid', 'routing.router_groups.write', 'scim.read', 'cloud_controller.admin', 'uaa.user', 'routing.router_groups.read', 'cloud_controller.read', 'password.write', 'cloud_controller.write', 'network.admin', 'doppler.firehose', 'scim.write']
+const USER_SCOPES = [
+  'openid',
+  'routing.router_groups.write',
+  'scim.read',
+  'cloud_controller.admin',
+  'uaa.user',
+  'routing.router_groups.read',
+  'cloud_controller.read',
+  'password.write',
+  'cloud_controller.write',
+  'network.admin',
+  'doppler.firehose',
+  'scim.write',
+]
 const CLIENT_AUTHORITIES = ['cloud_controller.admin', 'cloud_controller.read', 'cloud_controller.write', 'uaa.resource']
 
 export function defaultUaaState(admin: {username: string; password: string}, ci: {id: string; secret: string}): UaaState {
@@ -125,7 +138,12 @@ export class Uaa {
         status: 200,
         body: {
           app: {version: '78.0.0'},
-          links: {uaa: this.opts.issuer.replace(/\/oauth\/token$/, ''), login: this.opts.issuer.replace(/\/oauth\/token$/, ''), passwd: '/forgot_password', register: '/create_account'},
+          links: {
+            uaa: this.opts.issuer.replace(/\/oauth\/token$/, ''),
+            login: this.opts.issuer.replace(/\/oauth\/token$/, ''),
+            passwd: '/forgot_password',
+            register: '/create_account',
+          },
           zone_name: 'uaa',
           entityID: 'cfzd.local',
           commit_id: 'cfzd',
@@ -181,7 +199,8 @@ export class Uaa {
         if (!raw) return oauthError(400, 'invalid_request', 'A refresh token must be supplied.')
         const claims = this.decode(raw)
         if (!claims || !claims.jti.endsWith('-r')) return oauthError(401, 'invalid_token', 'Invalid refresh token.')
-        if (claims.exp * 1000 <= this.opts.now()) return oauthError(401, 'invalid_token', `Invalid refresh token expired at ${new Date(claims.exp * 1000).toUTCString()}`)
+        if (claims.exp * 1000 <= this.opts.now())
+          return oauthError(401, 'invalid_token', `Invalid refresh token expired at ${new Date(claims.exp * 1000).toUTCString()}`)
         if (this.spent.has(claims.jti)) return oauthError(401, 'invalid_token', 'The token expired, was revoked, or the token ID is incorrect.')
         if (claims.cid !== client.id) return oauthError(401, 'invalid_token', 'Wrong client for this refresh token')
         const user = this.state.users.find((u) => u.id === claims.user_id)

@@ -185,8 +185,8 @@ export class Updater {
   private cancel(d: DeploymentRec): void {
     if (d.state !== 'CANCELING') return
     const s = this.f.store
-    const interim = s
-      .deployments.by('app', d.appGuid)
+    const interim = s.deployments
+      .by('app', d.appGuid)
       .filter((x) => x.state === 'DEPLOYED' && x.statusReason === 'SUPERSEDED')
       .map((x) => s.processes.get(x.deployingWebProcessGuid))
       .filter((p): p is ProcessRec => !!p && p.type === 'web')

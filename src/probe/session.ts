@@ -62,7 +62,9 @@ export async function probed<T>(
   const unhealthyBefore = healthy ? undefined : baseline.status !== undefined ? `HTTP ${baseline.status}` : (baseline.error ?? 'no answer')
   const watch = new AbortWatch(settings.abort)
   if (unhealthyBefore) {
-    ctx.ui.warn(`Probe: ${url} answers ${unhealthyBefore} before the operation starts${watch.armed ? ': automatic abort is off, the report still counts every request' : ''}.`)
+    ctx.ui.warn(
+      `Probe: ${url} answers ${unhealthyBefore} before the operation starts${watch.armed ? ': automatic abort is off, the report still counts every request' : ''}.`,
+    )
   }
 
   const controller = new AbortController()
@@ -93,7 +95,8 @@ export async function probed<T>(
   }).start()
   const hooks: ProbeHooks = {
     beforeStep(id, step) {
-      if (step?.irreversible && !irreversible) irreversible = `the old version was already being retired (step '${id}'), so there was nothing left to roll back to`
+      if (step?.irreversible && !irreversible)
+        irreversible = `the old version was already being retired (step '${id}'), so there was nothing left to roll back to`
     },
   }
 
@@ -118,7 +121,15 @@ export async function probed<T>(
     await Promise.race([probe.pinnedFinished(n), aborted])
     const st = probe.pinnedStats
     probe.pin(undefined)
-    const entry: CanaryPinSummary = {step: pin.step, steps: pin.steps, processGuid: pin.processGuid, pinned: st.strays === 0, sent: st.sent, ok: st.ok, failed: st.failed}
+    const entry: CanaryPinSummary = {
+      step: pin.step,
+      steps: pin.steps,
+      processGuid: pin.processGuid,
+      pinned: st.strays === 0,
+      sent: st.sent,
+      ok: st.ok,
+      failed: st.failed,
+    }
     if (st.strays > 0) {
       entry.why = `${st.strays} of ${st.ok + st.failed} pinned requests were answered by another process`
       ctx.ui.warn(`Probe: could not pin requests to the canary (${at}): ${entry.why}.`)
@@ -204,7 +215,10 @@ function summarize(
   extra: Pick<ProbeSummary, 'aborted' | 'notAborted' | 'unhealthyBefore' | 'canary'>,
 ): ProbeSummary {
   const t = settings.abort
-  const thresholds = t.errors !== undefined || t.errorRate !== undefined ? {errors: t.errors, errorRate: t.errorRate, ...(t.errorRate !== undefined ? {sample: t.sample} : {})} : undefined
+  const thresholds =
+    t.errors !== undefined || t.errorRate !== undefined
+      ? {errors: t.errors, errorRate: t.errorRate, ...(t.errorRate !== undefined ? {sample: t.sample} : {})}
+      : undefined
   return {
     url: r.url,
     ratePerSec: settings.ratePerSec,
@@ -223,7 +237,9 @@ function summarize(
       toMs: d.lastAt - startedAt,
       count: d.count,
     })),
-    failures: r.failures.slice(0, MAX_FAILURES_LISTED).map((f) => ({atMs: f.at - startedAt, ...(f.status ? {status: f.status} : {}), ...(f.error ? {error: f.error} : {})})),
+    failures: r.failures
+      .slice(0, MAX_FAILURES_LISTED)
+      .map((f) => ({atMs: f.at - startedAt, ...(f.status ? {status: f.status} : {}), ...(f.error ? {error: f.error} : {})})),
     ...(thresholds ? {thresholds} : {}),
     ...(extra.aborted ? {aborted: extra.aborted} : {}),
     ...(extra.notAborted ? {notAborted: extra.notAborted} : {}),

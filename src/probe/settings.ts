@@ -33,12 +33,15 @@ export const PROBE_DEFAULTS = {ratePerSec: 10, timeoutMs: 5000, sample: 20}
 
 /** Flags → settings; undefined when no probe was asked for. Any probe flag implies --probe. */
 export function probeSettings(flags: ProbeFlags): ProbeSettings | undefined {
-  const implied = [flags['probe-rate'], flags['probe-timeout'], flags['abort-on-errors'], flags['abort-on-error-rate'], flags['abort-sample']].some((v) => v !== undefined)
+  const implied = [flags['probe-rate'], flags['probe-timeout'], flags['abort-on-errors'], flags['abort-on-error-rate'], flags['abort-sample']].some(
+    (v) => v !== undefined,
+  )
   if (flags.probe === undefined && !implied) return undefined
   const target = flags.probe?.trim() || undefined
   if (target !== undefined) {
     const isUrl = /^https?:\/\//i.test(target)
-    if (!isUrl && !target.startsWith('/')) throw new UsageError(`--probe takes a URL (http:// or https://) or a /path on the app's first route, or nothing (got "${target}").`)
+    if (!isUrl && !target.startsWith('/'))
+      throw new UsageError(`--probe takes a URL (http:// or https://) or a /path on the app's first route, or nothing (got "${target}").`)
     if (isUrl && !URL.canParse(target)) throw new UsageError(`--probe: "${target}" is not a valid URL.`)
   }
   if (flags['abort-sample'] !== undefined && flags['abort-on-error-rate'] === undefined) throw new UsageError("'--abort-sample' needs --abort-on-error-rate.")

@@ -52,4 +52,3 @@ export interface ProbeSecond {
   old: number
   new: number
 }
-

@@ -8,7 +8,18 @@ export {preparePush, findManifest, loadVars, type PushInput, type PreparedPush} 
 export {runPush, planPush, pushOne, type PushRequest, type PushResult} from './run.js'
 export {pushSource, applyManifestStep, uploadStep, manifestYaml, type PushRecord} from './source.js'
 export {loadManifest, parseManifest, ManifestApp, ManifestProcess, type LoadedManifest} from './manifest.js'
-export {planApp, applyOverrides, normalizeEntry, splitWebScale, processPart, entryForNewApp, type AppPlan, type PreparedApp, type PushOverrides, type PushMode} from './plan.js'
+export {
+  planApp,
+  applyOverrides,
+  normalizeEntry,
+  splitWebScale,
+  processPart,
+  entryForNewApp,
+  type AppPlan,
+  type PreparedApp,
+  type PushOverrides,
+  type PushMode,
+} from './plan.js'
 export {scanBits, zipBits, matchResources, ignoreRules, DEFAULT_IGNORES, type Bits, type BitsEntry} from './bits.js'
 export {interpolate, mergeVars, parseVarFlag, loadVarsFile, type Vars} from './vars.js'
 export {megabytes, logRateBytes} from './sizes.js'

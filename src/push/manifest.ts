@@ -80,10 +80,7 @@ export const ManifestRoute = z.strictObject({
 })
 
 export const ManifestService = z.union(
-  [
-    nonEmpty(),
-    z.strictObject({name: nonEmpty(), binding_name: text().optional(), parameters: z.record(z.string(), z.unknown()).optional()}),
-  ],
+  [nonEmpty(), z.strictObject({name: nonEmpty(), binding_name: text().optional(), parameters: z.record(z.string(), z.unknown()).optional()})],
   {error: 'each service must be a service instance name, or {name, binding_name, parameters}'},
 )
 
@@ -144,7 +141,15 @@ export function loadManifest(absPath: string, file: string, vars: Vars, problems
     source = fs.readFileSync(absPath, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    problems.add({file, message: code === 'ENOENT' ? 'no such manifest file' : code === 'EISDIR' ? 'is a folder, not a manifest file' : `can't read the manifest: ${(error as Error).message}`})
+    problems.add({
+      file,
+      message:
+        code === 'ENOENT'
+          ? 'no such manifest file'
+          : code === 'EISDIR'
+            ? 'is a folder, not a manifest file'
+            : `can't read the manifest: ${(error as Error).message}`,
+    })
     return undefined
   }
   return parseManifest(source, {absPath, file, vars, problems})
@@ -183,12 +188,17 @@ export function parseManifest(source: string, o: {absPath: string; file: string;
 
   const top = Top.safeParse(value)
   if (!top.success) {
-    for (const issue of top.error.issues) problems.add({file, line: at(issue.path as YamlPath), message: `${label(issue.path as (string | number)[], value)} ${describeIssue(issue, value)}`})
+    for (const issue of top.error.issues)
+      problems.add({file, line: at(issue.path as YamlPath), message: `${label(issue.path as (string | number)[], value)} ${describeIssue(issue, value)}`})
     return undefined
   }
   for (const key of Object.keys(top.data)) {
     if (key === 'version' || key === 'applications' || y.anchored([key])) continue
-    problems.add({file, line: at([key]), message: `unknown top-level field '${key}'${suggest(key, ['applications', 'version'])} (only 'version', 'applications' and fields holding a YAML &anchor are allowed)`})
+    problems.add({
+      file,
+      line: at([key]),
+      message: `unknown top-level field '${key}'${suggest(key, ['applications', 'version'])} (only 'version', 'applications' and fields holding a YAML &anchor are allowed)`,
+    })
   }
 
   const apps: ManifestApp[] = []
@@ -221,11 +231,18 @@ export function parseManifest(source: string, o: {absPath: string; file: string;
       if (types.has(p.type)) problems.add({file, line: at([...base, 'processes', j, 'type']), message: `process type '${p.type}' is listed twice${inApp}`})
       types.add(p.type)
     })
-    if (app.docker && app.path) problems.add({file, line: at([...base, 'docker']), message: `'docker' and 'path' can't be used together${inApp}: a docker app has no bits to upload`})
-    if (app.docker && (app.buildpacks?.length || app.buildpack)) problems.add({file, line: at([...base, 'docker']), message: `'docker' and 'buildpacks' can't be used together${inApp}`})
-    if (app.buildpack !== undefined && app.buildpacks !== undefined) problems.add({file, line: at([...base, 'buildpack']), message: `use 'buildpacks' (a list) instead of both 'buildpack' and 'buildpacks'${inApp}`})
+    if (app.docker && app.path)
+      problems.add({file, line: at([...base, 'docker']), message: `'docker' and 'path' can't be used together${inApp}: a docker app has no bits to upload`})
+    if (app.docker && (app.buildpacks?.length || app.buildpack))
+      problems.add({file, line: at([...base, 'docker']), message: `'docker' and 'buildpacks' can't be used together${inApp}`})
+    if (app.buildpack !== undefined && app.buildpacks !== undefined)
+      problems.add({file, line: at([...base, 'buildpack']), message: `use 'buildpacks' (a list) instead of both 'buildpack' and 'buildpacks'${inApp}`})
     if (app['no-route'] && (app.routes?.length || app['random-route'])) {
-      problems.add({file, line: at([...base, 'no-route']), message: `'no-route' can't be used with ${app.routes?.length ? "'routes'" : "'random-route'"}${inApp}`})
+      problems.add({
+        file,
+        line: at([...base, 'no-route']),
+        message: `'no-route' can't be used with ${app.routes?.length ? "'routes'" : "'random-route'"}${inApp}`,
+      })
     }
     apps.push(app)
   })

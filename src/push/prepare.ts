@@ -116,7 +116,10 @@ export function preparePush(input: PushInput): PreparedPush {
   } else if (input.appName && manifest.apps.length > 1) {
     const i = manifest.apps.findIndex((a) => a.name === input.appName)
     if (i < 0) {
-      problems.add({file: manifest.file, message: `no app named '${input.appName}' in the manifest (it lists ${manifest.apps.map((a) => `'${a.name}'`).join(', ')})`})
+      problems.add({
+        file: manifest.file,
+        message: `no app named '${input.appName}' in the manifest (it lists ${manifest.apps.map((a) => `'${a.name}'`).join(', ')})`,
+      })
       problems.throwIfAny()
     }
     entries = [{app: manifest.apps[i], index: i}]
@@ -173,9 +176,7 @@ export function preparePush(input: PushInput): PreparedPush {
       const missing = !fs.existsSync(root)
       problems.add({
         ...where,
-        message: missing
-          ? `${where.message} of app '${app.name}' does not exist (${root})`
-          : `${where.message} of app '${app.name}': ${bits.message}`,
+        message: missing ? `${where.message} of app '${app.name}' does not exist (${root})` : `${where.message} of app '${app.name}': ${bits.message}`,
       })
       continue
     }

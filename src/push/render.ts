@@ -8,7 +8,9 @@ import {formatBytes} from './bits.js'
 import type {PushResult} from './run.js'
 
 export function renderPushResult(ui: Ui, r: PushResult): string {
-  const bits = r.upload ? `${r.upload.files} file${r.upload.files === 1 ? '' : 's'}, ${r.upload.matched} already on the foundation, ${formatBytes(r.upload.zipBytes)} uploaded` : undefined
+  const bits = r.upload
+    ? `${r.upload.files} file${r.upload.files === 1 ? '' : 's'}, ${r.upload.matched} already on the foundation, ${formatBytes(r.upload.zipBytes)} uploaded`
+    : undefined
   if (r.outcome === 'uploaded') {
     for (const w of r.warnings) ui.warn(w)
     const pairs: [string, string][] = [['app', `${r.app.name} (${r.app.guid})`]]

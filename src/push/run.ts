@@ -71,7 +71,10 @@ export async function runPush(ctx: Context, req: PushRequest): Promise<PushResul
       {appNames, whenMissing: `'${watched}' does not exist yet, so there is no route to probe; running without the probe.`},
       (c, hooks) => runPush(c, {...req, probe: undefined, beforeStep: (id, step) => (req.beforeStep?.(id, step), hooks.beforeStep(id, step))}),
       (results, probe) => {
-        const i = Math.max(0, results.findIndex((r) => r.app.name === watched))
+        const i = Math.max(
+          0,
+          results.findIndex((r) => r.app.name === watched),
+        )
         return results.map((r, j) => (j === i ? {...r, probe} : r))
       },
     )
@@ -91,7 +94,14 @@ export async function runPush(ctx: Context, req: PushRequest): Promise<PushResul
     } catch (caught) {
       // A failed build or crashed instances: add the staging log or the app's recent logs.
       const error = await withFailureLogs(env.capi, caught, plan.app.name, env.signal)
-      throw plans.length > 1 ? partial(error, plan, results, plans.slice(i + 1).map((p) => p.plan.app.name)) : error
+      throw plans.length > 1
+        ? partial(
+            error,
+            plan,
+            results,
+            plans.slice(i + 1).map((p) => p.plan.app.name),
+          )
+        : error
     }
   }
   return results
@@ -121,7 +131,9 @@ export async function pushOne(env: OperationEnv, target: SpaceTarget, plan: AppP
   const left: string[] = []
   const next: string[] = []
   if (!started) {
-    left.push(`Package ${record.package} is READY on '${plan.app.name}'; the app was not restarted or restaged${live?.state === 'STARTED' ? ' and keeps running its current droplet' : ''}.`)
+    left.push(
+      `Package ${record.package} is READY on '${plan.app.name}'; the app was not restarted or restaged${live?.state === 'STARTED' ? ' and keeps running its current droplet' : ''}.`,
+    )
     if (live) next.push(`cfzd restage ${plan.app.name} --strategy ${plan.opts.strategy}`)
     else next.push(`cfzd restage ${plan.app.name}`)
   } else if (s.opts.noWait) left.push(`The remaining instances of '${plan.app.name}' keep starting in the background.`)
@@ -204,7 +216,10 @@ export function createPlan(plan: AppPlan, record: PushRecord): Step<OpState>[] {
 }
 
 export function uploadOnlyPlan(plan: AppPlan, record: PushRecord): Step<OpState>[] {
-  return [plan.existing ? findStep(plan, record, 'Apply manifest') : findStep(plan, record, `Create app ${plan.app.name} from the manifest`), uploadStep(plan, record)]
+  return [
+    plan.existing ? findStep(plan, record, 'Apply manifest') : findStep(plan, record, `Create app ${plan.app.name} from the manifest`),
+    uploadStep(plan, record),
+  ]
 }
 
 /** A failure on the direct path: the app stays as it is (a new app is not deleted: push again once fixed). */
@@ -225,7 +240,10 @@ function directFailure(s: OpState, plan: AppPlan, record: PushRecord, error: unk
         ? `App '${plan.app.name}' (${s.app.guid}) was created and is left ${s.app.state === 'STARTED' ? 'started' : 'stopped'} ${s.dropletGuid ? 'with its new droplet' : 'without a droplet'} (it is not deleted). ${again}`
         : `The manifest was applied but app '${plan.app.name}' was not found afterwards.`,
     )
-  } else lines.push(`The manifest was applied to '${plan.app.name}'${record.package ? ` and package ${record.package} was uploaded` : ''}; the running version is untouched.`)
+  } else
+    lines.push(
+      `The manifest was applied to '${plan.app.name}'${record.package ? ` and package ${record.package} was uploaded` : ''}; the running version is untouched.`,
+    )
   return new CfzdError([head, ...lines].join('\n'), {
     exitCode,
     cause: error,

@@ -42,7 +42,12 @@ export function manifestYaml(entry: ManifestApp): string {
 
 async function applyManifest(s: OpState, entry: ManifestApp): Promise<void> {
   const {capi, signal} = s.env
-  await applyManifestOnce(capi, s.target.space.guid, manifestYaml(entry), {clock: s.env.clock, signal, timeoutMs: JOB_TIMEOUT_MS, onWarning: (w) => s.warnings.push(w)})
+  await applyManifestOnce(capi, s.target.space.guid, manifestYaml(entry), {
+    clock: s.env.clock,
+    signal,
+    timeoutMs: JOB_TIMEOUT_MS,
+    onWarning: (w) => s.warnings.push(w),
+  })
 }
 
 /** Apply the app's manifest entry (on the new app in blue-green). */
@@ -57,7 +62,9 @@ export function applyManifestStep(plan: AppPlan, record: PushRecord, title = 'Ap
       await applyManifest(s, entry)
       record.manifestApplied = true
       if (!s.newApp) {
-        s.left.push(`The manifest was applied to '${target.name}': configuration changes (env, processes, services) take effect at its next deployment; route changes are live.`)
+        s.left.push(
+          `The manifest was applied to '${target.name}': configuration changes (env, processes, services) take effect at its next deployment; route changes are live.`,
+        )
       }
       task.output(`applied to ${target.name}`)
     },
@@ -99,7 +106,10 @@ export function uploadStep(plan: AppPlan, record: PushRecord): Step<OpState> {
         const matched = await matchResources(capi, b)
         const files = `${b.fileCount} file${b.fileCount === 1 ? '' : 's'}`
         task.setTitle(`Upload bits (${files}, ${matched.length} matched)`)
-        const zip = zipBits(b, matched.map((m) => m.path))
+        const zip = zipBits(
+          b,
+          matched.map((m) => m.path),
+        )
         record.upload = {files: b.fileCount, matched: matched.length, zipBytes: zip.length}
         task.output(`${formatBytes(zip.length)} zipped, ${formatBytes(matched.reduce((n, m) => n + m.size, 0))} already on the foundation`)
         pkg = await createPackage(capi, app, s.startedAt, {type: 'bits', relationships: {app: {data: {guid: app.guid}}}})

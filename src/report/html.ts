@@ -54,7 +54,13 @@ export function extractReportJson(html: string): string | undefined {
 }
 
 const ORDER: Record<ReportEntry['status'], number> = {failed: 0, interrupted: 1, pending: 2, restaged: 3, skipped: 4}
-const RESULT: Record<ReportEntry['status'], string> = {failed: 'failed', interrupted: 'interrupted', pending: 'not started', restaged: 'restaged', skipped: 'skipped'}
+const RESULT: Record<ReportEntry['status'], string> = {
+  failed: 'failed',
+  interrupted: 'interrupted',
+  pending: 'not started',
+  restaged: 'restaged',
+  skipped: 'skipped',
+}
 const COLOR: Record<ReportEntry['status'], string> = {failed: '#c62828', interrupted: '#ef8f00', pending: '#9e9e9e', restaged: '#2e7d32', skipped: '#9e9e9e'}
 
 const CSS = `
@@ -120,11 +126,14 @@ export function timelineSvg(r: Report): string {
     `<text x="0" y="14">in flight (${peak} max)</text>`,
   ]
   // One rect per run of equal columns.
-  for (let i = 0; i < counts.length; ) {
+  for (let i = 0; i < counts.length;) {
     let j = i
     while (j + 1 < counts.length && counts[j + 1] === counts[i]) j++
     const h = (counts[i] / peak) * stripH
-    if (counts[i]) parts.push(`<rect x="${(NAME_W + i * colW).toFixed(1)}" y="${(stripH + 4 - h).toFixed(1)}" width="${((j - i + 1) * colW).toFixed(1)}" height="${h.toFixed(1)}" fill="#5c6bc0"/>`)
+    if (counts[i])
+      parts.push(
+        `<rect x="${(NAME_W + i * colW).toFixed(1)}" y="${(stripH + 4 - h).toFixed(1)}" width="${((j - i + 1) * colW).toFixed(1)}" height="${h.toFixed(1)}" fill="#5c6bc0"/>`,
+      )
     i = j + 1
   }
   list.forEach((s: Span, i) => {
@@ -138,7 +147,11 @@ export function timelineSvg(r: Report): string {
     )
   })
   const axisY = top + list.length * ROW_H + 14
-  parts.push(`<text x="${NAME_W}" y="${axisY}">0s</text>`, `<text x="${NAME_W + BARS_W}" y="${axisY}" text-anchor="end">${escapeHtml(formatDuration(totalMs))}</text>`, '</svg>')
+  parts.push(
+    `<text x="${NAME_W}" y="${axisY}">0s</text>`,
+    `<text x="${NAME_W + BARS_W}" y="${axisY}" text-anchor="end">${escapeHtml(formatDuration(totalMs))}</text>`,
+    '</svg>',
+  )
   return parts.join('\n')
 }
 

@@ -51,7 +51,7 @@ function availabilityCell(s: ProbeSecond, mode: ChartMode): string {
   if (!s.failed) return mode === 'unicode' ? '█' : '-'
   // Any failure shows below full, however small its share.
   const tenths = Math.min(9, Math.floor((s.ok / done) * 10))
-  return mode === 'unicode' ? level(Math.min(6 / 7, tenths / 9 * (6 / 7)), mode) : String(tenths)
+  return mode === 'unicode' ? level(Math.min(6 / 7, (tenths / 9) * (6 / 7)), mode) : String(tenths)
 }
 
 const ms = (x: number) => `${x >= 100 ? Math.round(x) : Math.round(x * 10) / 10}ms`
@@ -75,8 +75,16 @@ export function renderProbeChart(seconds: ProbeSecond[], o: ChartOptions): strin
     .join('')
   const lines = [
     row(`available`, avail, LABEL),
-    row(`p50 ms`, lat((c) => c.p50Ms), LABEL),
-    row(`p95 ms`, lat((c) => c.p95Ms), LABEL),
+    row(
+      `p50 ms`,
+      lat((c) => c.p50Ms),
+      LABEL,
+    ),
+    row(
+      `p95 ms`,
+      lat((c) => c.p95Ms),
+      LABEL,
+    ),
   ]
   if (cols.some((c) => c.old + c.new > 0)) {
     lines.push(row('new share', cols.map((c) => (c.old + c.new ? level(c.new / (c.old + c.new), o.mode) : ' ')).join(''), LABEL))

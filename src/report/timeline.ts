@@ -134,7 +134,10 @@ export function renderTimeline(entries: TimelineEntry[], o: TimelineOptions): st
 }
 
 /** Column widths a reader can count with: 100 ms, 250 ms, 1 s, 5 s, 1 min... */
-const STEPS = [100, 200, 250, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 15_000, 20_000, 30_000, 60_000, 90_000, 120_000, 180_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000]
+const STEPS = [
+  100, 200, 250, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 15_000, 20_000, 30_000, 60_000, 90_000, 120_000, 180_000, 300_000, 600_000, 900_000, 1_800_000,
+  3_600_000,
+]
 export function niceStep(rawMs: number): number {
   return STEPS.find((s) => s >= rawMs) ?? Math.ceil(rawMs / 3_600_000) * 3_600_000
 }

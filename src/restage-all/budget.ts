@@ -13,7 +13,7 @@
 import type {RateLimitInfo} from '../capi/http.js'
 
 /** Requests per restaged app before any is measured: rolling, 2 instances, polls included (bench). */
-export const PER_APP_ESTIMATE: Record<string, number> = {'rolling': 10, 'canary': 12, 'blue-green': 45}
+export const PER_APP_ESTIMATE: Record<string, number> = {rolling: 10, canary: 12, 'blue-green': 45}
 /** Cloud Controller's default rate-limit window (reset_interval_in_minutes: 60). */
 export const DEFAULT_WINDOW_MS = 60 * 60_000
 
@@ -84,7 +84,9 @@ const hhmm = (isoTime: string) => `${isoTime.slice(11, 16)} UTC`
 
 /** One line for the plan and the progress, e.g. "API requests: about 8,000 (8 per app, estimate); 1,800 of 2,000 left until 22:00 UTC: 4 windows must reset first; done at the earliest 02:00 UTC". */
 export function budgetLine(b: RequestBudget): string {
-  const parts = [`API requests: ${b.made !== undefined ? `${n(b.made)} made, ` : ''}about ${n(b.needed)} ${b.made !== undefined ? 'more' : 'needed'} (${b.perApp} per app, ${b.perAppFrom}, ${n(b.apps)} app${b.apps === 1 ? '' : 's'})`]
+  const parts = [
+    `API requests: ${b.made !== undefined ? `${n(b.made)} made, ` : ''}about ${n(b.needed)} ${b.made !== undefined ? 'more' : 'needed'} (${b.perApp} per app, ${b.perAppFrom}, ${n(b.apps)} app${b.apps === 1 ? '' : 's'})`,
+  ]
   if (b.limit !== undefined && b.remaining !== undefined) {
     parts.push(`rate limit: ${n(b.remaining)} of ${n(b.limit)} left${b.resetAt ? ` until ${hhmm(b.resetAt)}` : ''}`)
     if (b.waits === 0) parts.push('fits in what is left')

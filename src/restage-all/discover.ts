@@ -139,7 +139,8 @@ export async function discover(capi: CapiClient, o: DiscoverOptions): Promise<Di
       if (decision.kind === 'ignore') ignored[decision.reason]++
       else (decision.kind === 'restage' ? selected : skipped).push({app, decision})
     }
-    const order = (a: Candidate, b: Candidate) => a.app.org.localeCompare(b.app.org) || a.app.space.localeCompare(b.app.space) || a.app.name.localeCompare(b.app.name)
+    const order = (a: Candidate, b: Candidate) =>
+      a.app.org.localeCompare(b.app.org) || a.app.space.localeCompare(b.app.space) || a.app.name.localeCompare(b.app.name)
     selected.sort(order)
     skipped.sort(order)
     return {
@@ -236,7 +237,8 @@ async function listApps(capi: CapiClient, filter: ReturnType<typeof scopeQuery>,
 async function fillNames(capi: CapiClient, apps: AppRef[], spaces: Map<string, {name: string; orgGuid: string}>, orgs: Map<string, string>) {
   const missing = [...new Set(apps.map((a) => a.spaceGuid))].filter((g) => !spaces.has(g))
   for (let i = 0; i < missing.length; i += GUID_CHUNK) {
-    for (const s of await capi.spaces.list({guids: missing.slice(i, i + GUID_CHUNK)})) spaces.set(s.guid, {name: s.name, orgGuid: s.relationships.organization.data.guid})
+    for (const s of await capi.spaces.list({guids: missing.slice(i, i + GUID_CHUNK)}))
+      spaces.set(s.guid, {name: s.name, orgGuid: s.relationships.organization.data.guid})
   }
   const missingOrgs = [...new Set([...spaces.values()].map((s) => s.orgGuid))].filter((g) => g && !orgs.has(g))
   for (let i = 0; i < missingOrgs.length; i += GUID_CHUNK) {
@@ -249,6 +251,10 @@ export function dropletRef(d: Droplet | LeanDroplet): DropletRef {
     guid: d.guid,
     createdAt: d.created_at,
     stack: d.stack ?? null,
-    buildpacks: (d.buildpacks ?? []).map((b: {name: string | null; buildpack_name?: string | null; version?: string | null}) => ({name: b.name ?? b.buildpack_name ?? '', buildpackName: b.buildpack_name ?? null, version: b.version ?? null})),
+    buildpacks: (d.buildpacks ?? []).map((b: {name: string | null; buildpack_name?: string | null; version?: string | null}) => ({
+      name: b.name ?? b.buildpack_name ?? '',
+      buildpackName: b.buildpack_name ?? null,
+      version: b.version ?? null,
+    })),
   }
 }

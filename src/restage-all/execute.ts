@@ -166,10 +166,16 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
       }
       const target = {org: {guid: app.orgGuid, name: app.org}, space: {guid: app.spaceGuid, name: app.space}}
       const opEnv: OperationEnv = known ? {...env, known: (g) => (g === app.guid ? known : undefined)} : env
-      const result = await operate(opEnv, target, fresh, {kind: 'restage', appName: fresh.name, opts: o.deploy}, {
-        renderer: 'silent',
-        beforeStep: (id) => progress.step(app.guid, id),
-      })
+      const result = await operate(
+        opEnv,
+        target,
+        fresh,
+        {kind: 'restage', appName: fresh.name, opts: o.deploy},
+        {
+          renderer: 'silent',
+          beforeStep: (id) => progress.step(app.guid, id),
+        },
+      )
       entry.status = 'restaged'
       entry.reason = undefined
       entry.detail = result.outcome === 'staged' ? 'stopped: staged and given the new droplet, left stopped' : undefined

@@ -114,7 +114,9 @@ export async function restageAll(env: RestageAllEnv, o: RestageAllOptions, hooks
       clock,
     })
     if (found.releases.length === 0 && !o.all) {
-      ui.warn(`There is no admin buildpack named '${o.buildpack}' (names are case-sensitive), so cfzd cannot tell which droplets are outdated. Use --all to restage every app that uses it.`)
+      ui.warn(
+        `There is no admin buildpack named '${o.buildpack}' (names are case-sensitive), so cfzd cannot tell which droplets are outdated. Use --all to restage every app that uses it.`,
+      )
     }
 
     const entries = [...found.selected, ...found.skipped].map((c) => entryOf(c, resume))
@@ -157,11 +159,16 @@ export async function restageAll(env: RestageAllEnv, o: RestageAllOptions, hooks
     }
     if (file) {
       await save()
-      if (file.error) throw new CfzdError(`Cannot write the report to ${file.file}: ${errorMessage(file.error)}. Nothing was changed.`, {exitCode: ExitCode.USAGE})
+      if (file.error)
+        throw new CfzdError(`Cannot write the report to ${file.file}: ${errorMessage(file.error)}. Nothing was changed.`, {exitCode: ExitCode.USAGE})
     }
 
     if (o.dryRun) {
-      report.peak = await estimatePeak(capi, found.selected, found.scope, {strategy: o.deploy.strategy, maxInFlight: o.deploy.maxInFlight, concurrency: o.concurrency})
+      report.peak = await estimatePeak(capi, found.selected, found.scope, {
+        strategy: o.deploy.strategy,
+        maxInFlight: o.deploy.maxInFlight,
+        concurrency: o.concurrency,
+      })
       report.requests = requestBudget({apps: found.selected.length, strategy: o.deploy.strategy, now: clock.now(), rateLimit})
       report.finishedAt = iso(clock.now())
       report.durationMs = clock.now() - startedAt
@@ -175,11 +182,26 @@ export async function restageAll(env: RestageAllEnv, o: RestageAllOptions, hooks
     const items: WorkItem[] = entries.filter((e) => e.status === 'pending').map((entry) => ({app: byGuid.get(entry.guid)!, entry, attempt: 0, notBefore: 0}))
     const progress = hooks.progress ?? createProgress(ui.renderer)
     const pacer = new Pacer(o.concurrency, hooks.pacer)
-    let {interrupted} = items.length === 0 ? {interrupted: false} : await execute(
-      items,
-      {capi, clock, signal: env.signal, ui, tickStore: env.tickStore, progress, pacer, save, operate: hooks.operate, random: hooks.random, retryPolicy: hooks.retryPolicy},
-      {deploy: o.deploy, includeStopped: o.includeStopped, title: `${o.buildpack} apps`, budget: (b) => (report.requests = b)},
-    )
+    let {interrupted} =
+      items.length === 0
+        ? {interrupted: false}
+        : await execute(
+            items,
+            {
+              capi,
+              clock,
+              signal: env.signal,
+              ui,
+              tickStore: env.tickStore,
+              progress,
+              pacer,
+              save,
+              operate: hooks.operate,
+              random: hooks.random,
+              retryPolicy: hooks.retryPolicy,
+            },
+            {deploy: o.deploy, includeStopped: o.includeStopped, title: `${o.buildpack} apps`, budget: (b) => (report.requests = b)},
+          )
     interrupted ||= entries.some((e) => e.status === 'interrupted')
     report.status = interrupted ? 'interrupted' : 'finished'
     report.finishedAt = iso(clock.now())

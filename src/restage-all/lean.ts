@@ -21,9 +21,30 @@ const COMMON = ['links', 'metadata', 'updated_at', 'first', 'last', 'previous']
 /** Apps: lifecycle data (buildpacks, stack) is not needed; the app's own created_at neither. */
 export const APP_DROPS = new Set([...COMMON, 'created_at', 'buildpacks', 'stack', 'environment_variables'])
 /** Droplets: keep created_at, stack, buildpacks[{name, buildpack_name, version}]. */
-export const DROPLET_DROPS = new Set([...COMMON, 'detect_output', 'checksum', 'process_types', 'execution_metadata', 'error', 'image', 'lifecycle', 'relationships'])
+export const DROPLET_DROPS = new Set([
+  ...COMMON,
+  'detect_output',
+  'checksum',
+  'process_types',
+  'execution_metadata',
+  'error',
+  'image',
+  'lifecycle',
+  'relationships',
+])
 /** Processes (dry run): type, instances, memory, the app. */
-export const PROCESS_DROPS = new Set([...COMMON, 'created_at', 'command', 'health_check', 'readiness_health_check', 'revision', 'user', 'version', 'disk_in_mb', 'log_rate_limit_in_bytes_per_second'])
+export const PROCESS_DROPS = new Set([
+  ...COMMON,
+  'created_at',
+  'command',
+  'health_check',
+  'readiness_health_check',
+  'revision',
+  'user',
+  'version',
+  'disk_in_mb',
+  'log_rate_limit_in_bytes_per_second',
+])
 
 export const LeanApp = z.object({
   guid: z.string(),
@@ -100,7 +121,10 @@ async function readPage<S extends z.ZodTypeAny>(capi: CapiClient, url: string, s
   }
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
-    throw new SchemaError(parsed.error.issues.map((i) => ({path: formatPath(i.path as PropertyKey[]), message: i.message})), {method: 'GET', url})
+    throw new SchemaError(
+      parsed.error.issues.map((i) => ({path: formatPath(i.path as PropertyKey[]), message: i.message})),
+      {method: 'GET', url},
+    )
   }
   return parsed.data as z.infer<S>
 }

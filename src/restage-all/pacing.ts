@@ -127,7 +127,7 @@ export interface RetryPolicy {
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
-  maxAttempts: {'capacity': 6, 'staging-in-progress': 6, 'quota': 6, 'rate-limited': 4, 'api': 3},
+  maxAttempts: {capacity: 6, 'staging-in-progress': 6, quota: 6, 'rate-limited': 4, api: 3},
   baseMs: 15_000,
   capMs: 5 * 60_000,
 }
@@ -135,18 +135,23 @@ export const defaultRetryPolicy: RetryPolicy = {
 export type RetryDecision = {retry: true; delayMs: number; why: string} | {retry: false}
 
 const WHY: Partial<Record<FailureKind, string>> = {
-  'capacity': 'the foundation is short of staging capacity',
+  capacity: 'the foundation is short of staging capacity',
   'staging-in-progress': 'a build is already staging for this app',
-  'quota': 'the quota is taken by other apps restaging now',
+  quota: 'the quota is taken by other apps restaging now',
   'rate-limited': 'the API rate limit was reached',
-  'api': 'the API kept failing',
+  api: 'the API kept failing',
 }
 
 /**
  * Retry this app later, or give up on it? `attempt` is how many times it has run (1 after the
  * first failure). Quota shortfalls are retried only while other apps hold some of that quota.
  */
-export function decideRetry(f: Failure, attempt: number, ctx: {othersInFlight: number; random?: () => number}, policy: RetryPolicy = defaultRetryPolicy): RetryDecision {
+export function decideRetry(
+  f: Failure,
+  attempt: number,
+  ctx: {othersInFlight: number; random?: () => number},
+  policy: RetryPolicy = defaultRetryPolicy,
+): RetryDecision {
   const max = policy.maxAttempts[f.kind]
   if (!max || attempt >= max) return {retry: false}
   if (f.kind === 'quota' && ctx.othersInFlight === 0) return {retry: false}

@@ -27,10 +27,18 @@ export interface Need {
 }
 
 /** One app's extra need while it is in flight. */
-export function needOf(state: string, processes: Pick<Process, 'type' | 'instances' | 'memory_in_mb'>[], strategy: string, maxInFlight?: number): {instances: number; memoryMb: number} {
+export function needOf(
+  state: string,
+  processes: Pick<Process, 'type' | 'instances' | 'memory_in_mb'>[],
+  strategy: string,
+  maxInFlight?: number,
+): {instances: number; memoryMb: number} {
   if (state !== 'STARTED') return {instances: 0, memoryMb: 0}
   if (strategy === 'blue-green') {
-    return processes.reduce((acc, p) => ({instances: acc.instances + p.instances, memoryMb: acc.memoryMb + p.instances * p.memory_in_mb}), {instances: 0, memoryMb: 0})
+    return processes.reduce((acc, p) => ({instances: acc.instances + p.instances, memoryMb: acc.memoryMb + p.instances * p.memory_in_mb}), {
+      instances: 0,
+      memoryMb: 0,
+    })
   }
   const web = processes.find((p) => p.type === 'web')
   if (!web) return {instances: 0, memoryMb: 0}
@@ -75,7 +83,9 @@ export async function estimatePeak(
     const guids = [...wanted]
     for (let i = 0; i < guids.length; i += GUID_CHUNK) await list({app_guids: guids.slice(i, i + GUID_CHUNK)})
   } else if (wanted.size > 0) {
-    await list(scope.spaces.length ? {space_guids: scope.spaces.map((s) => s.guid)} : scope.orgs.length ? {organization_guids: scope.orgs.map((x) => x.guid)} : {})
+    await list(
+      scope.spaces.length ? {space_guids: scope.spaces.map((s) => s.guid)} : scope.orgs.length ? {organization_guids: scope.orgs.map((x) => x.guid)} : {},
+    )
   }
   const needs = selected.map((c) => ({
     name: c.app.name,

@@ -190,9 +190,10 @@ export async function loadResume(file: string, buildpack: string): Promise<Resum
   try {
     parsed = ResumeSchema.safeParse(JSON.parse(text))
   } catch {
-    throw new UsageError(html ? `${file} is an HTML page without a cfzd restage-all report inside.` : `${file} is not JSON, so it is not a cfzd restage-all report.`, [
-      'Give the file an earlier run wrote with --report FILE (.json, or .html).',
-    ])
+    throw new UsageError(
+      html ? `${file} is an HTML page without a cfzd restage-all report inside.` : `${file} is not JSON, so it is not a cfzd restage-all report.`,
+      ['Give the file an earlier run wrote with --report FILE (.json, or .html).'],
+    )
   }
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

@@ -17,7 +17,13 @@ const n = (x: number) => x.toLocaleString('en-US')
 const plural = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`
 
 const ORDER: Record<ReportEntry['status'], number> = {failed: 0, interrupted: 1, pending: 2, restaged: 3, skipped: 4}
-const RESULT: Record<ReportEntry['status'], string> = {failed: 'failed', interrupted: 'interrupted', pending: 'not started', restaged: 'restaged', skipped: 'skipped'}
+const RESULT: Record<ReportEntry['status'], string> = {
+  failed: 'failed',
+  interrupted: 'interrupted',
+  pending: 'not started',
+  restaged: 'restaged',
+  skipped: 'skipped',
+}
 
 function clip(s: string | undefined, max = 110): string {
   const line = (s ?? '').split('\n')[0]
@@ -56,14 +62,29 @@ function headline(r: Report): string {
 export function renderSummary(r: Report, s: Styler, reportFile?: string): string {
   const rows = [...r.apps].sort((a, b) => ORDER[a.status] - ORDER[b.status])
   const paint = (e: ReportEntry, text: string) =>
-    s.color ? (e.status === 'restaged' ? s.color('green', text) : e.status === 'failed' ? s.color('red', text) : e.status === 'skipped' ? s.color('gray', text) : s.color('yellow', text)) : text
+    s.color
+      ? e.status === 'restaged'
+        ? s.color('green', text)
+        : e.status === 'failed'
+          ? s.color('red', text)
+          : e.status === 'skipped'
+            ? s.color('gray', text)
+            : s.color('yellow', text)
+      : text
   const lines = ['', s.bold(headline(r))]
   if (rows.length) {
     lines.push(
       '',
       renderTable(
         ['result', 'app', 'org', 'space', 'took', 'reason'],
-        rows.map((e) => [paint(e, RESULT[e.status]), e.name, e.org, e.space, e.durationMs !== undefined && e.status !== 'skipped' ? formatDuration(e.durationMs) : '', reasonOf(e)]),
+        rows.map((e) => [
+          paint(e, RESULT[e.status]),
+          e.name,
+          e.org,
+          e.space,
+          e.durationMs !== undefined && e.status !== 'skipped' ? formatDuration(e.durationMs) : '',
+          reasonOf(e),
+        ]),
         {bold: s.bold},
       ),
     )
@@ -120,13 +141,28 @@ export function renderPlan(r: Report, s: Styler): string {
       '',
       renderTable(
         ['app', 'org', 'space', 'state', 'buildpack', 'why'],
-        planned.map((e) => [e.name, e.org, e.space, e.state.toLowerCase(), e.droplet ? `${e.droplet.buildpack}${e.droplet.version ? ` ${e.droplet.version}` : ''}` : '', e.why]),
+        planned.map((e) => [
+          e.name,
+          e.org,
+          e.space,
+          e.state.toLowerCase(),
+          e.droplet ? `${e.droplet.buildpack}${e.droplet.version ? ` ${e.droplet.version}` : ''}` : '',
+          e.why,
+        ]),
         {bold: s.bold},
       ),
     )
   }
   if (skipped.length) {
-    lines.push('', s.bold(`Skipped (${n(skipped.length)}):`), renderTable(['app', 'org', 'space', 'reason'], skipped.map((e) => [e.name, e.org, e.space, e.detail]), {bold: s.bold}))
+    lines.push(
+      '',
+      s.bold(`Skipped (${n(skipped.length)}):`),
+      renderTable(
+        ['app', 'org', 'space', 'reason'],
+        skipped.map((e) => [e.name, e.org, e.space, e.detail]),
+        {bold: s.bold},
+      ),
+    )
   }
   if (r.requests && planned.length) lines.push('', budgetLine(r.requests))
   if (r.peak) {

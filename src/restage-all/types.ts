@@ -48,14 +48,7 @@ export interface BuildpackRelease {
 export type IgnoreReason = 'other-buildpack' | 'docker' | 'no-droplet'
 
 /** Apps that use the buildpack but are not restaged: listed, each with its reason. */
-export type SkipReason =
-  | 'up-to-date'
-  | 'release-unknown'
-  | 'stopped'
-  | 'leftover'
-  | 'already-restaged'
-  | 'changed'
-  | 'gone'
+export type SkipReason = 'up-to-date' | 'release-unknown' | 'stopped' | 'leftover' | 'already-restaged' | 'changed' | 'gone'
 
 /** Why the droplet counts as using the buildpack, and against which release it was judged. */
 export interface Match {
@@ -68,9 +61,7 @@ export interface Match {
 }
 
 export type Decision =
-  | {kind: 'restage'; why: string; match: Match}
-  | {kind: 'skip'; reason: SkipReason; detail: string; match: Match}
-  | {kind: 'ignore'; reason: IgnoreReason}
+  {kind: 'restage'; why: string; match: Match} | {kind: 'skip'; reason: SkipReason; detail: string; match: Match} | {kind: 'ignore'; reason: IgnoreReason}
 
 export type EntryStatus = 'pending' | 'restaged' | 'failed' | 'skipped' | 'interrupted'
 

@@ -87,12 +87,7 @@ export async function cancelDeployment(env: OperationEnv, app: App, o: {wait: bo
 /** What the steps after 'find' rely on. */
 const FOUND = ['deployment'] as const
 
-export async function continueDeployment(
-  env: OperationEnv,
-  app: App,
-  o: {noWait: boolean; timeoutMs: number},
-  a: ActualizeOptions,
-): Promise<OperationResult> {
+export async function continueDeployment(env: OperationEnv, app: App, o: {noWait: boolean; timeoutMs: number}, a: ActualizeOptions): Promise<OperationResult> {
   const s: CancelState = {env, app, wait: !o.noWait, timeoutMs: o.timeoutMs, startedAt: env.clock.now(), warnings: []}
   const steps: Step<CancelState>[] = [
     findActive('continue'),

@@ -62,14 +62,25 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         if (active) s.warnings.push(deploy.superseding(active))
         await source.preflight(s, warn)
         if (s.app.state === 'STARTED') {
-          const processes = known?.processes ?? await readForInformation(readProcesses(s.app.guid), () => capi.processes.forApp(s.app.guid), (why) => warn(deploy.cannotCheckWorkers(s.appName, why)))
+          const processes =
+            known?.processes ??
+            (await readForInformation(
+              readProcesses(s.app.guid),
+              () => capi.processes.forApp(s.app.guid),
+              (why) => warn(deploy.cannotCheckWorkers(s.appName, why)),
+            ))
           const line = processes && workerWarning(processes, s.opts.strategy)
           if (line) warn(line)
         }
         // The web process is read only to size the quota check: without it, go on unchecked.
         const web =
           s.app.state === 'STARTED'
-            ? known?.web ?? await readForInformation(readWebProcess(s.app.guid), () => webProcess(s), (why) => warn(deploy.cannotCheckQuota(s.appName, why)))
+            ? (known?.web ??
+              (await readForInformation(
+                readWebProcess(s.app.guid),
+                () => webProcess(s),
+                (why) => warn(deploy.cannotCheckQuota(s.appName, why)),
+              )))
             : undefined
         if (web) {
           // With a deployment superseded there are several web processes: webTarget reads them all.
@@ -85,7 +96,11 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           await assertHeadroom(
             capi,
             {spaceGuid: s.target.space.guid, orgGuid: s.target.org.guid, cache: s.env.reads},
-            {memoryMb: extra * memory + growth, instances: extra + Math.max(0, target - web.instances), purpose: deploy.peakNeeds(s.opts.strategy, target, extra, memory)},
+            {
+              memoryMb: extra * memory + growth,
+              instances: extra + Math.max(0, target - web.instances),
+              purpose: deploy.peakNeeds(s.opts.strategy, target, extra, memory),
+            },
             [deploy.peakNeedsHint],
             warn,
           )
@@ -208,7 +223,14 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           await runSmokeTest(smokeTest, url, (l) => task.output(l), signal, pinTo)
           await continueOnce(capi, s.deployment)
           const fresh = await capi.deployments.get(s.deployment.guid)
-          s.progress = await watchDeployment(capi, fresh, {clock, signal, tickStore: s.env.tickStore, goal: 'paused', target: s.progress?.target ?? 1, timeoutMs: s.opts.startupTimeoutMs})
+          s.progress = await watchDeployment(capi, fresh, {
+            clock,
+            signal,
+            tickStore: s.env.tickStore,
+            goal: 'paused',
+            target: s.progress?.target ?? 1,
+            timeoutMs: s.opts.startupTimeoutMs,
+          })
           s.deployment = s.progress.deployment
         }
         if (smokeTest) task.setTitle(`Smoke tests passed; promoted the canary (${s.deployment.status.reason})`)
@@ -284,7 +306,14 @@ export async function runDeployment(s: OpState, source: DropletSource, renderer:
   const droplet = {guid: s.dropletGuid, previous: s.previousDropletGuid}
   if (!s.deployment) {
     // A stopped app's restage: the droplet is set, nothing was deployed.
-    return operationResult(s, {strategy: s.opts.strategy, app: {name: s.appName, guid: s.app.guid}, droplet, outcome: 'staged', durationsMs: durations, left: [deploy.stagedStopped(s.appName)]})
+    return operationResult(s, {
+      strategy: s.opts.strategy,
+      app: {name: s.appName, guid: s.app.guid},
+      droplet,
+      outcome: 'staged',
+      durationsMs: durations,
+      left: [deploy.stagedStopped(s.appName)],
+    })
   }
   const d = s.deployment
   const name = s.env.skipRenameCheck ? s.appName : await currentName(s, s.app.guid)
@@ -336,7 +365,11 @@ export async function recover(s: OpState, error: unknown, renderer: Parameters<t
 }
 
 /** Cancel the deployment (unless it already finalized) and follow it until FINALIZED, on its own task row and signal. */
-async function cancelOurs(s: OpState, d: Deployment, renderer: Parameters<typeof actualize>[2]): Promise<{canceled: boolean; finishedAs?: string; error?: unknown}> {
+async function cancelOurs(
+  s: OpState,
+  d: Deployment,
+  renderer: Parameters<typeof actualize>[2],
+): Promise<{canceled: boolean; finishedAs?: string; error?: unknown}> {
   const env = {...s.env, signal: new AbortController().signal}
   let canceled = false
   /** The deployment finalized with another reason than CANCELED first (it raced the cancel, or was done already). */

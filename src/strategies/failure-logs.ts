@@ -85,7 +85,10 @@ export function renderFailureLogs(logs: FailureLogs, appName: string, tzOffsetMi
   if (logs.error) return [`Could not read recent logs: ${logs.error}`]
   if (logs.lines.length === 0) return [`No ${logs.kind === 'staging' ? 'staging log lines' : 'recent log lines'} for app ${appName} in log-cache.`]
   const n = logs.lines.length
-  const heading = logs.kind === 'staging' ? `Last ${n} line${n === 1 ? '' : 's'} of the ${what}:` : `Last ${n} line${n === 1 ? '' : 's'} of the ${what} (cf logs ${appName} --recent):`
+  const heading =
+    logs.kind === 'staging'
+      ? `Last ${n} line${n === 1 ? '' : 's'} of the ${what}:`
+      : `Last ${n} line${n === 1 ? '' : 's'} of the ${what} (cf logs ${appName} --recent):`
   return [heading, ...logs.lines.map((l) => formatLogLine(l, tzOffsetMinutes))]
 }
 

@@ -71,17 +71,26 @@ export const source = {
       suggestions: ['Assign a droplet before starting this app: push or restage it first.'],
     }),
   dropletOnly: (appName: string) => `The new '${appName}' will have the droplet but no package: push it (cfzd push ${appName}) before restaging it.`,
-  cannotLookUpPackage: (appName: string, why: string) => `Could not look up the package of '${appName}' to carry to the new app: ${why}. ${source.dropletOnly(appName)}`,
-  noPackageToCarry: (appName: string) => `App '${appName}' has no package ready to stage, so there is none to carry to the new app. ${source.dropletOnly(appName)}`,
+  cannotLookUpPackage: (appName: string, why: string) =>
+    `Could not look up the package of '${appName}' to carry to the new app: ${why}. ${source.dropletOnly(appName)}`,
+  noPackageToCarry: (appName: string) =>
+    `App '${appName}' has no package ready to stage, so there is none to carry to the new app. ${source.dropletOnly(appName)}`,
   noRevision: (version: number, appName: string, versions: number[]) =>
-    new CfzdError(`Revision ${version} not found for app '${appName}'.${versions.length ? ` Its revisions are ${versions.join(', ')}.` : ' It has no revisions.'}`, {
-      exitCode: ExitCode.NOT_FOUND,
-      suggestions: [`Run 'cfzd revisions ${appName}' to list them.`],
-    }),
+    new CfzdError(
+      `Revision ${version} not found for app '${appName}'.${versions.length ? ` Its revisions are ${versions.join(', ')}.` : ' It has no revisions.'}`,
+      {
+        exitCode: ExitCode.NOT_FOUND,
+        suggestions: [`Run 'cfzd revisions ${appName}' to list them.`],
+      },
+    ),
   revisionNotDeployable: (version: number, appName: string, deployable: number[]) =>
     new CfzdError(`Revision ${version} of app '${appName}' cannot be deployed: its droplet has expired or been deleted.`, {
       exitCode: ExitCode.FAILED,
-      suggestions: [deployable.length ? `Versions still deployable: ${deployable.join(', ')}.` : 'No revision of this app is deployable any more: push or restage it instead.'],
+      suggestions: [
+        deployable.length
+          ? `Versions still deployable: ${deployable.join(', ')}.`
+          : 'No revision of this app is deployable any more: push or restage it instead.',
+      ],
     }),
   rollbackNeedsSameApp: () => new CfzdError('A rollback deploys a revision of the same app: use --strategy rolling or canary.', {exitCode: ExitCode.USAGE}),
 }
@@ -89,7 +98,8 @@ export const source = {
 /* ---------- blue-green ---------- */
 
 export const bg = {
-  cannotCheckInFlight: (appName: string, why: string) => `Could not check whether '${appName}' has a deployment in flight: ${why}. cfzd goes on without this check.`,
+  cannotCheckInFlight: (appName: string, why: string) =>
+    `Could not check whether '${appName}' has a deployment in flight: ${why}. cfzd goes on without this check.`,
 
   inFlight: (appName: string, d: Deployment) =>
     new CfzdError(`App '${appName}' has a deployment in flight (${d.guid}, ${d.status.reason}); blue-green would race it.`, {
@@ -97,10 +107,12 @@ export const bg = {
       suggestions: [`Wait for it or cancel it (cfzd cancel-deployment ${appName}), then run this again.`],
     }),
 
-  cannotLookForSmokeRoutes: (why: string) => `Could not look for temporary smoke-test routes an interrupted run may have left: ${why}. cfzd goes on without tidying them.`,
+  cannotLookForSmokeRoutes: (why: string) =>
+    `Could not look for temporary smoke-test routes an interrupted run may have left: ${why}. cfzd goes on without tidying them.`,
   deletedSmokeRoute: (url: string) => `Deleted the temporary smoke-test route ${url}, left by an interrupted run.`,
 
-  copyNeeds: (appName: string, need: {instances: number; memoryMb: number}) => `A blue-green copy of '${appName}' (${need.instances} instance(s), ${need.memoryMb} MB)`,
+  copyNeeds: (appName: string, need: {instances: number; memoryMb: number}) =>
+    `A blue-green copy of '${appName}' (${need.instances} instance(s), ${need.memoryMb} MB)`,
   copyNeedsHint: 'Use --strategy rolling, which needs room for only --max-in-flight extra instances, or ask for a larger quota.',
 
   bindingsWithoutParameters: (names: string[]) =>
@@ -145,7 +157,14 @@ export const bg = {
   /** Failed before the switch, and the old app was deleted by someone else: nothing to roll back to. */
   oldDeleted(
     stop: Stop,
-    f: {venerable: string; oldGuid: string; madeCopy: boolean; copy?: {name: string; guid: string; state: string}; routesUntouched: boolean; routeUrls: string[]},
+    f: {
+      venerable: string
+      oldGuid: string
+      madeCopy: boolean
+      copy?: {name: string; guid: string; state: string}
+      routesUntouched: boolean
+      routeUrls: string[]
+    },
   ): CfzdError {
     const routes = f.routesUntouched ? `the routes (${f.routeUrls.join(', ') || 'none'}) have no app mapped` : 'the routes are mapped to it'
     return new CfzdError(
@@ -168,8 +187,7 @@ export const bg = {
   rolledBack(
     stop: Stop,
     f: {appName: string; oldGuid: string} & (
-      | {ok: true}
-      | {ok: false; rollbackError: unknown; stable: {name: string; guid: string}; newApp?: {name: string; guid: string}; routesUntouched: boolean}
+      {ok: true} | {ok: false; rollbackError: unknown; stable: {name: string; guid: string}; newApp?: {name: string; guid: string}; routesUntouched: boolean}
     ),
   ): CfzdError {
     const rollback = f.ok
@@ -200,7 +218,9 @@ export const bg = {
 
 export const leftovers = {
   appNotFound: (appName: string, target: SpaceTarget) =>
-    new NotFoundError(`App '${appName}' not found in org '${target.org.name}' / space '${target.space.name}'.`, ["Run 'cfzd apps' to list the apps in the targeted space."]),
+    new NotFoundError(`App '${appName}' not found in org '${target.org.name}' / space '${target.space.name}'.`, [
+      "Run 'cfzd apps' to list the apps in the targeted space.",
+    ]),
   notOurs: (venName: string, state: string, kept: boolean) =>
     new CfzdError(
       `An app named '${venName}' already exists (${state.toLowerCase()}), ${kept ? 'kept by an earlier cfzd run with --no-delete or --no-stop' : 'not created by an interrupted cfzd run'}. cfzd will not delete it: it may be your rollback copy. Nothing was changed.`,
@@ -261,12 +281,17 @@ export const deploy = {
     return stop.original && !stop.interrupted ? stop.original : deploy.failure(stop, ['Nothing was deployed: the app is unchanged.'], exitCode, details)
   },
   appDeleted: (stop: Stop, appName: string, appGuid: string, d: Deployment) =>
-    new CfzdError(`App '${appName}' (${appGuid}) was deleted by someone else during the operation, with its deployment ${d.guid}: there is nothing left to cancel.`, {
-      exitCode: ExitCode.NOT_FOUND,
-      cause: stop.error,
-    }),
+    new CfzdError(
+      `App '${appName}' (${appGuid}) was deleted by someone else during the operation, with its deployment ${d.guid}: there is nothing left to cancel.`,
+      {
+        exitCode: ExitCode.NOT_FOUND,
+        cause: stop.error,
+      },
+    ),
   superseded: (appName: string, d: Deployment) =>
-    new CfzdError(`Deployment ${d.guid} was superseded by a newer deployment of '${appName}' (someone else deployed). cfzd left the newer one alone.`, {exitCode: ExitCode.CONFLICT}),
+    new CfzdError(`Deployment ${d.guid} was superseded by a newer deployment of '${appName}' (someone else deployed). cfzd left the newer one alone.`, {
+      exitCode: ExitCode.CONFLICT,
+    }),
   newInstances: (states: string[]) => `New instances: ${states.join(', ')}`,
   canceled: (d: Deployment, appName: string, previousDroplet: string | undefined, routable: number, desired: number) =>
     `Canceled deployment ${d.guid}: '${appName}' is back on droplet ${previousDroplet ?? '(previous)'} with ${routable}/${desired} instances routable.`,

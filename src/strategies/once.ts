@@ -102,7 +102,12 @@ async function waitForBinding(capi: CapiClient, guid: string, o: WaitOptions & {
     const op = b.last_operation
     if (!op || op.state === 'succeeded') return
     if (op.state === 'failed') {
-      throw new JobFailedError({guid, operation: 'service_bindings.create', state: 'FAILED', errors: [{code: 0, title: 'CF-ServiceBindingFailed', detail: op.description ?? 'the binding failed'}]})
+      throw new JobFailedError({
+        guid,
+        operation: 'service_bindings.create',
+        state: 'FAILED',
+        errors: [{code: 0, title: 'CF-ServiceBindingFailed', detail: op.description ?? 'the binding failed'}],
+      })
     }
     if (o.clock.now() >= end) throw new TimeoutError(`The binding ${guid} was not created in time (still ${op.state})`)
     await o.clock.sleep(1000, o.signal)

@@ -62,15 +62,27 @@ export async function readHeadroom(capi: CapiClient, spaceGuid: string, orgGuid?
   const note = (check: string, failures: string[]) => unchecked.push(`Could not check ${check}: ${failures.join('; ')}. cfzd goes on without this check.`)
 
   const spaceFailures: string[] = []
-  const space = await readForInformation(`reading space ${spaceGuid} (GET /v3/spaces/${spaceGuid})`, () => once(cache, `space:${spaceGuid}`, () => capi.spaces.get(spaceGuid)), (l) => spaceFailures.push(l))
+  const space = await readForInformation(
+    `reading space ${spaceGuid} (GET /v3/spaces/${spaceGuid})`,
+    () => once(cache, `space:${spaceGuid}`, () => capi.spaces.get(spaceGuid)),
+    (l) => spaceFailures.push(l),
+  )
   if (!space) note(orgGuid ? 'the space quota' : 'the space and organization quotas', spaceFailures)
   const spaceQuotaGuid = space?.relationships.quota?.data?.guid
   if (space && spaceQuotaGuid) {
     const failures: string[] = []
-    const quota = await readForInformation(`reading its quota (GET /v3/space_quotas/${spaceQuotaGuid})`, () => once(cache, `space_quota:${spaceQuotaGuid}`, () => capi.spaceQuotas.get(spaceQuotaGuid)), (l) => (failures[0] = l))
+    const quota = await readForInformation(
+      `reading its quota (GET /v3/space_quotas/${spaceQuotaGuid})`,
+      () => once(cache, `space_quota:${spaceQuotaGuid}`, () => capi.spaceQuotas.get(spaceQuotaGuid)),
+      (l) => (failures[0] = l),
+    )
     const usage =
       quota && limited(quota.apps)
-        ? await readForInformation(`reading its usage summary (GET /v3/spaces/${spaceGuid}/usage_summary)`, () => capi.spaces.usageSummary(spaceGuid), (l) => (failures[1] = l))
+        ? await readForInformation(
+            `reading its usage summary (GET /v3/spaces/${spaceGuid}/usage_summary)`,
+            () => capi.spaces.usageSummary(spaceGuid),
+            (l) => (failures[1] = l),
+          )
         : undefined
     if (quota && !limited(quota.apps)) rooms.push(unlimited('space', space.name))
     else if (quota && usage) rooms.push(headroom('space', space.name, quota.apps, usage.usage_summary))
@@ -80,7 +92,11 @@ export async function readHeadroom(capi: CapiClient, spaceGuid: string, orgGuid?
   const theOrg = space?.relationships.organization.data.guid ?? orgGuid
   if (!theOrg) return {rooms, unchecked}
   const orgFailures: string[] = []
-  const org = await readForInformation(`reading organization ${theOrg} (GET /v3/organizations/${theOrg})`, () => once(cache, `organization:${theOrg}`, () => capi.organizations.get(theOrg)), (l) => orgFailures.push(l))
+  const org = await readForInformation(
+    `reading organization ${theOrg} (GET /v3/organizations/${theOrg})`,
+    () => once(cache, `organization:${theOrg}`, () => capi.organizations.get(theOrg)),
+    (l) => orgFailures.push(l),
+  )
   if (!org) note('the organization quota', orgFailures)
   const orgQuotaGuid = org?.relationships.quota?.data?.guid
   if (org && orgQuotaGuid) {
@@ -92,7 +108,11 @@ export async function readHeadroom(capi: CapiClient, spaceGuid: string, orgGuid?
     )
     const usage =
       quota && limited(quota.apps)
-        ? await readForInformation(`reading its usage summary (GET /v3/organizations/${theOrg}/usage_summary)`, () => capi.organizations.usageSummary(theOrg), (l) => (failures[1] = l))
+        ? await readForInformation(
+            `reading its usage summary (GET /v3/organizations/${theOrg}/usage_summary)`,
+            () => capi.organizations.usageSummary(theOrg),
+            (l) => (failures[1] = l),
+          )
         : undefined
     if (quota && !limited(quota.apps)) rooms.push(unlimited('organization', org.name))
     else if (quota && usage) rooms.push(headroom('organization', org.name, quota.apps, usage.usage_summary))

@@ -23,7 +23,10 @@ export interface ResultParts {
 }
 
 /** What an operation started at `startedAt` left, as reported now. */
-export function operationResult(op: {env: Pick<OperationEnv, 'clock'>; startedAt: number; kind?: OperationKind; warnings?: string[]}, r: ResultParts): OperationResult {
+export function operationResult(
+  op: {env: Pick<OperationEnv, 'clock'>; startedAt: number; kind?: OperationKind; warnings?: string[]},
+  r: ResultParts,
+): OperationResult {
   const operation = r.operation ?? op.kind
   if (!operation) throw new Error('Internal error: an operation result needs the operation it reports.')
   const d = r.deployment

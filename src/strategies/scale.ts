@@ -29,7 +29,11 @@ export async function runScale(ctx: Context, req: Omit<OperationRequest, 'kind' 
     if (!refused) throw error
     const line = `Cloud Controller refused the deployment's size options (${refused}): it predates them. Scaling with blue-green instead.`
     ctx.ui.warn(line)
-    const result = await runOperation(ctx, {...req, kind: 'scale', opts: {...req.opts, strategy: 'blue-green', maxInFlight: undefined, instanceSteps: undefined, noWait: false, supersede: false}})
+    const result = await runOperation(ctx, {
+      ...req,
+      kind: 'scale',
+      opts: {...req.opts, strategy: 'blue-green', maxInFlight: undefined, instanceSteps: undefined, noWait: false, supersede: false},
+    })
     return {...result, warnings: [line, ...result.warnings]}
   }
 }
@@ -66,5 +70,8 @@ async function scaleInPlace(ctx: Context, target: SpaceTarget, app: App, scale: 
   }
   ctx.ui.info(`Scaling app ${app.name} in place (${app.state.toLowerCase()}): no instance restarts.`)
   await ctx.capi.processes.scale(web.guid, body)
-  return operationResult({env: ctx, startedAt: started}, {operation: 'scale', strategy: 'n/a', app: {name: app.name, guid: app.guid}, outcome: 'scaled', durationsMs: {}, warnings})
+  return operationResult(
+    {env: ctx, startedAt: started},
+    {operation: 'scale', strategy: 'n/a', app: {name: app.name, guid: app.guid}, outcome: 'scaled', durationsMs: {}, warnings},
+  )
 }

@@ -24,7 +24,10 @@ export interface SmokeTest {
 }
 
 export class SmokeTestFailed extends CfzdError {
-  constructor(message: string, readonly output: string) {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
     super(message, {exitCode: ExitCode.FAILED})
     this.name = 'SmokeTestFailed'
   }
@@ -44,7 +47,12 @@ export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) =
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortError())
     // Its own process group, so a timeout or an abort stops the shell and everything it started.
-    const child = spawn(`${t.command} ${quote(url)}`, {shell: true, detached: true, env: {...t.env, ...smokeEnv(url, processInstance)}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(`${t.command} ${quote(url)}`, {
+      shell: true,
+      detached: true,
+      env: {...t.env, ...smokeEnv(url, processInstance)},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const kill = (sig: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, sig)
@@ -85,7 +93,11 @@ export function runSmokeTest(t: SmokeTest, url: string, onLine: (line: string) =
 export const SMOKE_ROUTE_LABEL = 'cfzd.io/smoke-test-route'
 
 /** The host every temporary route of this app starts with. */
-export const smokeHostPrefix = (appName: string) => `${appName}-smoke-`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 54)
+export const smokeHostPrefix = (appName: string) =>
+  `${appName}-smoke-`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 54)
 
 /**
  * A temporary route on the new app for blue-green smoke tests: a unique host (random, so it can't

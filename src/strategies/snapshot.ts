@@ -87,7 +87,10 @@ export function resized(processes: Process[], scale: DeployOptions['scale']): Pr
 }
 
 export function footprint(processes: Process[]): {memoryMb: number; instances: number} {
-  return processes.reduce((acc, p) => ({memoryMb: acc.memoryMb + p.instances * p.memory_in_mb, instances: acc.instances + p.instances}), {memoryMb: 0, instances: 0})
+  return processes.reduce((acc, p) => ({memoryMb: acc.memoryMb + p.instances * p.memory_in_mb, instances: acc.instances + p.instances}), {
+    memoryMb: 0,
+    instances: 0,
+  })
 }
 
 /** The command to carry: only one the user set. A command equal to the droplet's detected one is left to the droplet. */
@@ -113,7 +116,11 @@ export function compareSnapshots(a: AppSnapshot, b: AppSnapshot): string[] {
   check('labels', a.app.metadata.labels, b.app.metadata.labels)
   check('annotations', withoutOwnAnnotations(a.app.metadata.annotations), withoutOwnAnnotations(b.app.metadata.annotations))
   check('env', sortKeys(a.env), sortKeys(b.env))
-  check('features', sortBy(a.features, 'name').map((f) => [f.name, f.enabled]), sortBy(b.features, 'name').map((f) => [f.name, f.enabled]))
+  check(
+    'features',
+    sortBy(a.features, 'name').map((f) => [f.name, f.enabled]),
+    sortBy(b.features, 'name').map((f) => [f.name, f.enabled]),
+  )
   const proc = (p: Process) => ({
     type: p.type,
     command: p.command,

@@ -213,7 +213,10 @@ export function rollbackSource(version: number): DropletSource {
         throw source.noRevision(version, s.appName, versions)
       }
       if (!isDeployable(rev)) {
-        const ok = (await capi.revisions.forApp(s.app.guid)).filter(isDeployable).map((r) => r.version).sort((a, b) => a - b)
+        const ok = (await capi.revisions.forApp(s.app.guid))
+          .filter(isDeployable)
+          .map((r) => r.version)
+          .sort((a, b) => a - b)
         throw source.revisionNotDeployable(version, s.appName, ok)
       }
       s.revisionGuid = rev.guid

@@ -37,9 +37,12 @@ export function tickFileIn(configDir: string): string {
 function valid(t: unknown): t is SavedTick {
   const x = t as SavedTick
   return (
-    typeof x === 'object' && x !== null &&
+    typeof x === 'object' &&
+    x !== null &&
     [x.periodMs, x.phaseMs, x.uncertaintyMs, x.at].every((n) => typeof n === 'number' && Number.isFinite(n)) &&
-    x.periodMs >= 100 && x.periodMs <= 600_000 && x.uncertaintyMs >= 0 &&
+    x.periodMs >= 100 &&
+    x.periodMs <= 600_000 &&
+    x.uncertaintyMs >= 0 &&
     (x.quietMs === undefined || (typeof x.quietMs === 'number' && Number.isFinite(x.quietMs) && x.quietMs >= 0))
   )
 }
@@ -75,7 +78,9 @@ export class FileTickStore implements TickStore {
         ...(tick.quietMs === undefined ? {} : {quietMs: Math.round(tick.quietMs)}),
       }
       // Keep it tiny: the most recently saved APIs only.
-      const kept = Object.entries(all).sort((a, b) => b[1].at - a[1].at).slice(0, MAX_ENTRIES)
+      const kept = Object.entries(all)
+        .sort((a, b) => b[1].at - a[1].at)
+        .slice(0, MAX_ENTRIES)
       fs.mkdirSync(path.dirname(this.file), {recursive: true})
       const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`
       fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(kept)) + '\n', {mode: 0o600})
@@ -91,7 +96,10 @@ export class FileTickStore implements TickStore {
  * time since it was saved (the updater sleeps its period minus each pass's duration, so its ticks
  * drift slowly). The phase is dropped once it could be anywhere in a third of a period.
  */
-export function priorFrom(saved: SavedTick | undefined, now: number): {periodMs: number; phaseMs?: number; uncertaintyMs?: number; quietMs?: number} | undefined {
+export function priorFrom(
+  saved: SavedTick | undefined,
+  now: number,
+): {periodMs: number; phaseMs?: number; uncertaintyMs?: number; quietMs?: number} | undefined {
   if (!saved || now < saved.at) return saved ? {periodMs: saved.periodMs} : undefined
   const elapsed = now - saved.at
   if (elapsed > 7 * 86_400_000) return undefined

@@ -84,7 +84,8 @@ export async function waitForPackage(capi: CapiClient, guid: string, o: PollOpti
   return until(
     (deadline) => tolerant(() => capi.packages.get(guid), {clock: o.clock, signal: o.signal, deadline}),
     (p) => {
-      if (p.state === 'FAILED' || p.state === 'EXPIRED') throw new WaitFailure('failed', `Package ${guid} is ${p.state}${p.data.error ? `: ${p.data.error}` : ''}`)
+      if (p.state === 'FAILED' || p.state === 'EXPIRED')
+        throw new WaitFailure('failed', `Package ${guid} is ${p.state}${p.data.error ? `: ${p.data.error}` : ''}`)
       return p.state === 'READY'
     },
     {
@@ -105,7 +106,10 @@ export async function waitForBuild(capi: CapiClient, guid: string, o: PollOption
   return until(
     (deadline) => tolerant(() => capi.builds.get(guid, o.signal), {clock: o.clock, signal: o.signal, deadline}),
     (b) => {
-      if (b.state === 'FAILED') throw new WaitFailure('staging-failed', `Staging failed for app ${o.appName}: ${b.error ?? 'no reason given'}`, {appGuid: b.relationships.app.data.guid})
+      if (b.state === 'FAILED')
+        throw new WaitFailure('staging-failed', `Staging failed for app ${o.appName}: ${b.error ?? 'no reason given'}`, {
+          appGuid: b.relationships.app.data.guid,
+        })
       return b.state === 'STAGED'
     },
     {
@@ -172,7 +176,10 @@ export async function waitForInstances(
       const allCrashed = progress.find((x) => x.summary.crashed > 0 && x.summary.crashed === x.summary.desired)
       if (allCrashed) {
         const why = allCrashed.summary.reasons.length ? `: ${allCrashed.summary.reasons.join('; ')}` : ''
-        throw new WaitFailure('crashed', `Start unsuccessful: all instances of process ${allCrashed.process.type} crashed${why}`, {instances: allCrashed.summary, appGuid: allCrashed.process.relationships.app.data.guid})
+        throw new WaitFailure('crashed', `Start unsuccessful: all instances of process ${allCrashed.process.type} crashed${why}`, {
+          instances: allCrashed.summary,
+          appGuid: allCrashed.process.relationships.app.data.guid,
+        })
       }
       if (healthy > best) {
         best = healthy
@@ -180,10 +187,14 @@ export async function waitForInstances(
       }
       if (o.clock.now() >= deadline()) {
         const bad = progress.find((x) => (x.process.type === 'web' ? x.summary.routable : x.summary.running) < x.summary.desired)
-        throw new WaitFailure('timeout', `Start app timeout: ${healthy}/${total} instances healthy after waiting ${formatDuration(o.timeoutMs)} without progress`, {
-          instances: bad?.summary,
-          appGuid: wanted[0]?.relationships.app.data.guid,
-        })
+        throw new WaitFailure(
+          'timeout',
+          `Start app timeout: ${healthy}/${total} instances healthy after waiting ${formatDuration(o.timeoutMs)} without progress`,
+          {
+            instances: bad?.summary,
+            appGuid: wanted[0]?.relationships.app.data.guid,
+          },
+        )
       }
       return false
     },
@@ -310,7 +321,8 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
       remember()
       if (reason === 'DEPLOYED' || o.goal === 'finalized') return report()
       if (reason === 'CANCELED') throw new WaitFailure('canceled', 'Deployment has been canceled', {deployment, instances})
-      if (reason === 'SUPERSEDED') throw new WaitFailure('superseded', 'Deployment has been superseded by a newer deployment of this app', {deployment, instances})
+      if (reason === 'SUPERSEDED')
+        throw new WaitFailure('superseded', 'Deployment has been superseded by a newer deployment of this app', {deployment, instances})
       throw new WaitFailure('failed', `Deployment finished with ${value}/${reason}`, {deployment, instances})
     }
     if (o.goal === 'paused' && reason === DeploymentStatusReason.PAUSED) {
@@ -381,7 +393,10 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     const periodMs = schedule.estimator.usingPrior ? Math.max(e.periodMs, fine) : fine
     // Two lower bounds on how long this app's instances take to be routable: from the first
     // change after the deployment was created, and from the shortest time between two changes.
-    const bounds = [firstChangeAfter === undefined ? undefined : firstChangeAfter - createdAt - periodMs, minGapMs === undefined ? undefined : minGapMs - periodMs]
+    const bounds = [
+      firstChangeAfter === undefined ? undefined : firstChangeAfter - createdAt - periodMs,
+      minGapMs === undefined ? undefined : minGapMs - periodMs,
+    ]
     const runQuiet = timedGoal ? Math.max(...bounds.filter((b): b is number => b !== undefined)) : undefined
     const quiet = [runQuiet, prior?.periodMs === periodMs ? prior.quietMs : undefined].filter((q): q is number => q !== undefined && Number.isFinite(q))
     const quietMs = quiet.length > 0 ? Math.max(0, Math.min(...quiet)) : undefined

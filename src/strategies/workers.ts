@@ -145,7 +145,10 @@ export async function afterDeployed(
     const all = await env.capi.processes.forApp(appGuid)
     const old = web ? all.filter((p) => p.type === 'web' && p.guid !== web.guid) : []
     const left = await waitOldWebGone(env, old, o.timeoutMs)
-    if (left > 0) o.warnings.push(`${left} old web instance(s) of '${appName}' were still reported ${formatDuration(env.clock.now() - since)} after the deployment finished.`)
+    if (left > 0)
+      o.warnings.push(
+        `${left} old web instance(s) of '${appName}' were still reported ${formatDuration(env.clock.now() - since)} after the deployment finished.`,
+      )
     processes = await watchAvailability(env, appGuid, {since, timeoutMs: o.timeoutMs, processes: all.filter((p) => !old.includes(p))})
   } catch (error) {
     if (env.signal.aborted) throw error
@@ -155,6 +158,10 @@ export async function afterDeployed(
   }
   o.warnings.push(...availabilityWarnings(processes))
   const down = processes.filter((p) => p.zeroMs > 0)
-  o.task.output(down.length ? down.map((p) => `${p.type} had 0 running instances for ${formatDuration(p.zeroMs)}`).join(', ') : 'every process type kept a running instance')
+  o.task.output(
+    down.length
+      ? down.map((p) => `${p.type} had 0 running instances for ${formatDuration(p.zeroMs)}`).join(', ')
+      : 'every process type kept a running instance',
+  )
   return processes
 }

@@ -21,7 +21,11 @@ export function wantsSummary(t: SummaryTargets): boolean {
 /** The command (`restart`, `bg-restage`, `restage-all`), and what it returned or how it failed. */
 export type SummarySubject =
   | {command: string; result: Summarizable}
-  | {command: string; /** Shown after the command, e.g. the app name. */ target?: string; error: {message: string; exitCode: number; suggestions?: string[]; details?: Record<string, unknown>}}
+  | {
+      command: string
+      /** Shown after the command, e.g. the app name. */ target?: string
+      error: {message: string; exitCode: number; suggestions?: string[]; details?: Record<string, unknown>}
+    }
 
 export function renderSummary(s: SummarySubject): string {
   return 'error' in s ? failureMarkdown([s.command, s.target].filter(Boolean).join(' '), s.error) : summaryMarkdown(s.result, s.command)

@@ -99,7 +99,8 @@ export function operationMarkdown(r: SummaryResult, command?: string): string {
   const facts: [string, string][] = [['app', `${code(r.app.name)} (${code(r.app.guid)})`]]
   if (r.strategy && r.strategy !== 'n/a') facts.push(['strategy', r.strategy])
   if (r.mode) facts.push(['push', r.mode])
-  if (r.droplet) facts.push(['droplet', `${code(r.droplet.guid)}${r.droplet.previous && r.droplet.previous !== r.droplet.guid ? ` (was ${code(r.droplet.previous)})` : ''}`])
+  if (r.droplet)
+    facts.push(['droplet', `${code(r.droplet.guid)}${r.droplet.previous && r.droplet.previous !== r.droplet.guid ? ` (was ${code(r.droplet.previous)})` : ''}`])
   if (r.package) facts.push(['package', code(r.package)])
   if (r.upload) facts.push(['bits', `${r.upload.files} files, ${r.upload.matched} already on the foundation, ${r.upload.zipBytes} bytes uploaded`])
   if (r.deployment) {
@@ -113,7 +114,10 @@ export function operationMarkdown(r: SummaryResult, command?: string): string {
 
   const steps = Object.entries(r.durationsMs ?? {})
   if (steps.length) {
-    parts.push('#### Steps', table(['step', 'duration'], [...steps.map(([id, ms]) => [id, formatDuration(ms)]), ['**total**', `**${formatDuration(r.totalMs)}**`]], ['l', 'r']))
+    parts.push(
+      '#### Steps',
+      table(['step', 'duration'], [...steps.map(([id, ms]) => [id, formatDuration(ms)]), ['**total**', `**${formatDuration(r.totalMs)}**`]], ['l', 'r']),
+    )
   }
   if (r.probe) parts.push(probeMarkdown(r.probe))
   if (r.warnings?.length) parts.push('#### Warnings', list(r.warnings))
@@ -135,7 +139,13 @@ export function probeMarkdown(p: ProbeSummary): string {
     ),
   ]
   if (p.droplets.length) {
-    parts.push(table(['droplet', 'role', 'answered from', 'to', 'requests'], p.droplets.map((d) => [code(d.droplet), d.role, sec(d.fromMs), sec(d.toMs), d.count]), ['l', 'l', 'r', 'r', 'r']))
+    parts.push(
+      table(
+        ['droplet', 'role', 'answered from', 'to', 'requests'],
+        p.droplets.map((d) => [code(d.droplet), d.role, sec(d.fromMs), sec(d.toMs), d.count]),
+        ['l', 'l', 'r', 'r', 'r'],
+      ),
+    )
   }
   const notes: string[] = []
   if (p.failures.length) {
@@ -171,9 +181,14 @@ export function restageAllMarkdown(r: Report): string {
     row.push(formatDuration(r.durationMs))
   }
   parts.push(table(head, [row]))
-  const scope = [...r.scope.orgs.map((o) => `org ${o}`), ...r.scope.spaces.map((s) => `space ${s}`), ...(r.scope.labelSelector ? [`labels ${r.scope.labelSelector}`] : [])]
+  const scope = [
+    ...r.scope.orgs.map((o) => `org ${o}`),
+    ...r.scope.spaces.map((s) => `space ${s}`),
+    ...(r.scope.labelSelector ? [`labels ${r.scope.labelSelector}`] : []),
+  ]
   if (scope.length) parts.push(`Scope: ${cell(scope.join(', '))}`)
-  if (r.peak) parts.push(`Peak extra capacity: ${r.peak.instances} instances, ${r.peak.memoryMb} MB (${r.peak.concurrency} apps at a time, ${r.peak.strategy}).`)
+  if (r.peak)
+    parts.push(`Peak extra capacity: ${r.peak.instances} instances, ${r.peak.memoryMb} MB (${r.peak.concurrency} apps at a time, ${r.peak.strategy}).`)
   const apps = [...r.apps].sort((a, b) => ORDER[a.status] - ORDER[b.status])
   if (apps.length) {
     parts.push(

@@ -6,11 +6,7 @@
  */
 export type RendererName = 'default' | 'simple' | 'silent'
 
-export function pickRenderer(
-  flags: {json?: boolean; quiet?: boolean},
-  env: NodeJS.ProcessEnv,
-  tty: {stdout: boolean; stderr: boolean},
-): RendererName {
+export function pickRenderer(flags: {json?: boolean; quiet?: boolean}, env: NodeJS.ProcessEnv, tty: {stdout: boolean; stderr: boolean}): RendererName {
   if (flags.json || flags.quiet) return 'silent'
   if (env.CI && env.CI !== 'false') return 'simple'
   if (env.TERM === 'dumb') return 'simple'

@@ -20,13 +20,28 @@ export function renderResult(ui: Ui, r: OperationResult): string {
   const pairs: [string, string | undefined][] = [
     ['app', `${r.app.name} (${r.app.guid})`],
     ['strategy', r.strategy === 'n/a' ? undefined : r.strategy],
-    ['droplet', r.droplet ? `${r.droplet.guid}${r.droplet.previous && r.droplet.previous !== r.droplet.guid ? ` (was ${r.droplet.previous})` : ''}` : undefined],
-    ['deployment', r.deployment ? `${r.deployment.guid} ${r.deployment.status}${r.deployment.reason ? `/${r.deployment.reason}` : ''}${r.deployment.canarySteps ? `, canary step ${r.deployment.canarySteps.current ?? '?'}/${r.deployment.canarySteps.total}` : ''}` : undefined],
+    [
+      'droplet',
+      r.droplet ? `${r.droplet.guid}${r.droplet.previous && r.droplet.previous !== r.droplet.guid ? ` (was ${r.droplet.previous})` : ''}` : undefined,
+    ],
+    [
+      'deployment',
+      r.deployment
+        ? `${r.deployment.guid} ${r.deployment.status}${r.deployment.reason ? `/${r.deployment.reason}` : ''}${r.deployment.canarySteps ? `, canary step ${r.deployment.canarySteps.current ?? '?'}/${r.deployment.canarySteps.total}` : ''}`
+        : undefined,
+    ],
     ['old app', r.previousApp ? `${r.previousApp.name} (${r.previousApp.guid}) ${r.previousApp.state}` : undefined],
     ['at 0', atZero(r)],
     ['took', formatDuration(r.totalMs)],
   ]
-  const lines = ['', ui.style('green', ui.style('bold', head[r.outcome])), renderKeyValues(pairs.filter(([, v]) => v !== undefined), {bold: (s) => ui.style('bold', s)})]
+  const lines = [
+    '',
+    ui.style('green', ui.style('bold', head[r.outcome])),
+    renderKeyValues(
+      pairs.filter(([, v]) => v !== undefined),
+      {bold: (s) => ui.style('bold', s)},
+    ),
+  ]
   for (const l of r.left) lines.push('', l)
   if (r.next.length) lines.push('', 'Next:', ...r.next.map((n) => `  ${n}`))
   if (r.probe) lines.push('', renderProbeSummary(r.probe, {mode: chartMode(), width: chartWidth(), paint: (c, s) => ui.style(c, s)}))

@@ -16,7 +16,10 @@ export interface ActionYaml {
   name: string
   inputs: Record<string, {description: string; required?: boolean; default?: string}>
   outputs: Record<string, {description: string; value: string}>
-  runs: {using: string; steps: {id?: string; name?: string; if?: string; uses?: string; with?: Record<string, string>; shell?: string; run?: string; env?: Record<string, string>}[]}
+  runs: {
+    using: string
+    steps: {id?: string; name?: string; if?: string; uses?: string; with?: Record<string, string>; shell?: string; run?: string; env?: Record<string, string>}[]
+  }
 }
 
 export function readAction(): ActionYaml {
@@ -100,17 +103,21 @@ export async function runAction(inputs: Record<string, string>, env: NodeJS.Proc
       const script = path.join(temp, `step-${i}.sh`)
       fs.writeFileSync(script, expr(step.run))
       const stepEnv = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expr(String(v))]))
-      const r = await spawnStep(script, {
-        HOME: temp,
-        ...env,
-        CI: 'true',
-        GITHUB_ACTIONS: 'true',
-        GITHUB_OUTPUT: outputFile,
-        GITHUB_STEP_SUMMARY: summaryFile,
-        GITHUB_ACTION_PATH: ROOT,
-        RUNNER_TEMP: temp,
-        ...stepEnv,
-      }, opts.timeoutMs ?? 120_000)
+      const r = await spawnStep(
+        script,
+        {
+          HOME: temp,
+          ...env,
+          CI: 'true',
+          GITHUB_ACTIONS: 'true',
+          GITHUB_OUTPUT: outputFile,
+          GITHUB_STEP_SUMMARY: summaryFile,
+          GITHUB_ACTION_PATH: ROOT,
+          RUNNER_TEMP: temp,
+          ...stepEnv,
+        },
+        opts.timeoutMs ?? 120_000,
+      )
       stdout += r.stdout
       stderr += r.stderr
       if (step.id) steps[step.id] = parseOutputFile(fs.readFileSync(outputFile, 'utf8'))

@@ -19,7 +19,10 @@ import {opState} from './op-state.js'
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/capi-examples')
 export const example = (name: string) => JSON.parse(fs.readFileSync(path.join(DIR, `${name}.json`), 'utf8'))
 
-const page = (resources: unknown[]) => ({pagination: {total_results: resources.length, total_pages: 1, first: null, last: null, next: null, previous: null}, resources})
+const page = (resources: unknown[]) => ({
+  pagination: {total_results: resources.length, total_pages: 1, first: null, last: null, next: null, previous: null},
+  resources,
+})
 
 export const APP = {
   ...example('app'),
@@ -31,14 +34,29 @@ export const APP = {
 }
 export const WEB = {...example('process'), guid: 'w1', type: 'web', instances: 2, memory_in_mb: 256, relationships: {app: {data: {guid: 'a1'}}}}
 export const pkg = (guid: string, appGuid: string, state = 'READY') => ({...example('package'), guid, state, relationships: {app: {data: {guid: appGuid}}}})
-export const droplet = (guid: string, appGuid: string, state = 'STAGED') => ({...example('droplet'), guid, state, relationships: {app: {data: {guid: appGuid}}}})
-const usage = (memory: number, instances: number) => ({...example('space_usage_summary'), usage_summary: {...example('space_usage_summary').usage_summary, memory_in_mb: memory, started_instances: instances}})
+export const droplet = (guid: string, appGuid: string, state = 'STAGED') => ({
+  ...example('droplet'),
+  guid,
+  state,
+  relationships: {app: {data: {guid: appGuid}}},
+})
+const usage = (memory: number, instances: number) => ({
+  ...example('space_usage_summary'),
+  usage_summary: {...example('space_usage_summary').usage_summary, memory_in_mb: memory, started_instances: instances},
+})
 
 /** A CAPI error response like Cloud Controller's. */
 export function capiError(status: 403 | 404 | 422, detail?: string) {
   const title = {403: 'CF-NotAuthorized', 404: 'CF-ResourceNotFound', 422: 'CF-UnprocessableEntity'}[status]
   const code = {403: 10003, 404: 10010, 422: 10008}[status]
-  return HttpResponse.json({errors: [{code, title, detail: detail ?? {403: 'You are not authorized to perform the requested action', 404: 'Not found', 422: 'Unprocessable'}[status]}]}, {status})
+  return HttpResponse.json(
+    {
+      errors: [
+        {code, title, detail: detail ?? {403: 'You are not authorized to perform the requested action', 404: 'Not found', 422: 'Unprocessable'}[status]},
+      ],
+    },
+    {status},
+  )
 }
 
 export interface Requests {
@@ -72,12 +90,24 @@ export function serveCheckWorld(server: SetupServer): Requests {
     http.get(`${API}/v3/apps/a1/features`, () => HttpResponse.json({...example('app_features_list')})),
     http.get(`${API}/v3/apps/a1/droplets/current`, () => HttpResponse.json(droplet('d1', 'a1'))),
     http.get(`${API}/v3/apps/a1/sidecars`, () => HttpResponse.json(page([]))),
-    http.get(`${API}/v3/spaces/s`, () => HttpResponse.json({...example('space'), guid: 's', name: 'dev', relationships: {organization: {data: {guid: 'o'}}, quota: {data: {guid: 'sq'}}}})),
-    http.get(`${API}/v3/space_quotas/sq`, () => HttpResponse.json({...example('space_quota'), guid: 'sq', apps: {...example('space_quota').apps, total_memory_in_mb: 10_240, total_instances: 100}})),
+    http.get(`${API}/v3/spaces/s`, () =>
+      HttpResponse.json({...example('space'), guid: 's', name: 'dev', relationships: {organization: {data: {guid: 'o'}}, quota: {data: {guid: 'sq'}}}}),
+    ),
+    http.get(`${API}/v3/space_quotas/sq`, () =>
+      HttpResponse.json({...example('space_quota'), guid: 'sq', apps: {...example('space_quota').apps, total_memory_in_mb: 10_240, total_instances: 100}}),
+    ),
     http.get(`${API}/v3/spaces/s/usage_summary`, () => HttpResponse.json(usage(1024, 4))),
-    http.get(`${API}/v3/organizations/o`, () => HttpResponse.json({...example('organization'), guid: 'o', name: 'acme', relationships: {quota: {data: {guid: 'oq'}}}})),
+    http.get(`${API}/v3/organizations/o`, () =>
+      HttpResponse.json({...example('organization'), guid: 'o', name: 'acme', relationships: {quota: {data: {guid: 'oq'}}}}),
+    ),
     http.get(`${API}/v3/organization_quotas/oq`, () =>
-      HttpResponse.json({...example('space_quota'), guid: 'oq', name: 'default', relationships: undefined, apps: {...example('space_quota').apps, total_memory_in_mb: 102_400, total_instances: null}}),
+      HttpResponse.json({
+        ...example('space_quota'),
+        guid: 'oq',
+        name: 'default',
+        relationships: undefined,
+        apps: {...example('space_quota').apps, total_memory_in_mb: 102_400, total_instances: null},
+      }),
     ),
     http.get(`${API}/v3/organizations/o/usage_summary`, () => HttpResponse.json(usage(2048, 8))),
     // Packages: the stable app has p1 (READY); copies go to the new app and are READY at once.
@@ -113,7 +143,11 @@ export function serveCheckWorld(server: SetupServer): Requests {
 /** An OpState for app 'web' with a real client on a fake clock, and no snapshot yet. */
 export function checkState(opts: Partial<DeployOptions> = {}, over: Partial<OpState> = {}): OpState {
   const s = opState({stagingTimeoutMs: 60_000, startupTimeoutMs: 60_000, ...opts}, {app: structuredClone(APP) as OpState['app'], snapshot: undefined, ...over})
-  s.env = {capi: new CapiClient({apiUrl: API, clock: new FakeClock()}), clock: new FakeClock(), signal: new AbortController().signal} as unknown as OpState['env']
+  s.env = {
+    capi: new CapiClient({apiUrl: API, clock: new FakeClock()}),
+    clock: new FakeClock(),
+    signal: new AbortController().signal,
+  } as unknown as OpState['env']
   return s
 }
 

@@ -20,7 +20,7 @@ export function findChromium(): string {
   }
   throw new Error(
     'Chromium is needed to check the HTML report in a real browser, and none was found (tried $CHROMIUM, chromium, chromium-browser). ' +
-      'Install Debian\'s package: sudo apt-get install -y chromium (.ci/run does this), or set CHROMIUM to its path.',
+      "Install Debian's package: sudo apt-get install -y chromium (.ci/run does this), or set CHROMIUM to its path.",
   )
 }
 
@@ -102,7 +102,8 @@ export function decodePng(png: Buffer): Picture {
       height = data.readUInt32BE(4)
       const depth = data[8]
       const colour = data[9]
-      if (depth !== 8 || (colour !== 2 && colour !== 6) || data[12] !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${colour}, interlace ${data[12]}`)
+      if (depth !== 8 || (colour !== 2 && colour !== 6) || data[12] !== 0)
+        throw new Error(`unsupported PNG: depth ${depth}, colour type ${colour}, interlace ${data[12]}`)
       channels = colour === 6 ? 4 : 3
     } else if (type === 'IDAT') idat.push(data)
     else if (type === 'IEND') break

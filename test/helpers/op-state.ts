@@ -27,7 +27,15 @@ export function opState(opts: Partial<DeployOptions> = {}, over: Partial<OpState
     warnings: [],
     left: [],
     startedAt: 0,
-    snapshot: {app: {state: 'STARTED'}, bindings: Array.from({length: extra.bindings ?? 0}, () => ({})), routes: [], processes: [], features: [], sidecars: [], env: {}} as unknown as OpState['snapshot'],
+    snapshot: {
+      app: {state: 'STARTED'},
+      bindings: Array.from({length: extra.bindings ?? 0}, () => ({})),
+      routes: [],
+      processes: [],
+      features: [],
+      sidecars: [],
+      env: {},
+    } as unknown as OpState['snapshot'],
     ...over,
   }
 }

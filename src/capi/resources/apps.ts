@@ -143,4 +143,3 @@ export class Apps extends Resource {
     return jobRef(res.location, 'the buildpack cache clear')
   }
 }
-

@@ -23,7 +23,10 @@ export const DeploymentOptions = z.object({
   memory_in_mb: z.number().int().nullable().optional(),
   disk_in_mb: z.number().int().nullable().optional(),
   log_rate_limit_in_bytes_per_second: z.number().int().nullable().optional(),
-  canary: z.object({steps: z.array(CanaryStep)}).nullable().optional(),
+  canary: z
+    .object({steps: z.array(CanaryStep)})
+    .nullable()
+    .optional(),
 })
 export type DeploymentOptions = z.infer<typeof DeploymentOptions>
 
@@ -68,7 +71,10 @@ export const DeploymentCreate = z.object({
       memory_in_mb: z.number().int().nullable().optional(),
       disk_in_mb: z.number().int().nullable().optional(),
       log_rate_limit_in_bytes_per_second: z.number().int().nullable().optional(),
-      canary: z.object({steps: z.array(CanaryStep)}).nullable().optional(),
+      canary: z
+        .object({steps: z.array(CanaryStep)})
+        .nullable()
+        .optional(),
     })
     .optional(),
   metadata: MetadataUpdate.optional(),

@@ -1,7 +1,10 @@
 import {z} from 'zod'
 import {Resource} from './base.js'
 
-const RootLink = z.object({href: z.string(), meta: z.record(z.string(), z.unknown()).optional()}).nullable().optional()
+const RootLink = z
+  .object({href: z.string(), meta: z.record(z.string(), z.unknown()).optional()})
+  .nullable()
+  .optional()
 
 export const Root = z.object({
   links: z
@@ -41,11 +44,11 @@ export const Info = z.object({
   version: z.union([z.number(), z.string()]).nullable().optional(),
   rate_limits: z
     .object({
-        enabled: z.boolean().optional(),
-        /** A number, or "" where the operator configured none. */
-        general_limit: z.union([z.number(), z.string()]).nullable().optional(),
-        reset_interval_in_minutes: z.union([z.number(), z.string()]).nullable().optional(),
-      })
+      enabled: z.boolean().optional(),
+      /** A number, or "" where the operator configured none. */
+      general_limit: z.union([z.number(), z.string()]).nullable().optional(),
+      reset_interval_in_minutes: z.union([z.number(), z.string()]).nullable().optional(),
+    })
     .optional(),
 })
 export type Info = z.infer<typeof Info>

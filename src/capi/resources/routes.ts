@@ -79,7 +79,11 @@ export class Routes extends Resource {
   }
 
   async find(domainGuid: string, host: string, path = '', port?: number): Promise<Route | undefined> {
-    const found = await this.all('/v3/routes', {domain_guids: [domainGuid], hosts: [host], paths: [path], ports: port === undefined ? undefined : [port]}, Route)
+    const found = await this.all(
+      '/v3/routes',
+      {domain_guids: [domainGuid], hosts: [host], paths: [path], ports: port === undefined ? undefined : [port]},
+      Route,
+    )
     return found.find((r) => r.host === host && (r.path ?? '') === path && (port === undefined || r.port === port))
   }
 

@@ -2,7 +2,8 @@ import {Command} from '@oclif/core'
 
 export default class AutocompleteFish extends Command {
   static summary = 'Print the fish completion script (bash, zsh and PowerShell: cfzd autocomplete SHELL)'
-  static description = 'Generated from the commands themselves: commands, topics, flags with their descriptions, and the values a flag takes. Save it where fish loads completions, then open a new shell.'
+  static description =
+    'Generated from the commands themselves: commands, topics, flags with their descriptions, and the values a flag takes. Save it where fish loads completions, then open a new shell.'
   static examples = ['<%= config.bin %> autocomplete fish > ~/.config/fish/completions/<%= config.bin %>.fish']
 
   async run() {

@@ -4,7 +4,8 @@ import {UsageError} from '../../errors.js'
 
 export default class LocalReleaseBuildpack extends BaseCommand {
   static summary = 'Release a new version of a buildpack on a local foundation (bumps its version and updated_at)'
-  static description = 'Apps whose current droplet was staged before the release then count as outdated, so restage-all picks them up. Uses your session: log in to the local foundation first (cfzd login -a http://127.0.0.1:9022 ...).'
+  static description =
+    'Apps whose current droplet was staged before the release then count as outdated, so restage-all picks them up. Uses your session: log in to the local foundation first (cfzd login -a http://127.0.0.1:9022 ...).'
   static examples = ['<%= config.bin %> local release-buildpack nodejs_buildpack', '<%= config.bin %> local release-buildpack ruby_buildpack --version 1.11.0']
   static args = {name: Args.string({description: 'Buildpack name', required: true})}
   static flags = {

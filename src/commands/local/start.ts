@@ -11,7 +11,12 @@ export default class LocalStart extends BaseCommand {
 With --run-apps, a pushed app's own code runs: cfzd push a folder (e.g. examples/node-app) and its instances run its start command. Apps seeded or pushed without --run-apps keep the built-in responder.
 
 Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instance starts) and fail staging with CFZD_LOCAL_STAGING_FAIL=true. A stopping instance finishes its requests within its graceful window; with CFZD_LOCAL_STOP=kill it exits at once and drops them, like an app that doesn't trap SIGTERM. Faults can also be changed at run time: PATCH /_local/faults (see src/local/README.md).`
-  static examples = ['<%= config.bin %> local start', '<%= config.bin %> local start --tick 1s --startup-time 500ms --state .cfzd-local-state.json', '<%= config.bin %> local start --seed seed.yml --json', '<%= config.bin %> local start --run-apps']
+  static examples = [
+    '<%= config.bin %> local start',
+    '<%= config.bin %> local start --tick 1s --startup-time 500ms --state .cfzd-local-state.json',
+    '<%= config.bin %> local start --seed seed.yml --json',
+    '<%= config.bin %> local start --run-apps',
+  ]
   static flags = {
     port: Flags.integer({description: 'Port of the API (and UAA, under /uaa).', default: 9022, min: 0, max: 65535}),
     'router-port': Flags.integer({description: 'Port of the router that serves the apps.', default: 9080, min: 0, max: 65535}),
@@ -20,8 +25,13 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
     tick: durationFlag({description: 'Deployment updater interval, as in production.', default: 5000, defaultHelp: async () => '5s'}),
     'staging-time': durationFlag({description: 'How long a build stays STAGING (default 3s).'}),
     'startup-time': durationFlag({description: 'How long a new instance stays STARTING before its health check (default 2s).'}),
-    'crash-backoff': durationFlag({description: "Diego's shortest wait before restarting an instance that crashed 3 times or more; doubles per crash up to 32 times it (default 30s)."}),
-    'route-delay': durationFlag({description: 'How long the router keeps sending requests to an unmapped destination, as gorouter does until route-emitter and NATS pass the change on (default 0).'}),
+    'crash-backoff': durationFlag({
+      description: "Diego's shortest wait before restarting an instance that crashed 3 times or more; doubles per crash up to 32 times it (default 30s).",
+    }),
+    'route-delay': durationFlag({
+      description:
+        'How long the router keeps sending requests to an unmapped destination, as gorouter does until route-emitter and NATS pass the change on (default 0).',
+    }),
     'token-lifetime': durationFlag({description: 'Lifetime of access tokens (default about 2h).'}),
     latency: durationFlag({description: 'Added to every API response.'}),
     'error-rate': Flags.string({description: 'Fraction (0..1) of API requests that fail with a 503 or a connection reset.'}),
@@ -33,13 +43,17 @@ Apps crash on demand with the env var CFZD_LOCAL_CRASH=true (read when an instan
       description:
         "Run pushed apps' own code instead of the built-in responder: each instance runs the start command (the process's command, a Procfile line, or npm start) in its own folder with PORT, VCAP_APPLICATION, VCAP_SERVICES and the app's env; its health check decides when it is routable; stop sends SIGTERM, then SIGKILL after 10s.",
     }),
-    'data-dir': Flags.string({description: 'With --run-apps: where pushed bits and instance folders are kept (default: beside --state, else a temporary folder removed on stop).', dependsOn: ['run-apps']}),
+    'data-dir': Flags.string({
+      description: 'With --run-apps: where pushed bits and instance folders are kept (default: beside --state, else a temporary folder removed on stop).',
+      dependsOn: ['run-apps'],
+    }),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(LocalStart)
     const errorRate = flags['error-rate'] === undefined ? undefined : Number(flags['error-rate'])
-    if (errorRate !== undefined && !(errorRate >= 0 && errorRate <= 1)) throw new CfzdError('--error-rate must be a number between 0 and 1', {exitCode: ExitCode.USAGE})
+    if (errorRate !== undefined && !(errorRate >= 0 && errorRate <= 1))
+      throw new CfzdError('--error-rate must be a number between 0 and 1', {exitCode: ExitCode.USAGE})
     const {startLocalFoundation} = await import('../../local/index.js')
     const log = flags.verbose ? (line: string) => process.stderr.write(`[local] ${line}\n`) : undefined
     let lf

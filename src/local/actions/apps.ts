@@ -39,7 +39,12 @@ export function resolveLifecycle(f: Foundation, input: LifecycleInput | undefine
   for (const name of givenBuildpacks) {
     if (URL_LIKE.test(name)) continue
     const known = f.store.buildpacks.all().some((b) => b.name === name && (b.stack === null || b.stack === givenStack))
-    if (!known) errors.push(stackRec ? `Buildpack "${name}" for stack "${stackRec.name}" must be an existing admin buildpack or a valid git URI` : `Buildpack "${name}" must be an existing admin buildpack or a valid git URI`)
+    if (!known)
+      errors.push(
+        stackRec
+          ? `Buildpack "${name}" for stack "${stackRec.name}" must be an existing admin buildpack or a valid git URI`
+          : `Buildpack "${name}" must be an existing admin buildpack or a valid git URI`,
+      )
   }
   if (!stackRec) errors.push('Stack must be an existing stack')
   if (errors.length > 0) throw unprocessable(errors.join(', '))

@@ -131,7 +131,10 @@ export function createDeployment(f: Foundation, input: DeploymentInput): Deploym
   if (stopped) {
     const instances = input.webInstances ?? web.instances
     const memoryInMb = input.memoryInMb ?? web.memoryInMb
-    const others = s.processes.by('app', app.guid).filter((p) => p.guid !== web.guid).map((p) => ({guid: p.guid, instances: p.instances, memoryInMb: p.memoryInMb, started: true}))
+    const others = s.processes
+      .by('app', app.guid)
+      .filter((p) => p.guid !== web.guid)
+      .map((p) => ({guid: p.guid, instances: p.instances, memoryInMb: p.memoryInMb, started: true}))
     checkQuota(f, app, [...others, {guid: web.guid, instances, memoryInMb, started: true}])
   } else {
     checkQuota(f, app, [{guid: 'new-deployment-process', instances: newInstances, memoryInMb: input.memoryInMb ?? web.memoryInMb, started: true}])

@@ -10,7 +10,18 @@
  */
 import {dump} from 'js-yaml'
 import {ApiError, messageParseError, unprocessable} from '../api/errors.js'
-import {appManifestMessage, blank, isObj, manifestKnownKeys, manifestLifecycle, manifestMegabytes, manifestProcessConfigs, rubyToS, toNumber, underscoreManifestKeys} from '../api/messages.js'
+import {
+  appManifestMessage,
+  blank,
+  isObj,
+  manifestKnownKeys,
+  manifestLifecycle,
+  manifestMegabytes,
+  manifestProcessConfigs,
+  rubyToS,
+  toNumber,
+  underscoreManifestKeys,
+} from '../api/messages.js'
 import type {Foundation} from '../kernel.js'
 import type {AppRec, ProcessRec, SidecarRec, SpaceRec} from '../state.js'
 import {createApp, resolveLifecycle} from './apps.js'
@@ -29,7 +40,8 @@ export interface ManifestApp {
 /** Check the document: 400/422 as space_manifests_controller.rb answers, else the apps. */
 export function validateManifest(_f: Foundation, doc: unknown): ManifestApp[] {
   if (!isObj(doc)) throw messageParseError('invalid request body')
-  if (doc.version !== undefined && doc.version !== null && doc.version !== 1) throw unprocessable('Unsupported manifest schema version. Currently supported versions: [1].')
+  if (doc.version !== undefined && doc.version !== null && doc.version !== 1)
+    throw unprocessable('Unsupported manifest schema version. Currently supported versions: [1].')
   if (blank(doc.applications) || !Array.isArray(doc.applications)) throw unprocessable("Cannot parse manifest with no 'applications' field.")
   const apps = doc.applications.map((a: unknown) => {
     const raw = isObj(a) ? a : {}
@@ -39,7 +51,11 @@ export function validateManifest(_f: Foundation, doc: unknown): ManifestApp[] {
     const who = !blank(m.name) ? `For application '${rubyToS(m.name)}'` : `For application at index ${i}`
     return appManifestMessage(m).map((e) => `${who}: ${e}`)
   })
-  if (errors.length > 0) throw new ApiError(422, errors.map((detail) => ({code: 10008, title: 'CF-UnprocessableEntity', detail})))
+  if (errors.length > 0)
+    throw new ApiError(
+      422,
+      errors.map((detail) => ({code: 10008, title: 'CF-UnprocessableEntity', detail})),
+    )
   return apps
 }
 
@@ -59,7 +75,8 @@ export function createMissingApps(f: Foundation, space: SpaceRec, apps: Manifest
     if (app.lifecycle.type === 'docker' && ('buildpack' in m || 'buildpacks' in m)) {
       throw unprocessable(`For application '${name}': ${'buildpacks' in m ? 'Buildpacks' : 'Buildpack'} cannot be configured for a docker lifecycle app.`)
     }
-    if (app.lifecycle.type === 'buildpack' && 'docker' in m) throw unprocessable(`For application '${name}': Docker cannot be configured for a buildpack lifecycle app.`)
+    if (app.lifecycle.type === 'buildpack' && 'docker' in m)
+      throw unprocessable(`For application '${name}': Docker cannot be configured for a buildpack lifecycle app.`)
   }
 }
 
@@ -106,7 +123,12 @@ function applyApp(f: Foundation, space: SpaceRec, app: AppRec, m: Obj): void {
   const {scale, update} = manifestProcessConfigs(m)
   for (const cfg of scale) {
     const p = processFor(f, app, cfg.type as string)
-    scaleProcess(f, p, {instances: toNumber(cfg.instances), memoryInMb: toNumber(cfg.memory), diskInMb: toNumber(cfg.disk_quota), logRateLimitInBytesPerSecond: toNumber(cfg.log_rate_limit)})
+    scaleProcess(f, p, {
+      instances: toNumber(cfg.instances),
+      memoryInMb: toNumber(cfg.memory),
+      diskInMb: toNumber(cfg.disk_quota),
+      logRateLimitInBytesPerSecond: toNumber(cfg.log_rate_limit),
+    })
   }
   for (const cfg of update) applyProcessUpdate(f, processFor(f, app, cfg.type as string), cfg)
 
@@ -114,7 +136,11 @@ function applyApp(f: Foundation, space: SpaceRec, app: AppRec, m: Obj): void {
   if (Array.isArray(m.sidecars)) {
     for (const sc of m.sidecars.filter(isObj)) {
       const existing = f.store.sidecars.by('app', app.guid).find((x) => x.name === sc.name)
-      const fields = {command: sc.command as string, processTypes: [...(sc.process_types as string[])], memoryInMb: sc.memory === undefined || sc.memory === null ? null : (manifestMegabytes(sc.memory) ?? toNumber(sc.memory) ?? null)}
+      const fields = {
+        command: sc.command as string,
+        processTypes: [...(sc.process_types as string[])],
+        memoryInMb: sc.memory === undefined || sc.memory === null ? null : (manifestMegabytes(sc.memory) ?? toNumber(sc.memory) ?? null),
+      }
       if (existing) Object.assign(existing, fields, {updatedAt: f.now()})
       else f.store.sidecars.insert(f.store.stamp<SidecarRec>({appGuid: app.guid, name: sc.name as string, origin: 'user', ...fields}, f.now()))
     }
@@ -156,8 +182,20 @@ function applyProcessUpdate(f: Foundation, p: ProcessRec, cfg: Obj): void {
   const has = (k: string) => k in cfg
   const hcType = has('health_check_type') ? (cfg.health_check_type as string) : undefined
   const rcType = has('readiness_health_check_type') ? (cfg.readiness_health_check_type as string) : undefined
-  const hasHealth = ['health_check_type', 'health_check_http_endpoint', 'health_check_invocation_timeout', 'timeout', 'health_check_timeout', 'health_check_interval'].some(has)
-  const hasReadiness = ['readiness_health_check_type', 'readiness_health_check_http_endpoint', 'readiness_health_check_invocation_timeout', 'readiness_health_check_interval'].some(has)
+  const hasHealth = [
+    'health_check_type',
+    'health_check_http_endpoint',
+    'health_check_invocation_timeout',
+    'timeout',
+    'health_check_timeout',
+    'health_check_interval',
+  ].some(has)
+  const hasReadiness = [
+    'readiness_health_check_type',
+    'readiness_health_check_http_endpoint',
+    'readiness_health_check_invocation_timeout',
+    'readiness_health_check_interval',
+  ].some(has)
   if (!has('command') && !hasHealth && !hasReadiness && !has('user')) return
   const type = hcType ?? p.healthCheck.type
   const rtype = rcType ?? p.readinessCheck.type
@@ -199,7 +237,10 @@ export function generateManifest(f: Foundation, app: AppRec): string {
   const s = f.store
   const entry: Obj = {name: app.name}
   if (app.lifecycle.type === 'docker') {
-    const pkg = s.packages.by('app', app.guid).filter((p) => p.type === 'docker').pop()
+    const pkg = s.packages
+      .by('app', app.guid)
+      .filter((p) => p.type === 'docker')
+      .pop()
     entry.docker = pkg ? {image: pkg.image, ...(pkg.username ? {username: pkg.username} : {})} : {}
   } else {
     if (app.lifecycle.buildpacks.length > 0) entry.buildpacks = [...app.lifecycle.buildpacks]
@@ -211,7 +252,9 @@ export function generateManifest(f: Foundation, app: AppRec): string {
   if (bindings.length > 0) {
     entry.services = bindings.map((b) => {
       const name = s.serviceInstances.get(b.serviceInstanceGuid)?.name ?? b.serviceInstanceGuid
-      return b.name || Object.keys(b.parameters).length > 0 ? {name, ...(b.name ? {binding_name: b.name} : {}), ...(Object.keys(b.parameters).length > 0 ? {parameters: b.parameters} : {})} : name
+      return b.name || Object.keys(b.parameters).length > 0
+        ? {name, ...(b.name ? {binding_name: b.name} : {}), ...(Object.keys(b.parameters).length > 0 ? {parameters: b.parameters} : {})}
+        : name
     })
   }
   const routes = s.routes.by('space', app.spaceGuid).filter((r) => r.destinations.some((d) => d.appGuid === app.guid))
@@ -229,7 +272,13 @@ export function generateManifest(f: Foundation, app: AppRec): string {
     .filter((p) => !seen.has(p.type) && seen.add(p.type))
     .reverse()
     .map((p) => {
-      const out: Obj = {type: p.type, instances: p.instances, memory: `${p.memoryInMb}M`, disk_quota: `${p.diskInMb}M`, 'log-rate-limit-per-second': p.logRateLimitInBytesPerSecond < 0 ? -1 : `${p.logRateLimitInBytesPerSecond}B`}
+      const out: Obj = {
+        type: p.type,
+        instances: p.instances,
+        memory: `${p.memoryInMb}M`,
+        disk_quota: `${p.diskInMb}M`,
+        'log-rate-limit-per-second': p.logRateLimitInBytesPerSecond < 0 ? -1 : `${p.logRateLimitInBytesPerSecond}B`,
+      }
       if (p.command !== null) out.command = p.command
       out['health-check-type'] = p.healthCheck.type
       if (p.healthCheck.type === 'http') out['health-check-http-endpoint'] = p.healthCheck.endpoint
@@ -242,12 +291,18 @@ export function generateManifest(f: Foundation, app: AppRec): string {
       if (p.readinessCheck.interval !== null) out['readiness-health-check-interval'] = p.readinessCheck.interval
       return out
     })
-  if (Object.keys(app.metadata.labels).length > 0 || Object.keys(app.metadata.annotations).length > 0) entry.metadata = {labels: {...app.metadata.labels}, annotations: {...app.metadata.annotations}}
+  if (Object.keys(app.metadata.labels).length > 0 || Object.keys(app.metadata.annotations).length > 0)
+    entry.metadata = {labels: {...app.metadata.labels}, annotations: {...app.metadata.annotations}}
   return '---\n' + dump({applications: [entry]}, {lineWidth: -1, noRefs: true})
 }
 
 /** POST /v3/spaces/:guid/manifest_diff: JSON-pointer ops from the current manifest to the given one. */
-export function diffManifest(f: Foundation, space: SpaceRec, apps: ManifestApp[], current: (app: AppRec) => Obj): {op: string; path: string; was?: unknown; value?: unknown}[] {
+export function diffManifest(
+  f: Foundation,
+  space: SpaceRec,
+  apps: ManifestApp[],
+  current: (app: AppRec) => Obj,
+): {op: string; path: string; was?: unknown; value?: unknown}[] {
   const ops: {op: string; path: string; was?: unknown; value?: unknown}[] = []
   apps.forEach(({raw: a}, i) => {
     const app = findApp(f, space, String(a.name))

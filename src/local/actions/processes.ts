@@ -65,7 +65,8 @@ export function scaleProcess(f: Foundation, p: ProcessRec, input: ScaleInput): P
   p.instances = instances
   p.memoryInMb = memoryInMb
   if (input.diskInMb !== undefined) p.diskInMb = input.diskInMb
-  if (input.logRateLimitInBytesPerSecond !== undefined && input.logRateLimitInBytesPerSecond !== null) p.logRateLimitInBytesPerSecond = input.logRateLimitInBytesPerSecond
+  if (input.logRateLimitInBytesPerSecond !== undefined && input.logRateLimitInBytesPerSecond !== null)
+    p.logRateLimitInBytesPerSecond = input.logRateLimitInBytesPerSecond
   // New memory or disk limits need new containers: Diego recreates the instances.
   if (memoryChanged || diskChanged) p.version = newGuid()
   p.updatedAt = f.now()

@@ -53,7 +53,9 @@ export function createRevision(f: Foundation, app: AppRec, description: string, 
         processCommands: commandsOf(f, app),
         env: {...app.env},
         description,
-        sidecars: f.store.sidecars.by('app', app.guid).map((x) => ({name: x.name, command: x.command, memoryInMb: x.memoryInMb, processTypes: [...x.processTypes]})),
+        sidecars: f.store.sidecars
+          .by('app', app.guid)
+          .map((x) => ({name: x.name, command: x.command, memoryInMb: x.memoryInMb, processTypes: [...x.processTypes]})),
         metadata: emptyMetadata(),
       },
       f.now(),

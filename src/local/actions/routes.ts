@@ -54,7 +54,17 @@ export function createRoute(f: Foundation, input: RouteInput): RouteRec {
   }
   const route = s.routes.insert(
     s.stamp<RouteRec>(
-      {spaceGuid: space.guid, domainGuid: domain.guid, host, path, port: null, protocol: 'http', options: input.options ?? {}, destinations: [], metadata: input.metadata ?? emptyMetadata()},
+      {
+        spaceGuid: space.guid,
+        domainGuid: domain.guid,
+        host,
+        path,
+        port: null,
+        protocol: 'http',
+        options: input.options ?? {},
+        destinations: [],
+        metadata: input.metadata ?? emptyMetadata(),
+      },
       f.now(),
     ),
   )
@@ -74,7 +84,8 @@ function toDestinations(f: Foundation, route: RouteRec, input: DestinationInput[
   // routes_controller.rb#validate_app_guids! and #validate_app_spaces!.
   const missing = input.filter((d) => !f.store.apps.get(d.app.guid)).map((d) => d.app.guid)
   if (missing.length > 0) throw unprocessable(`App(s) with guid(s) "${missing.join('", "')}" do not exist.`)
-  if (input.some((d) => f.store.apps.get(d.app.guid)!.spaceGuid !== route.spaceGuid)) throw unprocessable("Routes destinations must be in either the route's space or the route's shared spaces")
+  if (input.some((d) => f.store.apps.get(d.app.guid)!.spaceGuid !== route.spaceGuid))
+    throw unprocessable("Routes destinations must be in either the route's space or the route's shared spaces")
   const now = f.now()
   return input.map((d) => ({
     guid: newGuid(),
@@ -88,7 +99,8 @@ function toDestinations(f: Foundation, route: RouteRec, input: DestinationInput[
   }))
 }
 
-const sameTarget = (a: DestinationRec, b: DestinationRec) => a.appGuid === b.appGuid && a.processType === b.processType && a.port === b.port && a.protocol === b.protocol
+const sameTarget = (a: DestinationRec, b: DestinationRec) =>
+  a.appGuid === b.appGuid && a.processType === b.processType && a.port === b.port && a.protocol === b.protocol
 
 /** POST destinations (map): existing destinations are kept, duplicates ignored. */
 export function insertDestinations(f: Foundation, route: RouteRec, input: DestinationInput[]): void {

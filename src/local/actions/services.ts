@@ -20,7 +20,8 @@ export function createBinding(f: Foundation, input: BindInput, metadata = {label
   const s = f.store
   const si = s.serviceInstances.get(input.serviceInstanceGuid)
   if (!si) throw unprocessable(`The service instance could not be found: '${input.serviceInstanceGuid}'`)
-  if (input.parameters !== undefined && si.type === 'user-provided') throw unprocessable('Binding parameters are not supported for user-provided service instances')
+  if (input.parameters !== undefined && si.type === 'user-provided')
+    throw unprocessable('Binding parameters are not supported for user-provided service instances')
   if (input.type === 'app') {
     const app = s.apps.get(input.appGuid)
     if (!app) throw unprocessable(`The app could not be found: '${input.appGuid}'`)
@@ -29,12 +30,16 @@ export function createBinding(f: Foundation, input: BindInput, metadata = {label
     if (existing.some((b) => b.lastOperation.type === 'delete')) throw unprocessable('The binding is getting deleted or its deletion failed')
     if (existing.length > 0) throw unprocessable('The app is already bound to the service instance')
     if (input.name && s.bindings.by('app', app.guid).some((b) => b.name === input.name)) {
-      throw unprocessable(`The binding name is invalid. Binding names must be unique for a given service instance and app. The app already has a binding with name '${input.name}'.`)
+      throw unprocessable(
+        `The binding name is invalid. Binding names must be unique for a given service instance and app. The app already has a binding with name '${input.name}'.`,
+      )
     }
   } else {
     if (si.type === 'user-provided') throw unprocessable("Service credential bindings of type 'key' are not supported for user-provided service instances.")
     if (s.bindings.by('instance', si.guid).some((b) => b.type === 'key' && b.name === input.name)) {
-      throw unprocessable(`The binding name is invalid. Key binding names must be unique. The service instance already has a key binding with name '${input.name}'.`)
+      throw unprocessable(
+        `The binding name is invalid. Key binding names must be unique. The service instance already has a key binding with name '${input.name}'.`,
+      )
     }
   }
   const now = f.now()
@@ -47,7 +52,13 @@ export function createBinding(f: Foundation, input: BindInput, metadata = {label
         appGuid: input.type === 'app' ? input.appGuid! : null,
         serviceInstanceGuid: si.guid,
         parameters: {...input.parameters},
-        credentials: managed ? {uri: `${si.offering ?? 'service'}://user-${newGuid().slice(0, 8)}:secret@127.0.0.1/${si.name}`, username: `user-${newGuid().slice(0, 8)}`, password: newGuid()} : {...si.credentials},
+        credentials: managed
+          ? {
+              uri: `${si.offering ?? 'service'}://user-${newGuid().slice(0, 8)}:secret@127.0.0.1/${si.name}`,
+              username: `user-${newGuid().slice(0, 8)}`,
+              password: newGuid(),
+            }
+          : {...si.credentials},
         // service_binding_create.rb saves operations without a description (a broker may give one; none does here).
         lastOperation: {type: 'create', state: managed ? 'in progress' : 'succeeded', description: null, createdAt: now, updatedAt: now},
         metadata,
@@ -57,4 +68,3 @@ export function createBinding(f: Foundation, input: BindInput, metadata = {label
   )
   return binding
 }
-

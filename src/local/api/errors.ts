@@ -36,14 +36,12 @@ export const notFoundWithMessage = (detail: string) => err(404, 10010, 'CF-Resou
 export const unknownRequest = () => err(404, 10000, 'CF-NotFound', 'Unknown request')
 export const unprocessable = (detail: string) => err(422, 10008, 'CF-UnprocessableEntity', detail)
 export const uniqueness = (detail: string) => err(422, 10016, 'CF-UniquenessError', detail)
-export const stagingInProgress = () =>
-  err(422, 170017, 'CF-StagingInProgress', 'Only one build can be STAGING at a time per application.')
+export const stagingInProgress = () => err(422, 170017, 'CF-StagingInProgress', 'Only one build can be STAGING at a time per application.')
 export const badQuery = (detail: string) => err(400, 10005, 'CF-BadQueryParameter', `The query parameter is invalid: ${detail}`)
 export const messageParseError = (detail: string) => err(400, 1001, 'CF-MessageParseError', `Request invalid due to parse error: ${detail}`)
 export const badRequest = (detail: string) => err(400, 1004, 'CF-BadRequest', `Bad request: ${detail}`)
 export const notAuthenticated = () => err(401, 10002, 'CF-NotAuthenticated', 'Authentication error')
 export const invalidAuthToken = () => err(401, 1000, 'CF-InvalidAuthToken', 'Invalid Auth Token')
 export const notAuthorized = () => err(403, 10003, 'CF-NotAuthorized', 'You are not authorized to perform the requested action')
-export const rateLimited = (retryAfterSec: number) =>
-  err(429, 10013, 'CF-RateLimitExceeded', 'Rate Limit Exceeded', {'retry-after': String(retryAfterSec)})
+export const rateLimited = (retryAfterSec: number) => err(429, 10013, 'CF-RateLimitExceeded', 'Rate Limit Exceeded', {'retry-after': String(retryAfterSec)})
 export const serverError = (detail = 'An unknown error occurred.') => err(500, 10001, 'UnknownError', detail)

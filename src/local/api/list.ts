@@ -57,7 +57,14 @@ export function list<T extends {guid: string; createdAt: number; updatedAt: numb
   const q = ctx.query
   const filters: Record<string, Filter<T>> = {guids: (r, v) => v.includes(r.guid), ...spaceFilters(ctx, spec.space), ...spec.filters}
   const timestampKeys = spec.noTimestamps ? [] : ['created_ats', 'updated_ats']
-  const allowed = [...PAGING, ...Object.keys(filters), ...timestampKeys, ...(spec.noLabels ? [] : ['label_selector']), ...(spec.include ? ['include'] : []), ...(spec.extra ?? [])]
+  const allowed = [
+    ...PAGING,
+    ...Object.keys(filters),
+    ...timestampKeys,
+    ...(spec.noLabels ? [] : ['label_selector']),
+    ...(spec.include ? ['include'] : []),
+    ...(spec.extra ?? []),
+  ]
   assertKnownParams(q, allowed)
 
   const {page, perPage} = pagingParams(q)
@@ -65,7 +72,12 @@ export function list<T extends {guid: string; createdAt: number; updatedAt: numb
   const orderBy = q.get('order_by')
   if (orderBy !== undefined) {
     const field = orderBy.replace(/^[-+]/, '')
-    if (!orderKeys[field]) throw badQuery(`Order by can only be: ${Object.keys(orderKeys).map((k) => `'${k}'`).join(', ')}`)
+    if (!orderKeys[field])
+      throw badQuery(
+        `Order by can only be: ${Object.keys(orderKeys)
+          .map((k) => `'${k}'`)
+          .join(', ')}`,
+      )
   }
 
   // Filter.
@@ -85,7 +97,10 @@ export function list<T extends {guid: string; createdAt: number; updatedAt: numb
       const v = q.get(`${key}[${op}]`)
       if (v === undefined) continue
       const t = toSeconds(v)
-      if (Number.isNaN(t)) throw badQuery(`${key === 'created_ats' ? 'Created ats' : 'Updated ats'} has an invalid timestamp format. Timestamps should be formatted as 'YYYY-MM-DDThh:mm:ssZ'`)
+      if (Number.isNaN(t))
+        throw badQuery(
+          `${key === 'created_ats' ? 'Created ats' : 'Updated ats'} has an invalid timestamp format. Timestamps should be formatted as 'YYYY-MM-DDThh:mm:ssZ'`,
+        )
       out = out.filter((r) => compare(Math.floor(r[field] / 1000), op, t))
     }
   }
@@ -167,7 +182,8 @@ export function pagination(ctx: Ctx, path: string, page: number, perPage: number
 
 export function resolveIncludes<T>(include: string[], resolvers: Record<string, (rows: T[]) => [string, unknown[]]>, rows: T[]): Record<string, unknown[]> {
   const unknown = include.filter((i) => !resolvers[i])
-  if (unknown.length > 0) throw badQuery(`Invalid included resource: '${unknown.join("', '")}'. Valid included resources are: '${Object.keys(resolvers).join("', '")}'`)
+  if (unknown.length > 0)
+    throw badQuery(`Invalid included resource: '${unknown.join("', '")}'. Valid included resources are: '${Object.keys(resolvers).join("', '")}'`)
   // As in Cloud Controller, a nested include brings its parents: space.organization includes spaces too.
   const wanted = new Set<string>()
   for (const name of include) {

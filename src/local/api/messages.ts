@@ -263,7 +263,8 @@ function metadata(e: Errors, body: Obj): void {
       for (const [k, v] of Object.entries(annotations)) {
         const keyError = metadataKeyError(k)
         if (present(v) && keyError) e.add('metadata', `annotation key error: ${keyError}`)
-        if (v !== null && v !== undefined && rubyToS(v).length > 5000) e.add('metadata', `annotation value error: '${rubyToS(v).slice(0, 8)}...' is greater than 5000 characters`)
+        if (v !== null && v !== undefined && rubyToS(v).length > 5000)
+          e.add('metadata', `annotation value error: '${rubyToS(v).slice(0, 8)}...' is greater than 5000 characters`)
       }
   }
 }
@@ -309,11 +310,14 @@ function lifecycleValidator(e: Errors, lifecycle: unknown): void {
   }
   const data = dig(lifecycle, 'data')
   if (!isObj(data)) return
-  const messages = type === 'docker' ? (() => {
-    const d = new Errors()
-    noAdditionalKeys(d, data, [])
-    return d.full()
-  })() : buildpackLifecycleDataMessage(data)
+  const messages =
+    type === 'docker'
+      ? (() => {
+          const d = new Errors()
+          noAdditionalKeys(d, data, [])
+          return d.full()
+        })()
+      : buildpackLifecycleDataMessage(data)
   for (const m of messages) e.add('lifecycle', m)
 }
 
@@ -446,7 +450,8 @@ function scaleFields(e: Errors, instances: unknown, memory: unknown, disk: unkno
   if (instances !== null && instances !== undefined) numericality(e, instancesAttr, instances, {onlyInteger: true, gte: 0, lte: MAX_DB_INT})
   if (memory !== null && memory !== undefined) numericality(e, 'memory_in_mb', memory, {onlyInteger: true, gt: 0, lte: MAX_DB_INT})
   if (disk !== null && disk !== undefined) numericality(e, 'disk_in_mb', disk, {onlyInteger: true, gt: 0, lte: MAX_DB_INT})
-  if (logRate !== null && logRate !== undefined) numericality(e, 'log_rate_limit_in_bytes_per_second', logRate, {onlyInteger: true, gte: -1, lte: MAX_DB_BIGINT})
+  if (logRate !== null && logRate !== undefined)
+    numericality(e, 'log_rate_limit_in_bytes_per_second', logRate, {onlyInteger: true, gte: -1, lte: MAX_DB_BIGINT})
 }
 
 /** process_update_message.rb. */
@@ -512,7 +517,8 @@ export function deploymentCreateMessage(body: Obj): string[] {
   metadata(e, body)
   noAdditionalKeys(e, body, ['relationships', 'droplet', 'revision', 'strategy', 'options', 'metadata'])
   const strategy = body.strategy
-  if (strategy !== null && strategy !== undefined && strategy !== 'rolling' && strategy !== 'canary') e.add('strategy', `'${rubyToS(strategy)}' is not a supported deployment strategy`)
+  if (strategy !== null && strategy !== undefined && strategy !== 'rolling' && strategy !== 'canary')
+    e.add('strategy', `'${rubyToS(strategy)}' is not a supported deployment strategy`)
   if (present(body.revision) && present(body.droplet)) e.add('droplet', "Cannot set both fields 'droplet' and 'revision'")
   const options = body.options
   if (blank(options)) return e.full()
@@ -524,7 +530,8 @@ export function deploymentCreateMessage(body: Obj): string[] {
   if (unsupported.length > 0) e.add('options', `has unsupported key(s): ${unsupported.join(', ')}`)
   // The scaling options go through ProcessScaleMessage; its `instances` errors are reported as web_instances.
   scaleFields(e, options.web_instances, options.memory_in_mb, options.disk_in_mb, options.log_rate_limit_in_bytes_per_second, 'web_instances')
-  if (truthy(options.max_in_flight) && (!isInteger(options.max_in_flight) || options.max_in_flight < 1)) e.add('max_in_flight', 'must be an integer greater than 0')
+  if (truthy(options.max_in_flight) && (!isInteger(options.max_in_flight) || options.max_in_flight < 1))
+    e.add('max_in_flight', 'must be an integer greater than 0')
   if (truthy(options.canary)) {
     const canary = options.canary
     if (!isObj(canary)) e.add('options.canary', 'must be an object')
@@ -584,12 +591,22 @@ export const packageUpdateMessage = (body: Obj) => metadataUpdateMessage(body, {
 export function buildCreateMessage(body: Obj): string[] {
   const e = new Errors()
   metadata(e, body)
-  if (body.staging_disk_in_mb !== null && body.staging_disk_in_mb !== undefined) numericality(e, 'staging_disk_in_mb', body.staging_disk_in_mb, {onlyInteger: true, gt: 0})
-  if (body.staging_memory_in_mb !== null && body.staging_memory_in_mb !== undefined) numericality(e, 'staging_memory_in_mb', body.staging_memory_in_mb, {onlyInteger: true, gt: 0})
+  if (body.staging_disk_in_mb !== null && body.staging_disk_in_mb !== undefined)
+    numericality(e, 'staging_disk_in_mb', body.staging_disk_in_mb, {onlyInteger: true, gt: 0})
+  if (body.staging_memory_in_mb !== null && body.staging_memory_in_mb !== undefined)
+    numericality(e, 'staging_memory_in_mb', body.staging_memory_in_mb, {onlyInteger: true, gt: 0})
   if (body.staging_log_rate_limit_bytes_per_second !== null && body.staging_log_rate_limit_bytes_per_second !== undefined) {
     numericality(e, 'staging_log_rate_limit_bytes_per_second', body.staging_log_rate_limit_bytes_per_second, {onlyInteger: true, gte: -1, lte: MAX_DB_BIGINT})
   }
-  noAdditionalKeys(e, body, ['staging_memory_in_mb', 'staging_disk_in_mb', 'staging_log_rate_limit_bytes_per_second', 'environment_variables', 'lifecycle', 'package', 'metadata'])
+  noAdditionalKeys(e, body, [
+    'staging_memory_in_mb',
+    'staging_disk_in_mb',
+    'staging_log_rate_limit_bytes_per_second',
+    'environment_variables',
+    'lifecycle',
+    'package',
+    'metadata',
+  ])
   lifecycleFields(e, body, 'requested')
   const packageGuid = dig(body.package, 'guid')
   presence(e, 'package_guid', packageGuid)
@@ -712,7 +729,8 @@ export function routeUpdateDestinationsMessage(body: Obj, replace: boolean): str
   destinations.forEach((dst: unknown, i: number) => {
     if (!isObj(dst)) return destError(i, 'must be an object.')
     if (!('app' in dst)) return destError(i, 'must have an "app".')
-    if (Object.keys(dst).some((k) => !['app', 'weight', 'port', 'protocol'].includes(k))) return destError(i, 'must have only "app" and optionally "weight", "port" or "protocol".')
+    if (Object.keys(dst).some((k) => !['app', 'weight', 'port', 'protocol'].includes(k)))
+      return destError(i, 'must have only "app" and optionally "weight", "port" or "protocol".')
     const app = dst.app
     const guidOk = isObj(app) && typeof app.guid === 'string' && app.guid.length >= 1 && app.guid.length < 200
     if (!guidOk) destError(i, 'app must have the structure {"guid": "app_guid"}')
@@ -725,8 +743,10 @@ export function routeUpdateDestinationsMessage(body: Obj, replace: boolean): str
       if (!replace) destError(i, 'weighted destinations can only be used when replacing all destinations.')
       else if (!(isInteger(dst.weight) && dst.weight > 0 && dst.weight <= 100)) destError(i, 'weight must be a positive integer between 1 and 100.')
     }
-    if (truthy(dst.port) && !(isInteger(dst.port) && dst.port >= 1024 && dst.port <= 65_535)) destError(i, 'port must be a positive integer between 1024 and 65535 inclusive.')
-    if (truthy(dst.protocol) && !(typeof dst.protocol === 'string' && DESTINATION_PROTOCOLS.includes(dst.protocol))) destError(i, "protocol must be 'http1', 'http2' or 'tcp'.")
+    if (truthy(dst.port) && !(isInteger(dst.port) && dst.port >= 1024 && dst.port <= 65_535))
+      destError(i, 'port must be a positive integer between 1024 and 65535 inclusive.')
+    if (truthy(dst.protocol) && !(typeof dst.protocol === 'string' && DESTINATION_PROTOCOLS.includes(dst.protocol)))
+      destError(i, "protocol must be 'http1', 'http2' or 'tcp'.")
     const key = JSON.stringify(app)
     portsByApp.set(key, [...(portsByApp.get(key) ?? []), dst.port])
   })
@@ -743,7 +763,8 @@ export function routeUpdateDestinationsMessage(body: Obj, replace: boolean): str
 export function routeDestinationUpdateMessage(body: Obj): string[] {
   const e = new Errors()
   noAdditionalKeys(e, body, ['protocol'])
-  if ('protocol' in body && !(typeof body.protocol === 'string' && DESTINATION_PROTOCOLS.includes(body.protocol))) e.add('destination', "protocol must be 'http1', 'http2' or 'tcp'.")
+  if ('protocol' in body && !(typeof body.protocol === 'string' && DESTINATION_PROTOCOLS.includes(body.protocol)))
+    e.add('destination', "protocol must be 'http1', 'http2' or 'tcp'.")
   return e.full()
 }
 
@@ -772,7 +793,8 @@ export function serviceCredentialBindingCreateMessages(body: Obj): string[] {
   relationships(specific, body.relationships, body.type === 'app' ? ['service_instance', '#keys', 'app'] : ['service_instance', '#keys'])
   if (body.parameters !== null && body.parameters !== undefined) hash(specific, 'parameters', body.parameters)
   if (body.type === 'app') {
-    if (body.strategy !== null && body.strategy !== undefined && body.strategy !== 'single' && body.strategy !== 'multiple') specific.add('strategy', "must be 'single' or 'multiple'")
+    if (body.strategy !== null && body.strategy !== undefined && body.strategy !== 'single' && body.strategy !== 'multiple')
+      specific.add('strategy', "must be 'single' or 'multiple'")
   } else {
     string(specific, 'name', body.name)
     presence(specific, 'name', body.name)
@@ -809,7 +831,8 @@ export function serviceInstanceCreateMessages(body: Obj): string[] {
   if (present(body.credentials)) hash(e, 'credentials', body.credentials)
   if (present(body.syslog_drain_url) && !isUri(body.syslog_drain_url)) e.add('syslog_drain_url', 'must be a valid URI')
   if (present(body.route_service_url) && !isUri(body.route_service_url)) e.add('route_service_url', 'must be a valid URI')
-  if (present(body.route_service_url) && typeof body.route_service_url === 'string' && !body.route_service_url.startsWith('https:')) e.add('route_service_url', 'must be https')
+  if (present(body.route_service_url) && typeof body.route_service_url === 'string' && !body.route_service_url.startsWith('https:'))
+    e.add('route_service_url', 'must be https')
   return e.full()
 }
 
@@ -905,10 +928,38 @@ const underscore = (k: string) =>
     .toLowerCase()
 
 const MANIFEST_APP_KEYS = [
-  'buildpack', 'buildpacks', 'command', 'disk_quota', 'log_rate_limit_per_second', 'docker', 'env', 'health_check_http_endpoint', 'health_check_invocation_timeout', 'health_check_interval',
-  'health_check_timeout', 'health_check_type', 'readiness_health_check_http_endpoint', 'readiness_health_check_type', 'readiness_health_check_invocation_timeout',
-  'readiness_health_check_interval', 'instances', 'metadata', 'memory', 'lifecycle', 'name', 'no_route', 'processes', 'random_route', 'default_route', 'routes', 'services',
-  'sidecars', 'stack', 'timeout', 'cnb_credentials', 'features',
+  'buildpack',
+  'buildpacks',
+  'command',
+  'disk_quota',
+  'log_rate_limit_per_second',
+  'docker',
+  'env',
+  'health_check_http_endpoint',
+  'health_check_invocation_timeout',
+  'health_check_interval',
+  'health_check_timeout',
+  'health_check_type',
+  'readiness_health_check_http_endpoint',
+  'readiness_health_check_type',
+  'readiness_health_check_invocation_timeout',
+  'readiness_health_check_interval',
+  'instances',
+  'metadata',
+  'memory',
+  'lifecycle',
+  'name',
+  'no_route',
+  'processes',
+  'random_route',
+  'default_route',
+  'routes',
+  'services',
+  'sidecars',
+  'stack',
+  'timeout',
+  'cnb_credentials',
+  'features',
 ]
 
 /** The keys app_manifest_message.rb reads (others are dropped, silently, as BaseMessage does). */
@@ -921,12 +972,31 @@ const APP_FEATURES = ['ssh', 'revisions', 'service-binding-k8s', 'file-based-vca
 /** The scale settings of each process the manifest configures, web first (process_scale_attribute_mappings). */
 export function manifestProcessConfigs(m: Obj): {scale: Obj[]; update: Obj[]} {
   const scaleOf = (p: Obj, type?: unknown) =>
-    compact({instances: p.instances, memory: manifestMegabytes(p.memory), disk_quota: manifestMegabytes(p.disk_quota), log_rate_limit: manifestBytesPerSecond(p.log_rate_limit_per_second), type})
-  const appScale = compact({instances: m.instances, memory: manifestMegabytes(m.memory), disk_quota: manifestMegabytes(m.disk_quota), log_rate_limit: manifestBytesPerSecond(m.log_rate_limit_per_second)})
+    compact({
+      instances: p.instances,
+      memory: manifestMegabytes(p.memory),
+      disk_quota: manifestMegabytes(p.disk_quota),
+      log_rate_limit: manifestBytesPerSecond(p.log_rate_limit_per_second),
+      type,
+    })
+  const appScale = compact({
+    instances: m.instances,
+    memory: manifestMegabytes(m.memory),
+    disk_quota: manifestMegabytes(m.disk_quota),
+    log_rate_limit: manifestBytesPerSecond(m.log_rate_limit_per_second),
+  })
   const converted = (t: unknown) => (t === 'none' ? 'process' : t)
   const appUpdate: Obj = {}
   if ('command' in m) appUpdate.command = m.command ?? 'null'
-  for (const k of ['health_check_http_endpoint', 'timeout', 'health_check_invocation_timeout', 'health_check_interval', 'readiness_health_check_invocation_timeout', 'readiness_health_check_interval', 'readiness_health_check_http_endpoint']) {
+  for (const k of [
+    'health_check_http_endpoint',
+    'timeout',
+    'health_check_invocation_timeout',
+    'health_check_interval',
+    'readiness_health_check_invocation_timeout',
+    'readiness_health_check_interval',
+    'readiness_health_check_http_endpoint',
+  ]) {
     if (k in m) appUpdate[k] = m[k]
   }
   if ('health_check_type' in m) appUpdate.health_check_type = converted(m.health_check_type)
@@ -934,7 +1004,17 @@ export function manifestProcessConfigs(m: Obj): {scale: Obj[]; update: Obj[]} {
   const updateOf = (p: Obj) => {
     const out: Obj = {}
     if ('command' in p) out.command = p.command ?? 'null'
-    for (const k of ['user', 'health_check_http_endpoint', 'health_check_timeout', 'health_check_invocation_timeout', 'health_check_interval', 'readiness_health_check_invocation_timeout', 'readiness_health_check_interval', 'readiness_health_check_http_endpoint', 'timeout']) {
+    for (const k of [
+      'user',
+      'health_check_http_endpoint',
+      'health_check_timeout',
+      'health_check_invocation_timeout',
+      'health_check_interval',
+      'readiness_health_check_invocation_timeout',
+      'readiness_health_check_interval',
+      'readiness_health_check_http_endpoint',
+      'timeout',
+    ]) {
       if (k in p) out[k] = p[k]
     }
     out.type = p.type
@@ -964,19 +1044,36 @@ function manifestProcessScaleErrors(p: Obj): string[] {
   if (p.instances !== null && p.instances !== undefined) numericality(e, 'instances', p.instances, {onlyInteger: true, gte: 0, lte: 2_000_000})
   if (p.memory !== null && p.memory !== undefined) numericality(e, 'memory', p.memory, {onlyInteger: true, gt: 0, message: mb})
   if (p.disk_quota !== null && p.disk_quota !== undefined) numericality(e, 'disk_quota', p.disk_quota, {onlyInteger: true, gt: 0, message: mb})
-  if (p.log_rate_limit !== null && p.log_rate_limit !== undefined) numericality(e, 'log_rate_limit', p.log_rate_limit, {onlyInteger: true, gte: -1, lte: MAX_DB_BIGINT, message: 'must be an integer greater than or equal to -1'})
+  if (p.log_rate_limit !== null && p.log_rate_limit !== undefined)
+    numericality(e, 'log_rate_limit', p.log_rate_limit, {
+      onlyInteger: true,
+      gte: -1,
+      lte: MAX_DB_BIGINT,
+      message: 'must be an integer greater than or equal to -1',
+    })
   return e.full()
 }
 
 const MANIFEST_PROCESS_UPDATE_KEYS = [
-  'command', 'user', 'health_check_http_endpoint', 'health_check_invocation_timeout', 'health_check_type', 'health_check_interval', 'readiness_health_check_http_endpoint',
-  'readiness_health_check_invocation_timeout', 'readiness_health_check_type', 'readiness_health_check_interval', 'timeout', 'type',
+  'command',
+  'user',
+  'health_check_http_endpoint',
+  'health_check_invocation_timeout',
+  'health_check_type',
+  'health_check_interval',
+  'readiness_health_check_http_endpoint',
+  'readiness_health_check_invocation_timeout',
+  'readiness_health_check_type',
+  'readiness_health_check_interval',
+  'timeout',
+  'type',
 ]
 
 function manifestProcessUpdateErrors(p: Obj): string[] {
   const e = new Errors()
   noAdditionalKeys(e, p, MANIFEST_PROCESS_UPDATE_KEYS)
-  if ('health_check_type' in p && 'health_check_http_endpoint' in p && p.health_check_type !== 'http') e.add('health_check_type', 'must be "http" to set a health check HTTP endpoint')
+  if ('health_check_type' in p && 'health_check_http_endpoint' in p && p.health_check_type !== 'http')
+    e.add('health_check_type', 'must be "http" to set a health check HTTP endpoint')
   if ('readiness_health_check_type' in p && 'readiness_health_check_http_endpoint' in p && p.readiness_health_check_type !== 'http') {
     e.add('readiness_health_check_type', 'must be "http" to set a health check HTTP endpoint')
   }
@@ -989,13 +1086,15 @@ function manifestProcessUpdateErrors(p: Obj): string[] {
     length(e, 'user', p.user, {min: 1, max: 255, message: 'must be between 1 and 255 characters'})
   }
   if ('health_check_type' in p && !HEALTH_CHECK_TYPES.includes(p.health_check_type as string)) e.add('health_check_type', HEALTH_CHECK_TYPE_MESSAGE)
-  if ('health_check_http_endpoint' in p && p.health_check_http_endpoint !== null && !isUriPath(p.health_check_http_endpoint)) e.add('health_check_http_endpoint', 'must be a valid URI path')
+  if ('health_check_http_endpoint' in p && p.health_check_http_endpoint !== null && !isUriPath(p.health_check_http_endpoint))
+    e.add('health_check_http_endpoint', 'must be a valid URI path')
   const int = (k: string) => {
     if (k in p && p[k] !== null) numericality(e, k, p[k], {onlyInteger: true, gte: 1})
   }
   int('health_check_invocation_timeout')
   int('health_check_interval')
-  if ('readiness_health_check_type' in p && !HEALTH_CHECK_TYPES.includes(p.readiness_health_check_type as string)) e.add('readiness_health_check_type', HEALTH_CHECK_TYPE_MESSAGE)
+  if ('readiness_health_check_type' in p && !HEALTH_CHECK_TYPES.includes(p.readiness_health_check_type as string))
+    e.add('readiness_health_check_type', HEALTH_CHECK_TYPE_MESSAGE)
   int('readiness_health_check_invocation_timeout')
   if ('readiness_health_check_http_endpoint' in p && p.readiness_health_check_http_endpoint !== null && !isUriPath(p.readiness_health_check_http_endpoint)) {
     e.add('readiness_health_check_http_endpoint', 'must be a valid URI path')
@@ -1034,23 +1133,32 @@ function manifestRoutesErrors(m: Obj): string[] {
   if (routesOk) {
     const list = routes as Obj[]
     for (const r of list) if (!parseManifestRoute(rubyToS(r.route))) e.add('base', `The route '${rubyToS(r.route)}' is not a properly formed URL`)
-    for (const r of list) if (r.protocol !== null && r.protocol !== undefined && !DESTINATION_PROTOCOLS.includes(r.protocol as string)) e.add('base', "Route protocol must be 'http1', 'http2' or 'tcp'.")
+    for (const r of list)
+      if (r.protocol !== null && r.protocol !== undefined && !DESTINATION_PROTOCOLS.includes(r.protocol as string))
+        e.add('base', "Route protocol must be 'http1', 'http2' or 'tcp'.")
     for (const r of list) {
       if (!('options' in r)) continue
       if (!isObj(r.options)) {
         e.add('base', `Route '${rubyToS(r.route)}': options must be an object`)
         continue
       }
-      for (const key of Object.keys(r.options)) if (key !== 'loadbalancing') e.add('base', `Route '${rubyToS(r.route)}' contains invalid route option '${key}'. Valid keys: 'loadbalancing'`)
+      for (const key of Object.keys(r.options))
+        if (key !== 'loadbalancing') e.add('base', `Route '${rubyToS(r.route)}' contains invalid route option '${key}'. Valid keys: 'loadbalancing'`)
     }
     for (const r of list) {
       if (!isObj(r.options) || !('loadbalancing' in r.options)) continue
       const lb = r.options.loadbalancing
-      if (typeof lb !== 'string') e.add('base', `Invalid value for 'loadbalancing' for Route '${rubyToS(r.route)}'; Valid values are: 'round-robin, least-connection'`)
-      else if (!['round-robin', 'least-connection'].includes(lb)) e.add('base', `Cannot use loadbalancing value '${lb}' for Route '${rubyToS(r.route)}'; Valid values are: 'round-robin, least-connection'`)
+      if (typeof lb !== 'string')
+        e.add('base', `Invalid value for 'loadbalancing' for Route '${rubyToS(r.route)}'; Valid values are: 'round-robin, least-connection'`)
+      else if (!['round-robin', 'least-connection'].includes(lb))
+        e.add('base', `Cannot use loadbalancing value '${lb}' for Route '${rubyToS(r.route)}'; Valid values are: 'round-robin, least-connection'`)
     }
   }
-  for (const [key, label] of [['no_route', 'No-route'], ['default_route', 'Default-route'], ['random_route', 'Random-route']]) {
+  for (const [key, label] of [
+    ['no_route', 'No-route'],
+    ['default_route', 'Default-route'],
+    ['random_route', 'Random-route'],
+  ]) {
     const v = m[key]
     if (v !== null && v !== undefined && typeof v !== 'boolean') e.add('base', `${label} must be a boolean`)
   }
@@ -1077,7 +1185,11 @@ export function appManifestMessage(m: Obj): string[] {
   presence(e, 'name', m.name, 'must not be empty')
   string(e, 'name', m.name)
   // validate_top_level_web_process!
-  for (const [value, name, unlimited] of [[m.memory, 'Memory', false], [m.disk_quota, 'Disk quota', false], [m.log_rate_limit_per_second, 'Log rate limit per second', true]] as const) {
+  for (const [value, name, unlimited] of [
+    [m.memory, 'Memory', false],
+    [m.disk_quota, 'Disk quota', false],
+    [m.log_rate_limit_per_second, 'Log rate limit per second', true],
+  ] as const) {
     const err = byteFormatError(value, name, unlimited)
     if (err) processError(err, 'web')
   }
@@ -1090,7 +1202,11 @@ export function appManifestMessage(m: Obj): string[] {
       for (const p of procs) counts.set(rubyToS(p.type), (counts.get(rubyToS(p.type)) ?? 0) + 1)
       for (const [type, n] of counts) if (n > 1) e.add('base', `Process "${type}" may only be present once`)
       for (const p of procs) {
-        for (const [value, name, unlimited] of [[p.memory, 'Memory', false], [p.disk_quota, 'Disk quota', false], [p.log_rate_limit_per_second, 'Log rate limit per second', true]] as const) {
+        for (const [value, name, unlimited] of [
+          [p.memory, 'Memory', false],
+          [p.disk_quota, 'Disk quota', false],
+          [p.log_rate_limit_per_second, 'Log rate limit per second', true],
+        ] as const) {
           const err = byteFormatError(value, name, unlimited)
           if (err) processError(err, p.type)
         }
@@ -1123,7 +1239,8 @@ export function appManifestMessage(m: Obj): string[] {
   }
   if (requested('buildpack') && requested('buildpacks')) e.add('base', 'Buildpack and Buildpacks fields cannot be used together.')
   if (requested('docker') && (requested('buildpack') || requested('buildpacks'))) e.add('base', 'Cannot specify both buildpack(s) and docker keys')
-  if (requested('services') && !(Array.isArray(m.services) && m.services.every(validServiceEntry))) e.add('base', 'Services must be a list of service instances')
+  if (requested('services') && !(Array.isArray(m.services) && m.services.every(validServiceEntry)))
+    e.add('base', 'Services must be a list of service instances')
   if (requested('env')) {
     if (!isObj(m.env)) e.add('base', 'Env must be an object of keys and values')
     else {
@@ -1136,7 +1253,8 @@ export function appManifestMessage(m: Obj): string[] {
     string(e, 'buildpack', m.buildpack)
     length(e, 'buildpack', m.buildpack, {min: 1, max: 4096, message: 'must be between 1 and 4096 characters'})
   }
-  if (requested('routes') || requested('no_route') || requested('random_route') || requested('default_route')) for (const text of manifestRoutesErrors(m)) e.add('base', text)
+  if (requested('routes') || requested('no_route') || requested('random_route') || requested('default_route'))
+    for (const text of manifestRoutesErrors(m)) e.add('base', text)
   if (requested('features')) {
     const f = m.features
     const ok = isObj(f) && Object.keys(f).length > 0 && Object.entries(f).every(([k, v]) => APP_FEATURES.includes(k) && typeof v === 'boolean')
@@ -1148,7 +1266,14 @@ export function appManifestMessage(m: Obj): string[] {
 /** app_lifecycle_hash: the lifecycle a manifest app asks for, or undefined. */
 export function manifestLifecycle(m: Obj): Obj | undefined {
   const requested = (k: string) => k in m
-  const type = requested('lifecycle') && m.lifecycle === 'cnb' ? 'cnb' : requested('lifecycle') && m.lifecycle === 'buildpack' ? 'buildpack' : requested('docker') ? 'docker' : undefined
+  const type =
+    requested('lifecycle') && m.lifecycle === 'cnb'
+      ? 'cnb'
+      : requested('lifecycle') && m.lifecycle === 'buildpack'
+        ? 'buildpack'
+        : requested('docker')
+          ? 'docker'
+          : undefined
   let buildpacks: unknown
   if (requested('buildpacks')) buildpacks = m.buildpacks
   else if (requested('buildpack')) buildpacks = m.buildpack === 'default' || m.buildpack === 'null' || m.buildpack === null ? [] : [m.buildpack]

@@ -118,7 +118,14 @@ export function presentOrgQuota(f: Foundation, q: OrgQuotaRec): Presented<Organi
     services: {paid_services_allowed: true, total_service_instances: q.totalServiceInstances, total_service_keys: null},
     routes: {total_routes: q.totalRoutes, total_reserved_ports: null},
     domains: {total_domains: null},
-    relationships: {organizations: {data: f.store.orgs.all().filter((o) => o.quotaGuid === q.guid).map((o) => ({guid: o.guid}))}},
+    relationships: {
+      organizations: {
+        data: f.store.orgs
+          .all()
+          .filter((o) => o.quotaGuid === q.guid)
+          .map((o) => ({guid: o.guid})),
+      },
+    },
     links: {self: link(f, `/v3/organization_quotas/${q.guid}`)},
   }
 }
@@ -133,7 +140,12 @@ export function presentSpaceQuota(f: Foundation, q: SpaceQuotaRec): Presented<Sp
     routes: {total_routes: q.totalRoutes, total_reserved_ports: null},
     relationships: {
       organization: {data: {guid: q.orgGuid}},
-      spaces: {data: f.store.spaces.by('org', q.orgGuid).filter((s) => s.quotaGuid === q.guid).map((s) => ({guid: s.guid}))},
+      spaces: {
+        data: f.store.spaces
+          .by('org', q.orgGuid)
+          .filter((s) => s.quotaGuid === q.guid)
+          .map((s) => ({guid: s.guid})),
+      },
     },
     links: {self: link(f, `/v3/space_quotas/${q.guid}`), organization: link(f, `/v3/organizations/${q.orgGuid}`)},
   }
@@ -175,7 +187,9 @@ export function presentApp(f: Foundation, a: AppRec): Presented<App> {
 }
 
 function healthCheckData(h: HealthCheckRec, readiness: boolean) {
-  const data: Record<string, unknown> = readiness ? {invocation_timeout: h.invocationTimeout, interval: h.interval} : {timeout: h.timeout, invocation_timeout: h.invocationTimeout, interval: h.interval}
+  const data: Record<string, unknown> = readiness
+    ? {invocation_timeout: h.invocationTimeout, interval: h.interval}
+    : {timeout: h.timeout, invocation_timeout: h.invocationTimeout, interval: h.interval}
   if (h.type === 'http') data.endpoint = h.endpoint
   return {type: h.type, data}
 }
@@ -229,7 +243,9 @@ export function presentPackage(f: Foundation, p: PackageRec): Presented<Package>
     guid: p.guid,
     ...times(p),
     type: p.type,
-    data: bits ? {error: p.error, checksum: {type: 'sha256', value: p.checksum}} : {image: p.image ?? '', username: p.username, password: p.username ? REDACTED_CREDENTIAL : null},
+    data: bits
+      ? {error: p.error, checksum: {type: 'sha256', value: p.checksum}}
+      : {image: p.image ?? '', username: p.username, password: p.username ? REDACTED_CREDENTIAL : null},
     state: p.state,
     relationships: {app: {data: {guid: p.appGuid}}},
     metadata: meta(p.metadata),
@@ -279,7 +295,9 @@ export function presentDroplet(f: Foundation, d: DropletRec, opts: {inList?: boo
     error: d.error,
     lifecycle: {type: d.lifecycleType, data: {}},
     checksum: d.checksum ? {type: 'sha256', value: d.checksum} : null,
-    buildpacks: buildpack ? (d.buildpacks ?? []).map((b) => ({name: b.name, detect_output: b.detect_output, buildpack_name: b.buildpack_name, version: b.version})) : null,
+    buildpacks: buildpack
+      ? (d.buildpacks ?? []).map((b) => ({name: b.name, detect_output: b.detect_output, buildpack_name: b.buildpack_name, version: b.version}))
+      : null,
     stack: buildpack ? d.stack : null,
     image: d.image,
     execution_metadata: opts.inList ? PRIVATE_DATA_HIDDEN_LIST : d.executionMetadata,
@@ -436,7 +454,9 @@ export function presentDomain(f: Foundation, d: DomainRec): Presented<Domain> {
     links: {
       self: link(f, `/v3/domains/${d.guid}`),
       route_reservations: link(f, `/v3/domains/${d.guid}/route_reservations`),
-      ...(d.orgGuid ? {organization: link(f, `/v3/organizations/${d.orgGuid}`), shared_organizations: link(f, `/v3/domains/${d.guid}/relationships/shared_organizations`)} : {}),
+      ...(d.orgGuid
+        ? {organization: link(f, `/v3/organizations/${d.orgGuid}`), shared_organizations: link(f, `/v3/domains/${d.guid}/relationships/shared_organizations`)}
+        : {}),
     },
   } as Presented<Domain>
 }
@@ -486,8 +506,16 @@ export function presentServiceInstance(f: Foundation, s: ServiceInstanceRec): Re
     name: s.name,
     tags: [...s.tags],
     // A user-provided instance's operation is described (service_instance_create_user_provided.rb); the seeded managed ones' broker gave no description.
-    last_operation: {type: 'create', state: 'succeeded', description: managed ? null : 'Operation succeeded', updated_at: iso(s.updatedAt), created_at: iso(s.createdAt)},
-    ...(managed ? {type: 'managed', maintenance_info: {}, upgrade_available: false, dashboard_url: null} : {type: 'user-provided', syslog_drain_url: s.syslogDrainUrl, route_service_url: s.routeServiceUrl}),
+    last_operation: {
+      type: 'create',
+      state: 'succeeded',
+      description: managed ? null : 'Operation succeeded',
+      updated_at: iso(s.updatedAt),
+      created_at: iso(s.createdAt),
+    },
+    ...(managed
+      ? {type: 'managed', maintenance_info: {}, upgrade_available: false, dashboard_url: null}
+      : {type: 'user-provided', syslog_drain_url: s.syslogDrainUrl, route_service_url: s.routeServiceUrl}),
     relationships: {space: {data: {guid: s.spaceGuid}}, ...(managed ? {service_plan: {data: {guid: plan}}} : {})},
     metadata: meta(s.metadata),
     links: {

@@ -105,7 +105,12 @@ export class ApiServer {
         const faults = f.faults
         const latency = faults.latencyMs + (faults.latencyJitterMs > 0 ? f.random() * faults.latencyJitterMs : 0)
         if (latency > 0) await sleep(latency)
-        if (faults.errorRate > 0 && faults.errorBudget !== 0 && (!faults.errorPathPattern || new RegExp(faults.errorPathPattern).test(`${method} ${path}`)) && f.random() < faults.errorRate) {
+        if (
+          faults.errorRate > 0 &&
+          faults.errorBudget !== 0 &&
+          (!faults.errorPathPattern || new RegExp(faults.errorPathPattern).test(`${method} ${path}`)) &&
+          f.random() < faults.errorRate
+        ) {
           const pick = faults.errorKinds[Math.floor(f.random() * faults.errorKinds.length)]
           entry.injected = pick
           if (faults.errorBudget !== null) f.faults = {...faults, errorBudget: faults.errorBudget - 1}
@@ -117,7 +122,12 @@ export class ApiServer {
           if (pick === 'lost') lose = true
           else {
             const status = Number(pick)
-            const e = status === 503 ? new ApiError(503, [{code: 10015, title: 'CF-ServiceUnavailable', detail: 'Injected fault: service unavailable'}]) : status === 502 ? new ApiError(502, [{code: 10001, title: 'UnknownError', detail: 'Injected fault: bad gateway'}]) : serverError('Injected fault: an unknown error occurred.')
+            const e =
+              status === 503
+                ? new ApiError(503, [{code: 10015, title: 'CF-ServiceUnavailable', detail: 'Injected fault: service unavailable'}])
+                : status === 502
+                  ? new ApiError(502, [{code: 10001, title: 'UnknownError', detail: 'Injected fault: bad gateway'}])
+                  : serverError('Injected fault: an unknown error occurred.')
             return this.send(res, {status: e.status, body: e.body})
           }
         }
@@ -139,7 +149,12 @@ export class ApiServer {
         res.setHeader('X-RateLimit-Reset', String(Math.ceil(r.resetAt / 1000)))
         if (!r.allowed) {
           const e = rateLimited(Math.max(1, Math.ceil((r.resetAt - f.now()) / 1000)))
-          if (!user) e.errors[0] = {code: 10014, title: 'CF-IPBasedRateLimitExceeded', detail: 'Rate Limit Exceeded: Unauthenticated requests from this IP address have exceeded the limit'}
+          if (!user)
+            e.errors[0] = {
+              code: 10014,
+              title: 'CF-IPBasedRateLimitExceeded',
+              detail: 'Rate Limit Exceeded: Unauthenticated requests from this IP address have exceeded the limit',
+            }
           // Cloud Controller labels this JSON body text/plain.
           return this.send(res, {status: 429, text: JSON.stringify(e.body), contentType: 'text/plain', headers: e.headers})
         }

@@ -142,7 +142,10 @@ export class Runtime implements RuntimePort {
     const inst = list.find((i) => i.index === index)
     if (!inst) return false
     this.drain(inst)
-    this.byProcess.set(p.guid, list.filter((i) => i !== inst))
+    this.byProcess.set(
+      p.guid,
+      list.filter((i) => i !== inst),
+    )
     this.sync(p)
     return true
   }
@@ -281,7 +284,9 @@ export class Runtime implements RuntimePort {
     server.on('clientError', (_e, socket) => socket.destroy())
 
     // Decisions are made when the process starts, from the env it starts with.
-    const crash = crashesNow(env.CFZD_LOCAL_CRASH, this.restarts.crashCount(p.guid, p.version, index)) || (this.f.faults.crashRate > 0 && this.f.random() < this.f.faults.crashRate)
+    const crash =
+      crashesNow(env.CFZD_LOCAL_CRASH, this.restarts.crashCount(p.guid, p.version, index)) ||
+      (this.f.faults.crashRate > 0 && this.f.random() < this.f.faults.crashRate)
     const notReady = TRUE.test(env.CFZD_LOCAL_NOT_READY ?? '')
     const crashAfter = durationOr(env.CFZD_LOCAL_CRASH_AFTER, undefined)
     const startupMs = immediate ? 0 : durationOr(env.CFZD_LOCAL_STARTUP_TIME, this.f.faults.startupMs)!
@@ -313,7 +318,8 @@ export class Runtime implements RuntimePort {
     this.counts.note(inst)
     instanceLog(this.f, inst, {kind: 'healthy'})
     inst.routable = !o.notReady && (await this.check(inst, p.readinessCheck.type, p.readinessCheck.endpoint))
-    if (o.crashAfter !== undefined) inst.timers.push(setTimeout(() => this.markCrashed(inst, `${name}: Exited with status 1 (CFZD_LOCAL_CRASH_AFTER)`), o.crashAfter))
+    if (o.crashAfter !== undefined)
+      inst.timers.push(setTimeout(() => this.markCrashed(inst, `${name}: Exited with status 1 (CFZD_LOCAL_CRASH_AFTER)`), o.crashAfter))
   }
 
   /** Sleep, but wake up at once when the instance's server closes (drained or crashed), so settle() never waits on it. */
@@ -366,10 +372,13 @@ export class Runtime implements RuntimePort {
   private async check(inst: Instance, type: string, endpoint: string | null): Promise<boolean> {
     if (type !== 'http') return true
     return new Promise((resolve) => {
-      const req = http.get({host: '127.0.0.1', port: inst.port, path: endpoint || '/', agent: false, timeout: 2000, headers: {'user-agent': 'cfzd-local-healthcheck'}}, (res) => {
-        res.resume()
-        resolve(res.statusCode === 200)
-      })
+      const req = http.get(
+        {host: '127.0.0.1', port: inst.port, path: endpoint || '/', agent: false, timeout: 2000, headers: {'user-agent': 'cfzd-local-healthcheck'}},
+        (res) => {
+          res.resume()
+          resolve(res.statusCode === 200)
+        },
+      )
       req.on('error', () => resolve(false))
       req.on('timeout', () => req.destroy())
     })
@@ -404,7 +413,10 @@ export class Runtime implements RuntimePort {
     const list = this.instances(inst.processGuid)
     const p = this.f.store.processes.get(inst.processGuid)
     if (!p || inst.draining || inst.state !== 'CRASHED' || !list.includes(inst)) return
-    this.byProcess.set(p.guid, list.filter((i) => i !== inst))
+    this.byProcess.set(
+      p.guid,
+      list.filter((i) => i !== inst),
+    )
     this.sync(p)
   }
 

@@ -163,7 +163,9 @@ export class ProcessRunner implements RunnerPort {
     }
     if (!command) {
       fs.rmSync(dir, {recursive: true, force: true})
-      return crashed(`${name}: no start command: set the process's command (manifest \`command\`), add a Procfile with a "${p.type}:" line, or a package.json with a start script`)
+      return crashed(
+        `${name}: no start command: set the process's command (manifest \`command\`), add a Procfile with a "${p.type}:" line, or a package.json with a start script`,
+      )
     }
     if (inst.draining) return void fs.rmSync(dir, {recursive: true, force: true})
 
@@ -201,7 +203,10 @@ export class ProcessRunner implements RunnerPort {
     while (!gone()) {
       if (await this.check(inst, hc.type, hc.endpoint, hc.invocationTimeout)) break
       if (Date.now() >= deadline) {
-        if (!gone()) crash(`${name}: Instance never healthy after ${hc.timeout ?? DEFAULT_HEALTH_CHECK_TIMEOUT_S}s: ${hc.type} health check${hc.type === 'http' ? ` on ${hc.endpoint ?? '/'}` : ''} failed`)
+        if (!gone())
+          crash(
+            `${name}: Instance never healthy after ${hc.timeout ?? DEFAULT_HEALTH_CHECK_TIMEOUT_S}s: ${hc.type} health check${hc.type === 'http' ? ` on ${hc.endpoint ?? '/'}` : ''} failed`,
+          )
         return
       }
       await sleep(this.checkIntervalMs)
@@ -255,7 +260,17 @@ export class ProcessRunner implements RunnerPort {
 
   private output(inst: Instance, app: AppRec, source: string, stream: 'OUT' | 'ERR', line: string): void {
     this.f.log(`[${source}] ${stream} ${line}`)
-    this.f.bus.emit('app-log', {appGuid: app.guid, processGuid: inst.processGuid, processType: inst.processType, index: inst.index, instanceGuid: inst.guid, sourceType: 'APP/PROC/' + inst.processType.toUpperCase(), stream, line, at: this.f.now()})
+    this.f.bus.emit('app-log', {
+      appGuid: app.guid,
+      processGuid: inst.processGuid,
+      processType: inst.processType,
+      index: inst.index,
+      instanceGuid: inst.guid,
+      sourceType: 'APP/PROC/' + inst.processType.toUpperCase(),
+      stream,
+      line,
+      at: this.f.now(),
+    })
   }
 
   private check(inst: Instance, type: string, endpoint: string | null, invocationTimeoutS: number | null): Promise<boolean> {
@@ -330,7 +345,14 @@ export function parseProcfile(text: string): Record<string, string> {
  * (diego/environment.rb with vars_builder.rb for a process, plus the instance fields the
  * launcher adds), then the system env (VCAP_SERVICES), then Diego's PORT and CF_INSTANCE_*.
  */
-export function instanceEnvironment(f: Foundation, app: AppRec, p: ProcessRec, inst: Pick<Instance, 'guid' | 'index' | 'port'>, home: string, tmp: string): Record<string, string> {
+export function instanceEnvironment(
+  f: Foundation,
+  app: AppRec,
+  p: ProcessRec,
+  inst: Pick<Instance, 'guid' | 'index' | 'port'>,
+  home: string,
+  tmp: string,
+): Record<string, string> {
   const s = f.store
   const space = s.spaces.get(app.spaceGuid)
   const org = s.orgOfSpace(space)
@@ -466,10 +488,13 @@ function tcpCheck(port: number, timeoutMs: number): Promise<boolean> {
 
 function httpCheck(port: number, endpoint: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({host: '127.0.0.1', port, path: endpoint, agent: false, timeout: timeoutMs, headers: {'user-agent': 'cfzd-local-healthcheck'}}, (res) => {
-      res.resume()
-      resolve(res.statusCode === 200)
-    })
+    const req = http.get(
+      {host: '127.0.0.1', port, path: endpoint, agent: false, timeout: timeoutMs, headers: {'user-agent': 'cfzd-local-healthcheck'}},
+      (res) => {
+        res.resume()
+        resolve(res.statusCode === 200)
+      },
+    )
     req.on('error', () => resolve(false))
     req.on('timeout', () => req.destroy())
   })

@@ -25,7 +25,17 @@ import {newGuid} from '../util.js'
 import type {Instance} from './instance.js'
 import {routerLog} from '../log-cache.js'
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate'])
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'proxy-authenticate',
+])
 const MAX_ATTEMPTS = 3
 /** gorouter's format for X-CF-PROCESS-INSTANCE: a lowercase UUID, optionally `:<index>`. */
 const PROCESS_INSTANCE = /^([\da-f]{8}-(?:[\da-f]{4}-){3}[\da-f]{12})(?::(\d+))?$/
@@ -107,7 +117,10 @@ export class GoRouter {
     const now = new Map<string, {routeGuid: string; processGuids: string[]}>()
     for (const r of this.f.store.routes.all()) {
       for (const d of r.destinations) {
-        const processGuids = this.f.store.processes.by('app', d.appGuid).filter((p) => p.type === d.processType).map((p) => p.guid)
+        const processGuids = this.f.store.processes
+          .by('app', d.appGuid)
+          .filter((p) => p.type === d.processType)
+          .map((p) => p.guid)
         now.set(`${r.guid}|${d.appGuid}|${d.processType}`, {routeGuid: r.guid, processGuids})
       }
     }
@@ -146,7 +159,10 @@ export class GoRouter {
       const [, processGuid, index] = m
       endpoints = endpoints.filter((i) => i.processGuid === processGuid && (index === undefined || String(i.index) === index))
       if (endpoints.length === 0) {
-        const which = index === undefined ? `Requested instance with process guid ('${processGuid}')` : `Requested instance ('${index}') with process guid ('${processGuid}')`
+        const which =
+          index === undefined
+            ? `Requested instance with process guid ('${processGuid}')`
+            : `Requested instance ('${index}') with process guid ('${processGuid}')`
         return this.fail(res, 400, 'unknown_route', `400 Bad Request: ${which} does not exist for route ('${host}')\n`, requestId)
       }
     }
@@ -190,28 +206,55 @@ export class GoRouter {
       }
     }
     return new Promise((resolve) => {
-      const upstream = http.request({host: '127.0.0.1', port: inst.port, method: req.method, path: req.url, headers, agent: (inst.agent ??= new http.Agent({keepAlive: true, maxSockets: 256}))}, (up) => {
-        const out: http.OutgoingHttpHeaders = {}
-        for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v
-        out['x-vcap-request-id'] = requestId
-        res.writeHead(up.statusCode ?? 502, out)
-        res.once('finish', () => routerLog(this.f, {host: String(req.headers.host ?? ''), method: req.method ?? 'GET', path: req.url ?? '/', status: res.statusCode, bytesIn: body.length, bytesOut: Number(up.headers['content-length'] ?? 0), userAgent: req.headers['user-agent'], remote, backend: `127.0.0.1:${inst.port}`, requestId, seconds: (this.f.now() - sentAt) / 1000, appGuid: inst.appGuid, index: inst.index, instanceGuid: inst.guid}))
-        up.pipe(res)
-        up.on('end', () => {
-          release()
-          resolve('done')
-        })
-        up.on('error', () => {
-          release()
-          res.destroy()
-          resolve('done')
-        })
-        res.on('close', () => {
-          if (!up.complete) up.destroy()
-          release()
-          resolve('done')
-        })
-      })
+      const upstream = http.request(
+        {
+          host: '127.0.0.1',
+          port: inst.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent: (inst.agent ??= new http.Agent({keepAlive: true, maxSockets: 256})),
+        },
+        (up) => {
+          const out: http.OutgoingHttpHeaders = {}
+          for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v
+          out['x-vcap-request-id'] = requestId
+          res.writeHead(up.statusCode ?? 502, out)
+          res.once('finish', () =>
+            routerLog(this.f, {
+              host: String(req.headers.host ?? ''),
+              method: req.method ?? 'GET',
+              path: req.url ?? '/',
+              status: res.statusCode,
+              bytesIn: body.length,
+              bytesOut: Number(up.headers['content-length'] ?? 0),
+              userAgent: req.headers['user-agent'],
+              remote,
+              backend: `127.0.0.1:${inst.port}`,
+              requestId,
+              seconds: (this.f.now() - sentAt) / 1000,
+              appGuid: inst.appGuid,
+              index: inst.index,
+              instanceGuid: inst.guid,
+            }),
+          )
+          up.pipe(res)
+          up.on('end', () => {
+            release()
+            resolve('done')
+          })
+          up.on('error', () => {
+            release()
+            res.destroy()
+            resolve('done')
+          })
+          res.on('close', () => {
+            if (!up.complete) up.destroy()
+            release()
+            resolve('done')
+          })
+        },
+      )
       upstream.on('error', () => {
         release()
         if (!res.headersSent && dropped()) {
@@ -225,7 +268,12 @@ export class GoRouter {
   }
 
   private fail(res: ServerResponse, status: number, code: string, text: string, requestId: string): void {
-    res.writeHead(status, {'content-type': 'text/plain; charset=utf-8', 'x-cf-routererror': code, 'x-vcap-request-id': requestId, 'content-length': Buffer.byteLength(text)})
+    res.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-cf-routererror': code,
+      'x-vcap-request-id': requestId,
+      'content-length': Buffer.byteLength(text),
+    })
     res.end(text)
   }
 }

@@ -91,7 +91,11 @@ describe(`${PROCESSES} cfzd processes sharing one CF_HOME while tokens rotate`, 
     expect(report.tokenRequests).toBeGreaterThanOrEqual(3)
     expect(report.refreshTokensSeen).toBeGreaterThanOrEqual(4)
     expect(report.runs).toBeGreaterThanOrEqual(PROCESSES * 3)
-    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({Target: e.foundation.apiUrl, OrganizationFields: {Name: 'local'}, SpaceFields: {Name: 'dev'}})
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({
+      Target: e.foundation.apiUrl,
+      OrganizationFields: {Name: 'local'},
+      SpaceFields: {Name: 'dev'},
+    })
     expect(fs.readdirSync(path.dirname(file)).filter((f) => f !== 'config.json')).toEqual([])
   }, 180_000)
 })

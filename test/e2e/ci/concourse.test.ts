@@ -62,7 +62,20 @@ describe('the Concourse task and pipeline', () => {
     const read = new Set([...script.matchAll(/\b(CFZD_[A-Z_]+|CF_[A-Z_]+)\b/g)].map((m) => m[1]))
     read.delete('CFZD_BIN') // the tests' stand-in for npx
     expect([...read].filter((p) => !(p in task.params))).toEqual([])
-    for (const p of ['CF_API', 'CF_USERNAME', 'CF_PASSWORD', 'CF_CLIENT_ID', 'CF_CLIENT_SECRET', 'CF_ORG', 'CF_SPACE', 'CFZD_COMMAND', 'CFZD_APP', 'CFZD_STRATEGY', 'CFZD_ARGS', 'CFZD_VERSION']) {
+    for (const p of [
+      'CF_API',
+      'CF_USERNAME',
+      'CF_PASSWORD',
+      'CF_CLIENT_ID',
+      'CF_CLIENT_SECRET',
+      'CF_ORG',
+      'CF_SPACE',
+      'CFZD_COMMAND',
+      'CFZD_APP',
+      'CFZD_STRATEGY',
+      'CFZD_ARGS',
+      'CFZD_VERSION',
+    ]) {
       expect(Object.keys(task.params)).toContain(p)
     }
   })
@@ -152,9 +165,17 @@ describe('the task script against a local foundation', () => {
       child.on('error', reject)
       child.on('close', (code) => {
         clearTimeout(timer)
-        const file = (f: string) => (fs.existsSync(path.join(build, 'cfzd-result', f)) ? fs.readFileSync(path.join(build, 'cfzd-result', f), 'utf8') : undefined)
+        const file = (f: string) =>
+          fs.existsSync(path.join(build, 'cfzd-result', f)) ? fs.readFileSync(path.join(build, 'cfzd-result', f), 'utf8') : undefined
         const json = file('result.json')
-        resolve({code: code ?? -1, stdout, stderr, result: json ? (JSON.parse(json) as unknown) : undefined, summary: file('summary.md'), exitCode: file('exit-code')?.trim()})
+        resolve({
+          code: code ?? -1,
+          stdout,
+          stderr,
+          result: json ? (JSON.parse(json) as unknown) : undefined,
+          summary: file('summary.md'),
+          exitCode: file('exit-code')?.trim(),
+        })
       })
     })
   }
@@ -199,14 +220,29 @@ describe('the task script against a local foundation', () => {
   }, 120_000)
 
   it('a command without --summary still runs, and leaves no summary', async () => {
-    const r = await runTask({CF_API: e.foundation.apiUrl, CF_CLIENT_ID: e.foundation.ciClient.id, CF_CLIENT_SECRET: e.foundation.ciClient.secret, CF_ORG: 'local', CF_SPACE: 'dev', CFZD_COMMAND: 'apps'})
+    const r = await runTask({
+      CF_API: e.foundation.apiUrl,
+      CF_CLIENT_ID: e.foundation.ciClient.id,
+      CF_CLIENT_SECRET: e.foundation.ciClient.secret,
+      CF_ORG: 'local',
+      CF_SPACE: 'dev',
+      CFZD_COMMAND: 'apps',
+    })
     if (r.code !== 0) throw new Error(`exit ${r.code}\n${r.stdout}\n${r.stderr}`)
     expect((r.result as {apps: unknown[]}).apps).toHaveLength(3)
     expect(r.summary).toBeUndefined()
   }, 60_000)
 
   it('a failure fails the task with cfzd’s exit code, and still leaves the error and the summary', async () => {
-    const r = await runTask({CF_API: e.foundation.apiUrl, CF_CLIENT_ID: e.foundation.ciClient.id, CF_CLIENT_SECRET: e.foundation.ciClient.secret, CF_ORG: 'local', CF_SPACE: 'dev', CFZD_COMMAND: 'restart', CFZD_APP: 'nope'})
+    const r = await runTask({
+      CF_API: e.foundation.apiUrl,
+      CF_CLIENT_ID: e.foundation.ciClient.id,
+      CF_CLIENT_SECRET: e.foundation.ciClient.secret,
+      CF_ORG: 'local',
+      CF_SPACE: 'dev',
+      CFZD_COMMAND: 'restart',
+      CFZD_APP: 'nope',
+    })
     expect(r.code).toBe(4)
     expect(r.exitCode).toBe('4')
     expect((r.result as {error: {message: string}}).error.message).toMatch(/App 'nope' not found/)

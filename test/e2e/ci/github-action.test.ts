@@ -18,7 +18,8 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 const BIN = path.join(ROOT, 'bin', 'run.js')
 
 const ajv = new Ajv2020({allErrors: true, strict: true, allowUnionTypes: true})
-for (const f of fs.readdirSync(path.join(ROOT, 'docs', 'json'))) ajv.addSchema(JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'json', f), 'utf8')) as object)
+for (const f of fs.readdirSync(path.join(ROOT, 'docs', 'json')))
+  ajv.addSchema(JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'json', f), 'utf8')) as object)
 function expectSchema(name: string, doc: unknown) {
   const v = ajv.getSchema(`${name}.schema.json`)!
   expect(v(doc) ? [] : v.errors).toEqual([])
@@ -34,7 +35,8 @@ describe('action.yml', () => {
     for (const [name, o] of Object.entries(action.outputs)) expect({name, value: o.value}).toEqual({name, value: `\${{ steps.cfzd.outputs.${name} }}`})
     const step = action.runs.steps.find((s) => s.id === 'cfzd')!
     // Every input reaches the step (composite actions get no INPUT_* variables of their own).
-    for (const input of ['command', 'app', 'strategy', 'api', 'org', 'space', 'args', 'version']) expect(step.env?.[`INPUT_${input.toUpperCase()}`]).toBe(`\${{ inputs.${input} }}`)
+    for (const input of ['command', 'app', 'strategy', 'api', 'org', 'space', 'args', 'version'])
+      expect(step.env?.[`INPUT_${input.toUpperCase()}`]).toBe(`\${{ inputs.${input} }}`)
     // Node is set up only when asked for, with the one action the runner can't run here.
     const setup = action.runs.steps.filter((s) => s.uses)
     expect(setup.map((s) => [s.uses, s.if])).toEqual([['actions/setup-node@v4', "inputs.node-version != ''"]])
@@ -47,7 +49,9 @@ describe('action.yml', () => {
   })
 
   it('builds the command line from the inputs, splitting args as a shell would without expanding anything', () => {
-    expect(cfzdArgs({command: 'restart', app: 'web', strategy: 'canary', args: `--instance-steps 20,50 --smoke-test "./smoke.sh --fast" --var 'a=$HOME b' x\\ y`})).toEqual([
+    expect(
+      cfzdArgs({command: 'restart', app: 'web', strategy: 'canary', args: `--instance-steps 20,50 --smoke-test "./smoke.sh --fast" --var 'a=$HOME b' x\\ y`}),
+    ).toEqual([
       'restart',
       'web',
       '--strategy',
@@ -61,7 +65,12 @@ describe('action.yml', () => {
       'x y',
       '--json',
     ])
-    expect(cfzdArgs({command: 'local release-buildpack', app: 'ruby_buildpack', args: '--json'})).toEqual(['local', 'release-buildpack', 'ruby_buildpack', '--json'])
+    expect(cfzdArgs({command: 'local release-buildpack', app: 'ruby_buildpack', args: '--json'})).toEqual([
+      'local',
+      'release-buildpack',
+      'ruby_buildpack',
+      '--json',
+    ])
     expect(splitArgs('  ')).toEqual([])
     expect(splitArgs(`"" ''`)).toEqual(['', ''])
     expect(() => splitArgs(`--var "a`)).toThrow(/unterminated " quote/)
@@ -80,7 +89,16 @@ describe('action.yml', () => {
 describe('the action against a local foundation', () => {
   let e: E2E
   let home: string
-  const env = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({PATH: process.env.PATH, HOME: home, NO_COLOR: '1', CFZD_ROUTE_SETTLE: '0', CF_STARTUP_TIMEOUT: '1', CF_STAGING_TIMEOUT: '1', CFZD_BIN: BIN, ...over})
+  const env = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: home,
+    NO_COLOR: '1',
+    CFZD_ROUTE_SETTLE: '0',
+    CF_STARTUP_TIMEOUT: '1',
+    CF_STAGING_TIMEOUT: '1',
+    CFZD_BIN: BIN,
+    ...over,
+  })
 
   beforeAll(async () => {
     e = await startE2E({
@@ -146,7 +164,10 @@ describe('the action against a local foundation', () => {
   }, 120_000)
 
   it('fails the step with cfzd’s exit code, and still sets the outputs and the summary', async () => {
-    const r = await runAction({command: 'restart', app: 'nope', api: e.foundation.apiUrl, org: 'local', space: 'dev'}, env({CF_USERNAME: e.foundation.admin.username, CF_PASSWORD: e.foundation.admin.password}))
+    const r = await runAction(
+      {command: 'restart', app: 'nope', api: e.foundation.apiUrl, org: 'local', space: 'dev'},
+      env({CF_USERNAME: e.foundation.admin.username, CF_PASSWORD: e.foundation.admin.password}),
+    )
     expect(r.code).toBe(4)
     expect(r.outputs['exit-code']).toBe('4')
     expect(r.outputs.outcome).toBe('failed')

@@ -34,7 +34,11 @@ describe('shell completion', () => {
     expect(r.stdout).toContain('cfzd autocomplete script bash')
     const file = path.join(functions, 'bash', 'cfzd.bash')
     const complete = (words: string[]) =>
-      run('bash', ['-c', `source "$0"; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _cfzd_autocomplete; printf '%s\\n' "\${COMPREPLY[@]}"`, file])
+      run('bash', [
+        '-c',
+        `source "$0"; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _cfzd_autocomplete; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        file,
+      ])
         .split('\n')
         .filter(Boolean)
     expect(complete(['cfzd', 'restage'])).toEqual(['restage', 'restage-all'])
@@ -77,7 +81,14 @@ describe('shell completion', () => {
     const script = fishCompletion(
       'cfzd',
       [
-        {id: 'say', summary: "It's a \\ test. More text", flags: {loud: {name: 'loud', type: 'boolean', char: 'l', allowNo: true, description: 'Loud.'}, secret: {name: 'secret', type: 'option', hidden: true}}},
+        {
+          id: 'say',
+          summary: "It's a \\ test. More text",
+          flags: {
+            loud: {name: 'loud', type: 'boolean', char: 'l', allowNo: true, description: 'Loud.'},
+            secret: {name: 'secret', type: 'option', hidden: true},
+          },
+        },
         {id: 'hidden:thing', hidden: true, flags: {}},
         {id: 'grp:sub', summary: 'Sub', flags: {level: {name: 'level', type: 'option', options: ['a', 'b']}}},
       ],

@@ -10,12 +10,19 @@ import {describe, expect, it} from '@jest/globals'
 import {ROOT} from '../../helpers/e2e.js'
 
 function generated(): Record<string, string> {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'docs', 'commands.mjs'), '--print'], {cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, env: {PATH: process.env.PATH, HOME: process.env.HOME}})
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'docs', 'commands.mjs'), '--print'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    env: {PATH: process.env.PATH, HOME: process.env.HOME},
+  })
   if (r.status !== 0) throw new Error(`scripts/docs/commands.mjs failed (${r.status}):\n${r.stderr}`)
   return JSON.parse(r.stdout) as Record<string, string>
 }
 
-const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {hidden?: boolean; enableJsonFlag?: boolean}>}
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, {hidden?: boolean; enableJsonFlag?: boolean}>
+}
 
 describe('docs/commands', () => {
   const pages = generated()
@@ -24,7 +31,8 @@ describe('docs/commands', () => {
     const ours = Object.entries(manifest.commands)
       .filter(([, c]) => !c.hidden)
       .map(([id]) => `docs/commands/${id.replaceAll(':', '-')}.md`)
-    for (const page of [...ours, 'docs/commands/restart.md', 'docs/commands/local-start.md', 'docs/commands/restage-all.md', 'docs/commands/README.md']) expect(Object.keys(pages)).toContain(page)
+    for (const page of [...ours, 'docs/commands/restart.md', 'docs/commands/local-start.md', 'docs/commands/restage-all.md', 'docs/commands/README.md'])
+      expect(Object.keys(pages)).toContain(page)
   })
 
   it('is current: every page on disk is what the commands’ help gives now (else run `npm run docs`)', () => {
@@ -45,7 +53,8 @@ describe('docs/commands', () => {
     expect(pages['docs/commands/local-start.md']).toContain('[json/local-start.schema.json](../json/local-start.schema.json)')
     expect(pages['docs/commands/autocomplete.md']).not.toContain('schema.json')
     for (const [file, text] of Object.entries(pages)) {
-      for (const [, link] of text.matchAll(/\]\(([^)]+\.json)\)/g)) expect({file, link, exists: fs.existsSync(path.join(ROOT, 'docs', 'commands', link))}).toEqual({file, link, exists: true})
+      for (const [, link] of text.matchAll(/\]\(([^)]+\.json)\)/g))
+        expect({file, link, exists: fs.existsSync(path.join(ROOT, 'docs', 'commands', link))}).toEqual({file, link, exists: true})
     }
   })
 })

@@ -13,7 +13,9 @@ import {Ajv2020, type ValidateFunction} from 'ajv/dist/2020.js'
 import {ROOT, startE2E, type CliResult, type E2E} from '../../helpers/e2e.js'
 
 const SCHEMAS = path.join(ROOT, 'docs', 'json')
-const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {enableJsonFlag?: boolean; hidden?: boolean}>}
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, {enableJsonFlag?: boolean; hidden?: boolean}>
+}
 /** Command ids with --json: `local:start` → docs/json/local-start.schema.json. */
 const withJson = Object.entries(manifest.commands)
   .filter(([, c]) => c.enableJsonFlag && !c.hidden)
@@ -21,7 +23,8 @@ const withJson = Object.entries(manifest.commands)
   .sort()
 
 const ajv = new Ajv2020({allErrors: true, strict: true, allowUnionTypes: true})
-for (const f of fs.readdirSync(SCHEMAS).filter((f) => f.endsWith('.schema.json'))) ajv.addSchema(JSON.parse(fs.readFileSync(path.join(SCHEMAS, f), 'utf8')) as object)
+for (const f of fs.readdirSync(SCHEMAS).filter((f) => f.endsWith('.schema.json')))
+  ajv.addSchema(JSON.parse(fs.readFileSync(path.join(SCHEMAS, f), 'utf8')) as object)
 
 function schemaFor(name: string): ValidateFunction {
   const v = ajv.getSchema(`${name.replaceAll(':', '-')}.schema.json`)
@@ -133,10 +136,15 @@ describe('--json output matches docs/json', () => {
 
   it('local release-buildpack, then restage-all: the plan, a run where one app fails (exit 1), and a run with nothing to do', async () => {
     expectShape('local:release-buildpack', await e.cli(['local', 'release-buildpack', 'ruby_buildpack', '--json']))
-    const plan = expectShape('restage-all', await e.cli(['restage-all', '-b', 'ruby_buildpack', '--dry-run', '--json'])) as {peak?: object; counts: {selected: number}}
+    const plan = expectShape('restage-all', await e.cli(['restage-all', '-b', 'ruby_buildpack', '--dry-run', '--json'])) as {
+      peak?: object
+      counts: {selected: number}
+    }
     expect(plan.peak).toBeDefined()
     expect(plan.counts.selected).toBe(2)
-    const run = expectShape('restage-all', await e.cli(['restage-all', '-b', 'ruby_buildpack', '--json'], {timeoutMs: 90_000}), {code: 1}) as {apps: {name: string; status: string}[]}
+    const run = expectShape('restage-all', await e.cli(['restage-all', '-b', 'ruby_buildpack', '--json'], {timeoutMs: 90_000}), {code: 1}) as {
+      apps: {name: string; status: string}[]
+    }
     expect(run.apps.map((a) => [a.name, a.status]).sort()).toEqual([
       ['broken', 'failed'],
       ['shop', 'restaged'],
@@ -148,7 +156,9 @@ describe('--json output matches docs/json', () => {
     expectShape('app', await e.cli(['app', 'nope', '--json']), {code: 4, error: true})
     expectShape('restart', await e.cli(['restart', 'web', '--strategy', 'sideways', '--json']), {code: 2, error: true})
     // A failed build: the staging log in error.logs.
-    const staging = expectShape('restage', await e.cli(['restage', 'broken', '--json']), {code: 1, error: true}) as {error: {logs?: {kind: string; lines: unknown[]}}}
+    const staging = expectShape('restage', await e.cli(['restage', 'broken', '--json']), {code: 1, error: true}) as {
+      error: {logs?: {kind: string; lines: unknown[]}}
+    }
     expect(staging.error.logs).toMatchObject({kind: 'staging', lines: expect.arrayContaining([expect.objectContaining({sourceType: 'STG'})])})
   })
 
@@ -183,7 +193,10 @@ describe('--json output matches docs/json', () => {
   }, 60_000)
 
   it('local demo', async () => {
-    const demo = expectShape('local:demo', await e.cli(['local', 'demo', '--tick', '100ms', '--startup-time', '50ms', '--instances', '2', '--json'], {timeoutMs: 90_000})) as {traffic: {failed: number}}
+    const demo = expectShape(
+      'local:demo',
+      await e.cli(['local', 'demo', '--tick', '100ms', '--startup-time', '50ms', '--instances', '2', '--json'], {timeoutMs: 90_000}),
+    ) as {traffic: {failed: number}}
     expect(demo.traffic.failed).toBe(0)
   }, 120_000)
 

@@ -11,7 +11,22 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {startE2E, type E2E} from '../../helpers/e2e.js'
-import {STRATEGIES, appOf, appsFor, cfzd, expectIntact, expectRun, matrix, outcome, printOutcomes, record, seedApp, when, type Checker, type Strategy} from './matrix.js'
+import {
+  STRATEGIES,
+  appOf,
+  appsFor,
+  cfzd,
+  expectIntact,
+  expectRun,
+  matrix,
+  outcome,
+  printOutcomes,
+  record,
+  seedApp,
+  when,
+  type Checker,
+  type Strategy,
+} from './matrix.js'
 
 let e: E2E
 let c: Checker

@@ -15,7 +15,24 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {PEER, PHASE, ROLE} from '../../../src/strategies/snapshot.js'
 import {startE2E, type E2E} from '../../helpers/e2e.js'
-import {appOf, appsFor, cfzd, dropletOf, expectIntact, expectRun, matrix, namesLike, outcome, printOutcomes, record, seedApp, setEnv, when, type Checker, type Strategy} from './matrix.js'
+import {
+  appOf,
+  appsFor,
+  cfzd,
+  dropletOf,
+  expectIntact,
+  expectRun,
+  matrix,
+  namesLike,
+  outcome,
+  printOutcomes,
+  record,
+  seedApp,
+  setEnv,
+  when,
+  type Checker,
+  type Strategy,
+} from './matrix.js'
 
 let e: E2E
 let c: Checker
@@ -64,7 +81,9 @@ describe('4. staging fails', () => {
       await setEnv(c, name, {CFZD_LOCAL_STAGING_FAIL: null})
       expectRun(o, 1)
       expect(o.error!.message).toMatch(new RegExp(`Staging failed for app ${name}: StagingError`))
-      expect(o.error!.message).toMatch(s === 'blue-green' ? /Rolled back: '.*' \(.*\) serves as before, the new copy was deleted/ : /Nothing was deployed: the app is unchanged/)
+      expect(o.error!.message).toMatch(
+        s === 'blue-green' ? /Rolled back: '.*' \(.*\) serves as before, the new copy was deleted/ : /Nothing was deployed: the app is unchanged/,
+      )
       await expectIntact(c, name, {droplet: before})
     }))
 })
@@ -79,7 +98,9 @@ describe('5. new instances crash', () => {
       await setEnv(c, name, {CFZD_LOCAL_CRASH: null})
       expectRun(o, 1)
       expect(o.error!.message).toMatch(/crashed/)
-      expect(o.error!.message).toMatch(s === 'blue-green' ? /Rolled back/ : new RegExp(`Canceled deployment \\S+: '${name}' is back on droplet ${before} with 2/2 instances routable`))
+      expect(o.error!.message).toMatch(
+        s === 'blue-green' ? /Rolled back/ : new RegExp(`Canceled deployment \\S+: '${name}' is back on droplet ${before} with 2/2 instances routable`),
+      )
       await expectIntact(c, name, {droplet: before})
     }))
 })
@@ -119,7 +140,9 @@ describe('8. quota exceeded', () => {
       const before = await dropletOf(tight, name)
       const o = record('8 quota exceeded', s, outcome(await e.cli(cfzd('restage', s, name), {env})))
       expectRun(o, 7)
-      expect(o.error!.message).toMatch(s === 'blue-green' ? /Not enough quota: A blue-green copy/ : new RegExp(`Not enough quota: A ${s} deployment of 2 instance`))
+      expect(o.error!.message).toMatch(
+        s === 'blue-green' ? /Not enough quota: A blue-green copy/ : new RegExp(`Not enough quota: A ${s} deployment of 2 instance`),
+      )
       const app = (await e.capi.apps.findByName(tight.space, name))!
       expect(await e.capi.deployments.latestForApp(app.guid)).toBeUndefined()
       await expectIntact(tight, name, {droplet: before})
@@ -135,7 +158,9 @@ describe('9. a leftover venerable app', () => {
       const o = record('9 foreign APP-venerable', s, outcome(await e.cli(cfzd('restart', s, name))))
       if (s === 'blue-green') {
         expectRun(o, 6)
-        expect(o.error!.message).toMatch(new RegExp(`An app named '${name}-venerable' already exists .* not created by an interrupted cfzd run.*Nothing was changed`))
+        expect(o.error!.message).toMatch(
+          new RegExp(`An app named '${name}-venerable' already exists .* not created by an interrupted cfzd run.*Nothing was changed`),
+        )
       } else expectRun(o, 0)
       expect((await e.capi.apps.get(other.guid)).name).toBe(`${name}-venerable`)
       await expectIntact(c, name, {others: [`${name}-venerable`]})
@@ -181,7 +206,9 @@ describe('11. a deployment superseded by someone else', () => {
       await setEnv(c, name, {CFZD_LOCAL_STARTUP_TIME: null})
       expectRun(o, 6)
       expect(o.error!.message).toMatch(
-        s === 'blue-green' ? new RegExp(`Someone else started deployment ${theirs} .* on the old app '${name}-venerable'`) : new RegExp(`Deployment \\S+ was superseded by a newer deployment of '${name}' \\(someone else deployed\\)\\. cfzd left the newer one alone`),
+        s === 'blue-green'
+          ? new RegExp(`Someone else started deployment ${theirs} .* on the old app '${name}-venerable'`)
+          : new RegExp(`Deployment \\S+ was superseded by a newer deployment of '${name}' \\(someone else deployed\\)\\. cfzd left the newer one alone`),
       )
       if (s === 'blue-green') expect(o.error!.message).toMatch(/Rolled back/)
       // theirs runs to its end
@@ -222,7 +249,9 @@ describe('12. the app is renamed or deleted by someone else mid-operation', () =
       if (s === 'blue-green') {
         // no failure if the router never found the route empty; if it did, the report counts it
         expectRun(o, 0, 'any')
-        expect(o.result!.warnings.join('\n')).toMatch(new RegExp(`The old app '${name}-venerable' \\(${app.guid}\\) was deleted by someone else during the operation`))
+        expect(o.result!.warnings.join('\n')).toMatch(
+          new RegExp(`The old app '${name}-venerable' \\(${app.guid}\\) was deleted by someone else during the operation`),
+        )
         expect(o.result!.previousApp).toMatchObject({guid: app.guid, state: 'deleted'})
         await setEnv(c, name, {CFZD_LOCAL_STARTUP_TIME: null})
         await expectIntact(c, name)

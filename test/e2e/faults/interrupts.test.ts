@@ -157,7 +157,9 @@ function record(fault: string, strategy: Strategy, exit: number, p: {sent: numbe
   seen.push({fault, strategy, exit, ...p})
 }
 afterAll(() => {
-  const lines = seen.map((x) => `  ${`7 SIGINT ${x.fault}`.padEnd(46)} ${x.strategy.padEnd(11)} exit ${String(x.exit).padEnd(4)} probe ${x.failed}/${x.sent} failed`)
+  const lines = seen.map(
+    (x) => `  ${`7 SIGINT ${x.fault}`.padEnd(46)} ${x.strategy.padEnd(11)} exit ${String(x.exit).padEnd(4)} probe ${x.failed}/${x.sent} failed`,
+  )
   if (lines.length) process.stderr.write(`fault matrix (SIGINT, then the same command again):\n${lines.join('\n')}\n`)
 })
 
@@ -165,59 +167,72 @@ afterAll(() => {
 const RERUN_TIMEOUT_MS = 180_000
 
 describe('7. SIGINT at three points of each strategy, then a re-run', () => {
-  it('while staging: nothing deployed (the build finishes on its own and the re-run uses it); blue-green rolls back', () =>
-    interruptThenRerun('while staging', 'stage', {
-      // builds stay STAGING until every re-run has reached the build: the re-run always starts
-      // while the interrupted run's build still stages
-      at: {
-        rolling: {stderr: /❯ Stage newest package/},
-        canary: {stderr: /❯ Stage newest package/},
-        'blue-green': {stderr: /❯ Stage\n/},
-      },
-      holdStagingUntil: {
-        rolling: /was already staging: waiting for it/,
-        canary: /was already staging: waiting for it/,
-        'blue-green': /❯ Stage\n/,
-      },
-      said: (s, r) => {
-        if (s === 'blue-green') expect(r.stderr).toMatch(stopped[s])
-        else {
-          expect(r.stderr).toMatch(/Nothing was deployed: the app still runs its previous droplet\.\nBuild \S+ was still staging on '[\w-]+'; it finishes on its own and is not deployed \(running this again picks it up\)\./)
-        }
-      },
-      // one build at a time per app: the re-run waits for the interrupted run's build of the same package
-      rerunSaid: (s, r) => s !== 'blue-green' && expect(r.stderr).toMatch(/› build \S+ of the same package was already staging: waiting for it/),
-    }), RERUN_TIMEOUT_MS)
+  it(
+    'while staging: nothing deployed (the build finishes on its own and the re-run uses it); blue-green rolls back',
+    () =>
+      interruptThenRerun('while staging', 'stage', {
+        // builds stay STAGING until every re-run has reached the build: the re-run always starts
+        // while the interrupted run's build still stages
+        at: {
+          rolling: {stderr: /❯ Stage newest package/},
+          canary: {stderr: /❯ Stage newest package/},
+          'blue-green': {stderr: /❯ Stage\n/},
+        },
+        holdStagingUntil: {
+          rolling: /was already staging: waiting for it/,
+          canary: /was already staging: waiting for it/,
+          'blue-green': /❯ Stage\n/,
+        },
+        said: (s, r) => {
+          if (s === 'blue-green') expect(r.stderr).toMatch(stopped[s])
+          else {
+            expect(r.stderr).toMatch(
+              /Nothing was deployed: the app still runs its previous droplet\.\nBuild \S+ was still staging on '[\w-]+'; it finishes on its own and is not deployed \(running this again picks it up\)\./,
+            )
+          }
+        },
+        // one build at a time per app: the re-run waits for the interrupted run's build of the same package
+        rerunSaid: (s, r) => s !== 'blue-green' && expect(r.stderr).toMatch(/› build \S+ of the same package was already staging: waiting for it/),
+      }),
+    RERUN_TIMEOUT_MS,
+  )
 
-  it('while the new instances start: rolling and canary cancel the deployment, blue-green rolls back', () =>
-    interruptThenRerun('while new instances start', 'start', {
-      env: {CFZD_LOCAL_STARTUP_TIME: '1s'},
-      at: {
-        // rolling (max-in-flight 1, 2 instances): once the first new instance is routable
-        rolling: {stderr: /❯ Start new instances/, until: async (name) => (await newInstanceStates('rolling', name)).includes('ROUTABLE')},
-        // canary and blue-green: while a new instance is still starting
-        canary: {stderr: /❯ Start canary instances/, until: async (name) => (await newInstanceStates('canary', name)).includes('STARTING')},
-        'blue-green': {stderr: /❯ Start new instances/, until: async (name) => (await newInstanceStates('blue-green', name)).includes('STARTING')},
-      },
-      said: (s, r) => expect(r.stderr).toMatch(stopped[s]),
-    }), RERUN_TIMEOUT_MS)
+  it(
+    'while the new instances start: rolling and canary cancel the deployment, blue-green rolls back',
+    () =>
+      interruptThenRerun('while new instances start', 'start', {
+        env: {CFZD_LOCAL_STARTUP_TIME: '1s'},
+        at: {
+          // rolling (max-in-flight 1, 2 instances): once the first new instance is routable
+          rolling: {stderr: /❯ Start new instances/, until: async (name) => (await newInstanceStates('rolling', name)).includes('ROUTABLE')},
+          // canary and blue-green: while a new instance is still starting
+          canary: {stderr: /❯ Start canary instances/, until: async (name) => (await newInstanceStates('canary', name)).includes('STARTING')},
+          'blue-green': {stderr: /❯ Start new instances/, until: async (name) => (await newInstanceStates('blue-green', name)).includes('STARTING')},
+        },
+        said: (s, r) => expect(r.stderr).toMatch(stopped[s]),
+      }),
+    RERUN_TIMEOUT_MS,
+  )
 
-  it('late: canary during the smoke test at its pause (cancel, not continue); blue-green while both versions serve (routes restored)', () =>
-    interruptThenRerun('late', 'late', {
-      smokeTest: 'sleep 3; true',
-      cliEnv: {CFZD_ROUTE_SETTLE: '4s'},
-      at: {
-        rolling: {stderr: /✔ Create rolling deployment/},
-        // during the smoke test (it sleeps 3 s)
-        canary: {stderr: /❯ Smoke-test and promote the canary/},
-        // once our traffic has been served by both versions
-        'blue-green': {stderr: /both versions serve/, until: async (_name, traffic) => traffic.report().droplets.length >= 2},
-      },
-      said: (s, r) => {
-        expect(r.stderr).toMatch(stopped[s])
-        if (s === 'blue-green') expect(r.stderr).toMatch(/✔ Restore routes to the old app/)
-        if (s === 'canary') expect(r.stderr).not.toMatch(/Smoke tests passed/)
-      },
-    }), RERUN_TIMEOUT_MS)
+  it(
+    'late: canary during the smoke test at its pause (cancel, not continue); blue-green while both versions serve (routes restored)',
+    () =>
+      interruptThenRerun('late', 'late', {
+        smokeTest: 'sleep 3; true',
+        cliEnv: {CFZD_ROUTE_SETTLE: '4s'},
+        at: {
+          rolling: {stderr: /✔ Create rolling deployment/},
+          // during the smoke test (it sleeps 3 s)
+          canary: {stderr: /❯ Smoke-test and promote the canary/},
+          // once our traffic has been served by both versions
+          'blue-green': {stderr: /both versions serve/, until: async (_name, traffic) => traffic.report().droplets.length >= 2},
+        },
+        said: (s, r) => {
+          expect(r.stderr).toMatch(stopped[s])
+          if (s === 'blue-green') expect(r.stderr).toMatch(/✔ Restore routes to the old app/)
+          if (s === 'canary') expect(r.stderr).not.toMatch(/Smoke tests passed/)
+        },
+      }),
+    RERUN_TIMEOUT_MS,
+  )
 })
-

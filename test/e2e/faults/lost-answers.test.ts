@@ -152,7 +152,10 @@ describe('push', () => {
     dirs.push(dir)
     fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'apps', 'hello'), path.join(dir, 'hello'), {recursive: true})
     fs.rmSync(path.join(dir, 'hello', 'manifest.yml'), {force: true})
-    fs.writeFileSync(path.join(dir, 'manifest.yml'), `---\napplications:\n- name: ${name}\n  path: hello\n  memory: 64M\n  instances: 2\n  routes:\n  - route: ${name}.apps.localhost\n`)
+    fs.writeFileSync(
+      path.join(dir, 'manifest.yml'),
+      `---\napplications:\n- name: ${name}\n  path: hello\n  memory: 64M\n  instances: 2\n  routes:\n  - route: ${name}.apps.localhost\n`,
+    )
     return dir
   }
 

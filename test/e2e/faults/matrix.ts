@@ -63,7 +63,8 @@ export function expectRun(o: Outcome, code: number, probe: 'zero-failures' | 'an
   expectExit(o.raw, code)
   if (probe === 'zero-failures') {
     if (!o.probe) throw new Error(`no probe report\n${o.raw.stdout}\n${o.raw.stderr}`)
-    if (o.probe.failed !== 0) throw new Error(`the probe saw ${o.probe.failed} failed requests: ${JSON.stringify(o.probe.failures.slice(0, 5))}\n${o.raw.stderr}`)
+    if (o.probe.failed !== 0)
+      throw new Error(`the probe saw ${o.probe.failed} failed requests: ${JSON.stringify(o.probe.failures.slice(0, 5))}\n${o.raw.stderr}`)
     // a refusal before anything changes may come before the first request
     if (code === 0) expect(o.probe.sent).toBeGreaterThan(0)
   }
@@ -177,7 +178,10 @@ export function printOutcomes(title: string): void {
   if (!outcomes.length) return
   const lines = outcomes
     .sort((a, b) => a.fault.localeCompare(b.fault) || STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy))
-    .map((x) => `  ${x.fault.padEnd(34)} ${x.strategy.padEnd(11)} exit ${String(x.exit).padEnd(4)} probe ${x.sent === undefined ? '-' : `${x.failed}/${x.sent} failed`}`)
+    .map(
+      (x) =>
+        `  ${x.fault.padEnd(34)} ${x.strategy.padEnd(11)} exit ${String(x.exit).padEnd(4)} probe ${x.sent === undefined ? '-' : `${x.failed}/${x.sent} failed`}`,
+    )
   process.stderr.write(`${title}\n${lines.join('\n')}\n`)
 }
 

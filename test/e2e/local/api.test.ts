@@ -29,12 +29,15 @@ beforeAll(async () => {
 afterAll(() => t.stop())
 
 const token = (body: string, headers: Record<string, string> = {authorization: 'Basic Y2Y6'}) =>
-  fetch(`${t.lf.uaaUrl}/oauth/token`, {method: 'POST', headers: {'content-type': 'application/x-www-form-urlencoded', ...headers}, body}).then(async (r) => ({status: r.status, body: (await r.json()) as any}))
+  fetch(`${t.lf.uaaUrl}/oauth/token`, {method: 'POST', headers: {'content-type': 'application/x-www-form-urlencoded', ...headers}, body}).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as any,
+  }))
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'))
 const password = () => `grant_type=password&username=admin&password=${encodeURIComponent(t.lf.admin.password)}`
 
 describe('UAA', () => {
-  it('issues JWTs with the password grant (client cf, empty secret) that look like UAA\'s', async () => {
+  it("issues JWTs with the password grant (client cf, empty secret) that look like UAA's", async () => {
     const r = await token(password())
     expect(r.status).toBe(200)
     expect(r.body.token_type).toBe('bearer')
@@ -68,7 +71,10 @@ describe('UAA', () => {
   })
 
   it('answers OAuth errors', async () => {
-    expect(await token('grant_type=password&username=admin&password=wrong')).toEqual({status: 401, body: {error: 'unauthorized', error_description: 'Bad credentials'}})
+    expect(await token('grant_type=password&username=admin&password=wrong')).toEqual({
+      status: 401,
+      body: {error: 'unauthorized', error_description: 'Bad credentials'},
+    })
     expect((await token(password(), {authorization: `Basic ${Buffer.from('nobody:x').toString('base64')}`})).body.error).toBe('invalid_client')
     expect((await token('grant_type=magic')).body.error).toBe('unauthorized_client')
   })

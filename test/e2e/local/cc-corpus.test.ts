@@ -51,7 +51,13 @@ function shapeOf(examples: unknown[], path: string): Shape {
   const objects = examples.filter((e): e is Record<string, unknown> => kind(e) === 'object')
   for (const key of new Set(objects.flatMap((o) => Object.keys(o)))) {
     const having = objects.filter((o) => key in o)
-    shape.keys.set(key, {required: having.length === objects.length, shape: shapeOf(having.map((o) => o[key]), path ? `${path}.${key}` : key)})
+    shape.keys.set(key, {
+      required: having.length === objects.length,
+      shape: shapeOf(
+        having.map((o) => o[key]),
+        path ? `${path}.${key}` : key,
+      ),
+    })
   }
   const elements = examples.filter(Array.isArray).flat()
   if (elements.length > 0) shape.items = shapeOf(elements, `${path}[]`)
@@ -128,10 +134,22 @@ const NOT_REPRODUCED: Record<string, string> = {
 
 /** Corpus paths that legitimately differ for the state produced here, with the reason. */
 const DIFFERENCES: Record<string, {path: string; why: string}[]> = {
-  'organization_quota_limited.json': [{path: 'routes.total_reserved_ports: null, Cloud Controller has number', why: 'reserved route ports are not configurable locally (unlimited: null)'}],
+  'organization_quota_limited.json': [
+    {path: 'routes.total_reserved_ports: null, Cloud Controller has number', why: 'reserved route ports are not configurable locally (unlimited: null)'},
+  ],
   'space_quota.json': [{path: 'routes.total_reserved_ports: null, Cloud Controller has number', why: 'the same'}],
-  'service_credential_binding_app_in_progress.json': [{path: 'last_operation.description: null, Cloud Controller has string', why: "the corpus broker describes its operation; the local one gives no description (the presenter passes the broker's through)"}],
-  'service_credential_binding_key.json': [{path: 'last_operation.description: null, Cloud Controller has string', why: "the corpus key has no stored operation (synthesized with description ''); local keys store theirs, without a description"}],
+  'service_credential_binding_app_in_progress.json': [
+    {
+      path: 'last_operation.description: null, Cloud Controller has string',
+      why: "the corpus broker describes its operation; the local one gives no description (the presenter passes the broker's through)",
+    },
+  ],
+  'service_credential_binding_key.json': [
+    {
+      path: 'last_operation.description: null, Cloud Controller has string',
+      why: "the corpus key has no stored operation (synthesized with description ''); local keys store theirs, without a description",
+    },
+  ],
   'root.json': [{path: 'links.credhub: null, Cloud Controller has object', why: 'no CredHub locally: credhub_link is nil'}],
 }
 
@@ -144,11 +162,25 @@ beforeAll(async () => {
     orgs: [
       {
         name: 'corpus-org',
-        quota: {name: 'corpus-org-quota', total_memory_in_mb: 102_400, per_process_memory_in_mb: 8192, log_rate_limit_in_bytes_per_second: 1_048_576, total_service_instances: 100, total_routes: 1000},
+        quota: {
+          name: 'corpus-org-quota',
+          total_memory_in_mb: 102_400,
+          per_process_memory_in_mb: 8192,
+          log_rate_limit_in_bytes_per_second: 1_048_576,
+          total_service_instances: 100,
+          total_routes: 1000,
+        },
         spaces: [
           {
             name: 'corpus',
-            quota: {name: 'corpus-space-quota', total_memory_in_mb: 20_480, per_process_memory_in_mb: 4096, total_instances: 40, per_app_tasks: 5, total_service_instances: 20},
+            quota: {
+              name: 'corpus-space-quota',
+              total_memory_in_mb: 20_480,
+              per_process_memory_in_mb: 4096,
+              total_instances: 40,
+              per_app_tasks: 5,
+              total_service_instances: 20,
+            },
             service_instances: [
               {name: 'db', type: 'managed', offering: 'postgres', plan: 'small', tags: ['sql']},
               {name: 'logs', credentials: {url: 'https://logs.example.com'}, syslog_drain_url: 'syslog-tls://logs.example.com:6514'},
@@ -198,10 +230,20 @@ beforeAll(async () => {
   const typed = await post('/v3/apps', {
     name: 'typed-env',
     relationships: {space: {data: {guid: space.guid}}},
-    environment_variables: {JAVA_OPTS: '-Xss512k', MAX_CONNECTIONS: 50, FEATURE_CHECKOUT_V2: true, CACHE: {ttl_seconds: 300}, RETRY_BACKOFF_MS: [100, 200], LEGACY_FLAG: null},
+    environment_variables: {
+      JAVA_OPTS: '-Xss512k',
+      MAX_CONNECTIONS: 50,
+      FEATURE_CHECKOUT_V2: true,
+      CACHE: {ttl_seconds: 300},
+      RETRY_BACKOFF_MS: [100, 200],
+      LEGACY_FLAG: null,
+    },
   })
   r('app_environment_variables_non_string.json', await get(`/v3/apps/${typed.guid}/environment_variables`))
-  await post('/v3/service_credential_bindings', {type: 'app', relationships: {app: {data: {guid: typed.guid}}, service_instance: {data: {guid: (await one('/v3/service_instances?names=logs')).guid}}}})
+  await post('/v3/service_credential_bindings', {
+    type: 'app',
+    relationships: {app: {data: {guid: typed.guid}}, service_instance: {data: {guid: (await one('/v3/service_instances?names=logs')).guid}}},
+  })
   r('app_env.json', await get(`/v3/apps/${typed.guid}/env`))
   r('app_started.json', await get(`/v3/apps/${storefront.guid}`))
   r('app_docker.json', await get(`/v3/apps/${container.guid}`))
@@ -219,7 +261,10 @@ beforeAll(async () => {
   const pages = (await get('/v3/apps?per_page=2')).pagination.total_pages
   r('apps_list_last_page.json', await get(`/v3/apps?page=${pages}&per_page=2`))
   r('error_app_not_found.json', (await t.api('/v3/apps/no-such-app')).body)
-  r('error_unknown_field.json', (await t.api('/v3/apps', {method: 'POST', body: {name: 'x', instances: 2, buildpack: 'ruby', relationships: {space: {data: {guid: space.guid}}}}})).body)
+  r(
+    'error_unknown_field.json',
+    (await t.api('/v3/apps', {method: 'POST', body: {name: 'x', instances: 2, buildpack: 'ruby', relationships: {space: {data: {guid: space.guid}}}}})).body,
+  )
 
   // Packages, builds, droplets.
   const zip = Buffer.from(zipSync({'package.json': new TextEncoder().encode('{}')}))
@@ -239,9 +284,19 @@ beforeAll(async () => {
   await upload(broken.guid, Buffer.from('not a zip'))
   await t.lf.settle()
   r('package_bits_failed.json', await get(`/v3/packages/${broken.guid}`))
-  r('package_docker.json', await post('/v3/packages', {type: 'docker', relationships: {app: {data: {guid: container.guid}}}, data: {image: 'registry.example.com/web/nginx:1.28'}}))
+  r(
+    'package_docker.json',
+    await post('/v3/packages', {type: 'docker', relationships: {app: {data: {guid: container.guid}}}, data: {image: 'registry.example.com/web/nginx:1.28'}}),
+  )
   r('packages_list.json', await get(`/v3/packages?app_guids=${container.guid},${typed.guid}&order_by=-created_at`))
-  r('package_docker_private_registry.json', await post('/v3/packages', {type: 'docker', relationships: {app: {data: {guid: container.guid}}}, data: {image: 'registry.example.com/web/app:2', username: 'robot', password: 's3cret'}}))
+  r(
+    'package_docker_private_registry.json',
+    await post('/v3/packages', {
+      type: 'docker',
+      relationships: {app: {data: {guid: container.guid}}},
+      data: {image: 'registry.example.com/web/app:2', username: 'robot', password: 's3cret'},
+    }),
+  )
 
   const build = await post('/v3/builds', {package: {guid: pkg.guid}})
   r('build_staging.json', build)
@@ -267,7 +322,11 @@ beforeAll(async () => {
   r('droplet_awaiting_upload.json', blank)
   const form = new FormData()
   form.append('bits', new Blob([Buffer.from('tgz')]), 'droplet.tgz')
-  const uploaded = await fetch(`${t.lf.apiUrl}/v3/droplets/${blank.guid}/upload`, {method: 'POST', headers: {authorization: await t.tokens.authorization()}, body: form})
+  const uploaded = await fetch(`${t.lf.apiUrl}/v3/droplets/${blank.guid}/upload`, {
+    method: 'POST',
+    headers: {authorization: await t.tokens.authorization()},
+    body: form,
+  })
   r('droplet_processing_upload.json', await uploaded.json())
   await t.lf.settle()
   const copiedUpload = await post(`/v3/droplets?source_guid=${blank.guid}`, {relationships: {app: {data: {guid: fresh.guid}}}})
@@ -275,14 +334,20 @@ beforeAll(async () => {
   r('droplet_copied_from_uploaded.json', await get(`/v3/droplets/${copiedUpload.guid}`))
   r('droplets_list.json', await get(`/v3/apps/${storefront.guid}/droplets`))
   r('droplets_list_lean.json', await get(`/v3/droplets?guids=${droplet},${blank.guid},${containerDroplet}&per_page=5000`))
-  r('resource_matches.json', await post('/v3/resource_matches', {resources: [{checksum: {value: 'a'.repeat(40)}, size_in_bytes: 2, path: 'package.json', mode: '644'}]}))
+  r(
+    'resource_matches.json',
+    await post('/v3/resource_matches', {resources: [{checksum: {value: 'a'.repeat(40)}, size_in_bytes: 2, path: 'package.json', mode: '644'}]}),
+  )
 
   // Deployments: the first one of an app without a droplet, rolling with every option, canary, cancel, supersede.
   const first = await post('/v3/apps', {name: 'first-deploy', relationships: {space: {data: {guid: space.guid}}}})
   await patch(`/v3/apps/${first.guid}/features/revisions`, {enabled: false})
   const firstDroplet = await post(`/v3/droplets?source_guid=${droplet}`, {relationships: {app: {data: {guid: first.guid}}}})
   await t.lf.settle()
-  r('deployment_first_no_previous_droplet.json', await post('/v3/deployments', {droplet: {guid: firstDroplet.guid}, relationships: {app: {data: {guid: first.guid}}}}))
+  r(
+    'deployment_first_no_previous_droplet.json',
+    await post('/v3/deployments', {droplet: {guid: firstDroplet.guid}, relationships: {app: {data: {guid: first.guid}}}}),
+  )
   const rolling = await app('rolling')
   expect(rolling.guid).toBeDefined()
   const d1 = await post('/v3/deployments', {
@@ -292,12 +357,20 @@ beforeAll(async () => {
   })
   r('deployment_rolling_deploying.json', await get(`/v3/deployments/${d1.guid}`))
   const canary = await app('canary')
-  const d2 = await post('/v3/deployments', {strategy: 'canary', relationships: {app: {data: {guid: canary.guid}}}, options: {canary: {steps: [{instance_weight: 10}, {instance_weight: 50}, {instance_weight: 100}]}}})
+  const d2 = await post('/v3/deployments', {
+    strategy: 'canary',
+    relationships: {app: {data: {guid: canary.guid}}},
+    options: {canary: {steps: [{instance_weight: 10}, {instance_weight: 50}, {instance_weight: 100}]}},
+  })
   const canceling = await app('canceling')
   const d3 = await post('/v3/deployments', {relationships: {app: {data: {guid: canceling.guid}}}})
   await ok(`/v3/deployments/${d3.guid}/actions/cancel`, {method: 'POST'})
   r('deployment_canceling.json', await get(`/v3/deployments/${d3.guid}`))
-  const d5 = await post('/v3/deployments', {strategy: 'canary', relationships: {app: {data: {guid: (await app('canceled')).guid}}}, options: {canary: {steps: [{instance_weight: 20}, {instance_weight: 80}]}}})
+  const d5 = await post('/v3/deployments', {
+    strategy: 'canary',
+    relationships: {app: {data: {guid: (await app('canceled')).guid}}},
+    options: {canary: {steps: [{instance_weight: 20}, {instance_weight: 80}]}},
+  })
   const superseded = await app('superseded')
   const d4 = await post('/v3/deployments', {relationships: {app: {data: {guid: superseded.guid}}}})
   const d6 = await post('/v3/deployments', {relationships: {app: {data: {guid: superseded.guid}}}})
@@ -323,11 +396,23 @@ beforeAll(async () => {
   await post(`/v3/processes/${web.guid}/actions/scale`, {instances: 3})
   r('process_embed_process_instances.json', await get(`/v3/processes/${web.guid}?embed=process_instances`))
   r('process_stats_mixed.json', await get(`/v3/processes/${web.guid}/stats`))
-  r('process_web.json', await patch(`/v3/processes/${web.guid}`, {health_check: {type: 'http', data: {endpoint: '/health', timeout: 60, invocation_timeout: 5, interval: 10}}, readiness_health_check: {type: 'http', data: {endpoint: '/ready', invocation_timeout: 2, interval: 5}}}))
+  r(
+    'process_web.json',
+    await patch(`/v3/processes/${web.guid}`, {
+      health_check: {type: 'http', data: {endpoint: '/health', timeout: 60, invocation_timeout: 5, interval: 10}},
+      readiness_health_check: {type: 'http', data: {endpoint: '/ready', invocation_timeout: 2, interval: 5}},
+    }),
+  )
   const worker = await post(`/v3/apps/${fresh.guid}/sidecars`, {name: 'probe', command: './probe', process_types: ['web']})
   expect(worker.guid).toBeDefined()
   const freshWeb = await get(`/v3/apps/${fresh.guid}/processes/web`)
-  r('process_http_check_null_endpoint.json', await patch(`/v3/processes/${freshWeb.guid}`, {health_check: {type: 'http', data: {endpoint: null}}, readiness_health_check: {type: 'http', data: {endpoint: null, interval: 5}}}))
+  r(
+    'process_http_check_null_endpoint.json',
+    await patch(`/v3/processes/${freshWeb.guid}`, {
+      health_check: {type: 'http', data: {endpoint: null}},
+      readiness_health_check: {type: 'http', data: {endpoint: null, interval: 5}},
+    }),
+  )
   r('process_stats_stopped_all_down.json', await get(`/v3/apps/${(await app('idle')).guid}/processes/web/stats`))
 
   // Revisions and sidecars.
@@ -356,7 +441,12 @@ beforeAll(async () => {
   const unmapped = await post('/v3/routes', {host: 'www', relationships: {space: {data: {guid: space.guid}}, domain: {data: {guid: priv.guid}}}})
   r('route_unmapped.json', await get(`/v3/routes/${unmapped.guid}`))
   r('route_destinations_empty.json', await get(`/v3/routes/${unmapped.guid}/destinations`))
-  const weighted = await post('/v3/routes', {host: 'shop', path: '/checkout', options: {loadbalancing: 'least-connection'}, relationships: {space: {data: {guid: space.guid}}, domain: {data: {guid: shared.guid}}}})
+  const weighted = await post('/v3/routes', {
+    host: 'shop',
+    path: '/checkout',
+    options: {loadbalancing: 'least-connection'},
+    relationships: {space: {data: {guid: space.guid}}, domain: {data: {guid: shared.guid}}},
+  })
   const dests = await patch(`/v3/routes/${weighted.guid}/destinations`, {
     destinations: [
       {app: {guid: storefront.guid}, weight: 80, protocol: 'http2'},
@@ -366,7 +456,10 @@ beforeAll(async () => {
   r('route_destinations.json', dests)
   r('route_http_weighted.json', await get(`/v3/routes/${weighted.guid}`))
   const mapped = await get(`/v3/routes/${(await one(`/v3/routes?hosts=storefront`)).guid}/destinations`)
-  r('route_destination_updated.json', await patch(`/v3/routes/${(await one('/v3/routes?hosts=storefront')).guid}/destinations/${mapped.destinations[0].guid}`, {protocol: 'http2'}))
+  r(
+    'route_destination_updated.json',
+    await patch(`/v3/routes/${(await one('/v3/routes?hosts=storefront')).guid}/destinations/${mapped.destinations[0].guid}`, {protocol: 'http2'}),
+  )
   r('route_reservation.json', await get(`/v3/domains/${shared.guid}/route_reservations?host=shop`))
   r('routes_list.json', await get('/v3/routes'))
 
@@ -374,13 +467,19 @@ beforeAll(async () => {
   const db = await one('/v3/service_instances?names=db')
   r('service_instance_managed.json', await get(`/v3/service_instances/${db.guid}`))
   const rollingApp = await app('rolling')
-  await ok('/v3/service_credential_bindings', {method: 'POST', body: {type: 'app', name: 'orders-db', relationships: {app: {data: {guid: rollingApp.guid}}, service_instance: {data: {guid: db.guid}}}}})
+  await ok('/v3/service_credential_bindings', {
+    method: 'POST',
+    body: {type: 'app', name: 'orders-db', relationships: {app: {data: {guid: rollingApp.guid}}, service_instance: {data: {guid: db.guid}}}},
+  })
   await t.lf.settle()
   const appBinding = await one(`/v3/service_credential_bindings?app_guids=${rollingApp.guid}`)
   r('service_credential_binding_app.json', await get(`/v3/service_credential_bindings/${appBinding.guid}`))
   r('service_credential_binding_details_no_drain.json', await get(`/v3/service_credential_bindings/${appBinding.guid}/details`))
   r('service_credential_bindings_list.json', await get(`/v3/service_credential_bindings?app_guids=${storefront.guid}&type=app`))
-  const inProgress = await ok('/v3/service_credential_bindings', {method: 'POST', body: {type: 'app', relationships: {app: {data: {guid: fresh.guid}}, service_instance: {data: {guid: db.guid}}}}})
+  const inProgress = await ok('/v3/service_credential_bindings', {
+    method: 'POST',
+    body: {type: 'app', relationships: {app: {data: {guid: fresh.guid}}, service_instance: {data: {guid: db.guid}}}},
+  })
   const pending = await one(`/v3/service_credential_bindings?app_guids=${fresh.guid}`)
   r('service_credential_binding_app_in_progress.json', await get(`/v3/service_credential_bindings/${pending.guid}`))
   r('error_binding_details_in_progress.json', (await t.api(`/v3/service_credential_bindings/${pending.guid}/details`)).body)
@@ -395,7 +494,10 @@ beforeAll(async () => {
   r('organization.json', await get(`/v3/organizations/${org.guid}`))
   r('organizations_list.json', await get('/v3/organizations?order_by=name'))
   r('organization_quota_limited.json', await get(`/v3/organization_quotas/${org.relationships.quota.data.guid}`))
-  r('organization_quota_unlimited.json', await get(`/v3/organization_quotas/${(await one('/v3/organizations?names=unlimited-org')).relationships.quota.data.guid}`))
+  r(
+    'organization_quota_unlimited.json',
+    await get(`/v3/organization_quotas/${(await one('/v3/organizations?names=unlimited-org')).relationships.quota.data.guid}`),
+  )
   r('organization_usage_summary.json', await get(`/v3/organizations/${org.guid}/usage_summary`))
   r('space_with_quota.json', await get(`/v3/spaces/${space.guid}`))
   r('space_no_quota.json', await get(`/v3/spaces/${noQuota.guid}`))
@@ -403,7 +505,20 @@ beforeAll(async () => {
   r('space_feature_ssh.json', await get(`/v3/spaces/${space.guid}/features/ssh`))
   r('space_quota.json', await get(`/v3/space_quotas/${space.relationships.quota.data.guid}`))
   const emptyQuota = t.lf.internals.store.spaceQuotas.insert(
-    t.lf.internals.store.stamp({name: 'spare', orgGuid: org.guid, totalMemoryInMb: null, perProcessMemoryInMb: null, totalInstances: null, logRateLimitInBytesPerSecond: null, perAppTasks: null, totalRoutes: null, totalServiceInstances: null}, Date.now()),
+    t.lf.internals.store.stamp(
+      {
+        name: 'spare',
+        orgGuid: org.guid,
+        totalMemoryInMb: null,
+        perProcessMemoryInMb: null,
+        totalInstances: null,
+        logRateLimitInBytesPerSecond: null,
+        perAppTasks: null,
+        totalRoutes: null,
+        totalServiceInstances: null,
+      },
+      Date.now(),
+    ),
   )
   r('space_quota_unlimited.json', await get(`/v3/space_quotas/${emptyQuota.guid}`))
   r('space_usage_summary.json', await get(`/v3/spaces/${space.guid}/usage_summary`))
@@ -421,7 +536,11 @@ beforeAll(async () => {
 
   // Jobs and manifests.
   const yaml = {'content-type': 'application/x-yaml'}
-  const applied = await ok(`/v3/spaces/${space.guid}/actions/apply_manifest`, {method: 'POST', raw: 'applications:\n- name: storefront\n  env:\n    RELEASE: "3"\n', headers: yaml})
+  const applied = await ok(`/v3/spaces/${space.guid}/actions/apply_manifest`, {
+    method: 'POST',
+    raw: 'applications:\n- name: storefront\n  env:\n    RELEASE: "3"\n',
+    headers: yaml,
+  })
   await t.lf.settle()
   r('job_complete.json', await get(applied.headers.get('location')!))
   const doomed = await post('/v3/apps', {name: 'doomed', relationships: {space: {data: {guid: space.guid}}}})
@@ -430,12 +549,37 @@ beforeAll(async () => {
   await t.lf.settle()
   r('job_complete_deleted_resource.json', await get(del.headers.get('location')!))
   await ok(`/v3/deployments`, {method: 'POST', body: {relationships: {app: {data: {guid: superseded.guid}}}}})
-  const failingManifest = await ok(`/v3/spaces/${space.guid}/actions/apply_manifest`, {method: 'POST', raw: 'applications:\n- name: superseded\n  instances: 4\n', headers: yaml})
+  const failingManifest = await ok(`/v3/spaces/${space.guid}/actions/apply_manifest`, {
+    method: 'POST',
+    raw: 'applications:\n- name: superseded\n  instances: 4\n',
+    headers: yaml,
+  })
   await t.lf.settle()
   r('job_failed_manifest.json', await get(failingManifest.headers.get('location')!))
-  r('error_compound_manifest.json', (await t.api(`/v3/spaces/${space.guid}/actions/apply_manifest`, {method: 'POST', raw: 'applications:\n- name: storefront\n  memory: 1 parsec\n  instances: -1\n- memory: 1G\n', headers: yaml})).body)
-  r('manifest_diff.json', (await ok(`/v3/spaces/${space.guid}/manifest_diff`, {method: 'POST', raw: 'applications:\n- name: storefront\n  instances: 5\n  env:\n    NEW: "1"\n', headers: yaml})).body)
-  r('manifest_diff_empty.json', (await ok(`/v3/spaces/${space.guid}/manifest_diff`, {method: 'POST', raw: 'applications:\n- name: storefront\n', headers: yaml})).body)
+  r(
+    'error_compound_manifest.json',
+    (
+      await t.api(`/v3/spaces/${space.guid}/actions/apply_manifest`, {
+        method: 'POST',
+        raw: 'applications:\n- name: storefront\n  memory: 1 parsec\n  instances: -1\n- memory: 1G\n',
+        headers: yaml,
+      })
+    ).body,
+  )
+  r(
+    'manifest_diff.json',
+    (
+      await ok(`/v3/spaces/${space.guid}/manifest_diff`, {
+        method: 'POST',
+        raw: 'applications:\n- name: storefront\n  instances: 5\n  env:\n    NEW: "1"\n',
+        headers: yaml,
+      })
+    ).body,
+  )
+  r(
+    'manifest_diff_empty.json',
+    (await ok(`/v3/spaces/${space.guid}/manifest_diff`, {method: 'POST', raw: 'applications:\n- name: storefront\n', headers: yaml})).body,
+  )
 }, 60_000)
 
 afterAll(() => t.stop())

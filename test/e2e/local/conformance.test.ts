@@ -37,8 +37,12 @@ const EXCEPTIONS: Record<string, {path: string; why: string}[]> = {
   ],
   'job_failed.json': [{path: 'links.app', why: 'the target link is named after the job operation (space for apply_manifest)'}],
   // Where the docs' examples differ from Cloud Controller's source, the source wins (test/e2e/local/cc-corpus.test.ts holds the responses to it).
-  'droplet_copying.json': [{path: 'links.package', why: 'droplet_copy.rb does not copy package_guid, and droplet_presenter.rb links a package only when there is one'}],
-  'droplet_created_without_package.json': [{path: 'checksum (got null)', why: 'droplet_presenter.rb: checksum is null until the droplet has a sha256 or sha1 (nothing is uploaded yet)'}],
+  'droplet_copying.json': [
+    {path: 'links.package', why: 'droplet_copy.rb does not copy package_guid, and droplet_presenter.rb links a package only when there is one'},
+  ],
+  'droplet_created_without_package.json': [
+    {path: 'checksum (got null)', why: 'droplet_presenter.rb: checksum is null until the droplet has a sha256 or sha1 (nothing is uploaded yet)'},
+  ],
   'package.json': [{path: 'links.download.method', why: "package_presenter.rb's download link has no method"}],
   'package_created_bits.json': [{path: 'links.download.method', why: "package_presenter.rb's download link has no method"}],
   'packages_list.json': [{path: 'resources[].links.download.method', why: "package_presenter.rb's download link has no method"}],
@@ -165,16 +169,35 @@ beforeAll(async () => {
   r('readiness_health_check.json', worker.readiness_health_check)
 
   // Packages, builds, droplets.
-  const zip = Buffer.from(zipSync({'Gemfile': new TextEncoder().encode('source "https://rubygems.org"'), 'config.ru': new TextEncoder().encode('run App')}))
+  const zip = Buffer.from(zipSync({Gemfile: new TextEncoder().encode('source "https://rubygems.org"'), 'config.ru': new TextEncoder().encode('run App')}))
   const pkg = (await ok('/v3/packages', {method: 'POST', body: {type: 'bits', relationships: {app: {data: {guid: app.guid}}}}})).body
   r('package_created_bits.json', pkg)
   const form = new FormData()
   form.append('resources', '[]')
   form.append('bits', new Blob([zip], {type: 'application/zip'}), 'app.zip')
-  const uploaded = await fetch(`${t.lf.apiUrl}/v3/packages/${pkg.guid}/upload`, {method: 'POST', headers: {authorization: await t.tokens.authorization()}, body: form})
+  const uploaded = await fetch(`${t.lf.apiUrl}/v3/packages/${pkg.guid}/upload`, {
+    method: 'POST',
+    headers: {authorization: await t.tokens.authorization()},
+    body: form,
+  })
   r('package.json', await uploaded.json())
-  r('package_docker.json', (await ok('/v3/packages', {method: 'POST', body: {type: 'docker', relationships: {app: {data: {guid: dockerApp.guid}}}, data: {image: 'registry/image:latest', username: 'username', password: 'p'}}})).body)
-  r('package_copy.json', (await ok(`/v3/packages?source_guid=${pkg.guid}`, {method: 'POST', body: {relationships: {app: {data: {guid: canaryApp.guid}}}}})).body)
+  r(
+    'package_docker.json',
+    (
+      await ok('/v3/packages', {
+        method: 'POST',
+        body: {
+          type: 'docker',
+          relationships: {app: {data: {guid: dockerApp.guid}}},
+          data: {image: 'registry/image:latest', username: 'username', password: 'p'},
+        },
+      })
+    ).body,
+  )
+  r(
+    'package_copy.json',
+    (await ok(`/v3/packages?source_guid=${pkg.guid}`, {method: 'POST', body: {relationships: {app: {data: {guid: canaryApp.guid}}}}})).body,
+  )
   r('packages_list.json', (await ok('/v3/packages?per_page=2')).body)
   r('packages_list_for_app.json', (await ok(`/v3/apps/${app.guid}/packages?states=READY`)).body)
   await t.lf.settle()
@@ -186,9 +209,20 @@ beforeAll(async () => {
   const droplet = (await ok(`/v3/apps/${app.guid}/droplets/current`)).body
   r('droplet.json', droplet)
   r('droplets_list.json', (await ok('/v3/droplets')).body)
-  r('droplet_copying.json', (await ok(`/v3/droplets?source_guid=${droplet.guid}`, {method: 'POST', body: {relationships: {app: {data: {guid: canaryApp.guid}}}}})).body)
-  r('droplet_created_without_package.json', (await ok('/v3/droplets', {method: 'POST', body: {relationships: {app: {data: {guid: app.guid}}}, process_types: {web: 'x'}}})).body)
-  const match = (await ok('/v3/resource_matches', {method: 'POST', body: {resources: [{checksum: {value: sha1('run App')}, size_in_bytes: 7, path: 'config.ru', mode: '644'}]}})).body
+  r(
+    'droplet_copying.json',
+    (await ok(`/v3/droplets?source_guid=${droplet.guid}`, {method: 'POST', body: {relationships: {app: {data: {guid: canaryApp.guid}}}}})).body,
+  )
+  r(
+    'droplet_created_without_package.json',
+    (await ok('/v3/droplets', {method: 'POST', body: {relationships: {app: {data: {guid: app.guid}}}, process_types: {web: 'x'}}})).body,
+  )
+  const match = (
+    await ok('/v3/resource_matches', {
+      method: 'POST',
+      body: {resources: [{checksum: {value: sha1('run App')}, size_in_bytes: 7, path: 'config.ru', mode: '644'}]},
+    })
+  ).body
   r('resource_match.json', match)
 
   // Routes, destinations, domains.
@@ -196,19 +230,43 @@ beforeAll(async () => {
   r('domain.json', domain)
   r('domains_list.json', (await ok('/v3/domains?per_page=1')).body)
   r('route_reservations.json', (await ok(`/v3/domains/${domain.guid}/route_reservations?host=a-hostname`)).body)
-  const route = (await ok('/v3/routes', {method: 'POST', body: {host: 'a-hostname', path: '/some_path', options: {loadbalancing: 'round-robin'}, relationships: {space: {data: {guid: space.guid}}, domain: {data: {guid: domain.guid}}}}})).body
-  await ok(`/v3/routes/${route.guid}/destinations`, {method: 'POST', body: {destinations: [{app: {guid: app.guid, process: {type: 'web'}}, port: 8080, protocol: 'http2'}]}})
+  const route = (
+    await ok('/v3/routes', {
+      method: 'POST',
+      body: {
+        host: 'a-hostname',
+        path: '/some_path',
+        options: {loadbalancing: 'round-robin'},
+        relationships: {space: {data: {guid: space.guid}}, domain: {data: {guid: domain.guid}}},
+      },
+    })
+  ).body
+  await ok(`/v3/routes/${route.guid}/destinations`, {
+    method: 'POST',
+    body: {destinations: [{app: {guid: app.guid, process: {type: 'web'}}, port: 8080, protocol: 'http2'}]},
+  })
   r('route.json', (await ok(`/v3/routes/${route.guid}`)).body)
   r('route_options.json', (responses.get('route.json') as any).options)
   r('routes_list.json', (await ok('/v3/routes?per_page=1&order_by=-created_at')).body)
   const dests = (await ok(`/v3/routes/${route.guid}/destinations`)).body
   r('destinations.json', dests)
   r('destination.json', dests.destinations[0])
-  r('destination_update_response.json', (await ok(`/v3/routes/${route.guid}/destinations/${dests.destinations[0].guid}`, {method: 'PATCH', body: {protocol: 'http2'}})).body)
-  r('destinations_replace_response.json', (await ok(`/v3/routes/${route.guid}/destinations`, {method: 'PATCH', body: {destinations: [{app: {guid: app.guid}, port: 8080, protocol: 'http2'}]}})).body)
+  r(
+    'destination_update_response.json',
+    (await ok(`/v3/routes/${route.guid}/destinations/${dests.destinations[0].guid}`, {method: 'PATCH', body: {protocol: 'http2'}})).body,
+  )
+  r(
+    'destinations_replace_response.json',
+    (await ok(`/v3/routes/${route.guid}/destinations`, {method: 'PATCH', body: {destinations: [{app: {guid: app.guid}, port: 8080, protocol: 'http2'}]}})).body,
+  )
 
   // Sidecars.
-  const sidecar = (await ok(`/v3/apps/${app.guid}/sidecars`, {method: 'POST', body: {name: 'auth-sidecar', command: 'bundle exec rackup', process_types: ['web', 'worker'], memory_in_mb: 16}})).body
+  const sidecar = (
+    await ok(`/v3/apps/${app.guid}/sidecars`, {
+      method: 'POST',
+      body: {name: 'auth-sidecar', command: 'bundle exec rackup', process_types: ['web', 'worker'], memory_in_mb: 16},
+    })
+  ).body
   r('sidecar.json', (await ok(`/v3/sidecars/${sidecar.guid}`)).body)
   await ok(`/v3/apps/${app.guid}/sidecars`, {method: 'POST', body: {name: 'logger', command: 'bin/log', process_types: ['web']}})
   r('sidecars_list.json', (await ok(`/v3/apps/${app.guid}/sidecars?per_page=1`)).body)
@@ -224,7 +282,10 @@ beforeAll(async () => {
   r('service_credential_binding.json', (await ok(`/v3/service_credential_bindings/${binding.guid}`)).body)
   r('service_credential_binding_details.json', (await ok(`/v3/service_credential_bindings/${binding.guid}/details`)).body)
   const si = (await ok(`/v3/service_instances?names=my-mysql-service`)).body.resources[0]
-  const keyJob = await ok('/v3/service_credential_bindings', {method: 'POST', body: {type: 'key', name: 'some-key', relationships: {service_instance: {data: {guid: si.guid}}}}})
+  const keyJob = await ok('/v3/service_credential_bindings', {
+    method: 'POST',
+    body: {type: 'key', name: 'some-key', relationships: {service_instance: {data: {guid: si.guid}}}},
+  })
   await t.lf.settle()
   const key = (await ok('/v3/service_credential_bindings?type=key')).body.resources[0]
   expect(keyJob.status).toBe(202)
@@ -238,7 +299,14 @@ beforeAll(async () => {
       body: {
         strategy: 'canary',
         relationships: {app: {data: {guid: canaryApp.guid}}},
-        options: {max_in_flight: 3, web_instances: 5, memory_in_mb: 128, disk_in_mb: 1024, log_rate_limit_in_bytes_per_second: -1, canary: {steps: [{instance_weight: 10}, {instance_weight: 20}]}},
+        options: {
+          max_in_flight: 3,
+          web_instances: 5,
+          memory_in_mb: 128,
+          disk_in_mb: 1024,
+          log_rate_limit_in_bytes_per_second: -1,
+          canary: {steps: [{instance_weight: 10}, {instance_weight: 20}]},
+        },
       },
     })
   ).body
@@ -264,7 +332,16 @@ beforeAll(async () => {
   await t.lf.settle()
   r('job_failed.json', (await ok(failing.headers.get('location')!)).body)
   r('error.json', (await t.api('/v3/apps/nope')).body)
-  r('manifest_diff.json', (await ok(`/v3/spaces/${space.guid}/manifest_diff`, {method: 'POST', raw: 'applications:\n- name: conf-app\n  routes: []\n  env:\n    RAILS_ENV: development\n', headers: {'content-type': 'application/x-yaml'}})).body)
+  r(
+    'manifest_diff.json',
+    (
+      await ok(`/v3/spaces/${space.guid}/manifest_diff`, {
+        method: 'POST',
+        raw: 'applications:\n- name: conf-app\n  routes: []\n  env:\n    RAILS_ENV: development\n',
+        headers: {'content-type': 'application/x-yaml'},
+      })
+    ).body,
+  )
   const apply = await ok(`/v3/spaces/${space.guid}/actions/apply_manifest`, {
     method: 'POST',
     raw: [
@@ -328,7 +405,7 @@ describe('conformance with the CAPI docs examples', () => {
     })
   }
 
-  it('presents VCAP_SERVICES entries with the example\'s keys', () => {
+  it("presents VCAP_SERVICES entries with the example's keys", () => {
     const ex = example('app_env.json').system_env_json.VCAP_SERVICES.mysql[0]
     const actual = (responses.get('app_env.json') as any).system_env_json.VCAP_SERVICES.mysql[0]
     expect(missingKeys(ex, actual).filter((k) => !VCAP_SERVICES_DOCS_ONLY.includes(k))).toEqual([])

@@ -97,9 +97,11 @@ describe('rolling deployment', () => {
     expect(status(await get(d.guid))).toBe('FINALIZED/DEPLOYED')
   })
 
-  it('honours web_instances and treats the cf CLI\'s null options as absent', async () => {
+  it("honours web_instances and treats the cf CLI's null options as absent", async () => {
     const app = await newApp(2)
-    const d = await deploy(app, {options: {max_in_flight: null, web_instances: 3, memory_in_mb: null, disk_in_mb: null, log_rate_limit_in_bytes_per_second: null}})
+    const d = await deploy(app, {
+      options: {max_in_flight: null, web_instances: 3, memory_in_mb: null, disk_in_mb: null, log_rate_limit_in_bytes_per_second: null},
+    })
     expect(d.options).toEqual({max_in_flight: 1, web_instances: 3})
     for (let i = 0; i < 6 && status(await get(d.guid)) !== 'FINALIZED/DEPLOYED'; i++) await step()
     expect((await webs(app)).map((p) => p.instances)).toEqual([3])
@@ -179,7 +181,7 @@ describe('rolling deployment', () => {
     expect(after.instance_guid).not.toBe(before)
   })
 
-  it('refuses scale, process updates and droplet changes while deploying, with Cloud Controller\'s messages', async () => {
+  it("refuses scale, process updates and droplet changes while deploying, with Cloud Controller's messages", async () => {
     const app = await newApp(2)
     const droplet = (await t.capi.apps.get(app)).relationships.current_droplet!.data!.guid!
     const d = await deploy(app)
@@ -200,8 +202,14 @@ describe('rolling deployment', () => {
       [{options: {max_in_flight: 0}}, 'Max in flight must be an integer greater than 0'],
       [{options: {foo: 1, baz: 2}}, 'Options has unsupported key(s): foo, baz'],
       [{options: {canary: {steps: [{instance_weight: 10}]}}}, 'Options canary are only valid for Canary deployments'],
-      [{strategy: 'canary', options: {canary: {steps: [{instance_weight: 40}, {instance_weight: 20}]}}}, 'Options canary steps instance weight must be sorted in ascending order'],
-      [{strategy: 'canary', options: {canary: {steps: [{instance_weight: 101}]}}}, 'Options canary steps instance weight must be an Integer between 1-100 (inclusive)'],
+      [
+        {strategy: 'canary', options: {canary: {steps: [{instance_weight: 40}, {instance_weight: 20}]}}},
+        'Options canary steps instance weight must be sorted in ascending order',
+      ],
+      [
+        {strategy: 'canary', options: {canary: {steps: [{instance_weight: 101}]}}},
+        'Options canary steps instance weight must be an Integer between 1-100 (inclusive)',
+      ],
       [{droplet: {guid: 'nope'}}, 'Unable to assign current droplet. Ensure the droplet exists and belongs to this app.'],
       [{unknown: true}, "Unknown field(s): 'unknown'"],
     ]
@@ -217,7 +225,9 @@ describe('rolling deployment', () => {
   })
 
   it('enforces quotas on create with the deployment suffix, and records updater quota errors in status.details.error', async () => {
-    await t.lf.seed({orgs: [{name: 'quota-org', spaces: [{name: 'tight', quota: {name: 'five', total_instances: 5}, apps: [{name: 'q', instances: 4, memory: '64M'}]}]}]})
+    await t.lf.seed({
+      orgs: [{name: 'quota-org', spaces: [{name: 'tight', quota: {name: 'five', total_instances: 5}, apps: [{name: 'q', instances: 4, memory: '64M'}]}]}],
+    })
     const space = (await t.capi.spaces.list({names: ['tight']}))[0]
     const app = (await t.capi.apps.findByName(space.guid, 'q'))!.guid
     const err = (await deploy(app, {options: {max_in_flight: 2}}).catch((e) => e)) as CapiError

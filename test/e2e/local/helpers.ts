@@ -15,7 +15,8 @@ export class PasswordGrant implements TokenProvider {
   constructor(private readonly lf: LocalFoundation) {}
 
   async authorization(): Promise<string> {
-    if (!this.access) await this.grant(`grant_type=password&username=${encodeURIComponent(this.lf.admin.username)}&password=${encodeURIComponent(this.lf.admin.password)}`)
+    if (!this.access)
+      await this.grant(`grant_type=password&username=${encodeURIComponent(this.lf.admin.username)}&password=${encodeURIComponent(this.lf.admin.password)}`)
     return this.access!
   }
 
@@ -27,7 +28,11 @@ export class PasswordGrant implements TokenProvider {
   }
 
   private async grant(body: string): Promise<void> {
-    const res = await fetch(`${this.lf.uaaUrl}/oauth/token`, {method: 'POST', headers: {authorization: 'Basic Y2Y6', 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json'}, body})
+    const res = await fetch(`${this.lf.uaaUrl}/oauth/token`, {
+      method: 'POST',
+      headers: {authorization: 'Basic Y2Y6', 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json'},
+      body,
+    })
     const json = (await res.json()) as {access_token: string; refresh_token?: string}
     if (!res.ok) throw new Error(`token grant failed: ${res.status} ${JSON.stringify(json)}`)
     this.access = `bearer ${json.access_token}`
@@ -40,12 +45,25 @@ export interface TestFoundation {
   capi: CapiClient
   tokens: PasswordGrant
   /** fetch against the API with the admin token; JSON bodies are serialised. */
-  api(path: string, init?: {method?: string; body?: unknown; headers?: Record<string, string>; raw?: string | Uint8Array}): Promise<{status: number; headers: Headers; body: any; text: string}>
+  api(
+    path: string,
+    init?: {method?: string; body?: unknown; headers?: Record<string, string>; raw?: string | Uint8Array},
+  ): Promise<{status: number; headers: Headers; body: any; text: string}>
   stop(): Promise<void>
 }
 
 export async function startTestFoundation(opts: LocalFoundationOptions = {}): Promise<TestFoundation> {
-  const lf = await startLocalFoundation({port: 0, routerPort: 0, tickMs: 0, startupMs: 20, stagingMs: 20, asyncMs: 10, drainTimeoutMs: 3000, randomSeed: 7, ...opts})
+  const lf = await startLocalFoundation({
+    port: 0,
+    routerPort: 0,
+    tickMs: 0,
+    startupMs: 20,
+    stagingMs: 20,
+    asyncMs: 10,
+    drainTimeoutMs: 3000,
+    randomSeed: 7,
+    ...opts,
+  })
   const tokens = new PasswordGrant(lf)
   const capi = new CapiClient({apiUrl: lf.apiUrl, tokens, retry: {limit: 0, rateLimitRetries: 0}})
   const api: TestFoundation['api'] = async (path, init = {}) => {

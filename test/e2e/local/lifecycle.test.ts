@@ -56,7 +56,7 @@ describe('push flow', () => {
   it('creates, uploads a zip, stages with a detected buildpack, starts, routes', async () => {
     const app = await createApp()
     expect(app.state).toBe('STOPPED')
-    const {pkg, build} = await stage(app.guid, {'Gemfile': 'source "x"', 'config.ru': 'run X'})
+    const {pkg, build} = await stage(app.guid, {Gemfile: 'source "x"', 'config.ru': 'run X'})
     expect(build.state).toBe('STAGED')
     const droplet = await t.capi.droplets.get(build.droplet!.guid)
     expect(droplet.state).toBe('STAGED')
@@ -82,11 +82,13 @@ describe('push flow', () => {
     expect(r.status).toBe(200)
     expect(r.json.droplet.guid).toBe(droplet.guid)
     expect((await t.capi.routes.forApp(app.guid)).map((x) => x.url)).toEqual([`${app.name}.apps.localhost`])
-    const dup = await t.capi.routes.create({host: app.name, relationships: {space: {data: {guid: space}}, domain: {data: {guid: domain.guid}}}}).catch((e: CapiError) => e)
+    const dup = await t.capi.routes
+      .create({host: app.name, relationships: {space: {data: {guid: space}}, domain: {data: {guid: domain.guid}}}})
+      .catch((e: CapiError) => e)
     expect((dup as CapiError).detail).toBe(`Route already exists with host '${app.name}' for domain 'apps.localhost'.`)
   })
 
-  it('uses the lifecycle\'s buildpacks, else detection, else the first enabled buildpack', async () => {
+  it("uses the lifecycle's buildpacks, else detection, else the first enabled buildpack", async () => {
     const named = await createApp({lifecycle: {type: 'buildpack', data: {buildpacks: ['go_buildpack']}}})
     expect((await t.capi.droplets.get((await stage(named.guid)).build.droplet!.guid)).buildpacks?.[0].name).toBe('go_buildpack')
     const plain = await createApp()
@@ -148,7 +150,22 @@ describe('failures on demand', () => {
   })
 
   it('crashes instances started with CFZD_LOCAL_CRASH, keeps never-ready ones unroutable', async () => {
-    await t.lf.seed({orgs: [{name: 'life-org', spaces: [{name: 'life', apps: [{name: 'crashy', env: {CFZD_LOCAL_CRASH: 'true'}}, {name: 'sleepy', env: {CFZD_LOCAL_NOT_READY: 'true'}}]}]}]})
+    await t.lf.seed({
+      orgs: [
+        {
+          name: 'life-org',
+          spaces: [
+            {
+              name: 'life',
+              apps: [
+                {name: 'crashy', env: {CFZD_LOCAL_CRASH: 'true'}},
+                {name: 'sleepy', env: {CFZD_LOCAL_NOT_READY: 'true'}},
+              ],
+            },
+          ],
+        },
+      ],
+    })
     const crashy = (await t.capi.apps.findByName(space, 'crashy'))!
     const stats = await t.capi.processes.stats((await t.capi.processes.getForApp(crashy.guid, 'web')).guid)
     expect(stats[0].state).toBe('CRASHED')
@@ -232,7 +249,12 @@ describe('bindings', () => {
     const [ups, db] = await Promise.all(['ups', 'db'].map(async (name) => (await t.api(`/v3/service_instances?names=${name}`)).body.resources[0].guid))
     const direct = await t.capi.bindings.create({type: 'app', relationships: {app: {data: {guid: app.guid}}, service_instance: {data: {guid: ups}}}})
     expect(direct.binding?.last_operation?.state).toBe('succeeded')
-    const managed = await t.capi.bindings.create({type: 'app', name: 'primary-db', relationships: {app: {data: {guid: app.guid}}, service_instance: {data: {guid: db}}}, parameters: {pool: 5}})
+    const managed = await t.capi.bindings.create({
+      type: 'app',
+      name: 'primary-db',
+      relationships: {app: {data: {guid: app.guid}}, service_instance: {data: {guid: db}}},
+      parameters: {pool: 5},
+    })
     expect(managed.job).toBeDefined()
     await t.capi.jobs.wait(managed.job!)
     const bindings = await t.capi.bindings.forApp(app.guid)
@@ -294,10 +316,18 @@ describe('manifests', () => {
   })
 
   it('refuses bad manifests synchronously and fails the job when scaling during a deployment', async () => {
-    const bad = await t.api(`/v3/spaces/${space}/actions/apply_manifest`, {method: 'POST', raw: 'applications:\n- name: x\n  memory: 12 parsecs\n', headers: {'content-type': 'application/x-yaml'}})
+    const bad = await t.api(`/v3/spaces/${space}/actions/apply_manifest`, {
+      method: 'POST',
+      raw: 'applications:\n- name: x\n  memory: 12 parsecs\n',
+      headers: {'content-type': 'application/x-yaml'},
+    })
     expect(bad.status).toBe(422)
     expect(bad.body.errors[0].detail).toContain("For application 'x'")
-    const notYaml = await t.api(`/v3/spaces/${space}/actions/apply_manifest`, {method: 'POST', raw: 'applications: []', headers: {'content-type': 'application/json'}})
+    const notYaml = await t.api(`/v3/spaces/${space}/actions/apply_manifest`, {
+      method: 'POST',
+      raw: 'applications: []',
+      headers: {'content-type': 'application/json'},
+    })
     expect(notYaml.status).toBe(400)
     await t.lf.seed({orgs: [{name: 'life-org', spaces: [{name: 'life', apps: [{name: 'deploying', instances: 2, memory: '64M'}]}]}]})
     const app = (await t.capi.apps.findByName(space, 'deploying'))!
@@ -335,7 +365,9 @@ describe('revisions and buildpack releases', () => {
     expect(rollback.droplet?.guid).toBe(first)
     expect(await t.capi.env.get(app.guid)).toEqual({})
     // revision_resolver.rb: what differs from the latest revision, then the rollback.
-    expect((await t.capi.revisions.forApp(app.guid)).pop()?.description).toBe('New droplet deployed. New environment variables deployed. Rolled back to revision 1.')
+    expect((await t.capi.revisions.forApp(app.guid)).pop()?.description).toBe(
+      'New droplet deployed. New environment variables deployed. Rolled back to revision 1.',
+    )
     await t.capi.deployments.cancel(rollback.guid)
     t.lf.tick()
   })

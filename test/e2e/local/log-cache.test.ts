@@ -10,7 +10,9 @@ import {startTestFoundation, type TestFoundation, until, viaRouter} from './help
 let t: TestFoundation
 let space: string
 const decode = (e: {log: {payload: string}}) => Buffer.from(e.log.payload, 'base64').toString('utf8')
-type Batch = {envelopes: {batch: {timestamp: string; source_id: string; instance_id: string; tags: {source_type: string}; log: {payload: string; type?: string}}[]}}
+type Batch = {
+  envelopes: {batch: {timestamp: string; source_id: string; instance_id: string; tags: {source_type: string}; log: {payload: string; type?: string}}[]}
+}
 
 beforeAll(async () => {
   t = await startTestFoundation()
@@ -41,16 +43,25 @@ describe('log-cache read API', () => {
     const text = batch.map((e) => `[${e.tags.source_type}/${e.instance_id}] ${e.log.type ?? 'OUT'} ${decode(e)}`)
     expect(text).toContainEqual(expect.stringMatching(/^\[CELL\/0\] OUT Cell cfzd-local creating container for instance /))
     expect(text).toContainEqual('[CELL/0] OUT Container became healthy')
-    expect(text).toContainEqual(expect.stringMatching(/^\[RTR\/0\] OUT web\.apps\.localhost - \[.*\] "GET \/hello HTTP\/1\.1" 200 0 \d+ .* app_id:"[0-9a-f-]+" app_index:"0"/))
+    expect(text).toContainEqual(
+      expect.stringMatching(/^\[RTR\/0\] OUT web\.apps\.localhost - \[.*\] "GET \/hello HTTP\/1\.1" 200 0 \d+ .* app_id:"[0-9a-f-]+" app_index:"0"/),
+    )
   })
 
   it('limit and descending give the newest first; other envelope types read nothing; bad input is a 400; a token is needed', async () => {
     const app = (await t.capi.apps.findByName(space, 'web'))!
     const all = ((await t.api(`/log-cache/api/v1/read/${app.guid}`)).body as Batch).envelopes.batch
     const newest = ((await t.api(`/log-cache/api/v1/read/${app.guid}?limit=2&descending=true&envelope_types=LOG`)).body as Batch).envelopes.batch
-    expect(newest.map((e) => e.timestamp)).toEqual(all.slice(-2).reverse().map((e) => e.timestamp))
+    expect(newest.map((e) => e.timestamp)).toEqual(
+      all
+        .slice(-2)
+        .reverse()
+        .map((e) => e.timestamp),
+    )
     expect(((await t.api(`/log-cache/api/v1/read/${app.guid}?envelope_types=GAUGE`)).body as Batch).envelopes.batch).toEqual([])
-    expect(((await t.api(`/log-cache/api/v1/read/${app.guid}?start_time=${BigInt(Date.now() + 60_000) * 1_000_000n}`)).body as Batch).envelopes.batch).toEqual([])
+    expect(((await t.api(`/log-cache/api/v1/read/${app.guid}?start_time=${BigInt(Date.now() + 60_000) * 1_000_000n}`)).body as Batch).envelopes.batch).toEqual(
+      [],
+    )
     const bad = await t.api(`/log-cache/api/v1/read/${app.guid}?limit=1001`)
     expect(bad.status).toBe(400)
     expect(bad.body).toEqual({code: 3, message: 'limit (1001) must be 1000 or less', details: []})
@@ -68,6 +79,11 @@ describe('log-cache read API', () => {
     await until(async () => (await t.capi.builds.get(build.guid)).state === 'FAILED')
     const batch = ((await t.api(`/log-cache/api/v1/read/${app.guid}?envelope_types=LOG&limit=1000`)).body as Batch).envelopes.batch
     const stg = batch.filter((e) => e.tags.source_type === 'STG').map((e) => `${e.log.type ?? 'OUT'} ${decode(e)}`)
-    expect(stg.slice(-4)).toEqual(['OUT line one', 'OUT line two', 'ERR Failed to compile droplet: StagingError - Staging error: staging failed', 'OUT Exit status 223'])
+    expect(stg.slice(-4)).toEqual([
+      'OUT line one',
+      'OUT line two',
+      'ERR Failed to compile droplet: StagingError - Staging error: staging failed',
+      'OUT Exit status 223',
+    ])
   })
 })

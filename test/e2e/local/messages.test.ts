@@ -22,7 +22,10 @@ beforeAll(async () => {
         spaces: [
           {
             name: 'msg',
-            service_instances: [{name: 'ups', credentials: {p: 'q'}}, {name: 'db', type: 'managed', offering: 'mysql', plan: 'small'}],
+            service_instances: [
+              {name: 'ups', credentials: {p: 'q'}},
+              {name: 'db', type: 'managed', offering: 'mysql', plan: 'small'},
+            ],
             apps: [{name: 'staged', instances: 1, memory: '64M'}],
           },
         ],
@@ -99,26 +102,45 @@ describe('presenter nulls', () => {
 
 describe('unknown fields: 422 "Unknown field(s): ..." (NoAdditionalKeysValidator)', () => {
   it('apps: create (before the space is looked up) and update (before the app is)', async () => {
-    expect422(await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', 'no-such-space'), instances: 2, buildpack: 'ruby'}), "Unknown field(s): 'instances', 'buildpack'")
+    expect422(
+      await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', 'no-such-space'), instances: 2, buildpack: 'ruby'}),
+      "Unknown field(s): 'instances', 'buildpack'",
+    )
     expect422(await call('PATCH', '/v3/apps/no-such-app', {name: 'x', foo: 1}), "Unknown field(s): 'foo'")
     const app = await newApp()
     expect422(await call('PATCH', `/v3/apps/${app.guid}`, {memory: '1G'}), "Unknown field(s): 'memory'")
-    expect422(await call('POST', '/v3/apps', {name: 'x', relationships: {space: {data: {guid: space}}, org: {data: {guid: 'o'}}}}), "Relationships Unknown field(s): 'org'")
+    expect422(
+      await call('POST', '/v3/apps', {name: 'x', relationships: {space: {data: {guid: space}}, org: {data: {guid: 'o'}}}}),
+      "Relationships Unknown field(s): 'org'",
+    )
     // PATCH current_droplet checks no message (apps_controller.rb#assign_current_droplet): other keys are ignored, data null is refused.
     const withDroplet = await staged()
     const droplet = withDroplet.relationships.current_droplet.data.guid
     const res = await call('PATCH', `/v3/apps/${withDroplet.guid}/relationships/current_droplet`, {data: {guid: droplet}, note: 'ignored'})
     expect(res.status).toBe(200)
     expect(res.body.data).toEqual({guid: droplet})
-    expect422(await call('PATCH', `/v3/apps/${withDroplet.guid}/relationships/current_droplet`, {data: null}), 'Current droplet cannot be removed. Replace it with a preferred droplet.')
+    expect422(
+      await call('PATCH', `/v3/apps/${withDroplet.guid}/relationships/current_droplet`, {data: null}),
+      'Current droplet cannot be removed. Replace it with a preferred droplet.',
+    )
   })
 
   it('deployments, including their options and canary steps', async () => {
     const app = (await staged()).guid
-    expect422(await call('POST', '/v3/deployments', {relationships: rel('app', app), foo: 1, strategy: 'blue-green'}), "Unknown field(s): 'foo', Strategy 'blue-green' is not a supported deployment strategy")
-    expect422(await call('POST', '/v3/deployments', {relationships: rel('app', app), options: {bogus: 1, other: 2}}), 'Options has unsupported key(s): bogus, other')
     expect422(
-      await call('POST', '/v3/deployments', {strategy: 'canary', relationships: rel('app', app), options: {canary: {steps: [{instance_weight: 10, pause: true}]}}}),
+      await call('POST', '/v3/deployments', {relationships: rel('app', app), foo: 1, strategy: 'blue-green'}),
+      "Unknown field(s): 'foo', Strategy 'blue-green' is not a supported deployment strategy",
+    )
+    expect422(
+      await call('POST', '/v3/deployments', {relationships: rel('app', app), options: {bogus: 1, other: 2}}),
+      'Options has unsupported key(s): bogus, other',
+    )
+    expect422(
+      await call('POST', '/v3/deployments', {
+        strategy: 'canary',
+        relationships: rel('app', app),
+        options: {canary: {steps: [{instance_weight: 10, pause: true}]}},
+      }),
       'Options canary steps has unsupported key(s): pause',
     )
   })
@@ -138,7 +160,10 @@ describe('unknown fields: 422 "Unknown field(s): ..." (NoAdditionalKeysValidator
   it('routes and destinations', async () => {
     const app = (await staged()).guid
     const domain = (await call('GET', '/v3/domains?names=apps.localhost')).body.resources[0].guid
-    expect422(await call('POST', '/v3/routes', {host: 'h', relationships: {...rel('space', space), ...rel('domain', domain)}, weight: 1}), "Unknown field(s): 'weight'")
+    expect422(
+      await call('POST', '/v3/routes', {host: 'h', relationships: {...rel('space', space), ...rel('domain', domain)}, weight: 1}),
+      "Unknown field(s): 'weight'",
+    )
     const route = (await call('POST', '/v3/routes', {host: `h${++n}`, relationships: {...rel('space', space), ...rel('domain', domain)}})).body
     expect422(await call('POST', `/v3/routes/${route.guid}/destinations`, {destinations: [{app: {guid: app}}], replace: true}), "Unknown field(s): 'replace'")
     expect422(
@@ -152,7 +177,10 @@ describe('unknown fields: 422 "Unknown field(s): ..." (NoAdditionalKeysValidator
   it('service credential bindings, environment variables, processes, scale, sidecars and features', async () => {
     const app = await newApp()
     const ups = (await call('GET', '/v3/service_instances?names=ups')).body.resources[0].guid
-    expect422(await call('POST', '/v3/service_credential_bindings', {type: 'app', relationships: {...rel('app', app.guid), ...rel('service_instance', ups)}, foo: 1}), "Unknown field(s): 'foo'")
+    expect422(
+      await call('POST', '/v3/service_credential_bindings', {type: 'app', relationships: {...rel('app', app.guid), ...rel('service_instance', ups)}, foo: 1}),
+      "Unknown field(s): 'foo'",
+    )
     expect422(await call('PATCH', `/v3/apps/${app.guid}/environment_variables`, {var: {A: 'b'}, foo: 1}), "Unknown field(s): 'foo'")
     const web = (await call('GET', `/v3/apps/${app.guid}/processes/web`)).body.guid
     expect422(await call('PATCH', `/v3/processes/${web}`, {command: 'x', instances: 2}), "Unknown field(s): 'instances'")
@@ -163,13 +191,18 @@ describe('unknown fields: 422 "Unknown field(s): ..." (NoAdditionalKeysValidator
   })
 
   it('apply_manifest ignores unknown keys (app_manifest_message.rb has no NoAdditionalKeysValidator) but checks the values', async () => {
-    const yaml = (text: string) => t.api(`/v3/spaces/${space}/actions/apply_manifest`, {method: 'POST', raw: text, headers: {'content-type': 'application/x-yaml'}})
+    const yaml = (text: string) =>
+      t.api(`/v3/spaces/${space}/actions/apply_manifest`, {method: 'POST', raw: text, headers: {'content-type': 'application/x-yaml'}})
     expect((await yaml('applications:\n- name: staged\n  colour: red\n')).status).toBe(202)
     await t.lf.settle()
     const bad = await yaml('applications:\n- name: staged\n  instances: many\n  memory: 64\n- disk_quota: 1G\n')
     expect(bad.status).toBe(422)
     expect(bad.body.errors).toEqual([
-      {detail: 'For application \'staged\': Process "web": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB', title: 'CF-UnprocessableEntity', code: 10008},
+      {
+        detail: 'For application \'staged\': Process "web": Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB',
+        title: 'CF-UnprocessableEntity',
+        code: 10008,
+      },
       {detail: 'For application \'staged\': Process "web": Instances is not a number', title: 'CF-UnprocessableEntity', code: 10008},
       {detail: 'For application at index 1: Name must not be empty', title: 'CF-UnprocessableEntity', code: 10008},
       {detail: 'For application at index 1: Name must be a string', title: 'CF-UnprocessableEntity', code: 10008},
@@ -185,10 +218,22 @@ describe('wrong types: 422 with the messages and their order', () => {
       await call('POST', '/v3/apps', {name: 'x', relationships: {space: 'guid'}}),
       'Relationships Space must be structured like this: "space: {"data": {"guid": "valid-guid"}}"',
     )
-    expect422(await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', space), environment_variables: ['A=b']}), 'Environment variables must be an object')
-    expect422(await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', space), lifecycle: {type: 'buildpack', data: {buildpacks: 'ruby'}}}), 'Lifecycle Buildpacks must be an array')
-    expect422(await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', space), lifecycle: {type: 'kubernetes', data: {}}}), 'Lifecycle type is not included in the list: buildpack, docker, cnb')
-    expect422(await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', space), metadata: {labels: {'-bad': 'v'}}}), "Metadata label key error: '-bad' starts or ends with invalid characters")
+    expect422(
+      await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', space), environment_variables: ['A=b']}),
+      'Environment variables must be an object',
+    )
+    expect422(
+      await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', space), lifecycle: {type: 'buildpack', data: {buildpacks: 'ruby'}}}),
+      'Lifecycle Buildpacks must be an array',
+    )
+    expect422(
+      await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', space), lifecycle: {type: 'kubernetes', data: {}}}),
+      'Lifecycle type is not included in the list: buildpack, docker, cnb',
+    )
+    expect422(
+      await call('POST', '/v3/apps', {name: 'x', relationships: rel('space', space), metadata: {labels: {'-bad': 'v'}}}),
+      "Metadata label key error: '-bad' starts or ends with invalid characters",
+    )
     const app = await newApp()
     expect422(await call('PATCH', `/v3/apps/${app.guid}`, {name: 42}), 'Name must be a string')
     expect422(await call('PATCH', `/v3/apps/${app.guid}`, {lifecycle: {type: 'docker', data: {}}}), 'Lifecycle type cannot be changed from buildpack to docker')
@@ -199,21 +244,36 @@ describe('wrong types: 422 with the messages and their order', () => {
     const deploy = (body: Record<string, unknown>) => call('POST', '/v3/deployments', {relationships: rel('app', app), ...body})
     expect422(await deploy({options: {max_in_flight: 'two'}}), 'Max in flight must be an integer greater than 0')
     expect422(await deploy({options: {web_instances: 'x'}}), 'Web instances is not a number')
-    expect422(await deploy({options: {web_instances: -1, memory_in_mb: 0}}), 'Web instances must be greater than or equal to 0, Memory in mb must be greater than 0')
+    expect422(
+      await deploy({options: {web_instances: -1, memory_in_mb: 0}}),
+      'Web instances must be greater than or equal to 0, Memory in mb must be greater than 0',
+    )
     expect422(await deploy({options: 5}), 'Options must be an object')
-    expect422(await deploy({strategy: 'blue-green', options: {canary: {steps: [{instance_weight: 10}]}}}), "Strategy 'blue-green' is not a supported deployment strategy, Options canary are only valid for Canary deployments")
+    expect422(
+      await deploy({strategy: 'blue-green', options: {canary: {steps: [{instance_weight: 10}]}}}),
+      "Strategy 'blue-green' is not a supported deployment strategy, Options canary are only valid for Canary deployments",
+    )
   })
 
   it('builds, packages, droplets', async () => {
     const app = await newApp()
     expect422(await call('POST', '/v3/builds', {package: {guid: 5}}), 'Package guid must be a string, Package guid must be between 1 and 200 characters')
-    expect422(await call('POST', '/v3/builds', {}), "Package guid can't be blank, Package guid must be a string, Package guid must be between 1 and 200 characters")
+    expect422(
+      await call('POST', '/v3/builds', {}),
+      "Package guid can't be blank, Package guid must be a string, Package guid must be between 1 and 200 characters",
+    )
     expect422(await call('POST', '/v3/builds', {package: {guid: 'p'}, staging_memory_in_mb: 'lots'}), 'Staging memory in mb is not a number')
     expect422(await call('POST', '/v3/packages', {type: 'zip', relationships: rel('app', app.guid)}), "Type must be one of 'bits, docker'")
-    expect422(await call('POST', '/v3/packages', {type: 'docker', relationships: rel('app', app.guid), data: {}}), 'Data Image must be a string, Data Image required')
+    expect422(
+      await call('POST', '/v3/packages', {type: 'docker', relationships: rel('app', app.guid), data: {}}),
+      'Data Image must be a string, Data Image required',
+    )
     expect422(await call('POST', '/v3/droplets', {relationships: rel('app', app.guid), process_types: {web: 1}}), 'Process types value must be a string')
     const droplet = (await call('GET', `/v3/apps/${(await staged()).guid}/droplets/current`)).body.guid
-    expect422(await call('POST', `/v3/droplets?source_guid=${droplet}`, {relationships: {app: {data: {guid: 7}}}}), 'App guid must be a string, App guid must be between 1 and 200 characters')
+    expect422(
+      await call('POST', `/v3/droplets?source_guid=${droplet}`, {relationships: {app: {data: {guid: 7}}}}),
+      'App guid must be a string, App guid must be between 1 and 200 characters',
+    )
   })
 
   it('routes and destinations', async () => {
@@ -222,19 +282,33 @@ describe('wrong types: 422 with the messages and their order', () => {
     const rels = {...rel('space', space), ...rel('domain', domain)}
     expect422(await call('POST', '/v3/routes', {host: 5, relationships: rels}), 'Host must be a string')
     expect422(await call('POST', '/v3/routes', {host: 'h', path: 'abc', port: 'x', relationships: rels}), 'Path must begin with /, Port is not a number')
-    expect422(await call('POST', '/v3/routes', {host: 'h', relationships: rels, options: {loadbalancing: 'random'}}), "Options Loadbalancing must be one of 'round-robin, least-connection' if present")
+    expect422(
+      await call('POST', '/v3/routes', {host: 'h', relationships: rels, options: {loadbalancing: 'random'}}),
+      "Options Loadbalancing must be one of 'round-robin, least-connection' if present",
+    )
     const route = (await call('POST', '/v3/routes', {host: `r${++n}`, relationships: rels})).body
     expect422(
       await call('POST', `/v3/routes/${route.guid}/destinations`, {destinations: [{app: {guid: app}, weight: 50}]}),
       'Destinations[0]: weighted destinations can only be used when replacing all destinations.',
     )
-    expect422(await call('POST', `/v3/routes/${route.guid}/destinations`, {destinations: []}), 'Destinations must be an array containing between 1 and 100 destination objects.')
     expect422(
-      await call('PATCH', `/v3/routes/${route.guid}/destinations`, {destinations: [{app: {guid: app}, weight: 50}, {app: {guid: app}, weight: 40, port: 9000}]}),
+      await call('POST', `/v3/routes/${route.guid}/destinations`, {destinations: []}),
+      'Destinations must be an array containing between 1 and 100 destination objects.',
+    )
+    expect422(
+      await call('PATCH', `/v3/routes/${route.guid}/destinations`, {
+        destinations: [
+          {app: {guid: app}, weight: 50},
+          {app: {guid: app}, weight: 40, port: 9000},
+        ],
+      }),
       'Destinations must have weights that sum to 100.',
     )
     const dest = (await call('POST', `/v3/routes/${route.guid}/destinations`, {destinations: [{app: {guid: app}}]})).body.destinations[0]
-    expect422(await call('PATCH', `/v3/routes/${route.guid}/destinations/${dest.guid}`, {protocol: 'http3'}), "Destination protocol must be 'http1', 'http2' or 'tcp'.")
+    expect422(
+      await call('PATCH', `/v3/routes/${route.guid}/destinations/${dest.guid}`, {protocol: 'http3'}),
+      "Destination protocol must be 'http1', 'http2' or 'tcp'.",
+    )
   })
 
   it('service credential bindings', async () => {
@@ -245,8 +319,18 @@ describe('wrong types: 422 with the messages and their order', () => {
       await call('POST', '/v3/service_credential_bindings', {type: 'app', relationships: rel('service_instance', db)}),
       'Relationships App can\'t be blank, Relationships App must be structured like this: "app: {"data": {"guid": "valid-guid"}}"',
     )
-    expect422(await call('POST', '/v3/service_credential_bindings', {type: 'key', relationships: rel('service_instance', db)}), "Name must be a string, Name can't be blank")
-    expect422(await call('POST', '/v3/service_credential_bindings', {type: 'app', relationships: {...rel('app', app.guid), ...rel('service_instance', db)}, parameters: 'x'}), 'Parameters must be an object')
+    expect422(
+      await call('POST', '/v3/service_credential_bindings', {type: 'key', relationships: rel('service_instance', db)}),
+      "Name must be a string, Name can't be blank",
+    )
+    expect422(
+      await call('POST', '/v3/service_credential_bindings', {
+        type: 'app',
+        relationships: {...rel('app', app.guid), ...rel('service_instance', db)},
+        parameters: 'x',
+      }),
+      'Parameters must be an object',
+    )
   })
 
   it('processes, scale (numeric strings are numbers, as in Rails), sidecars and features', async () => {
@@ -254,9 +338,15 @@ describe('wrong types: 422 with the messages and their order', () => {
     const web = (await call('GET', `/v3/apps/${app.guid}/processes/web`)).body.guid
     expect422(await call('PATCH', `/v3/processes/${web}`, {command: 5, foo: 1}), "Unknown field(s): 'foo', Command must be a string")
     expect422(await call('PATCH', `/v3/processes/${web}`, {health_check: {type: 'tcp'}}), 'Health check type must be "port", "process", or "http"')
-    expect422(await call('PATCH', `/v3/processes/${web}`, {health_check: {type: 'http', data: {timeout: 0, endpoint: 'health'}}}), 'Health check timeout must be greater than or equal to 1, Health check endpoint must be a valid URI path')
+    expect422(
+      await call('PATCH', `/v3/processes/${web}`, {health_check: {type: 'http', data: {timeout: 0, endpoint: 'health'}}}),
+      'Health check timeout must be greater than or equal to 1, Health check endpoint must be a valid URI path',
+    )
     expect422(await call('POST', `/v3/processes/${web}/actions/scale`, {instances: -1}), 'Instances must be greater than or equal to 0')
-    expect422(await call('POST', `/v3/processes/${web}/actions/scale`, {instances: 'two', memory_in_mb: 1.5}), 'Instances is not a number, Memory in mb must be an integer')
+    expect422(
+      await call('POST', `/v3/processes/${web}/actions/scale`, {instances: 'two', memory_in_mb: 1.5}),
+      'Instances is not a number, Memory in mb must be an integer',
+    )
     const scaled = await call('POST', `/v3/processes/${web}/actions/scale`, {instances: '2'})
     expect(scaled.status).toBe(202)
     expect(scaled.body.instances).toBe(2)
@@ -264,7 +354,10 @@ describe('wrong types: 422 with the messages and their order', () => {
       await call('POST', `/v3/apps/${app.guid}/sidecars`, {}),
       "Name can't be blank, Name must be a string, Command can't be blank, Command must be a string, Process types must be an array, Process types must have at least 1 process_type",
     )
-    expect422(await call('POST', `/v3/apps/${app.guid}/sidecars`, {name: 's', command: 'c', process_types: []}), 'Process types must have at least 1 process_type')
+    expect422(
+      await call('POST', `/v3/apps/${app.guid}/sidecars`, {name: 's', command: 'c', process_types: []}),
+      'Process types must have at least 1 process_type',
+    )
     expect422(await call('PATCH', `/v3/apps/${app.guid}/features/ssh`, {enabled: 'yes'}), 'Enabled must be a boolean')
     expect422(await call('PATCH', `/v3/spaces/${space}/features/ssh`, {}), 'Enabled must be a boolean')
   })
@@ -285,9 +378,18 @@ describe('environment variables', () => {
 
   it('PATCH environment_variables takes strings or null only (update_environment_variables_message.rb)', async () => {
     const app = await newApp({environment_variables: {KEEP: 1, DROP: 'x'}})
-    expect422(await call('PATCH', `/v3/apps/${app.guid}/environment_variables`, {var: {A: 1}}), "Non-string value in environment variable for key 'A', value '1'")
-    expect422(await call('PATCH', `/v3/apps/${app.guid}/environment_variables`, {var: {C: {d: true}}}), 'Non-string value in environment variable for key \'C\', value \'{"d":true}\'')
-    expect422(await call('PATCH', `/v3/apps/${app.guid}/environment_variables`, {var: {VCAP_X: 'y', PORT: '1'}}), 'Var cannot start with VCAP_, Var cannot set PORT')
+    expect422(
+      await call('PATCH', `/v3/apps/${app.guid}/environment_variables`, {var: {A: 1}}),
+      "Non-string value in environment variable for key 'A', value '1'",
+    )
+    expect422(
+      await call('PATCH', `/v3/apps/${app.guid}/environment_variables`, {var: {C: {d: true}}}),
+      "Non-string value in environment variable for key 'C', value '{\"d\":true}'",
+    )
+    expect422(
+      await call('PATCH', `/v3/apps/${app.guid}/environment_variables`, {var: {VCAP_X: 'y', PORT: '1'}}),
+      'Var cannot start with VCAP_, Var cannot set PORT',
+    )
     expect422(await call('PATCH', `/v3/apps/${app.guid}/environment_variables`, {}), 'Var must be an object')
     const res = await call('PATCH', `/v3/apps/${app.guid}/environment_variables`, {var: {A: 'b', DROP: null}})
     expect(res.status).toBe(200)

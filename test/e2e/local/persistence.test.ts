@@ -86,7 +86,18 @@ describe('persistence', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfzd-local-seed-'))
     const seedPath = join(dir, 'seed.yml')
     const seed = (age: string) =>
-      writeFileSync(seedPath, ['orgs:', '- name: acme', '  spaces:', '  - name: prod', '    apps:', `    - {name: aged, buildpack: nodejs_buildpack, stopped: true, droplet: {age: ${age}}}`, ''].join('\n'))
+      writeFileSync(
+        seedPath,
+        [
+          'orgs:',
+          '- name: acme',
+          '  spaces:',
+          '  - name: prod',
+          '    apps:',
+          `    - {name: aged, buildpack: nodejs_buildpack, stopped: true, droplet: {age: ${age}}}`,
+          '',
+        ].join('\n'),
+      )
     seed('3d')
     const t = await startTestFoundation({seed: seedPath})
     try {

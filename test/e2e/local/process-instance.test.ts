@@ -22,7 +22,15 @@ beforeAll(async () => {
     orgs: [
       {
         name: 'local',
-        spaces: [{name: 'dev', apps: [{name: 'pin', instances: 3, memory: '64M'}, {name: 'other', instances: 1, memory: '64M'}]}],
+        spaces: [
+          {
+            name: 'dev',
+            apps: [
+              {name: 'pin', instances: 3, memory: '64M'},
+              {name: 'other', instances: 1, memory: '64M'},
+            ],
+          },
+        ],
       },
     ],
   })
@@ -68,7 +76,7 @@ describe('X-CF-PROCESS-INSTANCE', () => {
     }
   })
 
-  it('no such process or index on the route: 400 unknown_route, with gorouter\'s message', async () => {
+  it("no such process or index on the route: 400 unknown_route, with gorouter's message", async () => {
     const unknown = randomUUID()
     let r = await get(host, {'X-CF-PROCESS-INSTANCE': unknown})
     expect(r.status).toBe(400)
@@ -101,7 +109,9 @@ describe('X-CF-PROCESS-INSTANCE', () => {
       expect(r.status).toBe(200)
       const check = await checkPinning(url, web)
       expect(check.pinned).toBe(false)
-      expect(check.why).toMatch(/^the router ignored X-CF-PROCESS-INSTANCE \(a request for a process that does not exist got HTTP 200 from the app, not 400 unknown_route; pinning needs Routing release 0\.332 or later\)$/)
+      expect(check.why).toMatch(
+        /^the router ignored X-CF-PROCESS-INSTANCE \(a request for a process that does not exist got HTTP 200 from the app, not 400 unknown_route; pinning needs Routing release 0\.332 or later\)$/,
+      )
     } finally {
       await t.lf.setFaults({routerIgnoresProcessInstance: false})
     }

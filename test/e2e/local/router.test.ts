@@ -95,7 +95,7 @@ describe('router', () => {
     expect(t.lf.internals.runtime.instances(app)).toEqual([])
   })
 
-  it('answers 404 with gorouter\'s body and X-Cf-Routererror for an unknown route', async () => {
+  it("answers 404 with gorouter's body and X-Cf-Routererror for an unknown route", async () => {
     const r = await viaRouter(t.lf, 'nothing-here.apps.localhost')
     expect(r.status).toBe(404)
     expect(r.headers['x-cf-routererror']).toBe('unknown_route')

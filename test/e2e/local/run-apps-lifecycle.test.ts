@@ -63,12 +63,15 @@ function appDir(files: Record<string, string>): string {
 function get(host: string): Promise<{status: number; body: string}> {
   const router = new URL(e.foundation.routerUrl)
   return new Promise((resolve) => {
-    const req = http.get({host: '127.0.0.1', port: Number(router.port), path: '/', agent: false, timeout: 5000, headers: {host: `${host}.${e.foundation.sharedDomain}`}}, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
-    })
+    const req = http.get(
+      {host: '127.0.0.1', port: Number(router.port), path: '/', agent: false, timeout: 5000, headers: {host: `${host}.${e.foundation.sharedDomain}`}},
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => (body += c))
+        res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
+      },
+    )
     req.on('timeout', () => req.destroy(new Error('timeout')))
     req.on('error', (err) => resolve({status: 0, body: String(err)}))
   })
@@ -169,18 +172,25 @@ applications:
     const app = (await e.capi.apps.findByName(space, 'exits'))!
     const r = await get('exits')
     expect(JSON.parse(r.body).started_by).toBe('procfile')
-    const crash = await waitFor('a crash event', () => e.foundation.internals.store.auditEvents.all().find((ev) => ev.type === 'audit.app.process.crash' && ev.target.guid === app.guid))
+    const crash = await waitFor('a crash event', () =>
+      e.foundation.internals.store.auditEvents.all().find((ev) => ev.type === 'audit.app.process.crash' && ev.target.guid === app.guid),
+    )
     expect(JSON.stringify(crash.data)).toContain('Exited with status 3')
     // Diego restarts it: it answers again.
     await waitFor('the restarted instance to answer', async () => (await get('exits')).status === 200)
   }, 120_000)
 
   it('an instance whose port health check never passes crashes after the health check timeout', async () => {
-    const dir = appDir({'manifest.yml': `---\napplications:\n- name: deaf\n  memory: 64M\n  instances: 1\n  timeout: 1\n  command: node -e "setInterval(() => {}, 1000)"\n`, 'x.txt': 'x'})
+    const dir = appDir({
+      'manifest.yml': `---\napplications:\n- name: deaf\n  memory: 64M\n  instances: 1\n  timeout: 1\n  command: node -e "setInterval(() => {}, 1000)"\n`,
+      'x.txt': 'x',
+    })
     const r = await e.cli(['push'], {cwd: dir})
     expect(r.code).not.toBe(0)
     const app = (await e.capi.apps.findByName(space, 'deaf'))!
-    const crash = await waitFor('a crash event', () => e.foundation.internals.store.auditEvents.all().find((ev) => ev.type === 'audit.app.process.crash' && ev.target.guid === app.guid))
+    const crash = await waitFor('a crash event', () =>
+      e.foundation.internals.store.auditEvents.all().find((ev) => ev.type === 'audit.app.process.crash' && ev.target.guid === app.guid),
+    )
     expect(JSON.stringify(crash.data)).toContain('never healthy')
     await e.capi.apps.stop(app.guid)
   }, 120_000)

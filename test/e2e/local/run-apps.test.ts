@@ -49,13 +49,16 @@ function ok(r: CliResult): CliResult {
 function get(pathname = '/'): Promise<{status: number; body: string}> {
   const router = new URL(e!.foundation.routerUrl)
   return new Promise((resolve) => {
-    const req = http.get({host: '127.0.0.1', port: Number(router.port), path: pathname, agent: false, timeout: 5000, headers: {host: `node-app.${e!.foundation.sharedDomain}`}}, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
-      res.on('error', (err) => resolve({status: 0, body: String(err)}))
-    })
+    const req = http.get(
+      {host: '127.0.0.1', port: Number(router.port), path: pathname, agent: false, timeout: 5000, headers: {host: `node-app.${e!.foundation.sharedDomain}`}},
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => (body += c))
+        res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
+        res.on('error', (err) => resolve({status: 0, body: String(err)}))
+      },
+    )
     req.on('timeout', () => req.destroy(new Error('timeout')))
     req.on('error', (err) => resolve({status: 0, body: String(err)}))
   })

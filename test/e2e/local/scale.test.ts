@@ -15,7 +15,15 @@ beforeAll(async () => {
   t = await startTestFoundation({
     seed: {
       orgs: [],
-      generate: {count: 10_000, orgs: 4, spaces_per_org: 5, prefix: 'bulk', mix: [{buildpack: 'nodejs_buildpack', fraction: 0.1, stale_fraction: 1}], stopped_fraction: 0.01, docker_fraction: 0.01},
+      generate: {
+        count: 10_000,
+        orgs: 4,
+        spaces_per_org: 5,
+        prefix: 'bulk',
+        mix: [{buildpack: 'nodejs_buildpack', fraction: 0.1, stale_fraction: 1}],
+        stopped_fraction: 0.01,
+        docker_fraction: 0.01,
+      },
     },
   })
   startMs = Date.now() - started
@@ -36,7 +44,7 @@ describe('10,000 apps', () => {
     for (const a of s.apps.all().slice(0, 200)) expect(s.droplets.get(a.currentDropletGuid)?.state).toBe('STAGED')
   })
 
-  it('list in two pages of 5000 each, and the generator\'s buildpack mix shows in the droplets', async () => {
+  it("list in two pages of 5000 each, and the generator's buildpack mix shows in the droplets", async () => {
     const t0 = Date.now()
     const apps: App[] = []
     for await (const page of t.capi.apps.listPages({per_page: 5000} as never)) apps.push(...page.resources)
@@ -47,7 +55,9 @@ describe('10,000 apps', () => {
       const rows = t.lf.requestLog.filter((e) => e.at >= t0 && /^\/v3\/(apps|droplets)\?/.test(e.path))
       return rows.length >= 4 && rows
     })
-    process.stderr.write(`listed 10,000 apps and 10,000 droplets in ${served.length} requests: ${listMs} ms with cfzd's client, server times ${served.map((e) => e.durationMs).join(', ')} ms\n`)
+    process.stderr.write(
+      `listed 10,000 apps and 10,000 droplets in ${served.length} requests: ${listMs} ms with cfzd's client, server times ${served.map((e) => e.durationMs).join(', ')} ms\n`,
+    )
     expect(apps).toHaveLength(10_000)
     expect(droplets).toHaveLength(10_000)
     expect(served).toHaveLength(4)

@@ -8,7 +8,7 @@ describe('local foundation: default seed', () => {
   })
   afterAll(() => t.stop())
 
-  it('serves the sample app through the router and lists it with cfzd\'s client', async () => {
+  it("serves the sample app through the router and lists it with cfzd's client", async () => {
     const apps = []
     for await (const a of t.capi.apps.list({names: ['sample']})) apps.push(a)
     expect(apps).toHaveLength(1)

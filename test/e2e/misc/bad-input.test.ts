@@ -38,10 +38,31 @@ describe('bad input: a clear message, its exit code, and nothing changed', () =>
   it.each([
     {name: 'an unknown flag', args: ['restart', 'sample', '--bogus'], code: 2, want: /Nonexistent flag: --bogus/},
     {name: 'a missing argument', args: ['restart'], code: 2, want: /Missing 1 required arg:\s+.*app\s+App name/s},
-    {name: 'a bad duration', args: ['restart', 'sample', '--startup-timeout', 'abc'], code: 2, want: /Invalid duration "abc"\. Use a number with a unit, for example 500ms, 5s/},
-    {name: 'an unknown strategy', args: ['restart', 'sample', '--strategy', 'sideways'], code: 2, want: /STRATEGY must be "rolling", "canary" or "blue-green" \(got "sideways"\)/},
-    {name: 'a number out of range', args: ['restart', 'sample', '--max-in-flight', '0'], code: 2, want: /Expected an integer greater than or equal to 1 but received: 0/},
-    {name: 'a bad timeout in the environment', args: ['restart', 'sample'], env: {CF_STARTUP_TIMEOUT: 'abc'}, code: 2, want: /CF_STARTUP_TIMEOUT must be a number of minutes \(got "abc"\)/},
+    {
+      name: 'a bad duration',
+      args: ['restart', 'sample', '--startup-timeout', 'abc'],
+      code: 2,
+      want: /Invalid duration "abc"\. Use a number with a unit, for example 500ms, 5s/,
+    },
+    {
+      name: 'an unknown strategy',
+      args: ['restart', 'sample', '--strategy', 'sideways'],
+      code: 2,
+      want: /STRATEGY must be "rolling", "canary" or "blue-green" \(got "sideways"\)/,
+    },
+    {
+      name: 'a number out of range',
+      args: ['restart', 'sample', '--max-in-flight', '0'],
+      code: 2,
+      want: /Expected an integer greater than or equal to 1 but received: 0/,
+    },
+    {
+      name: 'a bad timeout in the environment',
+      args: ['restart', 'sample'],
+      env: {CF_STARTUP_TIMEOUT: 'abc'},
+      code: 2,
+      want: /CF_STARTUP_TIMEOUT must be a number of minutes \(got "abc"\)/,
+    },
     {name: 'an unknown org', args: ['target', '-o', 'nope'], code: 4, want: /Organization 'nope' not found\.\nTIP: Check the name/},
   ])('$name: exit $code', async ({args, env, code, want}) => {
     e.foundation.clearRequestLog()
@@ -83,7 +104,9 @@ describe('bad input: a clear message, its exit code, and nothing changed', () =>
     try {
       const r = await e.cli(['app', 'sample'])
       expect(r.code).toBe(8)
-      expect(r.stderr).toMatch(/\[UnknownError 10001, HTTP 500\] \(request id [0-9a-f-]+\)\nTIP: The Cloud Controller is overloaded or failing; try again later\./)
+      expect(r.stderr).toMatch(
+        /\[UnknownError 10001, HTTP 500\] \(request id [0-9a-f-]+\)\nTIP: The Cloud Controller is overloaded or failing; try again later\./,
+      )
     } finally {
       await e.foundation.setFaults({errorRate: 0, errorPathPattern: null})
     }

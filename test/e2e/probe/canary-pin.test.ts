@@ -20,7 +20,8 @@ const find = async (name: string) => (await e.capi.apps.findByName(space, name))
 const app = (name: string, instances = 4) => ({name, buildpacks: ['nodejs_buildpack'], instances, memory: '32M'})
 /** The canary's instances answer 500 (read when an instance starts: the old ones keep answering 200). */
 const breakCanary = async (name: string) => e.capi.env.update((await find(name)).guid, {CFZD_LOCAL_RESPONSE_STATUS: '500'})
-const canaryProcess = async (name: string) => (await e.capi.deployments.latestForApp((await find(name)).guid))!.new_processes.find((p) => p.type === 'web')!.guid
+const canaryProcess = async (name: string) =>
+  (await e.capi.deployments.latestForApp((await find(name)).guid))!.new_processes.find((p) => p.type === 'web')!.guid
 
 function json(r: CliResult) {
   try {
@@ -35,7 +36,13 @@ function smokeLog(name: string, extra: NodeJS.ProcessEnv = {}) {
   return {
     env: {SMOKE_LOG: file, SMOKE_REQUESTS: '10', ...extra},
     runs: (): {processInstance?: string; header?: string; processes: string[]; failed: number}[] =>
-      fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [],
+      fs.existsSync(file)
+        ? fs
+            .readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l))
+        : [],
   }
 }
 
@@ -50,12 +57,27 @@ async function oldRouter<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 // 4 old instances + 1 canary (step 25%): unpinned, about 1 request in 5 reaches the canary.
-const PROBE = ['--strategy', 'canary', '--instance-steps', '25', '--probe', '--probe-rate', '40', '--abort-on-error-rate', '50%', '--abort-sample', '10', '--json']
+const PROBE = [
+  '--strategy',
+  'canary',
+  '--instance-steps',
+  '25',
+  '--probe',
+  '--probe-rate',
+  '40',
+  '--abort-on-error-rate',
+  '50%',
+  '--abort-sample',
+  '10',
+  '--json',
+]
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-pin-'))
   e = await startE2E({
-    seed: {orgs: [{name: 'local', spaces: [{name: 'dev', apps: [app('pb-pinned'), app('pb-unpinned'), app('sm-good'), app('sm-pinned'), app('sm-unpinned')]}]}]},
+    seed: {
+      orgs: [{name: 'local', spaces: [{name: 'dev', apps: [app('pb-pinned'), app('pb-unpinned'), app('sm-good'), app('sm-pinned'), app('sm-unpinned')]}]}],
+    },
   })
   space = (await e.capi.spaces.list({names: ['dev']}))[0].guid
 }, 60_000)

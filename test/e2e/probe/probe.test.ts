@@ -27,7 +27,17 @@ function json(r: CliResult) {
 beforeAll(async () => {
   e = await startE2E({
     seed: {
-      orgs: [{name: 'local', spaces: [{name: 'dev', apps: [app('steady', 3), app('bad-r', 4), app('bad-c', 4), app('bad-b'), app('bad-rate', 3), app('late'), {...app('idle'), state: 'STOPPED'}]}]}],
+      orgs: [
+        {
+          name: 'local',
+          spaces: [
+            {
+              name: 'dev',
+              apps: [app('steady', 3), app('bad-r', 4), app('bad-c', 4), app('bad-b'), app('bad-rate', 3), app('late'), {...app('idle'), state: 'STOPPED'}],
+            },
+          ],
+        },
+      ],
     },
   })
   space = (await e.capi.spaces.list({names: ['dev']}))[0].guid
@@ -74,7 +84,9 @@ describe('the report', () => {
     expect(r.stdout).toMatch(/^latency: {4}p50 [\d.]+ms, p99 [\d.]+ms$/m)
     expect(r.stdout).toMatch(/^droplets: {3}old [0-9a-f-]{36} from [\d.]+s to [\d.]+s \(\d+\)$/m)
     // The chart, in plain text (the e2e env sets NO_COLOR and CI): every second all ok.
-    expect(r.stdout).toMatch(/\n\navailable {3}-[- ]*\np50 ms {6}\d[\d ]*\np95 ms {6}\d[\d ]*\nnew share {3}0[\d ]*\n {12}0s .*\d+s\n {12}(one column|\d+ columns) per second;/)
+    expect(r.stdout).toMatch(
+      /\n\navailable {3}-[- ]*\np50 ms {6}\d[\d ]*\np95 ms {6}\d[\d ]*\nnew share {3}0[\d ]*\n {12}0s .*\d+s\n {12}(one column|\d+ columns) per second;/,
+    )
     for (const line of r.stdout.slice(r.stdout.indexOf('\navailable ')).split('\n')) expect([...line].length).toBeLessThanOrEqual(80)
   })
 

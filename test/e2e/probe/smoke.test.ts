@@ -31,7 +31,14 @@ function smokeLog(name: string, extra: NodeJS.ProcessEnv = {}) {
   const file = path.join(tmp, `${name}.jsonl`)
   return {
     env: {SMOKE_LOG: file, ...extra},
-    runs: (): SmokeRun[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []),
+    runs: (): SmokeRun[] =>
+      fs.existsSync(file)
+        ? fs
+            .readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l))
+        : [],
   }
 }
 
@@ -53,7 +60,11 @@ async function smokeRoutes(appName: string) {
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-smoke-'))
   e = await startE2E({
-    seed: {orgs: [{name: 'local', spaces: [{name: 'dev', apps: [app('bg-pass'), app('bg-fail'), app('cn-pass', 4), app('cn-fail', 4), app('slow'), app('killed')]}]}]},
+    seed: {
+      orgs: [
+        {name: 'local', spaces: [{name: 'dev', apps: [app('bg-pass'), app('bg-fail'), app('cn-pass', 4), app('cn-fail', 4), app('slow'), app('killed')]}]},
+      ],
+    },
   })
   space = (await e.capi.spaces.list({names: ['dev']}))[0].guid
 }, 60_000)
@@ -94,7 +105,9 @@ describe('blue-green', () => {
     const r = await e.cli(['bg-restart', 'bg-fail', '--smoke-test', SMOKE], {env: log.env})
     const report = await t.stop()
     expectExit(r, 1)
-    expect(r.stderr).toMatch(/Failed: Smoke test `node .*check\.mjs` against http:\/\/bg-fail-smoke-\w+\.apps\.localhost:\d+\/ exited with 1\.\nsmoke: .* answered 200/)
+    expect(r.stderr).toMatch(
+      /Failed: Smoke test `node .*check\.mjs` against http:\/\/bg-fail-smoke-\w+\.apps\.localhost:\d+\/ exited with 1\.\nsmoke: .* answered 200/,
+    )
     expect(r.stderr).toMatch(/Rolled back: 'bg-fail' \(.*\) serves as before/)
     expect(log.runs()).toHaveLength(1)
     expect(await smokeRoutes('bg-fail')).toEqual([])

@@ -65,10 +65,25 @@ ${extra}`
 
   it.each([
     {name: 'bad YAML', manifest: base('  env: {A: [1\n'), args: [], want: /manifest\.yml:\d+(:\d+)?: invalid YAML/},
-    {name: 'an unknown field', manifest: base('  disk-quota: 1G\n'), args: [], want: /manifest\.yml:6: unknown field 'disk-quota' \(app 'sample'\) \(did you mean 'disk_quota'\?\)/},
-    {name: 'a missing path', manifest: base('').replace('path: hello', 'path: ./not-there'), args: [], want: /manifest\.yml:4: path '\.\/not-there' of app 'sample' does not exist/},
+    {
+      name: 'an unknown field',
+      manifest: base('  disk-quota: 1G\n'),
+      args: [],
+      want: /manifest\.yml:6: unknown field 'disk-quota' \(app 'sample'\) \(did you mean 'disk_quota'\?\)/,
+    },
+    {
+      name: 'a missing path',
+      manifest: base('').replace('path: hello', 'path: ./not-there'),
+      args: [],
+      want: /manifest\.yml:4: path '\.\/not-there' of app 'sample' does not exist/,
+    },
     {name: 'an unresolved ((var))', manifest: base('  env:\n    DB: ((db_url))\n'), args: [], want: /manifest\.yml:7: unresolved variable \(\(db_url\)\)/},
-    {name: 'a strategy with --no-start', manifest: base(''), args: ['--strategy', 'rolling', '--no-start'], want: /cannot be used together: --no-start, --strategy/},
+    {
+      name: 'a strategy with --no-start',
+      manifest: base(''),
+      args: ['--strategy', 'rolling', '--no-start'],
+      want: /cannot be used together: --no-start, --strategy/,
+    },
     {
       name: 'a problem in the second app only (the first is not pushed either)',
       manifest: `${base('')}- name: other\n  path: ./missing\n`,

@@ -200,7 +200,9 @@ applications:
     expect((await e.capi.packages.get(only.package)).state).toBe('READY')
 
     // It never ran: the next push stages and starts it directly (no strategy to keep anything up).
-    const next = json<{app: {guid: string}; mode: string; outcome: string}>(ok(await e.cli(['push', 'named-worker', '--strategy', 'rolling', '--json'], {cwd: dir})))
+    const next = json<{app: {guid: string}; mode: string; outcome: string}>(
+      ok(await e.cli(['push', 'named-worker', '--strategy', 'rolling', '--json'], {cwd: dir})),
+    )
     expect(next).toMatchObject({app: {guid: created.guid}, mode: 'create', outcome: 'started'})
     expect((await app('named-worker')).state).toBe('STARTED')
   })

@@ -21,7 +21,7 @@ const EVIL_REASON = 'BuildpackCompileFailed - <img src=x onerror=alert(1)> & "ge
 const ruby = (name: string, over: Record<string, unknown> = {}) => ({name, buildpacks: ['ruby_buildpack'], memory: M, droplet: {stale: true}, ...over})
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-html-report-'))
-afterAll(() => process.env.KEEP_HTML_REPORT_DIR ? undefined : fs.rmSync(dir, {recursive: true, force: true}))
+afterAll(() => (process.env.KEEP_HTML_REPORT_DIR ? undefined : fs.rmSync(dir, {recursive: true, force: true})))
 
 /** The <tbody> rows of the apps table in a serialised DOM, as {status, cells}. */
 function rows(dom: string): {status: string; cells: string[]}[] {
@@ -42,7 +42,9 @@ describe('restage-all --report FILE.html, checked in headless Chromium', () => {
         orgs: [
           {
             name: 'local',
-            spaces: [{name: 'dev', apps: [ruby('good1'), ruby(EVIL, {no_route: true, env: {CFZD_LOCAL_STAGING_FAIL: EVIL_REASON}}), ruby('good2', {instances: 2})]}],
+            spaces: [
+              {name: 'dev', apps: [ruby('good1'), ruby(EVIL, {no_route: true, env: {CFZD_LOCAL_STAGING_FAIL: EVIL_REASON}}), ruby('good2', {instances: 2})]},
+            ],
           },
         ],
       },

@@ -93,7 +93,12 @@ describe('restage-all after a buildpack release', () => {
           {name: 'dev', apps: [ruby('api'), {name: 'worker', buildpacks: ['go_buildpack'], memory: M}]},
         ],
       },
-      {name: 'beta', spaces: [{name: 'prod', apps: [ruby('portal'), ruby('early', {labels: {restage: 'early'}}), {name: 'www', buildpacks: ['staticfile_buildpack'], memory: M}]}]},
+      {
+        name: 'beta',
+        spaces: [
+          {name: 'prod', apps: [ruby('portal'), ruby('early', {labels: {restage: 'early'}}), {name: 'www', buildpacks: ['staticfile_buildpack'], memory: M}]},
+        ],
+      },
     ],
   }
   let e: E2E
@@ -114,7 +119,10 @@ describe('restage-all after a buildpack release', () => {
     expect(changed(before, await droplets(e))).toEqual([])
     expect(e.foundation.requestLog.filter((x) => x.at >= since && x.kind === 'api' && x.method !== 'GET')).toEqual([])
     expect(r.stdout).toContain('Dry run: would restage 5 apps using ruby_buildpack (rolling, 4 at a time). Nothing was changed.')
-    for (const app of ['shop', 'cart', 'api', 'portal', 'early']) expect(r.stdout).toMatch(new RegExp(`^${app}\\s+\\w+\\s+\\w+\\s+started\\s+ruby_buildpack \\S+\\s+droplet built .* before ruby_buildpack \\(cflinuxfs4\\) was updated`, 'm'))
+    for (const app of ['shop', 'cart', 'api', 'portal', 'early'])
+      expect(r.stdout).toMatch(
+        new RegExp(`^${app}\\s+\\w+\\s+\\w+\\s+started\\s+ruby_buildpack \\S+\\s+droplet built .* before ruby_buildpack \\(cflinuxfs4\\) was updated`, 'm'),
+      )
     expect(r.stdout).toMatch(/^batch\s+acme\s+prod\s+stopped \(use --include-stopped/m)
     expect(r.stdout).toContain('At peak: up to 4 extra instances and 256 MB of extra memory, with 4 apps in flight')
     expect(r.stdout).toContain('Not using ruby_buildpack: 4 apps on other buildpacks, 1 docker app (skipped: no buildpack).')
@@ -139,8 +147,19 @@ describe('restage-all after a buildpack release', () => {
     expectNoFailures(reports)
 
     const report = readReport(file)
-    expect(report).toMatchObject({status: 'finished', counts: {selected: 4, restaged: 4, failed: 0, skipped: 2}, notUsingBuildpack: {'other-buildpack': 4, docker: 1, 'no-droplet': 0}})
-    expect(Object.fromEntries(report.apps.map((x) => [x.name, x.reason ?? x.status]))).toEqual({shop: 'restaged', cart: 'restaged', api: 'restaged', portal: 'restaged', batch: 'stopped', early: 'up-to-date'})
+    expect(report).toMatchObject({
+      status: 'finished',
+      counts: {selected: 4, restaged: 4, failed: 0, skipped: 2},
+      notUsingBuildpack: {'other-buildpack': 4, docker: 1, 'no-droplet': 0},
+    })
+    expect(Object.fromEntries(report.apps.map((x) => [x.name, x.reason ?? x.status]))).toEqual({
+      shop: 'restaged',
+      cart: 'restaged',
+      api: 'restaged',
+      portal: 'restaged',
+      batch: 'stopped',
+      early: 'up-to-date',
+    })
     expect(report.discovery.requests).toBeLessThanOrEqual(6)
     // CI output: a plain line per app, then the summary table on stdout.
     expect(r.stderr).toMatch(/^\[4\/4\] ✔ \S+ restaged in /m)
@@ -197,7 +216,19 @@ describe('restage-all requests per app', () => {
   let e: E2E
   beforeAll(async () => {
     const apps = names.map((n) => ruby(n, {instances: 2, droplet: {stale: true}}))
-    e = await startE2E({seed: {orgs: [{name: 'local', spaces: [{name: 'dev', apps: apps.slice(0, 4)}, {name: 'qa', apps: apps.slice(4)}]}]}})
+    e = await startE2E({
+      seed: {
+        orgs: [
+          {
+            name: 'local',
+            spaces: [
+              {name: 'dev', apps: apps.slice(0, 4)},
+              {name: 'qa', apps: apps.slice(4)},
+            ],
+          },
+        ],
+      },
+    })
   }, 60_000)
   afterAll(async () => e?.stop())
 
@@ -222,7 +253,16 @@ describe('restage-all with one app failing', () => {
         orgs: [
           {
             name: 'local',
-            spaces: [{name: 'dev', apps: [ruby('good1', {droplet: {stale: true}}), ruby('bad', {droplet: {stale: true}, env: {CFZD_LOCAL_STAGING_FAIL: 'BuildpackCompileFailed - bundle install failed'}}), ruby('good2', {droplet: {stale: true}})]}],
+            spaces: [
+              {
+                name: 'dev',
+                apps: [
+                  ruby('good1', {droplet: {stale: true}}),
+                  ruby('bad', {droplet: {stale: true}, env: {CFZD_LOCAL_STAGING_FAIL: 'BuildpackCompileFailed - bundle install failed'}}),
+                  ruby('good2', {droplet: {stale: true}}),
+                ],
+              },
+            ],
           },
         ],
       },
@@ -240,7 +280,11 @@ describe('restage-all with one app failing', () => {
     expect(changed(before, await droplets(e))).toEqual(['local/dev/good1', 'local/dev/good2'])
     const report = readReport(file)
     expect(report.counts).toMatchObject({restaged: 2, failed: 1})
-    expect(report.apps.find((x) => x.name === 'bad')).toMatchObject({status: 'failed', reason: 'failed', detail: expect.stringContaining('BuildpackCompileFailed - bundle install failed')})
+    expect(report.apps.find((x) => x.name === 'bad')).toMatchObject({
+      status: 'failed',
+      reason: 'failed',
+      detail: expect.stringContaining('BuildpackCompileFailed - bundle install failed'),
+    })
     expect(r.stdout).toMatch(/^failed\s+bad\s+local\s+dev\s+\S+\s+Staging failed for app bad: BuildpackCompileFailed - bundle install failed/m)
     expect(r.stderr).toContain('1 of 3 apps failed to restage; the others were restaged.')
     expect(r.stderr).toContain(`Run again with --resume ${file} to skip the apps already restaged.`)

@@ -20,7 +20,10 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-startup-cmd-'))
 /** Not logged in: an empty CF_HOME. */
 const loggedOut: NodeJS.ProcessEnv = {PATH: process.env.PATH, HOME: home, CF_HOME: home, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
 
-async function both(run: (env: NodeJS.ProcessEnv) => Promise<CliResult>, env: NodeJS.ProcessEnv): Promise<{fast: CliResult; oclif: CliResult; tookFastPath: boolean}> {
+async function both(
+  run: (env: NodeJS.ProcessEnv) => Promise<CliResult>,
+  env: NodeJS.ProcessEnv,
+): Promise<{fast: CliResult; oclif: CliResult; tookFastPath: boolean}> {
   const [fast, oclif] = await Promise.all([run({...env, CFZD_FAST_PATH: 'trace'}), run({...env, CFZD_FAST_PATH: '0'})])
   const tookFastPath = fast.stderr.startsWith(TRACE)
   return {fast: {...fast, stderr: tookFastPath ? fast.stderr.slice(TRACE.length) : fast.stderr}, oclif, tookFastPath}
@@ -61,12 +64,16 @@ describe('command fast path', () => {
     ['not logged in, CFZD_CONTENT_TYPE=json', ['app', 'my-app'], {CFZD_CONTENT_TYPE: 'json'}],
     ['--help after --', ['restart', '--', '--help'], {}],
     ['a flag before the argument', ['restart', '--no-wait', 'my-app'], {}],
-  ])('%s: same output and exit code as oclif', async (_name, args, env) => {
-    const r = await both((e) => runCli(args as string[], {env: e}), {...loggedOut, ...(env as NodeJS.ProcessEnv)})
-    same(r)
-    expect(r.tookFastPath).toBe(true)
-    expect(r.fast.code).not.toBe(0)
-  }, 60_000)
+  ])(
+    '%s: same output and exit code as oclif',
+    async (_name, args, env) => {
+      const r = await both((e) => runCli(args as string[], {env: e}), {...loggedOut, ...(env as NodeJS.ProcessEnv)})
+      same(r)
+      expect(r.tookFastPath).toBe(true)
+      expect(r.fast.code).not.toBe(0)
+    },
+    60_000,
+  )
 
   it.each([
     ['DEBUG', ['apps'], {DEBUG: 'nothing-matches'}],
@@ -75,11 +82,15 @@ describe('command fast path', () => {
     ['a word oclif reads as part of the command (apps:extra)', ['apps', 'extra'], {}],
     ['--verbose (stack traces name the files)', ['cancel-deployment', 'my-app', '--verbose'], {}],
     ['an unknown command', ['aps'], {}],
-  ])('%s goes to oclif', async (_name, args, env) => {
-    const r = await both((e) => runCli(args as string[], {env: e}), {...loggedOut, ...(env as NodeJS.ProcessEnv)})
-    expect(r.tookFastPath).toBe(false)
-    if (!('DEBUG' in (env as object)) && !('CFZD_DEBUG' in (env as object))) same(r)
-  }, 60_000)
+  ])(
+    '%s goes to oclif',
+    async (_name, args, env) => {
+      const r = await both((e) => runCli(args as string[], {env: e}), {...loggedOut, ...(env as NodeJS.ProcessEnv)})
+      expect(r.tookFastPath).toBe(false)
+      if (!('DEBUG' in (env as object)) && !('CFZD_DEBUG' in (env as object))) same(r)
+    },
+    60_000,
+  )
 
   describe('against the local foundation', () => {
     let e: E2E
@@ -97,10 +108,14 @@ describe('command fast path', () => {
       ['restart of an unknown app, --json', ['restart', 'no-such-app', '--json']],
       ['cancel-deployment with none active', ['cancel-deployment', 'web']],
       ['restage-all --dry-run', ['restage-all', '--buildpack', 'nodejs_buildpack', '--dry-run']],
-    ])('%s: same output and exit code as oclif', async (_name, args) => {
-      const r = await both((env) => e.cli(args, {env}), e.env)
-      same(r)
-      expect(r.tookFastPath).toBe(true)
-    }, 60_000)
+    ])(
+      '%s: same output and exit code as oclif',
+      async (_name, args) => {
+        const r = await both((env) => e.cli(args, {env}), e.env)
+        same(r)
+        expect(r.tookFastPath).toBe(true)
+      },
+      60_000,
+    )
   })
 })

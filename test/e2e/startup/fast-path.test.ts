@@ -48,13 +48,17 @@ describe('start-up fast path', () => {
   })
 
   const subjects = [...new Set(['', ...data.commands.map((c) => c.id), ...data.topics.map((t) => t.name)])]
-  it.each(subjects.map((s) => [s.replaceAll(':', ' ') || '(root)', s]))('%s --help is oclif’s help, at 80 columns', async (_name, s) => {
-    const r = await both([...(s ? s.split(':') : []), '--help'])
-    same(r)
-    expect(r.tookFastPath).toBe(!dynamic.has(s))
-    expect(r.fast.code).toBe(0)
-    expect(r.fast.stdout.length).toBeGreaterThan(50)
-  }, 60_000)
+  it.each(subjects.map((s) => [s.replaceAll(':', ' ') || '(root)', s]))(
+    '%s --help is oclif’s help, at 80 columns',
+    async (_name, s) => {
+      const r = await both([...(s ? s.split(':') : []), '--help'])
+      same(r)
+      expect(r.tookFastPath).toBe(!dynamic.has(s))
+      expect(r.fast.code).toBe(0)
+      expect(r.fast.stdout.length).toBeGreaterThan(50)
+    },
+    60_000,
+  )
 
   it.each([
     ['restart --help', ['restart', '--help'], {OCLIF_COLUMNS: '40'}],
@@ -69,22 +73,30 @@ describe('start-up fast path', () => {
     ['no colour, to a pipe', ['restart', '--help'], {NO_COLOR: '1', CI: 'true'}],
     ['colour in CI, to a pipe', ['restart', '--help'], {CI: 'true'}],
     ['--version wins over --help', ['--version', '--help'], {}],
-  ])('%s matches oclif', async (_name, args, env) => {
-    const r = await both(args as string[], env as NodeJS.ProcessEnv)
-    same(r)
-    expect(r.tookFastPath).toBe(true)
-  }, 60_000)
+  ])(
+    '%s matches oclif',
+    async (_name, args, env) => {
+      const r = await both(args as string[], env as NodeJS.ProcessEnv)
+      same(r)
+      expect(r.tookFastPath).toBe(true)
+    },
+    60_000,
+  )
 
   it.each([
     ['an unknown command', ['no-such-command', '--help']],
     ['--help after --', ['logout', '--', '--help']],
     ['the help command', ['help', 'restart']],
     ['a command', ['logout']],
-  ])('%s goes to oclif and ends the same', async (_name, args) => {
-    const r = await both(args as string[])
-    same(r)
-    expect(r.tookFastPath).toBe(false)
-  }, 60_000)
+  ])(
+    '%s goes to oclif and ends the same',
+    async (_name, args) => {
+      const r = await both(args as string[])
+      same(r)
+      expect(r.tookFastPath).toBe(false)
+    },
+    60_000,
+  )
 
   it('leaves a user theme to oclif', async () => {
     const home = fs.mkdtempSync('/tmp/cfzd-startup-theme-')

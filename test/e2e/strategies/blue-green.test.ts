@@ -90,7 +90,15 @@ describe('blue-green', () => {
   it('prints the steps as it goes', async () => {
     const r = await e.cli(['bg-restart', 'spare'])
     expectExit(r, 0)
-    for (const step of ['Rename spare to spare-venerable', 'Create new app spare', 'Copy package', 'Copy droplet', 'Start 2 new instances (2/2 routable', 'Switch routes', 'Delete old app spare-venerable']) {
+    for (const step of [
+      'Rename spare to spare-venerable',
+      'Create new app spare',
+      'Copy package',
+      'Copy droplet',
+      'Start 2 new instances (2/2 routable',
+      'Switch routes',
+      'Delete old app spare-venerable',
+    ]) {
       expect(r.stderr).toContain(step)
     }
   })

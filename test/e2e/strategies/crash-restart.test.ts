@@ -69,7 +69,12 @@ describe('an app whose instances crash once on start', () => {
     for (const ev of events) {
       expect(ev.actor.type).toBe('process')
       expect(ev.actor.name).toBe('web')
-      expect(ev.data).toMatchObject({reason: 'CRASHED', crash_count: 1, cell_id: expect.any(String), exit_description: expect.stringMatching(/Exited with status 1/)})
+      expect(ev.data).toMatchObject({
+        reason: 'CRASHED',
+        crash_count: 1,
+        cell_id: expect.any(String),
+        exit_description: expect.stringMatching(/Exited with status 1/),
+      })
       expect(Object.keys(ev.data).sort()).toEqual(['cell_id', 'crash_count', 'crash_timestamp', 'exit_description', 'index', 'instance', 'reason', 'version'])
     }
     const app2 = await crashEvents(after.guid, 'audit.app.crash')

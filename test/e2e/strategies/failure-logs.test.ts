@@ -50,7 +50,12 @@ describe('a failed build prints the staging log', () => {
     await setEnv('jsonbuild', {CFZD_LOCAL_STAGING_FAIL: 'true', CFZD_LOCAL_STAGING_OUTPUT: 'compile step 7 broke'})
     const r = await e.cli(['restage', 'jsonbuild', '--json'])
     expectExit(r, 1)
-    const out = JSON.parse(r.stdout) as {error: {message: string; logs: {kind: string; appGuid: string; lines: {sourceType: string; instanceId: string; type: string; message: string; timestamp: string}[]}}}
+    const out = JSON.parse(r.stdout) as {
+      error: {
+        message: string
+        logs: {kind: string; appGuid: string; lines: {sourceType: string; instanceId: string; type: string; message: string; timestamp: string}[]}
+      }
+    }
     expect(out.error.logs.kind).toBe('staging')
     expect(out.error.logs.appGuid).toBe((await find('jsonbuild')).guid)
     expect(out.error.logs.lines).toContainEqual(expect.objectContaining({sourceType: 'STG', instanceId: '0', type: 'OUT', message: 'compile step 7 broke'}))
@@ -82,12 +87,16 @@ describe('crashed instances print the recent app logs', () => {
     await setEnv('bgcrash', {CFZD_LOCAL_CRASH: 'true'})
     const r = await e.cli(['restart', 'bgcrash', '--strategy', 'blue-green', '--json'])
     expectExit(r, 1)
-    const out = JSON.parse(r.stdout) as {error: {message: string; logs: {kind: string; appGuid: string; lines: {sourceType: string; type: string; message: string}[]}}}
+    const out = JSON.parse(r.stdout) as {
+      error: {message: string; logs: {kind: string; appGuid: string; lines: {sourceType: string; type: string; message: string}[]}}
+    }
     expect(out.error.message).toMatch(/Rolled back/)
     expect(out.error.logs.kind).toBe('app')
     // The logs are the new (deleted) copy's, not the old app's.
     expect(out.error.logs.appGuid).not.toBe((await find('bgcrash')).guid)
-    expect(out.error.logs.lines).toContainEqual(expect.objectContaining({sourceType: 'APP/PROC/WEB', type: 'ERR', message: expect.stringMatching(/Exited with status 1/)}))
+    expect(out.error.logs.lines).toContainEqual(
+      expect.objectContaining({sourceType: 'APP/PROC/WEB', type: 'ERR', message: expect.stringMatching(/Exited with status 1/)}),
+    )
     await setEnv('bgcrash', {CFZD_LOCAL_CRASH: null})
   })
 })
@@ -98,12 +107,17 @@ describe('push', () => {
     dirs.push(dir)
     fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'apps', 'hello'), path.join(dir, 'hello'), {recursive: true})
     fs.rmSync(path.join(dir, 'hello', 'manifest.yml'), {force: true})
-    fs.writeFileSync(path.join(dir, 'manifest.yml'), '---\napplications:\n- name: newcrash\n  path: hello\n  memory: 64M\n  instances: 1\n  env:\n    CFZD_LOCAL_CRASH: "true"\n')
+    fs.writeFileSync(
+      path.join(dir, 'manifest.yml'),
+      '---\napplications:\n- name: newcrash\n  path: hello\n  memory: 64M\n  instances: 1\n  env:\n    CFZD_LOCAL_CRASH: "true"\n',
+    )
     const r = await e.cli(['push'], {cwd: dir})
     expectExit(r, 1)
     expect(r.stderr).toMatch(/Start unsuccessful: all instances of process web crashed/)
     expect(r.stderr).toMatch(/App 'newcrash' \([0-9a-f-]+\) was created and is left (started|stopped)/)
-    expect(r.stderr).toMatch(/Last \d+ lines of the recent logs of app newcrash \(cf logs newcrash --recent\):\n(.*\n)*.*\[APP\/PROC\/WEB\/0\] ERR .*Exited with status 1/)
+    expect(r.stderr).toMatch(
+      /Last \d+ lines of the recent logs of app newcrash \(cf logs newcrash --recent\):\n(.*\n)*.*\[APP\/PROC\/WEB\/0\] ERR .*Exited with status 1/,
+    )
   })
 })
 

@@ -191,7 +191,9 @@ describe('preflight refusals change nothing', () => {
     await e.cli(['target', '-s', 'tight'])
     const r = await e.cli(['restart', 'big'], {env})
     expectExit(r, 7)
-    expect(r.stderr).toMatch(/Not enough quota: A rolling deployment of 2 instance\(s\) \(1 extra at peak, 128 MB each\) needs 128 MB more memory, but space 'tight' uses 256 MB of its 300 MB quota/)
+    expect(r.stderr).toMatch(
+      /Not enough quota: A rolling deployment of 2 instance\(s\) \(1 extra at peak, 128 MB each\) needs 128 MB more memory, but space 'tight' uses 256 MB of its 300 MB quota/,
+    )
     const bg = await e.cli(['bg-restart', 'big'])
     expectExit(bg, 7)
     expect(bg.stderr).toMatch(/blue-green copy/)

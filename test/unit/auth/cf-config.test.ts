@@ -49,7 +49,10 @@ describe('readConfig', () => {
 
   it('matches keys case-insensitively (old files say Guid) and reads empty clients as the defaults', async () => {
     const {env, file} = tempHome()
-    writeRaw(file, JSON.stringify({configversion: 4, target: 'https://api.x', OrganizationFields: {Guid: 'o1', name: 'org'}, UAAOAuthClient: '', SSHOAuthClient: ''}))
+    writeRaw(
+      file,
+      JSON.stringify({configversion: 4, target: 'https://api.x', OrganizationFields: {Guid: 'o1', name: 'org'}, UAAOAuthClient: '', SSHOAuthClient: ''}),
+    )
     const c = await readConfig(env)
     expect(c?.Target).toBe('https://api.x')
     expect(c?.OrganizationFields).toEqual({GUID: 'o1', Name: 'org'})

@@ -3,9 +3,18 @@ import {chooseCredentials, ENV_CREDENTIALS, FLAG_CREDENTIALS} from '../../../src
 
 describe('chooseCredentials: the one user-or-client check', () => {
   it.each([
-    [{username: 'u', password: 'p'}, {kind: 'password', username: 'u', password: 'p', origin: undefined}],
-    [{username: 'u', password: 'p', origin: 'ldap'}, {kind: 'password', username: 'u', password: 'p', origin: 'ldap'}],
-    [{clientId: 'c', clientSecret: 's'}, {kind: 'client', clientId: 'c', clientSecret: 's'}],
+    [
+      {username: 'u', password: 'p'},
+      {kind: 'password', username: 'u', password: 'p', origin: undefined},
+    ],
+    [
+      {username: 'u', password: 'p', origin: 'ldap'},
+      {kind: 'password', username: 'u', password: 'p', origin: 'ldap'},
+    ],
+    [
+      {clientId: 'c', clientSecret: 's'},
+      {kind: 'client', clientId: 'c', clientSecret: 's'},
+    ],
     [{}, undefined],
   ])('%j', (given, expected) => {
     expect(chooseCredentials(given, FLAG_CREDENTIALS)).toEqual(expected)
@@ -16,7 +25,10 @@ describe('chooseCredentials: the one user-or-client check', () => {
     [{password: 'p'}, /^-p is given but -u is not\.$/],
     [{clientId: 'c'}, /^--client-id is given but --client-secret is not\.$/],
     [{clientSecret: 's'}, /^--client-secret is given but --client-id is not\.$/],
-    [{username: 'u', password: 'p', clientId: 'c', clientSecret: 's'}, /^Both user \(-u\/-p\) and client \(--client-id\/--client-secret\) credentials are given: use one\.$/],
+    [
+      {username: 'u', password: 'p', clientId: 'c', clientSecret: 's'},
+      /^Both user \(-u\/-p\) and client \(--client-id\/--client-secret\) credentials are given: use one\.$/,
+    ],
   ])('flags %j are refused', (given, message) => {
     expect(() => chooseCredentials(given, FLAG_CREDENTIALS)).toThrow(message)
   })

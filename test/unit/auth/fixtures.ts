@@ -38,7 +38,15 @@ export function clientToken(clientId: string, opts: {iat?: number; ttl?: number}
 }
 
 export function tokenResponse(access: string, refresh?: string, extra: Record<string, unknown> = {}) {
-  return {access_token: access, token_type: 'bearer', ...(refresh ? {refresh_token: refresh} : {}), expires_in: 599, scope: 'cloud_controller.read cloud_controller.write', jti: 'x', ...extra}
+  return {
+    access_token: access,
+    token_type: 'bearer',
+    ...(refresh ? {refresh_token: refresh} : {}),
+    expires_in: 599,
+    scope: 'cloud_controller.read cloud_controller.write',
+    jti: 'x',
+    ...extra,
+  }
 }
 
 /** The CC root of the fake foundation, shaped like examples/root.json. */

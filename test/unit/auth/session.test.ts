@@ -167,7 +167,14 @@ describe('loadSession from the config file', () => {
     const {env, file} = tempHome()
     writeRaw(file, JSON.stringify(loggedInConfig()))
     const s = await loadSession({env, clock: new FakeClock(T0)})
-    expect(s).toMatchObject({apiUrl: API, apiVersion: '3.190.0', skipSslValidation: true, source: 'config', org: {guid: 'org-1', name: 'my-org'}, space: {guid: 'space-1', name: 'dev'}})
+    expect(s).toMatchObject({
+      apiUrl: API,
+      apiVersion: '3.190.0',
+      skipSslValidation: true,
+      source: 'config',
+      org: {guid: 'org-1', name: 'my-org'},
+      space: {guid: 'space-1', name: 'dev'},
+    })
     expect(s.tokens.identity()).toEqual({name: 'alice', kind: 'user'})
     expect(await s.tokens.authorization()).toBe(loggedInConfig().AccessToken)
   })
@@ -230,7 +237,12 @@ describe('loadSession from the config file', () => {
 
   it('renews a client_credentials session with CF_CLIENT_SECRET from the environment', async () => {
     const {env, file} = tempHome()
-    writeRaw(file, JSON.stringify(loggedInConfig({AccessToken: `bearer ${clientToken('deployer')}`, RefreshToken: '', UAAGrantType: 'client_credentials', UAAOAuthClient: 'deployer'})))
+    writeRaw(
+      file,
+      JSON.stringify(
+        loggedInConfig({AccessToken: `bearer ${clientToken('deployer')}`, RefreshToken: '', UAAGrantType: 'client_credentials', UAAOAuthClient: 'deployer'}),
+      ),
+    )
     const calls = fakeUaa()
     const s = await loadSession({env: {...env, CF_CLIENT_SECRET: 'shh'}, clock: new FakeClock(T0 + 3_600_000)})
     expect(s.tokens.identity()).toEqual({name: 'deployer', kind: 'client'})
@@ -241,7 +253,11 @@ describe('loadSession from the config file', () => {
   it.each([
     ['there is no config file', undefined, /no API endpoint is set/],
     ['no API is targeted', JSON.stringify({ConfigVersion: 4}), /no API endpoint is set/],
-    ['there are no tokens (after cf logout)', JSON.stringify(loggedInConfig({AccessToken: '', RefreshToken: ''})), /Not logged in to https:\/\/api.example.test/],
+    [
+      'there are no tokens (after cf logout)',
+      JSON.stringify(loggedInConfig({AccessToken: '', RefreshToken: ''})),
+      /Not logged in to https:\/\/api.example.test/,
+    ],
     ['the file has ConfigVersion 3', JSON.stringify(loggedInConfig({ConfigVersion: 3})), /no API endpoint is set/],
   ])('throws NotLoggedInError when %s', async (_name, text, message) => {
     const {env, file} = tempHome()
@@ -340,7 +356,10 @@ describe('logout', () => {
     const {env, file} = tempHome()
     const access = userToken('alice', {jti: 'access-jti', revocable: true})
     const refresh = userToken('alice', {jti: 'refresh-jti'})
-    writeRaw(file, JSON.stringify(loggedInConfig({AccessToken: `bearer ${access}`, RefreshToken: refresh, UAAOAuthClient: 'custom', UAAOAuthClientSecret: 'x'})))
+    writeRaw(
+      file,
+      JSON.stringify(loggedInConfig({AccessToken: `bearer ${access}`, RefreshToken: refresh, UAAOAuthClient: 'custom', UAAOAuthClientSecret: 'x'})),
+    )
     const revoked: string[] = []
     server.use(
       http.delete(`${LOGIN}/oauth/token/revoke/:jti`, ({params}) => {

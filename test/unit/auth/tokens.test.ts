@@ -135,8 +135,7 @@ describe('TokenManager: proactive refresh', () => {
 })
 
 describe('TokenManager: refresh on 401 CF-InvalidAuthToken', () => {
-  const invalidToken = () =>
-    HttpResponse.json({errors: [{code: 1000, title: 'CF-InvalidAuthToken', detail: 'Invalid Auth Token'}]}, {status: 401})
+  const invalidToken = () => HttpResponse.json({errors: [{code: 1000, title: 'CF-InvalidAuthToken', detail: 'Invalid Auth Token'}]}, {status: 401})
 
   it('N concurrent CAPI requests that all get 401 cause exactly one refresh, and all succeed', async () => {
     const N = 8
@@ -280,6 +279,9 @@ describe('TokenManager: grants and expired sessions', () => {
     const clock = new FakeClock(T0)
     expect(manager(clock).identity()).toEqual({name: 'alice', kind: 'user'})
     expect(manager(clock, {accessToken: clientToken('ci-bot')}).identity()).toEqual({name: 'ci-bot', kind: 'client'})
-    expect(manager(clock, {accessToken: 'bearer opaque', grantType: 'client_credentials', clientId: 'ci-bot'}).identity()).toEqual({name: 'ci-bot', kind: 'client'})
+    expect(manager(clock, {accessToken: 'bearer opaque', grantType: 'client_credentials', clientId: 'ci-bot'}).identity()).toEqual({
+      name: 'ci-bot',
+      kind: 'client',
+    })
   })
 })

@@ -57,7 +57,11 @@ describe('discover', () => {
     ['JSON without links', () => HttpResponse.json({hello: 'world'}), /no "links" object/],
     ['links without login or uaa', () => HttpResponse.json({links: {self: {href: API}}}), /neither a login nor a UAA/],
     ['a 404', () => new HttpResponse('404 Not Found: Requested route does not exist.', {status: 404}), /HTTP 404/],
-    ['a redirect', () => new HttpResponse(null, {status: 301, headers: {location: 'https://api.elsewhere.test/'}}), /redirects to https:\/\/api.elsewhere.test/],
+    [
+      'a redirect',
+      () => new HttpResponse(null, {status: 301, headers: {location: 'https://api.elsewhere.test/'}}),
+      /redirects to https:\/\/api.elsewhere.test/,
+    ],
   ])('says so when the URL answers with %s', async (_name, respond, why) => {
     server.use(http.get(`${API}/`, respond))
     const error = (await discover(API).catch((e: unknown) => e)) as DiscoveryError
@@ -173,12 +177,16 @@ describe('UaaClient grants', () => {
         return HttpResponse.json({error: 'invalid_token', error_description: 'Invalid refresh token expired at Thu Jan 01 2026'}, {status: 401})
       }),
     )
-    const bad = (await uaa().passwordGrant('u', 'wrong').catch((e: unknown) => e)) as UaaError
+    const bad = (await uaa()
+      .passwordGrant('u', 'wrong')
+      .catch((e: unknown) => e)) as UaaError
     expect(bad).toBeInstanceOf(UaaError)
     expect([bad.status, bad.error, bad.description]).toEqual([401, 'unauthorized', 'Bad credentials'])
     expect(bad.isBadCredentials).toBe(true)
 
-    const expired = (await uaa().refreshTokenGrant('r').catch((e: unknown) => e)) as UaaError
+    const expired = (await uaa()
+      .refreshTokenGrant('r')
+      .catch((e: unknown) => e)) as UaaError
     expect(expired.error).toBe('invalid_token')
     expect(expired.isInvalidRefreshToken).toBe(true)
   })

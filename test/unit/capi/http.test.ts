@@ -42,7 +42,9 @@ describe('error mapping', () => {
     {status: 401, body: envelope(1000, 'CF-InvalidAuthToken', 'Invalid Auth Token'), cls: CapiInvalidAuthToken},
   ])('$status $body.errors.0.title → $cls.name, with request id', async ({status, body, cls}) => {
     server.use(http.get(`${API}/v3/apps/x`, () => HttpResponse.json(body, {status, headers: {'X-VCAP-Request-ID': 'req-123'}})))
-    const err = await make().capi.apps.get('x').catch((e) => e)
+    const err = await make()
+      .capi.apps.get('x')
+      .catch((e) => e)
     expect(err).toBeInstanceOf(cls)
     expect(err).toBeInstanceOf(CapiError)
     expect(err.status).toBe(status)
@@ -55,7 +57,14 @@ describe('error mapping', () => {
 
   it('parses a 429 JSON body labelled text/plain, and plain-text gorouter pages', async () => {
     server.use(
-      http.get(`${API}/v3/a`, () => new HttpResponse(JSON.stringify(envelope(10013, 'CF-RateLimitExceeded', 'Rate Limit Exceeded')), {status: 429, headers: {'content-type': 'text/plain'}})),
+      http.get(
+        `${API}/v3/a`,
+        () =>
+          new HttpResponse(JSON.stringify(envelope(10013, 'CF-RateLimitExceeded', 'Rate Limit Exceeded')), {
+            status: 429,
+            headers: {'content-type': 'text/plain'},
+          }),
+      ),
       http.get(`${API}/v3/b`, () => new HttpResponse('502 Bad Gateway: Registered endpoint failed to handle the request.', {status: 502})),
     )
     const {h} = make({retry: {rateLimitRetries: 0, limit: 0}})
@@ -83,7 +92,9 @@ describe('retries', () => {
   it('gives up after the limit and surfaces the server error', async () => {
     let n = 0
     server.use(http.get(`${API}/v3/x`, () => (++n, new HttpResponse(null, {status: 500}))))
-    const err = await make({retry: {limit: 2}}).h.request({path: '/v3/x'}).catch((e) => e)
+    const err = await make({retry: {limit: 2}})
+      .h.request({path: '/v3/x'})
+      .catch((e) => e)
     expect(err).toBeInstanceOf(CapiServerError)
     expect(n).toBe(3)
   })
@@ -97,7 +108,9 @@ describe('retries', () => {
   it('never retries a POST blindly after a 502: the error is ambiguous, for the caller to re-read', async () => {
     let n = 0
     server.use(http.post(`${API}/v3/deployments`, () => (++n, new HttpResponse(null, {status: 502}))))
-    const err = await make().h.request({method: 'POST', path: '/v3/deployments', json: {}}).catch((e) => e)
+    const err = await make()
+      .h.request({method: 'POST', path: '/v3/deployments', json: {}})
+      .catch((e) => e)
     expect(n).toBe(1)
     expect(isAmbiguous(err)).toBe(true)
   })
@@ -120,7 +133,9 @@ describe('retries', () => {
     let n = 0
     server.use(
       http.post(`${API}/v3/builds`, () =>
-        ++n === 1 ? HttpResponse.json(envelope(10013, 'CF-RateLimitExceeded', 'Rate Limit Exceeded'), {status: 429, headers: {'Retry-After': '7'}}) : HttpResponse.json({ok: 1}),
+        ++n === 1
+          ? HttpResponse.json(envelope(10013, 'CF-RateLimitExceeded', 'Rate Limit Exceeded'), {status: 429, headers: {'Retry-After': '7'}})
+          : HttpResponse.json({ok: 1}),
       ),
     )
     const {h, clock} = make()
@@ -146,7 +161,11 @@ describe('retries', () => {
 
   it('reports X-RateLimit-* to the caller', async () => {
     const seen: unknown[] = []
-    server.use(http.get(`${API}/v3/x`, () => HttpResponse.json({}, {headers: {'X-RateLimit-Limit': '100', 'X-RateLimit-Remaining': '40', 'X-RateLimit-Reset': '1700000000'}})))
+    server.use(
+      http.get(`${API}/v3/x`, () =>
+        HttpResponse.json({}, {headers: {'X-RateLimit-Limit': '100', 'X-RateLimit-Remaining': '40', 'X-RateLimit-Reset': '1700000000'}}),
+      ),
+    )
     await make({onRateLimit: (i) => seen.push(i)}).h.request({path: '/v3/x'})
     expect(seen).toEqual([{limit: 100, remaining: 40, resetAt: 1_700_000_000_000}])
   })
@@ -208,8 +227,22 @@ describe('warnings, schemas and tracing', () => {
   })
 
   it('names the field when a response fails its schema', async () => {
-    server.use(http.get(`${API}/v3/apps/x`, () => HttpResponse.json({guid: 'x', name: 'a', state: 'SLEEPING', created_at: '', updated_at: '', lifecycle: {type: 'buildpack', data: {}}, relationships: {space: {data: {guid: 's'}}}})))
-    const err = await make().capi.apps.get('x').catch((e) => e)
+    server.use(
+      http.get(`${API}/v3/apps/x`, () =>
+        HttpResponse.json({
+          guid: 'x',
+          name: 'a',
+          state: 'SLEEPING',
+          created_at: '',
+          updated_at: '',
+          lifecycle: {type: 'buildpack', data: {}},
+          relationships: {space: {data: {guid: 's'}}},
+        }),
+      ),
+    )
+    const err = await make()
+      .capi.apps.get('x')
+      .catch((e) => e)
     expect(err).toBeInstanceOf(SchemaError)
     expect(err.message).toMatch(/GET \/v3\/apps\/x/)
     expect(err.message).toMatch(/state/)
@@ -222,7 +255,9 @@ describe('warnings, schemas and tracing', () => {
   })
 
   it('traces requests and responses with secrets redacted', async () => {
-    server.use(http.post(`${API}/v3/x`, () => HttpResponse.json({access_token: 'SECRET-ACCESS', refresh_token: 'SECRET-REFRESH', nested: {password: 'SECRET-PW'}})))
+    server.use(
+      http.post(`${API}/v3/x`, () => HttpResponse.json({access_token: 'SECRET-ACCESS', refresh_token: 'SECRET-REFRESH', nested: {password: 'SECRET-PW'}})),
+    )
     const tokens = {authorization: async () => 'bearer SECRET-JWT', refresh: async () => 'bearer SECRET-JWT2'}
     const {h, traces} = make({tokens})
     await h.request({method: 'POST', path: '/v3/x', json: {client_secret: 'SECRET-CLIENT', name: 'visible'}})
@@ -260,7 +295,7 @@ describe('warnings, schemas and tracing', () => {
       }),
     )
     let current = 'bearer old'
-    const tokens = {authorization: async () => current, refresh: async () => ((refreshes++, (current = 'bearer new')))}
+    const tokens = {authorization: async () => current, refresh: async () => (refreshes++, (current = 'bearer new'))}
     const res = await make({tokens}).h.request({path: '/v3/x'})
     expect(res.data).toEqual({ok: true})
     expect(calls).toBe(2)
@@ -269,7 +304,16 @@ describe('warnings, schemas and tracing', () => {
 })
 
 describe('jobs', () => {
-  const job = (state: string, extra: object = {}) => ({guid: 'j1', created_at: '', updated_at: '', operation: 'app.delete', state, errors: [], warnings: [], ...extra})
+  const job = (state: string, extra: object = {}) => ({
+    guid: 'j1',
+    created_at: '',
+    updated_at: '',
+    operation: 'app.delete',
+    state,
+    errors: [],
+    warnings: [],
+    ...extra,
+  })
 
   it('polls a Location until COMPLETE', async () => {
     let n = 0
@@ -286,11 +330,15 @@ describe('jobs', () => {
   it('throws the job error when FAILED, and passes warnings on', async () => {
     server.use(
       http.get(`${API}/v3/jobs/j1`, () =>
-        HttpResponse.json(job('FAILED', {errors: [{code: 10008, title: 'CF-UnprocessableEntity', detail: 'something went wrong'}], warnings: [{detail: 'careful'}]})),
+        HttpResponse.json(
+          job('FAILED', {errors: [{code: 10008, title: 'CF-UnprocessableEntity', detail: 'something went wrong'}], warnings: [{detail: 'careful'}]}),
+        ),
       ),
     )
     const warnings: string[] = []
-    const err = await make().capi.jobs.wait(`${API}/v3/jobs/j1`, {onWarning: (w) => warnings.push(w)}).catch((e) => e)
+    const err = await make()
+      .capi.jobs.wait(`${API}/v3/jobs/j1`, {onWarning: (w) => warnings.push(w)})
+      .catch((e) => e)
     expect(err).toBeInstanceOf(JobFailedError)
     expect(err.message).toBe('something went wrong')
     expect(warnings).toEqual(['careful'])
@@ -298,7 +346,9 @@ describe('jobs', () => {
 
   it('times out on the injected clock', async () => {
     server.use(http.get(`${API}/v3/jobs/j1`, () => HttpResponse.json(job('PROCESSING'))))
-    const err = await make().capi.jobs.wait(`${API}/v3/jobs/j1`, {timeoutMs: 10_000}).catch((e) => e)
+    const err = await make()
+      .capi.jobs.wait(`${API}/v3/jobs/j1`, {timeoutMs: 10_000})
+      .catch((e) => e)
     expect(err).toBeInstanceOf(TimeoutError)
   })
 })
@@ -327,6 +377,11 @@ describe('createOnce', () => {
       async () => undefined,
     )
     expect(made).toEqual({guid: 'new'})
-    await expect(createOnce(async () => Promise.reject(new CapiUnprocessable(422, [])), async () => ({guid: 'x'}))).rejects.toBeInstanceOf(CapiUnprocessable)
+    await expect(
+      createOnce(
+        async () => Promise.reject(new CapiUnprocessable(422, [])),
+        async () => ({guid: 'x'}),
+      ),
+    ).rejects.toBeInstanceOf(CapiUnprocessable)
   })
 })

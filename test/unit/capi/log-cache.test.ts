@@ -9,7 +9,8 @@ const server = useMsw()
 const LOG_CACHE = 'https://log-cache.example.test'
 const APP = '6f1b8c1e-2f0b-4a8e-9d55-1a2b3c4d5e6f'
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
-const root = (logCache: string | null = LOG_CACHE) => http.get(`${API}/`, () => HttpResponse.json({links: {self: {href: API}, log_cache: logCache ? {href: logCache} : null}}))
+const root = (logCache: string | null = LOG_CACHE) =>
+  http.get(`${API}/`, () => HttpResponse.json({links: {self: {href: API}, log_cache: logCache ? {href: logCache} : null}}))
 
 function make() {
   const clock = new FakeClock()
@@ -21,7 +22,13 @@ function make() {
 const batch = {
   envelopes: {
     batch: [
-      {timestamp: '1764968402000000000', source_id: APP, instance_id: '1', tags: {source_type: 'APP/PROC/WEB'}, log: {payload: b64('Error: boom\n'), type: 'ERR'}},
+      {
+        timestamp: '1764968402000000000',
+        source_id: APP,
+        instance_id: '1',
+        tags: {source_type: 'APP/PROC/WEB'},
+        log: {payload: b64('Error: boom\n'), type: 'ERR'},
+      },
       {timestamp: '1764968401500000000', source_id: APP, instance_id: '0', tags: {source_type: 'RTR'}, gauge: {metrics: {}}},
       {timestamp: '1764968401000000000', source_id: APP, tags: {source_type: 'STG'}, log: {payload: b64('-----> Installing node')}},
     ],
@@ -85,9 +92,16 @@ describe('log-cache client', () => {
 
   it('says what went wrong: no log_cache link, or an HTTP error after the retries', async () => {
     server.use(root(null))
-    await expect(make().capi.logCache.recent(APP)).rejects.toThrow(new LogCacheError('the API does not advertise a log-cache endpoint (no log_cache link in GET /)'))
-    server.use(root(), http.get(`${LOG_CACHE}/api/v1/read/:id`, () => HttpResponse.json({code: 7, message: 'not allowed'}, {status: 403})))
-    const err = await make().capi.logCache.recent(APP).catch((e: unknown) => e)
+    await expect(make().capi.logCache.recent(APP)).rejects.toThrow(
+      new LogCacheError('the API does not advertise a log-cache endpoint (no log_cache link in GET /)'),
+    )
+    server.use(
+      root(),
+      http.get(`${LOG_CACHE}/api/v1/read/:id`, () => HttpResponse.json({code: 7, message: 'not allowed'}, {status: 403})),
+    )
+    const err = await make()
+      .capi.logCache.recent(APP)
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(LogCacheError)
     expect((err as Error).message).toBe('log-cache answered HTTP 403')
   })

@@ -79,7 +79,14 @@ describe('helpers', () => {
     expect(stagingFailure('false', false)).toBeNull()
   })
   it('parses manifest sizes', () => {
-    expect([megabytesOrThrow('256M'), megabytesOrThrow('1G'), megabytesOrThrow('512MB'), megabytesOrThrow(64), megabytesOrThrow('2048K'), megabytesOrThrow('1.5G')]).toEqual([256, 1024, 512, 64, 2, 1536])
+    expect([
+      megabytesOrThrow('256M'),
+      megabytesOrThrow('1G'),
+      megabytesOrThrow('512MB'),
+      megabytesOrThrow(64),
+      megabytesOrThrow('2048K'),
+      megabytesOrThrow('1.5G'),
+    ]).toEqual([256, 1024, 512, 64, 2, 1536])
     expect(() => megabytesOrThrow('12 parsecs', 'Memory')).toThrow('Memory must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB')
     expect(() => megabytesOrThrow('lots', 'Memory')).toThrow('Memory is not a number')
   })

@@ -11,7 +11,9 @@ import {ROOT} from '../../helpers/e2e.js'
 const SRC = path.join(ROOT, 'src')
 
 function files(dir: string): string[] {
-  return fs.readdirSync(dir, {withFileTypes: true}).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ts') && !d.name.endsWith('.d.ts') ? [path.join(dir, d.name)] : []))
+  return fs
+    .readdirSync(dir, {withFileTypes: true})
+    .flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ts') && !d.name.endsWith('.d.ts') ? [path.join(dir, d.name)] : []))
 }
 
 /** Every module's relative imports (static, dynamic and type-only), resolved to .ts files. */
@@ -72,8 +74,11 @@ describe('layers', () => {
 
   it('the local foundation imports from the rest of src only CAPI resource types and the clock', () => {
     const local = path.join(SRC, 'local') + path.sep
-    const allowed = (dep: string) => dep.startsWith(local) || dep.startsWith(path.join(SRC, 'capi', 'resources') + path.sep) || dep === path.join(SRC, 'clock.ts')
-    const outside = [...g].flatMap(([file, deps]) => (file.startsWith(local) ? deps.filter((d) => !allowed(d)).map((d) => `${path.relative(ROOT, file)} → ${path.relative(ROOT, d)}`) : []))
+    const allowed = (dep: string) =>
+      dep.startsWith(local) || dep.startsWith(path.join(SRC, 'capi', 'resources') + path.sep) || dep === path.join(SRC, 'clock.ts')
+    const outside = [...g].flatMap(([file, deps]) =>
+      file.startsWith(local) ? deps.filter((d) => !allowed(d)).map((d) => `${path.relative(ROOT, file)} → ${path.relative(ROOT, d)}`) : [],
+    )
     expect(outside).toEqual([])
   })
 

@@ -29,7 +29,12 @@ describe('parsePercent', () => {
 describe('probeSettings', () => {
   it('is off unless a probe flag is given; any probe flag implies --probe', () => {
     expect(probeSettings({})).toBeUndefined()
-    expect(probeSettings({probe: ''})).toEqual({target: undefined, ratePerSec: 10, timeoutMs: 5000, abort: {errors: undefined, errorRate: undefined, sample: 20}})
+    expect(probeSettings({probe: ''})).toEqual({
+      target: undefined,
+      ratePerSec: 10,
+      timeoutMs: 5000,
+      abort: {errors: undefined, errorRate: undefined, sample: 20},
+    })
     expect(probeSettings({'abort-on-errors': 3})).toMatchObject({target: undefined, abort: {errors: 3}})
     expect(probeSettings({'abort-on-error-rate': 5, 'abort-sample': 50, 'probe-rate': 40})).toMatchObject({ratePerSec: 40, abort: {errorRate: 5, sample: 50}})
   })

@@ -60,7 +60,11 @@ describe('ignore rules', () => {
     const ig = ignoreRules('*.log\n!keep.log\ntmp/\n/root-only.txt\n')
     const ignored = (p: string) => ig.ignores(p)
     expect(DEFAULT_IGNORES).toEqual(['.cfignore', '.DS_Store', '.git', '.gitignore', '.hg', '.svn', '_darcs', 'manifest.yaml', 'manifest.yml'])
-    expect(['.git/', 'a/.git/', '.hg/', '.svn/', '_darcs/', '.DS_Store', 'x/.DS_Store', 'manifest.yml', 'deploy/manifest.yaml', '.cfignore', '.gitignore'].filter((p) => !ignored(p))).toEqual([])
+    expect(
+      ['.git/', 'a/.git/', '.hg/', '.svn/', '_darcs/', '.DS_Store', 'x/.DS_Store', 'manifest.yml', 'deploy/manifest.yaml', '.cfignore', '.gitignore'].filter(
+        (p) => !ignored(p),
+      ),
+    ).toEqual([])
     expect(ignored('debug.log')).toBe(true)
     expect(ignored('logs/app.log')).toBe(true)
     expect(ignored('keep.log')).toBe(false)
@@ -109,7 +113,19 @@ describe('scanBits', () => {
   it('zips every entry with its mode (files, folders, symlinks), leaving out matched files', () => {
     const zip = zipBits(bits, ['public/index.html'])
     const modes = zipModes(zip)
-    expect(Object.keys(modes).sort()).toEqual(['bin/', 'bin/run.sh', 'config/', 'empty.txt', 'keep.log', 'link.js', 'nested/', 'nested/deep/', 'nested/deep/file.js', 'public/', 'server.js'])
+    expect(Object.keys(modes).sort()).toEqual([
+      'bin/',
+      'bin/run.sh',
+      'config/',
+      'empty.txt',
+      'keep.log',
+      'link.js',
+      'nested/',
+      'nested/deep/',
+      'nested/deep/file.js',
+      'public/',
+      'server.js',
+    ])
     expect(modes['bin/run.sh']).toBe(0o100755)
     expect(modes['server.js']).toBe(0o100644)
     expect(modes['bin/']).toBe(0o040755)
@@ -131,7 +147,16 @@ describe('scanBits', () => {
 
   it('reads a .zip/.jar archive as the app (its own .cfignore applies; files get mode 744)', () => {
     const jar = path.join(tmp, 'app.jar')
-    fs.writeFileSync(jar, zipSync({'META-INF/': new Uint8Array(0), 'META-INF/MANIFEST.MF': Buffer.from('Main-Class: A\n'), 'A.class': Buffer.from('cafe'), 'x.log': Buffer.from('l'), '.cfignore': Buffer.from('*.log\n')}))
+    fs.writeFileSync(
+      jar,
+      zipSync({
+        'META-INF/': new Uint8Array(0),
+        'META-INF/MANIFEST.MF': Buffer.from('Main-Class: A\n'),
+        'A.class': Buffer.from('cafe'),
+        'x.log': Buffer.from('l'),
+        '.cfignore': Buffer.from('*.log\n'),
+      }),
+    )
     const b = scanBits(jar)
     expect(b.archive).toBe(true)
     expect(b.entries.map((e) => `${e.kind} ${e.path} ${e.mode.toString(8)}`)).toEqual(['file A.class 744', 'dir META-INF 755', 'file META-INF/MANIFEST.MF 744'])
@@ -141,8 +166,20 @@ describe('scanBits', () => {
 
   it.each([
     {name: 'a missing path', setup: () => path.join(tmp, 'nope'), want: /does not exist/},
-    {name: 'a file that is not an archive', setup: () => (fs.writeFileSync(path.join(tmp, 'x.txt'), 'x'), path.join(tmp, 'x.txt')), want: /not a zip, jar or war archive/},
-    {name: 'a folder with nothing left after the ignores', setup: () => (fs.mkdirSync(path.join(tmp, 'ignored/.git'), {recursive: true}), fs.writeFileSync(path.join(tmp, 'ignored/manifest.yml'), ''), path.join(tmp, 'ignored')), want: /nothing to push/},
+    {
+      name: 'a file that is not an archive',
+      setup: () => (fs.writeFileSync(path.join(tmp, 'x.txt'), 'x'), path.join(tmp, 'x.txt')),
+      want: /not a zip, jar or war archive/,
+    },
+    {
+      name: 'a folder with nothing left after the ignores',
+      setup: () => (
+        fs.mkdirSync(path.join(tmp, 'ignored/.git'), {recursive: true}),
+        fs.writeFileSync(path.join(tmp, 'ignored/manifest.yml'), ''),
+        path.join(tmp, 'ignored')
+      ),
+      want: /nothing to push/,
+    },
   ])('refuses $name', ({setup, want}) => {
     const p = setup()
     expect(() => scanBits(p)).toThrow(BitsError)
@@ -165,7 +202,10 @@ describe('resource matching', () => {
     )
     const capi = new CapiClient({apiUrl: API})
     const matched = await matchResources(capi, bits, 3)
-    expect(asked).toEqual([['bin/run.sh', 'keep.log', 'nested/deep/file.js'], ['public/index.html', 'server.js']])
+    expect(asked).toEqual([
+      ['bin/run.sh', 'keep.log', 'nested/deep/file.js'],
+      ['public/index.html', 'server.js'],
+    ])
     expect(matched.map((m) => [m.path, m.mode.toString(8)])).toEqual([
       ['keep.log', '644'],
       ['server.js', '644'],

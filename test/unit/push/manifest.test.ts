@@ -67,23 +67,69 @@ applications:
   })
 
   it.each([
-    {name: 'unknown app field, with a suggestion', text: 'applications:\n- name: a\n  disk-quota: 1G\n', want: ["manifest.yml:3: unknown field 'disk-quota' (app 'a') (did you mean 'disk_quota'?)"]},
-    {name: 'unknown process field', text: 'applications:\n- name: a\n  processes:\n  - type: web\n    memroy: 1G\n', want: ["manifest.yml:5: unknown field 'memroy' (app 'a') (did you mean 'memory'?)"]},
+    {
+      name: 'unknown app field, with a suggestion',
+      text: 'applications:\n- name: a\n  disk-quota: 1G\n',
+      want: ["manifest.yml:3: unknown field 'disk-quota' (app 'a') (did you mean 'disk_quota'?)"],
+    },
+    {
+      name: 'unknown process field',
+      text: 'applications:\n- name: a\n  processes:\n  - type: web\n    memroy: 1G\n',
+      want: ["manifest.yml:5: unknown field 'memroy' (app 'a') (did you mean 'memory'?)"],
+    },
     {name: 'wrong type', text: 'applications:\n- name: a\n  instances: three\n', want: ["manifest.yml:3: 'instances' must be a whole number (app 'a')"]},
     {name: 'negative instances', text: 'applications:\n- name: a\n  instances: -1\n', want: ["manifest.yml:3: 'instances' must be 0 or more (app 'a')"]},
-    {name: 'size without unit', text: 'applications:\n- name: a\n  memory: 1024\n', want: ["manifest.yml:3: 'memory' memory needs a unit: write 1024M or 1024G (got 1024) (app 'a')"]},
-    {name: 'bad size', text: 'applications:\n- name: a\n  processes:\n  - type: worker\n    disk_quota: lots\n', want: ["manifest.yml:5: 'processes'[0] (worker) 'disk_quota' disk_quota must be a size with a unit such as 256M or 1G (got \"lots\") (app 'a')"]},
-    {name: 'bad health check type', text: 'applications:\n- name: a\n  health-check-type: tcp\n', want: ["manifest.yml:3: 'health-check-type' must be port, process or http (app 'a')"]},
+    {
+      name: 'size without unit',
+      text: 'applications:\n- name: a\n  memory: 1024\n',
+      want: ["manifest.yml:3: 'memory' memory needs a unit: write 1024M or 1024G (got 1024) (app 'a')"],
+    },
+    {
+      name: 'bad size',
+      text: 'applications:\n- name: a\n  processes:\n  - type: worker\n    disk_quota: lots\n',
+      want: ["manifest.yml:5: 'processes'[0] (worker) 'disk_quota' disk_quota must be a size with a unit such as 256M or 1G (got \"lots\") (app 'a')"],
+    },
+    {
+      name: 'bad health check type',
+      text: 'applications:\n- name: a\n  health-check-type: tcp\n',
+      want: ["manifest.yml:3: 'health-check-type' must be port, process or http (app 'a')"],
+    },
     {name: 'missing name', text: 'applications:\n- memory: 1G\n', want: ["manifest.yml:2: 'name' is required (applications[0])"]},
-    {name: 'missing process type', text: 'applications:\n- name: a\n  processes:\n  - instances: 1\n', want: ["manifest.yml:4: 'processes'[0] 'type' is required (app 'a')"]},
+    {
+      name: 'missing process type',
+      text: 'applications:\n- name: a\n  processes:\n  - instances: 1\n',
+      want: ["manifest.yml:4: 'processes'[0] 'type' is required (app 'a')"],
+    },
     {name: 'duplicate app', text: 'applications:\n- name: a\n- name: A\n', want: ["manifest.yml:3: app 'A' is listed twice (also applications[0])"]},
-    {name: 'duplicate process', text: 'applications:\n- name: a\n  processes:\n  - type: web\n  - type: web\n', want: ["manifest.yml:5: process type 'web' is listed twice (app 'a')"]},
-    {name: 'docker with path', text: 'applications:\n- name: a\n  path: .\n  docker: {image: nginx}\n', want: ["manifest.yml:4: 'docker' and 'path' can't be used together (app 'a'): a docker app has no bits to upload"]},
-    {name: 'no-route with routes', text: 'applications:\n- name: a\n  no-route: true\n  routes: [{route: a.example.com}]\n', want: ["manifest.yml:3: 'no-route' can't be used with 'routes' (app 'a')"]},
+    {
+      name: 'duplicate process',
+      text: 'applications:\n- name: a\n  processes:\n  - type: web\n  - type: web\n',
+      want: ["manifest.yml:5: process type 'web' is listed twice (app 'a')"],
+    },
+    {
+      name: 'docker with path',
+      text: 'applications:\n- name: a\n  path: .\n  docker: {image: nginx}\n',
+      want: ["manifest.yml:4: 'docker' and 'path' can't be used together (app 'a'): a docker app has no bits to upload"],
+    },
+    {
+      name: 'no-route with routes',
+      text: 'applications:\n- name: a\n  no-route: true\n  routes: [{route: a.example.com}]\n',
+      want: ["manifest.yml:3: 'no-route' can't be used with 'routes' (app 'a')"],
+    },
     {name: 'no applications', text: 'version: 1\n', want: ["manifest.yml:1: 'applications' is required"]},
-    {name: 'applications not a list', text: 'applications: web\n', want: ["manifest.yml:1: 'applications' must be a list of apps, each starting with '- name: ...'"]},
+    {
+      name: 'applications not a list',
+      text: 'applications: web\n',
+      want: ["manifest.yml:1: 'applications' must be a list of apps, each starting with '- name: ...'"],
+    },
     {name: 'bad version', text: 'version: 2\napplications:\n- name: a\n', want: ["manifest.yml:1: 'version' must be 1 (the only manifest version)"]},
-    {name: 'unknown top-level key', text: 'aplications:\n- name: a\napplications:\n- name: b\n', want: ["manifest.yml:1: unknown top-level field 'aplications' (did you mean 'applications'?) (only 'version', 'applications' and fields holding a YAML &anchor are allowed)"]},
+    {
+      name: 'unknown top-level key',
+      text: 'aplications:\n- name: a\napplications:\n- name: b\n',
+      want: [
+        "manifest.yml:1: unknown top-level field 'aplications' (did you mean 'applications'?) (only 'version', 'applications' and fields holding a YAML &anchor are allowed)",
+      ],
+    },
     {name: 'empty file', text: '', want: ['manifest.yml:?: the manifest is empty: it needs an applications list']},
     {name: 'bad YAML', text: 'applications:\n- name: a\n  env: {A: [1\n', want: [expect.stringMatching(/^manifest\.yml:4: invalid YAML: /)]},
   ])('$name', ({text, want}) => {
@@ -102,7 +148,11 @@ applications:
   })
 
   it('substitutes ((vars)) before validating: typed values, embedded strings, nested lookups', () => {
-    const {m, problems} = parse('applications:\n- name: ((name))-api\n  instances: ((count))\n  env:\n    URL: https://((db.host)):5432/x\n', {name: 'shop', count: 3, db: {host: 'db.internal'}})
+    const {m, problems} = parse('applications:\n- name: ((name))-api\n  instances: ((count))\n  env:\n    URL: https://((db.host)):5432/x\n', {
+      name: 'shop',
+      count: 3,
+      db: {host: 'db.internal'},
+    })
     expect(problems).toEqual([])
     expect(m!.apps[0]).toMatchObject({name: 'shop-api', instances: 3, env: {URL: 'https://db.internal:5432/x'}})
   })
@@ -113,7 +163,9 @@ applications:
   })
 
   it('allows top-level keys that hold an anchor, and merge keys', () => {
-    const {m, problems} = parse('defaults: &defaults\n  memory: 256M\n  buildpacks: [go_buildpack]\napplications:\n- name: a\n  <<: *defaults\n- name: b\n  <<: *defaults\n  memory: 1G\n')
+    const {m, problems} = parse(
+      'defaults: &defaults\n  memory: 256M\n  buildpacks: [go_buildpack]\napplications:\n- name: a\n  <<: *defaults\n- name: b\n  <<: *defaults\n  memory: 1G\n',
+    )
     expect(problems).toEqual([])
     expect(m!.apps.map((a) => [a.name, a.memory, a.buildpacks])).toEqual([
       ['a', '256M', ['go_buildpack']],
@@ -130,7 +182,9 @@ applications:
     } catch (error) {
       expect(error).toBeInstanceOf(PushInputError)
       expect((error as PushInputError).exitCode).toBe(2)
-      expect((error as Error).message).toBe("2 problems:\n  m.yml:3: unknown field 'colour' (app 'a')\n  m.yml:4: unknown field 'size' (app 'a')\nNothing was changed.")
+      expect((error as Error).message).toBe(
+        "2 problems:\n  m.yml:3: unknown field 'colour' (app 'a')\n  m.yml:4: unknown field 'size' (app 'a')\nNothing was changed.",
+      )
     }
   })
 })

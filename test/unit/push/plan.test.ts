@@ -29,7 +29,12 @@ describe('applyOverrides (command-line flags over the manifest)', () => {
   })
 
   it('puts -i/-m/-k on the web process entry when there is one, else on the app', () => {
-    expect(applyOverrides({name: 'a', instances: 1}, {instances: 4, memory: '1G', disk: '2G'})).toEqual({name: 'a', instances: 4, memory: '1G', disk_quota: '2G'})
+    expect(applyOverrides({name: 'a', instances: 1}, {instances: 4, memory: '1G', disk: '2G'})).toEqual({
+      name: 'a',
+      instances: 4,
+      memory: '1G',
+      disk_quota: '2G',
+    })
     expect(applyOverrides({name: 'a', processes: [{type: 'web', instances: 1}, {type: 'worker'}]}, {instances: 4})).toEqual({
       name: 'a',
       processes: [{type: 'web', instances: 4}, {type: 'worker'}],
@@ -45,13 +50,15 @@ describe('applyOverrides (command-line flags over the manifest)', () => {
 
 describe('normalizeEntry (what apply_manifest gets)', () => {
   it('drops path, turns buildpack into buildpacks, stringifies env and labels, adds default-route', () => {
-    expect(normalizeEntry({name: 'a', path: './x', buildpack: 'ruby_buildpack', env: {N: 1, B: true, S: 's', U: null}, metadata: {labels: {tier: 1}}})).toEqual({
-      name: 'a',
-      buildpacks: ['ruby_buildpack'],
-      env: {N: '1', B: 'true', S: 's', U: null},
-      metadata: {labels: {tier: '1'}},
-      'default-route': true,
-    })
+    expect(normalizeEntry({name: 'a', path: './x', buildpack: 'ruby_buildpack', env: {N: 1, B: true, S: 's', U: null}, metadata: {labels: {tier: 1}}})).toEqual(
+      {
+        name: 'a',
+        buildpacks: ['ruby_buildpack'],
+        env: {N: '1', B: 'true', S: 's', U: null},
+        metadata: {labels: {tier: '1'}},
+        'default-route': true,
+      },
+    )
   })
 
   it.each([
@@ -84,7 +91,13 @@ describe('splitWebScale (scale as deployment options)', () => {
       ],
     })
     expect(scale).toEqual({instances: 5, memoryInMb: 256})
-    expect(entry).toEqual({name: 'a', processes: [{type: 'web', 'health-check-type': 'http'}, {type: 'worker', instances: 2, memory: '128M'}]})
+    expect(entry).toEqual({
+      name: 'a',
+      processes: [
+        {type: 'web', 'health-check-type': 'http'},
+        {type: 'worker', instances: 2, memory: '128M'},
+      ],
+    })
   })
 
   it('a web entry left with only its type goes', () => {
@@ -101,11 +114,51 @@ describe('planApp', () => {
   it.each([
     {name: '--no-start', live: {state: 'STARTED' as const}, opts: {}, noStart: true, mode: 'upload', scale: undefined, applyInstances: 4},
     {name: 'a new app (first push)', live: undefined, opts: {}, noStart: false, mode: 'create', scale: undefined, applyInstances: 4},
-    {name: 'a new app with a strategy asked for (still created directly)', live: undefined, opts: {strategy: 'canary' as const}, noStart: false, mode: 'create', scale: undefined, applyInstances: 4},
-    {name: 'rolling on a running app: scale goes to the deployment', live: {state: 'STARTED' as const}, opts: {}, noStart: false, mode: 'deploy', scale: {instances: 4, memoryInMb: 1024}, applyInstances: undefined},
-    {name: 'canary on a running app: scale goes to the deployment', live: {state: 'STARTED' as const}, opts: {strategy: 'canary' as const}, noStart: false, mode: 'deploy', scale: {instances: 4, memoryInMb: 1024}, applyInstances: undefined},
-    {name: 'rolling on a stopped app: no deployment, so scale is configuration', live: {state: 'STOPPED' as const}, opts: {}, noStart: false, mode: 'deploy', scale: undefined, applyInstances: 4},
-    {name: 'blue-green: the new app is configured before it starts', live: {state: 'STARTED' as const}, opts: {strategy: 'blue-green' as const}, noStart: false, mode: 'deploy', scale: undefined, applyInstances: 4},
+    {
+      name: 'a new app with a strategy asked for (still created directly)',
+      live: undefined,
+      opts: {strategy: 'canary' as const},
+      noStart: false,
+      mode: 'create',
+      scale: undefined,
+      applyInstances: 4,
+    },
+    {
+      name: 'rolling on a running app: scale goes to the deployment',
+      live: {state: 'STARTED' as const},
+      opts: {},
+      noStart: false,
+      mode: 'deploy',
+      scale: {instances: 4, memoryInMb: 1024},
+      applyInstances: undefined,
+    },
+    {
+      name: 'canary on a running app: scale goes to the deployment',
+      live: {state: 'STARTED' as const},
+      opts: {strategy: 'canary' as const},
+      noStart: false,
+      mode: 'deploy',
+      scale: {instances: 4, memoryInMb: 1024},
+      applyInstances: undefined,
+    },
+    {
+      name: 'rolling on a stopped app: no deployment, so scale is configuration',
+      live: {state: 'STOPPED' as const},
+      opts: {},
+      noStart: false,
+      mode: 'deploy',
+      scale: undefined,
+      applyInstances: 4,
+    },
+    {
+      name: 'blue-green: the new app is configured before it starts',
+      live: {state: 'STARTED' as const},
+      opts: {strategy: 'blue-green' as const},
+      noStart: false,
+      mode: 'deploy',
+      scale: undefined,
+      applyInstances: 4,
+    },
   ])('$name', ({live, opts, noStart, mode, scale, applyInstances}) => {
     const plan = planApp(app, live, {...base, ...opts}, noStart)
     expect(plan.mode).toBe(mode)
@@ -115,7 +168,12 @@ describe('planApp', () => {
   })
 
   it('blue-green re-applies only the process settings after copying the old processes', () => {
-    const plan = planApp(prepared({name: 'web', instances: 2, env: {A: 'b'}, routes: [{route: 'x.example.com'}], processes: [{type: 'worker', command: 'w'}]}), {state: 'STARTED'}, {...base, strategy: 'blue-green'}, false)
+    const plan = planApp(
+      prepared({name: 'web', instances: 2, env: {A: 'b'}, routes: [{route: 'x.example.com'}], processes: [{type: 'worker', command: 'w'}]}),
+      {state: 'STARTED'},
+      {...base, strategy: 'blue-green'},
+      false,
+    )
     expect(plan.processes).toEqual({name: 'web', instances: 2, processes: [{type: 'worker', command: 'w'}]})
     expect(processPart({name: 'web', env: {A: 'b'}})).toBeUndefined()
   })
@@ -151,8 +209,16 @@ describe('push steps under each strategy (the shared strategy code, push as the 
   const rec = () => ({manifestApplied: false})
 
   it.each([
-    {name: 'rolling', opts: {}, want: ['Check app web', 'Apply manifest', 'Upload bits (3 files)', 'Stage', 'Create rolling deployment', 'Start new instances']},
-    {name: 'canary', opts: {strategy: 'canary' as const}, want: ['Check app web', 'Apply manifest', 'Upload bits (3 files)', 'Stage', 'Create canary deployment', 'Start canary instances']},
+    {
+      name: 'rolling',
+      opts: {},
+      want: ['Check app web', 'Apply manifest', 'Upload bits (3 files)', 'Stage', 'Create rolling deployment', 'Start new instances'],
+    },
+    {
+      name: 'canary',
+      opts: {strategy: 'canary' as const},
+      want: ['Check app web', 'Apply manifest', 'Upload bits (3 files)', 'Stage', 'Create canary deployment', 'Start canary instances'],
+    },
   ])('$name', ({opts, want}) => {
     const p = plan(opts)
     expect(describeSteps(deploymentPlan(pushSource(p, rec())), state(p.opts))).toEqual(want)
@@ -161,7 +227,14 @@ describe('push steps under each strategy (the shared strategy code, push as the 
   it('a stopped app is deployed, which starts it (as cf push does)', () => {
     const p = plan({}, {state: 'STOPPED'})
     const s = state(p.opts, {app: {guid: 'a1', name: 'web', state: 'STOPPED'} as OpState['app']})
-    expect(describeSteps(deploymentPlan(pushSource(p, rec())), s)).toEqual(['Check app web', 'Apply manifest', 'Upload bits (3 files)', 'Stage', 'Create rolling deployment', 'Start new instances'])
+    expect(describeSteps(deploymentPlan(pushSource(p, rec())), s)).toEqual([
+      'Check app web',
+      'Apply manifest',
+      'Upload bits (3 files)',
+      'Stage',
+      'Create rolling deployment',
+      'Start new instances',
+    ])
   })
 
   it('blue-green: new bits instead of a copied package, and the manifest over the copied configuration', () => {
@@ -188,7 +261,13 @@ describe('push steps under each strategy (the shared strategy code, push as the 
 
   it('a first push is created, staged and started directly', () => {
     const p = plan({}, null)
-    expect(describeSteps(createPlan(p, rec()), state(p.opts))).toEqual(['Create app web from the manifest', 'Upload bits (3 files)', 'Stage', 'Set current droplet', 'Start app'])
+    expect(describeSteps(createPlan(p, rec()), state(p.opts))).toEqual([
+      'Create app web from the manifest',
+      'Upload bits (3 files)',
+      'Stage',
+      'Set current droplet',
+      'Start app',
+    ])
     expect(describeSteps(createPlan(p, rec()), state({...p.opts, noWait: true}))).toContain('Start app (until the first instance runs)')
   })
 

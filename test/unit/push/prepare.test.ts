@@ -51,9 +51,15 @@ describe('preparePush', () => {
     expect(problems({cwd: two, appName: 'nope'})).toEqual(["manifest.yml:-: no app named 'nope' in the manifest (it lists 'web', 'worker')"])
   })
 
-  it('flags that set one app\'s path, buildpacks, stack or scale need one app', () => {
-    expect(problems({cwd: two, overrides: {instances: 2}})[0]).toMatch(/^manifest\.yml:-: Incorrect Usage: command-line flags .* can't be applied when pushing several apps/)
-    expect(preparePush({cwd: two, appName: 'web', overrides: {instances: 2, memory: '1G'}}).apps[0].manifest).toMatchObject({name: 'web', instances: 2, memory: '1G'})
+  it("flags that set one app's path, buildpacks, stack or scale need one app", () => {
+    expect(problems({cwd: two, overrides: {instances: 2}})[0]).toMatch(
+      /^manifest\.yml:-: Incorrect Usage: command-line flags .* can't be applied when pushing several apps/,
+    )
+    expect(preparePush({cwd: two, appName: 'web', overrides: {instances: 2, memory: '1G'}}).apps[0].manifest).toMatchObject({
+      name: 'web',
+      instances: 2,
+      memory: '1G',
+    })
   })
 
   it('a single-app manifest takes the app name from the argument (as cf push does)', () => {
@@ -70,7 +76,11 @@ describe('preparePush', () => {
   })
 
   it('-f takes a file or a folder holding manifest.yml; --no-manifest ignores ./manifest.yml', () => {
-    const dir = project('f-flag', {'deploy/manifest.yml': 'applications:\n- name: api\n  path: ../src\n', 'src/a.js': 'a', 'manifest.yml': 'applications:\n- name: other\n'})
+    const dir = project('f-flag', {
+      'deploy/manifest.yml': 'applications:\n- name: api\n  path: ../src\n',
+      'src/a.js': 'a',
+      'manifest.yml': 'applications:\n- name: other\n',
+    })
     expect(preparePush({cwd: dir, manifest: 'deploy'}).apps.map((a) => [a.name, a.bits!.root])).toEqual([['api', path.join(dir, 'src')]])
     expect(preparePush({cwd: dir, manifest: 'deploy/manifest.yml'}).manifestFile).toBe('deploy/manifest.yml')
     expect(preparePush({cwd: dir, noManifest: true, appName: 'bare', overrides: {path: 'src'}}).apps.map((a) => a.manifest)).toEqual([{name: 'bare'}])
@@ -112,7 +122,11 @@ describe('preparePush', () => {
   })
 
   it('((vars)) from --var and --vars-file', () => {
-    const dir = project('vars', {'manifest.yml': 'applications:\n- name: ((name))\n  instances: ((n))\n', 'vars.yml': 'name: from-file\nn: 2\n', 'index.js': 'x'})
+    const dir = project('vars', {
+      'manifest.yml': 'applications:\n- name: ((name))\n  instances: ((n))\n',
+      'vars.yml': 'name: from-file\nn: 2\n',
+      'index.js': 'x',
+    })
     expect(preparePush({cwd: dir, varsFiles: ['vars.yml'], vars: ['name=from-flag']}).apps[0].manifest).toEqual({name: 'from-flag', instances: 2})
   })
 })

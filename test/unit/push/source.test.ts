@@ -20,7 +20,17 @@ const server = useMsw()
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-source-'))
 afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}))
 
-const base: DeployOptions = {strategy: 'rolling', noWait: false, supersede: false, stagingTimeoutMs: 5000, startupTimeoutMs: 5000, noDelete: false, noStop: false, venerableSuffix: '-venerable', routeSettleMs: 0}
+const base: DeployOptions = {
+  strategy: 'rolling',
+  noWait: false,
+  supersede: false,
+  stagingTimeoutMs: 5000,
+  startupTimeoutMs: 5000,
+  noDelete: false,
+  noStop: false,
+  venerableSuffix: '-venerable',
+  routeSettleMs: 0,
+}
 const T = '2026-01-01T00:00:00Z'
 
 function state(capi: CapiClient, over: Partial<OpState> = {}): OpState {
@@ -39,7 +49,16 @@ function state(capi: CapiClient, over: Partial<OpState> = {}): OpState {
   }
 }
 
-const pkg = (state: string) => ({guid: 'p1', type: 'bits', data: {checksum: {type: 'sha256', value: null}, error: null}, state, created_at: T, updated_at: T, relationships: {app: {data: {guid: 'a1'}}}, metadata: {labels: {}, annotations: {}}})
+const pkg = (state: string) => ({
+  guid: 'p1',
+  type: 'bits',
+  data: {checksum: {type: 'sha256', value: null}, error: null},
+  state,
+  created_at: T,
+  updated_at: T,
+  relationships: {app: {data: {guid: 'a1'}}},
+  metadata: {labels: {}, annotations: {}},
+})
 
 /** apply_manifest answers with a job that is COMPLETE at once; returns the YAML bodies received. */
 function acceptManifests(): unknown[] {
@@ -50,7 +69,17 @@ function acceptManifests(): unknown[] {
       applied.push(load(await request.text()))
       return new HttpResponse(null, {status: 202, headers: {location: `${API}/v3/jobs/j1`}})
     }),
-    http.get(`${API}/v3/jobs/j1`, () => HttpResponse.json({guid: 'j1', operation: 'space.apply_manifest', state: 'COMPLETE', errors: [], warnings: [{detail: 'a warning'}], created_at: T, updated_at: T})),
+    http.get(`${API}/v3/jobs/j1`, () =>
+      HttpResponse.json({
+        guid: 'j1',
+        operation: 'space.apply_manifest',
+        state: 'COMPLETE',
+        errors: [],
+        warnings: [{detail: 'a warning'}],
+        created_at: T,
+        updated_at: T,
+      }),
+    ),
   )
   return applied
 }
@@ -70,7 +99,12 @@ describe('apply manifest', () => {
   it('blue-green: applied to the new app (no default route when the old app has routes), then the process settings again', async () => {
     const applied = acceptManifests()
     const capi = new CapiClient({apiUrl: API})
-    const plan = planApp({name: 'web', manifest: {name: 'web', instances: 4, command: 'run', env: {A: 'x'}}, origin: 'x'}, {state: 'STARTED'}, {...base, strategy: 'blue-green'}, false)
+    const plan = planApp(
+      {name: 'web', manifest: {name: 'web', instances: 4, command: 'run', env: {A: 'x'}}, origin: 'x'},
+      {state: 'STARTED'},
+      {...base, strategy: 'blue-green'},
+      false,
+    )
     const s = state(capi, {
       app: {guid: 'a1', name: 'web-venerable'} as OpState['app'],
       newApp: {guid: 'n1', name: 'web'} as OpState['app'],
@@ -141,7 +175,17 @@ describe('upload bits', () => {
       http.get(`${API}/v3/packages/p1`, () => HttpResponse.json({...pkg('READY'), type: 'docker'})),
     )
     const capi = new CapiClient({apiUrl: API})
-    const plan = planApp({name: 'web', manifest: {name: 'web', docker: {image: 'reg/app:1', username: 'bot'}}, docker: {image: 'reg/app:1', username: 'bot', password: 'pw'}, origin: 'x'}, undefined, base, false)
+    const plan = planApp(
+      {
+        name: 'web',
+        manifest: {name: 'web', docker: {image: 'reg/app:1', username: 'bot'}},
+        docker: {image: 'reg/app:1', username: 'bot', password: 'pw'},
+        origin: 'x',
+      },
+      undefined,
+      base,
+      false,
+    )
     const s = state(capi)
     await actualize([uploadStep(plan, {manifestApplied: false})], s, {renderer: 'silent'})
     expect(created).toEqual({type: 'docker', relationships: {app: {data: {guid: 'a1'}}}, data: {image: 'reg/app:1', username: 'bot', password: 'pw'}})

@@ -49,7 +49,15 @@ describe('vars from flags and files', () => {
   })
 
   it('later vars files win, --var wins over files', () => {
-    expect(mergeVars([{a: 1, b: 1}, {b: 2, c: 2}], [['c', '3']])).toEqual({a: 1, b: 2, c: '3'})
+    expect(
+      mergeVars(
+        [
+          {a: 1, b: 1},
+          {b: 2, c: 2},
+        ],
+        [['c', '3']],
+      ),
+    ).toEqual({a: 1, b: 2, c: '3'})
   })
 
   it('reads vars files relative to the working folder; problems name the file and line', () => {
@@ -81,7 +89,12 @@ describe('sizes', () => {
     expect(megabytes(input)).toBe(want)
   })
 
-  it.each([['1024', /needs a unit/], ['lots', /must be a size/], ['1Q', /must be a size/], ['10K', /at least 1M/]])('megabytes(%s) fails', (input, want) => {
+  it.each([
+    ['1024', /needs a unit/],
+    ['lots', /must be a size/],
+    ['1Q', /must be a size/],
+    ['10K', /at least 1M/],
+  ])('megabytes(%s) fails', (input, want) => {
     expect(() => megabytes(input)).toThrow(want)
   })
 

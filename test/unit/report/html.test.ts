@@ -46,7 +46,8 @@ function report(apps: ReportEntry[]): Report {
 }
 
 const EVIL = '<script>alert("x")</script>'
-const rows = (html: string) => [...html.matchAll(/<tr class="[a-z]+" data-status="([a-z]+)"><td class="result">[^<]*<\/td><td>([^<]*)<\/td>/g)].map((m) => [m[1], m[2]])
+const rows = (html: string) =>
+  [...html.matchAll(/<tr class="[a-z]+" data-status="([a-z]+)"><td class="result">[^<]*<\/td><td>([^<]*)<\/td>/g)].map((m) => [m[1], m[2]])
 
 describe('the HTML report', () => {
   it('escapes every name and reason, in text and attributes', () => {
@@ -110,7 +111,9 @@ describe('the HTML report', () => {
   })
 
   it('draws many apps: a bar each, the in-flight strip merged into runs', () => {
-    const apps = Array.from({length: 300}, (_, i) => entry(`app${i}`, i % 50 === 0 ? 'failed' : 'restaged', {startedAt: at(i), finishedAt: at(i + 5), durationMs: 5000}))
+    const apps = Array.from({length: 300}, (_, i) =>
+      entry(`app${i}`, i % 50 === 0 ? 'failed' : 'restaged', {startedAt: at(i), finishedAt: at(i + 5), durationMs: 5000}),
+    )
     const svg = timelineSvg(report(apps))
     expect(svg.match(/<g class="span restaged">/g)).toHaveLength(294)
     expect(svg.match(/<g class="span failed">/g)).toHaveLength(6)

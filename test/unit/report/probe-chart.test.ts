@@ -5,7 +5,16 @@ import {bucketSeconds, renderProbeChart, type ProbeSecond} from '../../../src/re
 
 const s = (ok: number, failed: number, p50Ms: number, p95Ms: number, old: number, nw: number): ProbeSecond => ({ok, failed, p50Ms, p95Ms, old, new: nw})
 /** Old droplet, a bad second, a fully failed one, the switch to the new droplet, a second with no answer. */
-const SECONDS = [s(10, 0, 2, 4, 10, 0), s(10, 0, 2, 4, 10, 0), s(9, 1, 6, 20, 6, 3), s(0, 10, 0, 0, 0, 0), s(10, 0, 3, 8, 2, 8), s(10, 0, 2, 4, 0, 10), s(0, 0, 0, 0, 0, 0), s(10, 0, 2, 4, 0, 10)]
+const SECONDS = [
+  s(10, 0, 2, 4, 10, 0),
+  s(10, 0, 2, 4, 10, 0),
+  s(9, 1, 6, 20, 6, 3),
+  s(0, 10, 0, 0, 0, 0),
+  s(10, 0, 3, 8, 2, 8),
+  s(10, 0, 2, 4, 0, 10),
+  s(0, 0, 0, 0, 0, 0),
+  s(10, 0, 2, 4, 0, 10),
+]
 const visible = (l: string) => [...l.replace(/\x1b\[[0-9;]*m/g, '')].length
 
 describe('the probe chart', () => {
@@ -68,7 +77,21 @@ describe('the probe chart', () => {
   })
 
   it('goes under the probe summary', () => {
-    const p: ProbeSummary = {url: 'http://web.local/', ratePerSec: 10, sent: 70, ok: 59, failed: 11, availability: 84.286, longestFailureRun: 10, p50Ms: 2, p99Ms: 20, durationMs: 8000, droplets: [], failures: [], seconds: SECONDS}
+    const p: ProbeSummary = {
+      url: 'http://web.local/',
+      ratePerSec: 10,
+      sent: 70,
+      ok: 59,
+      failed: 11,
+      availability: 84.286,
+      longestFailureRun: 10,
+      p50Ms: 2,
+      p99Ms: 20,
+      durationMs: 8000,
+      droplets: [],
+      failures: [],
+      seconds: SECONDS,
+    }
     const text = renderProbeSummary(p, {mode: 'plain'})
     expect(text).toContain('\n\navailable   ------999000------   ---\n')
     expect(renderProbeSummary({...p, seconds: undefined}, {mode: 'plain'})).not.toContain('available ')

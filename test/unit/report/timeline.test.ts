@@ -4,7 +4,14 @@ import {inFlight, niceStep, renderTimeline, spans, type TimelineEntry} from '../
 const t0 = Date.parse('2026-01-01T00:00:00Z')
 const at = (s: number) => new Date(t0 + s * 1000).toISOString()
 const e = (name: string, from: number, to: number, status = 'restaged'): TimelineEntry => ({name, status, startedAt: at(from), finishedAt: at(to)})
-const ENTRIES = [e('web', 0, 20), e('api', 0, 30, 'failed'), e('worker', 20, 50), e('batch', 30, 40, 'interrupted'), {name: 'old', status: 'skipped'}, {name: 'later', status: 'pending'}]
+const ENTRIES = [
+  e('web', 0, 20),
+  e('api', 0, 30, 'failed'),
+  e('worker', 20, 50),
+  e('batch', 30, 40, 'interrupted'),
+  {name: 'old', status: 'skipped'},
+  {name: 'later', status: 'pending'},
+]
 const visible = (l: string) => [...l.replace(/\x1b\[[0-9;]*m/g, '')].length
 
 describe('the restage-all timeline', () => {
@@ -62,7 +69,15 @@ describe('the restage-all timeline', () => {
   })
 
   it('draws nothing when no app ran', () => {
-    expect(renderTimeline([{name: 'a', status: 'skipped'}, {name: 'b', status: 'pending'}], {mode: 'plain'})).toEqual([])
+    expect(
+      renderTimeline(
+        [
+          {name: 'a', status: 'skipped'},
+          {name: 'b', status: 'pending'},
+        ],
+        {mode: 'plain'},
+      ),
+    ).toEqual([])
     expect(renderTimeline([], {mode: 'unicode'})).toEqual([])
   })
 

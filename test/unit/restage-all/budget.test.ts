@@ -24,8 +24,18 @@ describe('request budget against the rate limit', () => {
   })
 
   it('during a run: requests per app measured over the finished apps, ETA from their pace', () => {
-    const b = requestBudget({apps: 10, strategy: 'rolling', now: T, made: 60, finished: 10, msPerApp: 6000, rateLimit: {limit: 1000, remaining: 900, resetAt: T + 60_000}})
+    const b = requestBudget({
+      apps: 10,
+      strategy: 'rolling',
+      now: T,
+      made: 60,
+      finished: 10,
+      msPerApp: 6000,
+      rateLimit: {limit: 1000, remaining: 900, resetAt: T + 60_000},
+    })
     expect(b).toMatchObject({perApp: 6, perAppFrom: 'measured', needed: 60, made: 60, waits: 0, eta: '2026-12-05T21:01:00Z'})
-    expect(budgetLine(b)).toBe('API requests: 60 made, about 60 more (6 per app, measured, 10 apps); rate limit: 900 of 1,000 left until 21:01 UTC; fits in what is left; ETA 21:01 UTC')
+    expect(budgetLine(b)).toBe(
+      'API requests: 60 made, about 60 more (6 per app, measured, 10 apps); rate limit: 900 of 1,000 left until 21:01 UTC; fits in what is left; ETA 21:01 UTC',
+    )
   })
 })

@@ -14,7 +14,10 @@ const run = (o: Partial<DiscoverOptions> = {}) => discover(client(), {scope: {or
 
 function small(): FakeWorld {
   return {
-    orgs: [{guid: 'o1', name: 'acme'}, {guid: 'o2', name: 'beta'}],
+    orgs: [
+      {guid: 'o1', name: 'acme'},
+      {guid: 'o2', name: 'beta'},
+    ],
     spaces: [
       {guid: 's1', name: 'prod', org: 'o1'},
       {guid: 's2', name: 'dev', org: 'o1'},
@@ -91,7 +94,11 @@ describe('discover', () => {
 
   it.each([
     {name: 'included organizations only', over: {includeOrgsOnly: true}, extra: ['GET /v3/spaces?per_page=5000&order_by=name&guids=s1,s2,s3']},
-    {name: 'nothing included', over: {noInclude: true}, extra: ['GET /v3/spaces?per_page=5000&order_by=name&guids=s1,s2,s3', 'GET /v3/organizations?per_page=5000&order_by=name&guids=o1,o2']},
+    {
+      name: 'nothing included',
+      over: {noInclude: true},
+      extra: ['GET /v3/spaces?per_page=5000&order_by=name&guids=s1,s2,s3', 'GET /v3/organizations?per_page=5000&order_by=name&guids=o1,o2'],
+    },
   ])('names spaces and orgs that include did not bring, in bulk ($name)', async ({over, extra}) => {
     const log = serveWorld(server, {...small(), ...over})
     const d = await run()
@@ -144,7 +151,13 @@ describe('lean pages', () => {
     for await (const p of leanPages(client(), '/v3/apps', {include: ['space', 'space.organization']}, LeanApp, APP_DROPS)) pages.push(p)
     expect(pages).toHaveLength(1)
     const shop = pages[0].resources.find((a) => a.name === 'shop') as Record<string, unknown>
-    expect(shop).toEqual({guid: 'a1', name: 'shop', state: 'STARTED', lifecycle: {type: 'buildpack'}, relationships: {space: {data: {guid: 's1'}}, current_droplet: {data: {guid: 'd1'}}}})
+    expect(shop).toEqual({
+      guid: 'a1',
+      name: 'shop',
+      state: 'STARTED',
+      lifecycle: {type: 'buildpack'},
+      relationships: {space: {data: {guid: 's1'}}, current_droplet: {data: {guid: 'd1'}}},
+    })
     expect(pages[0].included?.spaces?.map((s) => s.name).sort()).toEqual(['dev', 'prod', 'prod'])
   })
 

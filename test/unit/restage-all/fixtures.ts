@@ -96,7 +96,14 @@ export function page<T>(url: URL, rows: T[], render: (x: T) => unknown, extra: R
     return {href: u.toString()}
   }
   return {
-    pagination: {total_results: rows.length, total_pages: totalPages, first: link(1), last: link(totalPages), next: pageNo < totalPages ? link(pageNo + 1) : null, previous: pageNo > 1 ? link(pageNo - 1) : null},
+    pagination: {
+      total_results: rows.length,
+      total_pages: totalPages,
+      first: link(1),
+      last: link(totalPages),
+      next: pageNo < totalPages ? link(pageNo + 1) : null,
+      previous: pageNo > 1 ? link(pageNo - 1) : null,
+    },
     resources: slice.map(render),
     ...extra,
     _slice: slice,
@@ -107,7 +114,11 @@ export function page<T>(url: URL, rows: T[], render: (x: T) => unknown, extra: R
 function list(url: URL, key: string): string[] | undefined {
   for (const pair of url.search.slice(1).split('&')) {
     const i = pair.indexOf('=')
-    if (decodeURIComponent(pair.slice(0, i)) === key) return pair.slice(i + 1).split(',').map((v) => decodeURIComponent(v.replace(/\+/g, ' ')))
+    if (decodeURIComponent(pair.slice(0, i)) === key)
+      return pair
+        .slice(i + 1)
+        .split(',')
+        .map((v) => decodeURIComponent(v.replace(/\+/g, ' ')))
   }
   return undefined
 }
@@ -144,13 +155,25 @@ export function serveWorld(server: SetupServer, w: FakeWorld): string[] {
       const names = list(url, 'names')?.map((x) => x.toLowerCase())
       const orgs = list(url, 'organization_guids')
       const guids = list(url, 'guids')
-      const rows = w.spaces.filter((s) => (!names || names.includes(s.name.toLowerCase())) && (!orgs || orgs.includes(s.org)) && (!guids || guids.includes(s.guid)))
+      const rows = w.spaces.filter(
+        (s) => (!names || names.includes(s.name.toLowerCase())) && (!orgs || orgs.includes(s.org)) && (!guids || guids.includes(s.guid)),
+      )
       return json(page(url, rows, (s) => ({guid: s.guid, name: s.name, created_at: T0, updated_at: T0, relationships: {organization: {data: {guid: s.org}}}})))
     }),
     http.get(`${API}/v3/buildpacks`, ({request}) => {
       const url = new URL(request.url)
       return json(
-        page(url, w.buildpacks, (b) => ({guid: `bp-${b.name}-${b.stack}`, name: b.name, stack: b.stack, state: 'READY', position: 1, enabled: true, locked: false, created_at: T0, updated_at: b.updatedAt})),
+        page(url, w.buildpacks, (b) => ({
+          guid: `bp-${b.name}-${b.stack}`,
+          name: b.name,
+          stack: b.stack,
+          state: 'READY',
+          position: 1,
+          enabled: true,
+          locked: false,
+          created_at: T0,
+          updated_at: b.updatedAt,
+        })),
       )
     }),
     http.get(`${API}/v3/apps`, ({request}) => {
@@ -158,10 +181,16 @@ export function serveWorld(server: SetupServer, w: FakeWorld): string[] {
       const selector = url.searchParams.get('label_selector')
       const inScope = scopeOf(url)
       const guids = list(url, 'guids')
-      const rows = w.apps.filter((a) => inScope(a.space) && (!guids || guids.includes(a.guid)) && (!selector || selector.split(',').every((req) => {
-        const [k, v] = req.split('=')
-        return a.labels?.[k] === v
-      })))
+      const rows = w.apps.filter(
+        (a) =>
+          inScope(a.space) &&
+          (!guids || guids.includes(a.guid)) &&
+          (!selector ||
+            selector.split(',').every((req) => {
+              const [k, v] = req.split('=')
+              return a.labels?.[k] === v
+            })),
+      )
       const body = page(url, rows, appJson)
       if (list(url, 'include')?.includes('space.organization') && !w.noInclude) {
         const slice = body._slice as FakeApp[]
@@ -199,7 +228,9 @@ export function serveWorld(server: SetupServer, w: FakeWorld): string[] {
       const guids = list(url, 'guids')
       const inScope = scopeOf(url)
       const wanted = guids && new Set(guids)
-      const rows = w.droplets.filter((d) => (!states || states.includes(d.state ?? 'STAGED')) && (!wanted || wanted.has(d.guid)) && inScope(appOf.get(d.app)?.space ?? ''))
+      const rows = w.droplets.filter(
+        (d) => (!states || states.includes(d.state ?? 'STAGED')) && (!wanted || wanted.has(d.guid)) && inScope(appOf.get(d.app)?.space ?? ''),
+      )
       return json(page(url, rows, dropletJson))
     }),
     http.get(`${API}/v3/droplets/:guid`, ({params}) => {
@@ -213,7 +244,17 @@ export function serveWorld(server: SetupServer, w: FakeWorld): string[] {
       const url = new URL(request.url)
       const apps = list(url, 'app_guids')
       const rows = w.apps.filter((a) => !apps || apps.includes(a.guid))
-      return json(page(url, rows, (a) => ({guid: `pkg-${a.guid}`, type: 'bits', state: 'READY', data: {}, relationships: {app: {data: {guid: a.guid}}}, created_at: T0, updated_at: T0})))
+      return json(
+        page(url, rows, (a) => ({
+          guid: `pkg-${a.guid}`,
+          type: 'bits',
+          state: 'READY',
+          data: {},
+          relationships: {app: {data: {guid: a.guid}}},
+          created_at: T0,
+          updated_at: T0,
+        })),
+      )
     }),
     http.get(`${API}/v3/processes`, ({request}) => {
       const url = new URL(request.url)
@@ -271,8 +312,14 @@ export function bigWorld(n: number): FakeWorld {
     // An older droplet of the same app, not current: listed in bulk, never kept.
     droplets.push({guid: `old-${i}`, app: guid, createdAt: '2025-01-01T00:00:00Z', buildpacks: [{name: 'go_buildpack'}]})
   }
-  return {orgs, spaces, apps, droplets, buildpacks: [
-    {name: 'ruby_buildpack', stack: 'cflinuxfs4', updatedAt: '2026-02-01T00:00:00Z'},
-    {name: 'go_buildpack', stack: 'cflinuxfs4', updatedAt: '2026-02-01T00:00:00Z'},
-  ]}
+  return {
+    orgs,
+    spaces,
+    apps,
+    droplets,
+    buildpacks: [
+      {name: 'ruby_buildpack', stack: 'cflinuxfs4', updatedAt: '2026-02-01T00:00:00Z'},
+      {name: 'go_buildpack', stack: 'cflinuxfs4', updatedAt: '2026-02-01T00:00:00Z'},
+    ],
+  }
 }

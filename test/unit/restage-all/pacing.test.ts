@@ -68,11 +68,36 @@ const capi = (Ctor: typeof CapiError, status: number, title: string, detail = 'x
 
 describe('classifyFailure', () => {
   it.each([
-    {name: 'staging failed for lack of cells', error: new CfzdError('Staging failed', {cause: new WaitFailure('staging-failed', 'Staging failed for app a: InsufficientResources - insufficient resources: memory')}), want: 'capacity'},
-    {name: 'no compatible cell', error: new CfzdError('x', {cause: new WaitFailure('staging-failed', 'Staging failed for app a: NoCompatibleCell - found no compatible cell')}), want: 'capacity'},
-    {name: 'staging failed in the buildpack', error: new CfzdError('x', {cause: new WaitFailure('staging-failed', 'Staging failed for app a: BuildpackCompileFailed - exit 1')}), want: 'failed'},
-    {name: 'a build already staging (422, through the strategy)', error: new CfzdError("App 'a' is already staging (someone else started a build).", {exitCode: ExitCode.CONFLICT, cause: capi(CapiUnprocessable, 422, 'CF-StagingInProgress')}), want: 'staging-in-progress'},
-    {name: 'already staging, message only', error: new CfzdError("App 'a' is already staging (someone else started a build).", {exitCode: ExitCode.CONFLICT}), want: 'staging-in-progress'},
+    {
+      name: 'staging failed for lack of cells',
+      error: new CfzdError('Staging failed', {
+        cause: new WaitFailure('staging-failed', 'Staging failed for app a: InsufficientResources - insufficient resources: memory'),
+      }),
+      want: 'capacity',
+    },
+    {
+      name: 'no compatible cell',
+      error: new CfzdError('x', {cause: new WaitFailure('staging-failed', 'Staging failed for app a: NoCompatibleCell - found no compatible cell')}),
+      want: 'capacity',
+    },
+    {
+      name: 'staging failed in the buildpack',
+      error: new CfzdError('x', {cause: new WaitFailure('staging-failed', 'Staging failed for app a: BuildpackCompileFailed - exit 1')}),
+      want: 'failed',
+    },
+    {
+      name: 'a build already staging (422, through the strategy)',
+      error: new CfzdError("App 'a' is already staging (someone else started a build).", {
+        exitCode: ExitCode.CONFLICT,
+        cause: capi(CapiUnprocessable, 422, 'CF-StagingInProgress'),
+      }),
+      want: 'staging-in-progress',
+    },
+    {
+      name: 'already staging, message only',
+      error: new CfzdError("App 'a' is already staging (someone else started a build).", {exitCode: ExitCode.CONFLICT}),
+      want: 'staging-in-progress',
+    },
     {name: 'a deployment in flight', error: new CfzdError("App 'a' already has a deployment in flight", {exitCode: ExitCode.CONFLICT}), want: 'conflict'},
     {name: 'quota', error: new CfzdError('Not enough quota', {exitCode: ExitCode.QUOTA}), want: 'quota'},
     {name: '429 past the transport retries', error: capi(CapiError, 429, 'CF-RateLimitExceeded'), want: 'rate-limited'},
@@ -110,12 +135,20 @@ describe('decideRetry', () => {
   })
 
   it('caps the backoff', () => {
-    const d = decideRetry({kind: 'capacity', message: 'm'}, 5, {othersInFlight: 0, random: () => 0.9999999}, {maxAttempts: {capacity: 10}, baseMs: 60_000, capMs: 300_000})
+    const d = decideRetry(
+      {kind: 'capacity', message: 'm'},
+      5,
+      {othersInFlight: 0, random: () => 0.9999999},
+      {maxAttempts: {capacity: 10}, baseMs: 60_000, capMs: 300_000},
+    )
     expect(d).toMatchObject({retry: true, delayMs: 300_000})
   })
 
   it('retries a quota shortfall only while other apps hold quota', () => {
-    expect(decideRetry({kind: 'quota', message: 'm'}, 1, {othersInFlight: 2, random: half})).toMatchObject({retry: true, why: 'the quota is taken by other apps restaging now'})
+    expect(decideRetry({kind: 'quota', message: 'm'}, 1, {othersInFlight: 2, random: half})).toMatchObject({
+      retry: true,
+      why: 'the quota is taken by other apps restaging now',
+    })
     expect(decideRetry({kind: 'quota', message: 'm'}, 1, {othersInFlight: 0, random: half})).toEqual({retry: false})
   })
 

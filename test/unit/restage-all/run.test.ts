@@ -25,12 +25,23 @@ const server = useMsw()
 
 const OLD = '2026-01-01T00:00:00Z'
 function world(n: number, extra: Partial<FakeWorld> = {}): FakeWorld {
-  const apps: FakeApp[] = Array.from({length: n}, (_, i) => ({guid: `a${i}`, name: `app${String(i).padStart(2, '0')}`, space: 's1', current: `d${i}`, web: {instances: i + 1, memory: 256}}))
+  const apps: FakeApp[] = Array.from({length: n}, (_, i) => ({
+    guid: `a${i}`,
+    name: `app${String(i).padStart(2, '0')}`,
+    space: 's1',
+    current: `d${i}`,
+    web: {instances: i + 1, memory: 256},
+  }))
   return {
     orgs: [{guid: 'o1', name: 'acme'}],
     spaces: [{guid: 's1', name: 'prod', org: 'o1'}],
     apps,
-    droplets: apps.map((a, i) => ({guid: `d${i}`, app: a.guid, createdAt: OLD, buildpacks: [{name: 'ruby_buildpack', buildpack_name: 'ruby', version: '1.0'}]})),
+    droplets: apps.map((a, i) => ({
+      guid: `d${i}`,
+      app: a.guid,
+      createdAt: OLD,
+      buildpacks: [{name: 'ruby_buildpack', buildpack_name: 'ruby', version: '1.0'}],
+    })),
     buildpacks: [{name: 'ruby_buildpack', stack: 'cflinuxfs4', updatedAt: '2026-02-01T00:00:00Z'}],
     ...extra,
   }
@@ -96,7 +107,16 @@ function setup(w: FakeWorld, opts: Partial<RestageAllOptions> = {}, hooks: Resta
   const controller = new AbortController()
   const lines: string[] = []
   const progress = new LineProgress((l) => lines.push(l))
-  const o: RestageAllOptions = {buildpack: 'ruby_buildpack', scope: {orgs: [], spaces: []}, all: false, includeStopped: false, concurrency: 3, deploy, dryRun: false, ...opts}
+  const o: RestageAllOptions = {
+    buildpack: 'ruby_buildpack',
+    scope: {orgs: [], spaces: []},
+    all: false,
+    includeStopped: false,
+    concurrency: 3,
+    deploy,
+    dryRun: false,
+    ...opts,
+  }
   const run = () => restageAll({capi, clock, signal: controller.signal, ui}, o, {progress, random: () => 0, ...hooks})
   return {log, clock, capi, controller, lines, run}
 }
@@ -106,16 +126,20 @@ describe('restage-all run', () => {
     let inFlight = 0
     let peak = 0
     const seen: string[] = []
-    const t = setup(world(10), {concurrency: 3}, {
-      operate: async (_env, target, app, req) => {
-        inFlight++
-        peak = Math.max(peak, inFlight)
-        seen.push(`${target.org.name}/${target.space.name}/${req.appName}`)
-        for (let i = 0; i < 3; i++) await tick()
-        inFlight--
-        return ok(app.name, app.guid)
+    const t = setup(
+      world(10),
+      {concurrency: 3},
+      {
+        operate: async (_env, target, app, req) => {
+          inFlight++
+          peak = Math.max(peak, inFlight)
+          seen.push(`${target.org.name}/${target.space.name}/${req.appName}`)
+          for (let i = 0; i < 3; i++) await tick()
+          inFlight--
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     const out = await t.run()
     expect(peak).toBe(3)
     expect(seen).toHaveLength(10)
@@ -127,32 +151,50 @@ describe('restage-all run', () => {
   })
 
   it('one failure does not stop the others; exit 1, and the report says why', async () => {
-    const t = setup(world(4), {concurrency: 2}, {
-      operate: async (_e, _t, app) => {
-        await tick()
-        if (app.name === 'app01') throw new CfzdError('Staging failed for app app01: BuildpackCompileFailed - bundle install failed', {cause: new WaitFailure('staging-failed', 'Staging failed for app app01: BuildpackCompileFailed - bundle install failed')})
-        return ok(app.name, app.guid)
+    const t = setup(
+      world(4),
+      {concurrency: 2},
+      {
+        operate: async (_e, _t, app) => {
+          await tick()
+          if (app.name === 'app01')
+            throw new CfzdError('Staging failed for app app01: BuildpackCompileFailed - bundle install failed', {
+              cause: new WaitFailure('staging-failed', 'Staging failed for app app01: BuildpackCompileFailed - bundle install failed'),
+            })
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     const out = await t.run()
     expect(out.exitCode).toBe(ExitCode.FAILED)
     expect(out.report.counts).toMatchObject({restaged: 3, failed: 1})
-    expect(out.report.apps.find((e) => e.name === 'app01')).toMatchObject({status: 'failed', reason: 'failed', attempts: 1, detail: expect.stringContaining('BuildpackCompileFailed')})
+    expect(out.report.apps.find((e) => e.name === 'app01')).toMatchObject({
+      status: 'failed',
+      reason: 'failed',
+      attempts: 1,
+      detail: expect.stringContaining('BuildpackCompileFailed'),
+    })
     expect(t.lines).toContain('[2/4] ✖ acme/prod/app01 failed after 0ms: Staging failed for app app01: BuildpackCompileFailed - bundle install failed')
   })
 
   it('retries an app later, with backoff, when staging capacity runs out, and runs fewer at once', async () => {
     const calls: Record<string, number[]> = {}
-    const t = setup(world(3), {concurrency: 2}, {
-      operate: async (_e, _t, app) => {
-        ;(calls[app.name] ??= []).push(t.clock.now())
-        await tick()
-        if (app.name === 'app00' && calls[app.name].length < 3) {
-          throw new CfzdError('Staging failed', {cause: new WaitFailure('staging-failed', 'Staging failed for app app00: InsufficientResources - insufficient resources: memory')})
-        }
-        return ok(app.name, app.guid)
+    const t = setup(
+      world(3),
+      {concurrency: 2},
+      {
+        operate: async (_e, _t, app) => {
+          ;(calls[app.name] ??= []).push(t.clock.now())
+          await tick()
+          if (app.name === 'app00' && calls[app.name].length < 3) {
+            throw new CfzdError('Staging failed', {
+              cause: new WaitFailure('staging-failed', 'Staging failed for app app00: InsufficientResources - insufficient resources: memory'),
+            })
+          }
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     const out = await t.run()
     expect(out.exitCode).toBe(0)
     const [first, second, third] = calls.app00
@@ -164,11 +206,17 @@ describe('restage-all run', () => {
   })
 
   it('gives up after the last attempt and says so', async () => {
-    const t = setup(world(1), {}, {
-      operate: async () => {
-        throw new CfzdError('Staging failed', {cause: new WaitFailure('staging-failed', 'Staging failed for app app00: NoCompatibleCell - found no compatible cell')})
+    const t = setup(
+      world(1),
+      {},
+      {
+        operate: async () => {
+          throw new CfzdError('Staging failed', {
+            cause: new WaitFailure('staging-failed', 'Staging failed for app app00: NoCompatibleCell - found no compatible cell'),
+          })
+        },
       },
-    })
+    )
     const out = await t.run()
     expect(out.exitCode).toBe(1)
     expect(out.report.apps[0]).toMatchObject({status: 'failed', reason: 'capacity', attempts: 6})
@@ -176,19 +224,26 @@ describe('restage-all run', () => {
 
   it('stops starting apps while the rate limit is low, until the window resets', async () => {
     const w = world(3)
-    const t = setup(w, {concurrency: 1}, {
-      operate: async (_e, _t, app) => {
-        starts.push([app.name, t.clock.now()])
-        return ok(app.name, app.guid)
+    const t = setup(
+      w,
+      {concurrency: 1},
+      {
+        operate: async (_e, _t, app) => {
+          starts.push([app.name, t.clock.now()])
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     const starts: [string, number][] = []
     const reset = t.clock.now() + 120_000
     // The fresh read of app00 reports the budget nearly spent.
     server.use(
       atRunTime(
         (guids) => w.apps.filter((a) => guids.includes(a.guid)),
-        (guids) => (guids.includes('a0') ? {'X-RateLimit-Limit': '1000', 'X-RateLimit-Remaining': '50', 'X-RateLimit-Reset': String(reset / 1000)} : ({} as Record<string, string>)),
+        (guids) =>
+          guids.includes('a0')
+            ? {'X-RateLimit-Limit': '1000', 'X-RateLimit-Remaining': '50', 'X-RateLimit-Reset': String(reset / 1000)}
+            : ({} as Record<string, string>),
       ),
     )
     const out = await t.run()
@@ -199,18 +254,22 @@ describe('restage-all run', () => {
   })
 
   it('Ctrl-C: starts nothing new, lets the strategy stop the apps in flight, and exits 130', async () => {
-    const t: ReturnType<typeof setup> = setup(world(6), {concurrency: 2, reportFile: path.join(dir, 'r.json')}, {
-      operate: async (env, _t, app) => {
-        if (app.name === 'app02') {
-          t.controller.abort()
+    const t: ReturnType<typeof setup> = setup(
+      world(6),
+      {concurrency: 2, reportFile: path.join(dir, 'r.json')},
+      {
+        operate: async (env, _t, app) => {
+          if (app.name === 'app02') {
+            t.controller.abort()
+            await tick()
+            throw new CfzdError("Interrupted.\nCanceled deployment x: 'app02' is back on droplet d2", {exitCode: ExitCode.INTERRUPTED})
+          }
           await tick()
-          throw new CfzdError("Interrupted.\nCanceled deployment x: 'app02' is back on droplet d2", {exitCode: ExitCode.INTERRUPTED})
-        }
-        await tick()
-        if (env.signal.aborted) throw new CfzdError('Interrupted.', {exitCode: ExitCode.INTERRUPTED})
-        return ok(app.name, app.guid)
+          if (env.signal.aborted) throw new CfzdError('Interrupted.', {exitCode: ExitCode.INTERRUPTED})
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     const out = await t.run()
     expect(out.exitCode).toBe(ExitCode.INTERRUPTED)
     expect(out.report.status).toBe('interrupted')
@@ -224,12 +283,16 @@ describe('restage-all run', () => {
   it('Ctrl-C while an app is being read: that app is not started', async () => {
     const w = world(3)
     const ran: string[] = []
-    const t = setup(w, {concurrency: 1}, {
-      operate: async (_e, _t, app) => {
-        ran.push(app.name)
-        return ok(app.name, app.guid)
+    const t = setup(
+      w,
+      {concurrency: 1},
+      {
+        operate: async (_e, _t, app) => {
+          ran.push(app.name)
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     server.use(
       atRunTime((guids) => {
         if (guids.includes('a1')) t.controller.abort()
@@ -250,7 +313,10 @@ describe('restage-all run', () => {
     const w = world(3)
     const t = setup(w, {}, {operate: async (_e, _t, app) => ok(app.name, app.guid)})
     // a0 is gone from the list, a1 has another droplet, a2 was stopped.
-    const now = [{...w.apps[1], current: 'someone-elses'}, {...w.apps[2], state: 'STOPPED' as const}]
+    const now = [
+      {...w.apps[1], current: 'someone-elses'},
+      {...w.apps[2], state: 'STOPPED' as const},
+    ]
     server.use(atRunTime((guids) => now.filter((a) => guids.includes(a.guid))))
     const out = await t.run()
     expect(out.exitCode).toBe(0)
@@ -263,17 +329,28 @@ describe('restage-all run', () => {
 
   it('reads the apps about to start in batches (app, active deployment, READY package, processes) and hands the reads to the operation', async () => {
     const known: Record<string, unknown> = {}
-    const t = setup(world(10), {concurrency: 3}, {
-      operate: async (env, _t, app) => {
-        const k = env.known?.(app.guid)
-        known[app.name] = {active: k?.active, pkg: k?.readyPackage?.guid, web: k?.web?.instances, types: k?.processes?.map((p) => p.type), other: env.known?.('a9') === undefined || app.guid === 'a9'}
-        await tick()
-        return ok(app.name, app.guid)
+    const t = setup(
+      world(10),
+      {concurrency: 3},
+      {
+        operate: async (env, _t, app) => {
+          const k = env.known?.(app.guid)
+          known[app.name] = {
+            active: k?.active,
+            pkg: k?.readyPackage?.guid,
+            web: k?.web?.instances,
+            types: k?.processes?.map((p) => p.type),
+            other: env.known?.('a9') === undefined || app.guid === 'a9',
+          }
+          await tick()
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     const out = await t.run()
     expect(out.report.counts).toMatchObject({restaged: 10})
-    for (let i = 0; i < 10; i++) expect(known[`app${String(i).padStart(2, '0')}`]).toEqual({active: null, pkg: `pkg-a${i}`, web: i + 1, types: ['web'], other: true})
+    for (let i = 0; i < 10; i++)
+      expect(known[`app${String(i).padStart(2, '0')}`]).toEqual({active: null, pkg: `pkg-a${i}`, web: i + 1, types: ['web'], other: true})
     const count = (re: RegExp) => t.log.filter((l) => re.test(l)).length
     // No per-app read: each list request covers several apps.
     expect(count(/^GET \/v3\/apps\/a\d/)).toBe(0)
@@ -305,16 +382,29 @@ describe('restage-all run', () => {
 
   it('gives operate() the fresh app, its org and space, and the deploy options', async () => {
     const got: unknown[] = []
-    const t = setup(world(1), {deploy: {...deploy, strategy: 'blue-green'}}, {
-      operate: async (env, target, app, req, a) => {
-        got.push({target, app: app.guid, kind: req.kind, strategy: req.opts.strategy, renderer: a.renderer, signal: env.signal === t.controller.signal})
-        // (The second argument, step facts, is optional for bulk callers.)
-        ;(a.beforeStep as ((id: string, ...rest: unknown[]) => void) | undefined)?.('stage', {irreversible: false})
-        return {...ok(app.name, 'new-guid'), strategy: 'blue-green'}
+    const t = setup(
+      world(1),
+      {deploy: {...deploy, strategy: 'blue-green'}},
+      {
+        operate: async (env, target, app, req, a) => {
+          got.push({target, app: app.guid, kind: req.kind, strategy: req.opts.strategy, renderer: a.renderer, signal: env.signal === t.controller.signal})
+          // (The second argument, step facts, is optional for bulk callers.)
+          ;(a.beforeStep as ((id: string, ...rest: unknown[]) => void) | undefined)?.('stage', {irreversible: false})
+          return {...ok(app.name, 'new-guid'), strategy: 'blue-green'}
+        },
       },
-    })
+    )
     const out = await t.run()
-    expect(got).toEqual([{target: {org: {guid: 'o1', name: 'acme'}, space: {guid: 's1', name: 'prod'}}, app: 'a0', kind: 'restage', strategy: 'blue-green', renderer: 'silent', signal: true}])
+    expect(got).toEqual([
+      {
+        target: {org: {guid: 'o1', name: 'acme'}, space: {guid: 's1', name: 'prod'}},
+        app: 'a0',
+        kind: 'restage',
+        strategy: 'blue-green',
+        renderer: 'silent',
+        signal: true,
+      },
+    ])
     expect(t.lines).toContain('  acme/prod/app00: staging')
     expect(out.report.apps[0]).toMatchObject({status: 'restaged', newGuid: 'new-guid'})
   })
@@ -324,12 +414,16 @@ describe('report and resume', () => {
   it('writes the report after every app, atomically', async () => {
     const file = path.join(dir, 'report.json')
     const snapshots: Report[] = []
-    const t = setup(world(3), {concurrency: 1, reportFile: file}, {
-      operate: async (_e, _t, app) => {
-        snapshots.push(JSON.parse(fs.readFileSync(file, 'utf8')))
-        return ok(app.name, app.guid)
+    const t = setup(
+      world(3),
+      {concurrency: 1, reportFile: file},
+      {
+        operate: async (_e, _t, app) => {
+          snapshots.push(JSON.parse(fs.readFileSync(file, 'utf8')))
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     await t.run()
     expect(snapshots.map((s) => s.counts.restaged)).toEqual([0, 1, 2])
     const final = JSON.parse(fs.readFileSync(file, 'utf8')) as Report
@@ -339,21 +433,29 @@ describe('report and resume', () => {
 
   it('--resume skips the apps the report says are done, and writes back to it', async () => {
     const file = path.join(dir, 'report.json')
-    const first = setup(world(4), {reportFile: file}, {
-      operate: async (_e, _t, app) => {
-        if (app.name === 'app02') throw new Error('boom')
-        return ok(app.name, app.guid)
+    const first = setup(
+      world(4),
+      {reportFile: file},
+      {
+        operate: async (_e, _t, app) => {
+          if (app.name === 'app02') throw new Error('boom')
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     expect((await first.run()).exitCode).toBe(1)
 
     const ran: string[] = []
-    const second = setup(world(4), {resumeFile: file, all: true}, {
-      operate: async (_e, _t, app) => {
-        ran.push(app.name)
-        return ok(app.name, app.guid)
+    const second = setup(
+      world(4),
+      {resumeFile: file, all: true},
+      {
+        operate: async (_e, _t, app) => {
+          ran.push(app.name)
+          return ok(app.name, app.guid)
+        },
       },
-    })
+    )
     const out = await second.run()
     expect(ran).toEqual(['app02'])
     expect(out.exitCode).toBe(0)
@@ -382,7 +484,11 @@ describe('report and resume', () => {
     {name: 'missing file', content: undefined, message: /Cannot read the report to resume from .*ENOENT/},
     {name: 'not JSON', content: 'hello', message: /is not JSON/},
     {name: 'not a report', content: '{"version": 1, "apps": []}', message: /is not a cfzd restage-all report/},
-    {name: 'another buildpack', content: JSON.stringify({version: 1, command: 'restage-all', buildpack: 'go_buildpack', apps: []}), message: /is a report for buildpack 'go_buildpack', not 'ruby_buildpack'/},
+    {
+      name: 'another buildpack',
+      content: JSON.stringify({version: 1, command: 'restage-all', buildpack: 'go_buildpack', apps: []}),
+      message: /is a report for buildpack 'go_buildpack', not 'ruby_buildpack'/,
+    },
   ])('--resume refuses a bad report ($name) before changing anything (exit 2)', async ({content, message}) => {
     const file = path.join(dir, 'bad.json')
     if (content !== undefined) fs.writeFileSync(file, content)
@@ -402,7 +508,11 @@ describe('dry run', () => {
     const file = path.join(dir, 'plan.json')
     const w = world(5)
     w.apps[4].state = 'STOPPED'
-    const t = setup(w, {dryRun: true, concurrency: 2, includeStopped: true, reportFile: file, deploy: {...deploy, maxInFlight: 3}}, {operate: async () => Promise.reject(new Error('should not run'))})
+    const t = setup(
+      w,
+      {dryRun: true, concurrency: 2, includeStopped: true, reportFile: file, deploy: {...deploy, maxInFlight: 3}},
+      {operate: async () => Promise.reject(new Error('should not run'))},
+    )
     const out = await t.run()
     expect(out.report.status).toBe('planned')
     expect(out.report.apps.every((e) => e.status === 'pending')).toBe(true)

@@ -27,19 +27,41 @@ const droplet = (over: Partial<DropletRef> = {}): DropletRef => ({
   ...over,
 })
 
-const rules = (over: Partial<SelectionRules> = {}): SelectionRules => ({buildpack: 'ruby_buildpack', all: false, includeStopped: false, venerableSuffix: '-venerable', ...over})
+const rules = (over: Partial<SelectionRules> = {}): SelectionRules => ({
+  buildpack: 'ruby_buildpack',
+  all: false,
+  includeStopped: false,
+  venerableSuffix: '-venerable',
+  ...over,
+})
 
-function facts(releases: BuildpackRelease[] = [{name: 'ruby_buildpack', stack: 'cflinuxfs4', updatedAt: RELEASED}], over: Partial<SelectionFacts> = {}): SelectionFacts {
+function facts(
+  releases: BuildpackRelease[] = [{name: 'ruby_buildpack', stack: 'cflinuxfs4', updatedAt: RELEASED}],
+  over: Partial<SelectionFacts> = {},
+): SelectionFacts {
   return {releases: indexReleases(releases), hasApp: () => false, done: () => false, ...over}
 }
 
 type Want = 'restage' | string
 
 describe('classify', () => {
-  const cases: {name: string; app?: Partial<AppRef>; droplet?: Partial<DropletRef> | null; rules?: Partial<SelectionRules>; releases?: BuildpackRelease[]; facts?: Partial<SelectionFacts>; want: Want}[] = [
+  const cases: {
+    name: string
+    app?: Partial<AppRef>
+    droplet?: Partial<DropletRef> | null
+    rules?: Partial<SelectionRules>
+    releases?: BuildpackRelease[]
+    facts?: Partial<SelectionFacts>
+    want: Want
+  }[] = [
     {name: 'outdated droplet matched by admin name', want: 'restage'},
     {name: 'matched by buildpack_name (what the buildpack reports)', rules: {buildpack: 'ruby'}, want: 'restage'},
-    {name: 'buildpack_name match is judged against the admin buildpack in `name`', rules: {buildpack: 'ruby'}, droplet: {createdAt: NEW}, want: 'skip:up-to-date'},
+    {
+      name: 'buildpack_name match is judged against the admin buildpack in `name`',
+      rules: {buildpack: 'ruby'},
+      droplet: {createdAt: NEW},
+      want: 'skip:up-to-date',
+    },
     {name: 'names are case-sensitive', rules: {buildpack: 'Ruby_Buildpack'}, want: 'ignore:other-buildpack'},
     {name: 'another buildpack', droplet: {buildpacks: [{name: 'go_buildpack', buildpackName: 'go'}]}, want: 'ignore:other-buildpack'},
     {name: 'multi-buildpack: a supply buildpack counts', droplet: {buildpacks: [{name: 'ruby_buildpack'}, {name: 'nodejs_buildpack'}]}, want: 'restage'},
@@ -56,7 +78,12 @@ describe('classify', () => {
     {name: 'stopped and up to date says up to date', app: {state: 'STOPPED'}, droplet: {createdAt: NEW}, want: 'skip:up-to-date'},
     {name: 'no admin buildpack of that name', releases: [], want: 'skip:release-unknown'},
     {name: 'no admin buildpack, --all', releases: [], rules: {all: true}, want: 'restage'},
-    {name: 'URL buildpack matched by buildpack_name', rules: {buildpack: 'ruby'}, droplet: {buildpacks: [{name: 'https://github.com/x/ruby-buildpack', buildpackName: 'ruby'}]}, want: 'skip:release-unknown'},
+    {
+      name: 'URL buildpack matched by buildpack_name',
+      rules: {buildpack: 'ruby'},
+      droplet: {buildpacks: [{name: 'https://github.com/x/ruby-buildpack', buildpackName: 'ruby'}]},
+      want: 'skip:release-unknown',
+    },
     {
       name: 'several stacks: the droplet is judged against its own stack (older release there)',
       releases: [
@@ -92,7 +119,12 @@ describe('classify', () => {
       ],
       want: 'restage',
     },
-    {name: 'APP-venerable next to APP is a blue-green leftover', app: {name: 'shop-venerable'}, facts: {hasApp: (s, n) => s === 's1' && n === 'shop'}, want: 'skip:leftover'},
+    {
+      name: 'APP-venerable next to APP is a blue-green leftover',
+      app: {name: 'shop-venerable'},
+      facts: {hasApp: (s, n) => s === 's1' && n === 'shop'},
+      want: 'skip:leftover',
+    },
     {name: 'APP-venerable alone is an ordinary app', app: {name: 'shop-venerable'}, want: 'restage'},
     {name: 'done in the resumed report', facts: {done: () => true}, want: 'skip:already-restaged'},
     {name: 'done wins over up to date', droplet: {createdAt: NEW}, facts: {done: () => true}, want: 'skip:already-restaged'},

@@ -10,7 +10,16 @@ import type {ReportEntry} from '../../../src/restage-all/types.js'
 
 const plain = {bold: (s: string) => s}
 
-const entry = (over: Partial<ReportEntry>): ReportEntry => ({guid: 'g', name: 'app', org: 'acme', space: 'prod', spaceGuid: 's1', state: 'STARTED', status: 'pending', ...over})
+const entry = (over: Partial<ReportEntry>): ReportEntry => ({
+  guid: 'g',
+  name: 'app',
+  org: 'acme',
+  space: 'prod',
+  spaceGuid: 's1',
+  state: 'STARTED',
+  status: 'pending',
+  ...over,
+})
 
 function report(apps: ReportEntry[], over: Partial<Report> = {}): Report {
   return {
@@ -36,8 +45,20 @@ describe('summary', () => {
   it('renders restaged, skipped (with reason) and failed (with reason) with durations, failures first', () => {
     const r = report([
       entry({name: 'checkout', status: 'restaged', durationMs: 62_000}),
-      entry({name: 'legacy', space: 'dev', status: 'skipped', reason: 'stopped', detail: 'stopped (use --include-stopped to give it a new droplet and leave it stopped)'}),
-      entry({name: 'billing', status: 'failed', reason: 'failed', durationMs: 20_000, detail: 'Staging failed for app billing: BuildpackCompileFailed - bundle install failed\nmore detail'}),
+      entry({
+        name: 'legacy',
+        space: 'dev',
+        status: 'skipped',
+        reason: 'stopped',
+        detail: 'stopped (use --include-stopped to give it a new droplet and leave it stopped)',
+      }),
+      entry({
+        name: 'billing',
+        status: 'failed',
+        reason: 'failed',
+        durationMs: 20_000,
+        detail: 'Staging failed for app billing: BuildpackCompileFailed - bundle install failed\nmore detail',
+      }),
       entry({name: 'worker', status: 'restaged', durationMs: 95_000, attempts: 2}),
     ])
     expect(renderSummary(r, plain, 'restage.json')).toBe(
@@ -58,7 +79,8 @@ describe('summary', () => {
   })
 
   it("shows the apps' warnings under the table, each distinct one once, with the apps it concerns", () => {
-    const quota = "Could not check the quota of space 'prod': reading its usage summary (GET /v3/spaces/s1/usage_summary) was refused for your role (403 CF-NotAuthorized: no). cfzd goes on without this check."
+    const quota =
+      "Could not check the quota of space 'prod': reading its usage summary (GET /v3/spaces/s1/usage_summary) was refused for your role (403 CF-NotAuthorized: no). cfzd goes on without this check."
     const r = report([
       entry({name: 'a', status: 'restaged', durationMs: 1000, warnings: [quota]}),
       entry({name: 'b', status: 'restaged', durationMs: 1000, warnings: [quota, "App 'b' has no package ready to stage"]}),
@@ -78,7 +100,10 @@ describe('summary', () => {
   })
 
   it('says what was interrupted and what never started', () => {
-    const r = report([entry({name: 'a', status: 'interrupted', detail: 'Interrupted.\nCanceled deployment', durationMs: 3000}), entry({name: 'b', status: 'pending'})])
+    const r = report([
+      entry({name: 'a', status: 'interrupted', detail: 'Interrupted.\nCanceled deployment', durationMs: 3000}),
+      entry({name: 'b', status: 'pending'}),
+    ])
     const text = renderSummary(r, plain)
     expect(text).toContain('restaged 0 · failed 0 · skipped 0 · interrupted 1 · not started 1')
     expect(text).toMatch(/interrupted\s+a\s+acme\s+prod\s+3\.0s\s+Interrupted\./)
@@ -97,14 +122,25 @@ describe('summary', () => {
   it('renders the dry-run plan: which apps, why, and the peak', () => {
     const r = report(
       [
-        entry({name: 'checkout', status: 'pending', why: 'droplet built 2026-01-15 00:00:00 UTC with ruby_buildpack 1.8.0, before …', droplet: {guid: 'd', createdAt: '', stack: 'cflinuxfs4', buildpack: 'ruby_buildpack', version: '1.8.0'}}),
+        entry({
+          name: 'checkout',
+          status: 'pending',
+          why: 'droplet built 2026-01-15 00:00:00 UTC with ruby_buildpack 1.8.0, before …',
+          droplet: {guid: 'd', createdAt: '', stack: 'cflinuxfs4', buildpack: 'ruby_buildpack', version: '1.8.0'},
+        }),
         entry({name: 'blog', status: 'skipped', reason: 'up-to-date', detail: 'droplet built 2026-02-10, after …'}),
       ],
       {
         status: 'planned',
         dryRun: true,
         options: {all: false, includeStopped: false, strategy: 'rolling', concurrency: 4, maxInFlight: 2},
-        peak: {concurrency: 4, strategy: 'rolling', instances: 2, memoryMb: 1024, largest: [{name: 'checkout', org: 'acme', space: 'prod', instances: 2, memoryMb: 1024}]},
+        peak: {
+          concurrency: 4,
+          strategy: 'rolling',
+          instances: 2,
+          memoryMb: 1024,
+          largest: [{name: 'checkout', org: 'acme', space: 'prod', instances: 2, memoryMb: 1024}],
+        },
       },
     )
     const text = renderPlan(r, plain)
@@ -113,7 +149,9 @@ describe('summary', () => {
     expect(text).toMatch(/checkout\s+acme\s+prod\s+started\s+ruby_buildpack 1\.8\.0\s+droplet built 2026-01-15/)
     expect(text).toContain('Skipped (1):')
     expect(text).toMatch(/blog\s+acme\s+prod\s+droplet built 2026-02-10, after …/)
-    expect(text).toContain('At peak: up to 2 extra instances and 1,024 MB of extra memory, with 1 app in flight (rolling: up to max-in-flight new instances per app)')
+    expect(text).toContain(
+      'At peak: up to 2 extra instances and 1,024 MB of extra memory, with 1 app in flight (rolling: up to max-in-flight new instances per app)',
+    )
     expect(text).toContain('Found in 6 API requests over 9,040 apps.')
   })
 })
@@ -124,7 +162,14 @@ describe('peak arithmetic', () => {
     {name: 'rolling, mif 1', state: 'STARTED', processes: web(10), strategy: 'rolling', mif: undefined, want: {instances: 1, memoryMb: 256}},
     {name: 'rolling, mif 3', state: 'STARTED', processes: web(10, 512), strategy: 'rolling', mif: 3, want: {instances: 3, memoryMb: 1536}},
     {name: 'rolling, mif above instances', state: 'STARTED', processes: web(2), strategy: 'rolling', mif: 5, want: {instances: 2, memoryMb: 512}},
-    {name: 'blue-green copies every process', state: 'STARTED', processes: [...web(3), {type: 'worker', instances: 2, memory_in_mb: 1024}], strategy: 'blue-green', mif: undefined, want: {instances: 5, memoryMb: 2816}},
+    {
+      name: 'blue-green copies every process',
+      state: 'STARTED',
+      processes: [...web(3), {type: 'worker', instances: 2, memory_in_mb: 1024}],
+      strategy: 'blue-green',
+      mif: undefined,
+      want: {instances: 5, memoryMb: 2816},
+    },
     {name: 'stopped: staging only', state: 'STOPPED', processes: web(10), strategy: 'blue-green', mif: undefined, want: {instances: 0, memoryMb: 0}},
     {name: 'no web process', state: 'STARTED', processes: [], strategy: 'rolling', mif: undefined, want: {instances: 0, memoryMb: 0}},
   ])('$name', ({state, processes, strategy, mif, want}) => {
@@ -147,7 +192,9 @@ describe('progress lines', () => {
 
   it('says what happened to each app in one line', () => {
     expect(outcomeLine('o/s/a', entry({status: 'restaged', durationMs: 61_000}))).toBe('✔ o/s/a restaged in 1m01s')
-    expect(outcomeLine('o/s/a', entry({status: 'restaged', state: 'STOPPED', durationMs: 5000}))).toBe('✔ o/s/a restaged in 5.0s (stopped: new droplet, left stopped)')
+    expect(outcomeLine('o/s/a', entry({status: 'restaged', state: 'STOPPED', durationMs: 5000}))).toBe(
+      '✔ o/s/a restaged in 5.0s (stopped: new droplet, left stopped)',
+    )
     expect(outcomeLine('o/s/a', entry({status: 'failed', durationMs: 5000, detail: 'boom\nmore'}))).toBe('✖ o/s/a failed after 5.0s: boom')
     expect(outcomeLine('o/s/a', entry({status: 'skipped', detail: 'deleted since discovery'}))).toBe('- o/s/a skipped: deleted since discovery')
   })

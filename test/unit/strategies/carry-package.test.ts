@@ -92,7 +92,9 @@ describe('bg-restart carries the package', () => {
     expect(requests.packageCopies).toEqual([])
     expect(s.dropletGuid).toBe('d2')
     expect(s.warnings).toHaveLength(1)
-    expect(s.warnings[0]).toMatch(/App 'web' has no package ready to stage.*The new 'web' will have the droplet but no package: push it \(cfzd push web\) before restaging it/)
+    expect(s.warnings[0]).toMatch(
+      /App 'web' has no package ready to stage.*The new 'web' will have the droplet but no package: push it \(cfzd push web\) before restaging it/,
+    )
   })
 
   it.each([
@@ -106,7 +108,9 @@ describe('bg-restart carries the package', () => {
     expect(requests.packageCopies).toEqual([])
     expect(s.dropletGuid).toBe('d2')
     expect(s.warnings).toHaveLength(1)
-    expect(s.warnings[0]).toMatch(/^Could not look up the package of 'web' to carry to the new app: reading its packages \(GET \/v3\/packages\?app_guids=a1&states=READY\)/)
+    expect(s.warnings[0]).toMatch(
+      /^Could not look up the package of 'web' to carry to the new app: reading its packages \(GET \/v3\/packages\?app_guids=a1&states=READY\)/,
+    )
     expect(s.warnings[0]).toMatch(why)
   })
 
@@ -117,7 +121,9 @@ describe('bg-restart carries the package', () => {
     const told = await bgRestartCopies(s)
     expect(told.skipped).toMatch(/not carried/)
     expect(s.dropletGuid).toBe('d2')
-    expect(s.warnings).toEqual([expect.stringMatching(/^Could not copy package p1 to the new 'web': Source package is not available\. The new app has the droplet but no package/)])
+    expect(s.warnings).toEqual([
+      expect.stringMatching(/^Could not copy package p1 to the new 'web': Source package is not available\. The new app has the droplet but no package/),
+    ])
     expect(requests.packageCopies).toEqual([])
   })
 

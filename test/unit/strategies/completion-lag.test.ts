@@ -76,7 +76,13 @@ function simulate(clock: FakeClock, o: {tickMs: number; phaseMs: number; startup
   const stats = () => {
     advance()
     return {
-      resources: starts.map((s, index) => ({type: 'web', index, state: s + o.startupMs <= clock.now() ? 'RUNNING' : 'STARTING', routable: s + o.startupMs <= clock.now(), details: null})),
+      resources: starts.map((s, index) => ({
+        type: 'web',
+        index,
+        state: s + o.startupMs <= clock.now() ? 'RUNNING' : 'STARTING',
+        routable: s + o.startupMs <= clock.now(),
+        details: null,
+      })),
     }
   }
   return {deployment, stats, finalizedAt: () => finalizedAt}
@@ -132,7 +138,8 @@ describe('completion lag (simulated updater, 2 s start-up)', () => {
   ])('$instances instance(s), $tickMs ms tick, after an earlier deployment: median lag ≤ 300 ms at ≤ 1 request/s', async ({instances, tickMs}) => {
     const runs = []
     for (let i = 1; i <= 15; i++) runs.push(await foundation(i * 7919 + instances * 31 + tickMs, tickMs, instances))
-    if (process.env.LAG_DEBUG) console.log(instances, tickMs, median(runs.map((x) => x.lag)), median(runs.map((x) => x.rate)).toFixed(2), JSON.stringify(runs.map((x) => x.lag)))
+    if (process.env.LAG_DEBUG)
+      console.log(instances, tickMs, median(runs.map((x) => x.lag)), median(runs.map((x) => x.rate)).toFixed(2), JSON.stringify(runs.map((x) => x.lag)))
     expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(300)
     expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1)
   })
@@ -145,7 +152,15 @@ describe('completion lag (simulated updater, 2 s start-up)', () => {
   ])('$instances instance(s), $tickMs ms tick, on a fresh API (nothing stored): lag under a second, about a request a second', async ({instances, tickMs}) => {
     const runs = []
     for (let i = 1; i <= 15; i++) runs.push(await foundation(i * 104_729 + instances, tickMs, instances, false))
-    if (process.env.LAG_DEBUG) console.log('fresh', instances, tickMs, median(runs.map((x) => x.lag)), median(runs.map((x) => x.rate)).toFixed(2), JSON.stringify(runs.map((x) => x.lag)))
+    if (process.env.LAG_DEBUG)
+      console.log(
+        'fresh',
+        instances,
+        tickMs,
+        median(runs.map((x) => x.lag)),
+        median(runs.map((x) => x.rate)).toFixed(2),
+        JSON.stringify(runs.map((x) => x.lag)),
+      )
     expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(instances === 10 && tickMs === 5000 ? 300 : 1000)
     expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1.2)
   })
@@ -168,4 +183,3 @@ describe('the tick kept for the next run', () => {
     expect(saved.quietMs).toBeLessThanOrEqual(2005)
   })
 })
-

@@ -3,7 +3,15 @@ import {http, HttpResponse} from 'msw'
 import {CapiClient} from '../../../src/capi/client.js'
 import {FakeClock} from '../../../src/clock.js'
 import {CfzdError} from '../../../src/errors.js'
-import {failureLogKind, formatLogLine, formatLogTime, pickLines, renderFailureLogs, withFailureLogs, type FailureLogs} from '../../../src/strategies/failure-logs.js'
+import {
+  failureLogKind,
+  formatLogLine,
+  formatLogTime,
+  pickLines,
+  renderFailureLogs,
+  withFailureLogs,
+  type FailureLogs,
+} from '../../../src/strategies/failure-logs.js'
 import {WaitFailure, type InstanceSummary} from '../../../src/strategies/wait.js'
 import {API, useMsw} from '../../helpers/msw.js'
 
@@ -25,7 +33,9 @@ const T = Date.parse('2026-12-05T21:00:00Z')
 function serve(batchNewestFirst: unknown[] | 'down') {
   server.use(
     http.get(`${API}/`, () => HttpResponse.json({links: {log_cache: {href: LOG_CACHE}}})),
-    http.get(`${LOG_CACHE}/api/v1/read/${APP}`, () => (batchNewestFirst === 'down' ? HttpResponse.error() : HttpResponse.json({envelopes: {batch: batchNewestFirst}}))),
+    http.get(`${LOG_CACHE}/api/v1/read/${APP}`, () =>
+      batchNewestFirst === 'down' ? HttpResponse.error() : HttpResponse.json({envelopes: {batch: batchNewestFirst}}),
+    ),
   )
 }
 
@@ -62,7 +72,9 @@ describe('rendering, as cf logs prints lines', () => {
     expect(formatLogTime('2026-12-05T21:00:01.234Z', 0)).toBe('2026-12-05T21:00:01.23+0000')
     expect(formatLogTime('2026-12-05T01:00:01.234Z', -7 * 60)).toBe('2026-12-04T18:00:01.23-0700')
     expect(formatLogTime('2026-12-05T21:00:01.999Z', 330)).toBe('2026-12-06T02:30:01.99+0530')
-    expect(formatLogLine({timestamp: '2026-12-05T21:00:01.234Z', sourceType: 'APP/PROC/WEB', instanceId: '1', type: 'ERR', message: 'boom'}, 0)).toBe('   2026-12-05T21:00:01.23+0000 [APP/PROC/WEB/1] ERR boom')
+    expect(formatLogLine({timestamp: '2026-12-05T21:00:01.234Z', sourceType: 'APP/PROC/WEB', instanceId: '1', type: 'ERR', message: 'boom'}, 0)).toBe(
+      '   2026-12-05T21:00:01.23+0000 [APP/PROC/WEB/1] ERR boom',
+    )
   })
 
   it('a heading per kind, no lines, or why log-cache could not be read', () => {
@@ -85,16 +97,26 @@ describe('withFailureLogs', () => {
     })
 
   it('adds the recent lines after the original message, and to details.logs; keeps exit code and suggestions', async () => {
-    serve([env(T + 2000, 'API', 'Process has crashed with type: "web"'), env(T + 1500, 'RTR', 'GET / 200'), env(T + 1000, 'APP/PROC/WEB', 'Error: cannot find module', 'ERR')])
+    serve([
+      env(T + 2000, 'API', 'Process has crashed with type: "web"'),
+      env(T + 1500, 'RTR', 'GET / 200'),
+      env(T + 1000, 'APP/PROC/WEB', 'Error: cannot find module', 'ERR'),
+    ])
     const e = (await withFailureLogs(capi(), original(), 'web')) as CfzdError
     expect(e).toBeInstanceOf(CfzdError)
     const [first, second, blank, heading, ...rest] = e.message.split('\n')
     expect([first, second, blank]).toEqual(['Start unsuccessful: all new instances crashed', 'Canceled deployment d1.', ''])
     expect(heading).toBe('Last 2 lines of the recent logs of app web (cf logs web --recent):')
-    expect(rest.map((r) => r.replace(/^ {3}\S+ /, ''))).toEqual(['[APP/PROC/WEB/0] ERR Error: cannot find module', '[API/0] OUT Process has crashed with type: "web"'])
+    expect(rest.map((r) => r.replace(/^ {3}\S+ /, ''))).toEqual([
+      '[APP/PROC/WEB/0] ERR Error: cannot find module',
+      '[API/0] OUT Process has crashed with type: "web"',
+    ])
     expect(e.exitCode).toBe(1)
     expect(e.suggestions).toEqual(['Check the app.'])
-    expect(e.details).toMatchObject({failure: 'crashed', logs: {kind: 'app', appGuid: APP, lines: [{sourceType: 'APP/PROC/WEB', type: 'ERR', message: 'Error: cannot find module'}, {sourceType: 'API'}]}})
+    expect(e.details).toMatchObject({
+      failure: 'crashed',
+      logs: {kind: 'app', appGuid: APP, lines: [{sourceType: 'APP/PROC/WEB', type: 'ERR', message: 'Error: cannot find module'}, {sourceType: 'API'}]},
+    })
     expect(e.cause).toBeInstanceOf(WaitFailure)
   })
 
@@ -108,7 +130,7 @@ describe('withFailureLogs', () => {
 
   it('leaves other errors, and interruptions, as they are (no log-cache request)', async () => {
     let reads = 0
-    server.use(http.get(`${API}/`, () => ((reads++, HttpResponse.json({links: {}})))))
+    server.use(http.get(`${API}/`, () => (reads++, HttpResponse.json({links: {}}))))
     const other = new CfzdError('quota')
     expect(await withFailureLogs(capi(), other, 'web')).toBe(other)
     const aborted = new AbortController()

@@ -38,7 +38,11 @@ describe('deployOptions', () => {
 
   it('--smoke-test: blue-green and canary, with a timeout (default 5m)', () => {
     expect(deployOptions({'smoke-test': ' ./smoke.sh '}, {}, 'blue-green').smokeTest).toEqual({command: './smoke.sh', timeoutMs: 300_000, env: {}})
-    expect(deployOptions({strategy: 'canary', 'smoke-test': 'true', 'smoke-test-timeout': 1000}, {}).smokeTest).toEqual({command: 'true', timeoutMs: 1000, env: {}})
+    expect(deployOptions({strategy: 'canary', 'smoke-test': 'true', 'smoke-test-timeout': 1000}, {}).smokeTest).toEqual({
+      command: 'true',
+      timeoutMs: 1000,
+      env: {},
+    })
     expect(deployOptions({}, {}).smokeTest).toBeUndefined()
   })
 

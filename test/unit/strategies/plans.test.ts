@@ -12,8 +12,18 @@ const state = (opts: Partial<DeployOptions> = {}, over: Partial<OpState> = {}) =
 describe('plans', () => {
   it.each([
     {name: 'rolling restart', source: restartSource, opts: {}, want: ['Check app web', 'Create rolling deployment', 'Start new instances']},
-    {name: 'rolling restage', source: restageSource, opts: {}, want: ['Check app web', 'Stage newest package', 'Create rolling deployment', 'Start new instances']},
-    {name: 'canary restart', source: restartSource, opts: {strategy: 'canary' as const}, want: ['Check app web', 'Create canary deployment', 'Start canary instances']},
+    {
+      name: 'rolling restage',
+      source: restageSource,
+      opts: {},
+      want: ['Check app web', 'Stage newest package', 'Create rolling deployment', 'Start new instances'],
+    },
+    {
+      name: 'canary restart',
+      source: restartSource,
+      opts: {strategy: 'canary' as const},
+      want: ['Check app web', 'Create canary deployment', 'Start canary instances'],
+    },
   ])('$name', ({source, opts, want}) => {
     expect(describeSteps(deploymentPlan(source), state(opts))).toEqual(want)
   })
@@ -21,11 +31,62 @@ describe('plans', () => {
   const bgBase = ['Check app web', 'Rename web to web-venerable', 'Create new app web', 'Copy app features', 'Re-create service bindings']
   const bgEnd = ['Set current droplet', 'Configure processes', 'Start new instances', 'Switch routes']
   it.each([
-    {name: 'bg-restart', source: restartSource, opts: {}, want: [...bgBase, 'Copy package', 'Copy droplet', ...bgEnd, 'Stop old app web-venerable', 'Check every process type runs', 'Delete old app web-venerable', 'Finish']},
-    {name: 'bg-restage', source: restageSource, opts: {}, want: [...bgBase, 'Copy package', 'Stage', ...bgEnd, 'Stop old app web-venerable', 'Check every process type runs', 'Delete old app web-venerable', 'Finish']},
-    {name: 'bg --no-delete', source: restartSource, opts: {noDelete: true}, want: [...bgBase, 'Copy package', 'Copy droplet', ...bgEnd, 'Stop old app web-venerable', 'Check every process type runs', 'Finish']},
+    {
+      name: 'bg-restart',
+      source: restartSource,
+      opts: {},
+      want: [
+        ...bgBase,
+        'Copy package',
+        'Copy droplet',
+        ...bgEnd,
+        'Stop old app web-venerable',
+        'Check every process type runs',
+        'Delete old app web-venerable',
+        'Finish',
+      ],
+    },
+    {
+      name: 'bg-restage',
+      source: restageSource,
+      opts: {},
+      want: [
+        ...bgBase,
+        'Copy package',
+        'Stage',
+        ...bgEnd,
+        'Stop old app web-venerable',
+        'Check every process type runs',
+        'Delete old app web-venerable',
+        'Finish',
+      ],
+    },
+    {
+      name: 'bg --no-delete',
+      source: restartSource,
+      opts: {noDelete: true},
+      want: [...bgBase, 'Copy package', 'Copy droplet', ...bgEnd, 'Stop old app web-venerable', 'Check every process type runs', 'Finish'],
+    },
     {name: 'bg --no-stop', source: restartSource, opts: {noStop: true, noDelete: true}, want: [...bgBase, 'Copy package', 'Copy droplet', ...bgEnd, 'Finish']},
-    {name: 'bg with suffix', source: restartSource, opts: {venerableSuffix: '-old'}, want: ['Check app web', 'Rename web to web-old', 'Create new app web', 'Copy app features', 'Re-create service bindings', 'Copy package', 'Copy droplet', ...bgEnd, 'Stop old app web-old', 'Check every process type runs', 'Delete old app web-old', 'Finish']},
+    {
+      name: 'bg with suffix',
+      source: restartSource,
+      opts: {venerableSuffix: '-old'},
+      want: [
+        'Check app web',
+        'Rename web to web-old',
+        'Create new app web',
+        'Copy app features',
+        'Re-create service bindings',
+        'Copy package',
+        'Copy droplet',
+        ...bgEnd,
+        'Stop old app web-old',
+        'Check every process type runs',
+        'Delete old app web-old',
+        'Finish',
+      ],
+    },
   ])('$name', ({source, opts, want}) => {
     expect(describeSteps(blueGreenPlan(source), state({strategy: 'blue-green', ...opts}))).toEqual(want)
   })

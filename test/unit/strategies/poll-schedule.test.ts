@@ -97,7 +97,9 @@ describe('PollSchedule', () => {
     // ticks before the started instances can be routable (notBefore) to stay under it.
     {period: 1000, ticks: 5, rate: 1.25},
   ])('with the tick an earlier run kept, sees a short deployment ($ticks ticks of $period ms) within 0.3 s', ({period, ticks, rate}) => {
-    const runs = Array.from({length: 40}, (_, i) => run(period, ticks, i + 1, {learnMinMs: 1000, learnMaxMs: 1600, prior: {periodMs: period, uncertaintyMs: 60, phaseOffsetMs: 25}}))
+    const runs = Array.from({length: 40}, (_, i) =>
+      run(period, ticks, i + 1, {learnMinMs: 1000, learnMaxMs: 1600, prior: {periodMs: period, uncertaintyMs: 60, phaseOffsetMs: 25}}),
+    )
     expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(300)
     expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(rate)
   })

@@ -19,10 +19,26 @@ const server = useMsw()
 const READS = [
   {read: 'space', path: '/v3/spaces/s', warning: /^Could not check the space quota: reading space s \(GET \/v3\/spaces\/s\) /},
   {read: 'space quota', path: '/v3/space_quotas/sq', warning: /^Could not check the quota of space 'dev': reading its quota \(GET \/v3\/space_quotas\/sq\) /},
-  {read: 'space usage summary', path: '/v3/spaces/s/usage_summary', warning: /^Could not check the quota of space 'dev': reading its usage summary \(GET \/v3\/spaces\/s\/usage_summary\) /},
-  {read: 'organization', path: '/v3/organizations/o', warning: /^Could not check the organization quota: reading organization o \(GET \/v3\/organizations\/o\) /},
-  {read: 'organization quota', path: '/v3/organization_quotas/oq', warning: /^Could not check the quota of organization 'acme': reading its quota \(GET \/v3\/organization_quotas\/oq\) /},
-  {read: 'organization usage summary', path: '/v3/organizations/o/usage_summary', warning: /^Could not check the quota of organization 'acme': reading its usage summary \(GET \/v3\/organizations\/o\/usage_summary\) /},
+  {
+    read: 'space usage summary',
+    path: '/v3/spaces/s/usage_summary',
+    warning: /^Could not check the quota of space 'dev': reading its usage summary \(GET \/v3\/spaces\/s\/usage_summary\) /,
+  },
+  {
+    read: 'organization',
+    path: '/v3/organizations/o',
+    warning: /^Could not check the organization quota: reading organization o \(GET \/v3\/organizations\/o\) /,
+  },
+  {
+    read: 'organization quota',
+    path: '/v3/organization_quotas/oq',
+    warning: /^Could not check the quota of organization 'acme': reading its quota \(GET \/v3\/organization_quotas\/oq\) /,
+  },
+  {
+    read: 'organization usage summary',
+    path: '/v3/organizations/o/usage_summary',
+    warning: /^Could not check the quota of organization 'acme': reading its usage summary \(GET \/v3\/organizations\/o\/usage_summary\) /,
+  },
 ]
 const WHY = {
   403: /was refused for your role \(403 CF-NotAuthorized: You are not authorized to perform the requested action\)\. cfzd goes on without this check\.$/,
@@ -78,8 +94,12 @@ describe.each(PLANS)('$plan: the check step', ({strategy, steps}) => {
     await runStep(steps(), 'check', s)
     // Usage is read only to compare with a quota's limits: with the quota unreadable, it isn't asked for.
     expect(s.warnings).toEqual([
-      expect.stringMatching(/^Could not check the quota of space 'dev': reading its quota \(GET \/v3\/space_quotas\/sq\) was refused .*goes on without this check\.$/),
-      expect.stringMatching(/^Could not check the quota of organization 'acme': reading its quota \(GET \/v3\/organization_quotas\/oq\) was refused .*goes on without this check\.$/),
+      expect.stringMatching(
+        /^Could not check the quota of space 'dev': reading its quota \(GET \/v3\/space_quotas\/sq\) was refused .*goes on without this check\.$/,
+      ),
+      expect.stringMatching(
+        /^Could not check the quota of organization 'acme': reading its quota \(GET \/v3\/organization_quotas\/oq\) was refused .*goes on without this check\.$/,
+      ),
     ])
   })
 
@@ -87,9 +107,7 @@ describe.each(PLANS)('$plan: the check step', ({strategy, steps}) => {
     serveCheckWorld(server)
     server.use(
       http.get(`${API}/v3/spaces/s/usage_summary`, () => capiError(404)),
-      http.get(`${API}/v3/organizations/o/usage_summary`, () =>
-        Response.json({usage_summary: {started_instances: 8, memory_in_mb: 102_300}, links: {}}),
-      ),
+      http.get(`${API}/v3/organizations/o/usage_summary`, () => Response.json({usage_summary: {started_instances: 8, memory_in_mb: 102_300}, links: {}})),
     )
     const s = checkState({strategy})
     const failure = await runStep(steps(), 'check', s).then(
@@ -117,7 +135,11 @@ describe('other reads the check makes only to inform', () => {
     server.use(http.get(`${API}/v3/deployments`, () => capiError(status)))
     const s = checkState({strategy: 'blue-green'})
     await runStep(blueGreenPlan(restartSource), 'check', s)
-    expect(s.warnings).toEqual([expect.stringMatching(/^Could not check whether 'web' has a deployment in flight: reading its deployments \(GET \/v3\/deployments\?app_guids=a1\) .*cfzd goes on without this check\.$/)])
+    expect(s.warnings).toEqual([
+      expect.stringMatching(
+        /^Could not check whether 'web' has a deployment in flight: reading its deployments \(GET \/v3\/deployments\?app_guids=a1\) .*cfzd goes on without this check\.$/,
+      ),
+    ])
   })
 
   it.each([403, 404] as const)('blue-green: the leftover smoke-test route lookup answered %s: goes on, and warns', async (status) => {
@@ -125,7 +147,11 @@ describe('other reads the check makes only to inform', () => {
     server.use(http.get(`${API}/v3/routes`, () => capiError(status)))
     const s = checkState({strategy: 'blue-green'})
     await runStep(blueGreenPlan(restartSource), 'check', s)
-    expect(s.warnings).toEqual([expect.stringMatching(/^Could not look for temporary smoke-test routes an interrupted run may have left: reading the space's routes \(GET \/v3\/routes\?space_guids=s\) /)])
+    expect(s.warnings).toEqual([
+      expect.stringMatching(
+        /^Could not look for temporary smoke-test routes an interrupted run may have left: reading the space's routes \(GET \/v3\/routes\?space_guids=s\) /,
+      ),
+    ])
   })
 
   it('a read that fails for another reason (a 422 here) still fails the check', async () => {

@@ -48,7 +48,9 @@ describe('readHeadroom: requests', () => {
     server.events.removeAllListeners()
     server.events.on('request:start', ({request}) => seen.push(new URL(request.url).pathname))
     server.use(
-      http.get(`${API}/v3/spaces/s`, () => page({...example('space'), guid: 's', name: 'dev', relationships: {organization: {data: {guid: 'o'}}, quota: {data: {guid: 'sq'}}}})),
+      http.get(`${API}/v3/spaces/s`, () =>
+        page({...example('space'), guid: 's', name: 'dev', relationships: {organization: {data: {guid: 'o'}}, quota: {data: {guid: 'sq'}}}}),
+      ),
       http.get(`${API}/v3/space_quotas/sq`, () => page(quota('sq', null))),
       http.get(`${API}/v3/spaces/s/usage_summary`, () => page(example('space_usage_summary'))),
       http.get(`${API}/v3/organizations/o`, () => page({...example('organization'), guid: 'o', name: 'acme', relationships: {quota: {data: {guid: 'oq'}}}})),

@@ -16,7 +16,10 @@ import {API, useMsw} from '../../helpers/msw.js'
 
 const server = useMsw()
 const silent = {renderer: 'silent' as const}
-const page = (resources: unknown[]) => ({pagination: {total_results: resources.length, total_pages: 1, first: null, last: null, next: null, previous: null}, resources})
+const page = (resources: unknown[]) => ({
+  pagination: {total_results: resources.length, total_pages: 1, first: null, last: null, next: null, previous: null},
+  resources,
+})
 
 interface World {
   /** "METHOD /path" of every request, in order. */
@@ -35,9 +38,7 @@ function serve(
 ): World {
   const world: World = {
     calls: [],
-    apps: new Map(
-      (o.apps ?? ['a1', 'n1']).map((guid) => [guid, {...APP, guid, name: guid === 'a1' ? 'web-venerable' : 'web', state: 'STARTED'}] as const),
-    ),
+    apps: new Map((o.apps ?? ['a1', 'n1']).map((guid) => [guid, {...APP, guid, name: guid === 'a1' ? 'web-venerable' : 'web', state: 'STARTED'}] as const)),
     destinations: (o.on ?? []).map((app) => ({guid: `d-${app}`, app: {guid: app, process: {type: 'web'}}})),
     deployment: o.deployment ?? {value: 'ACTIVE', reason: 'DEPLOYING'},
   }
@@ -96,11 +97,14 @@ const route = {...example('route'), guid: 'r1', url: 'web.example.test', destina
 
 /** Blue-green state part-way: APP renamed web-venerable, the new app n1 made, routes as `routes` says. */
 function bgState(over: Partial<OpState> = {}): OpState {
-  const s = checkState({strategy: 'blue-green'}, {
-    app: {...structuredClone(APP), name: 'web-venerable'} as OpState['app'],
-    newApp: {...structuredClone(APP), guid: 'n1', name: 'web'} as OpState['app'],
-    ...over,
-  })
+  const s = checkState(
+    {strategy: 'blue-green'},
+    {
+      app: {...structuredClone(APP), name: 'web-venerable'} as OpState['app'],
+      newApp: {...structuredClone(APP), guid: 'n1', name: 'web'} as OpState['app'],
+      ...over,
+    },
+  )
   s.snapshot = {
     app: {state: 'STARTED'},
     routes: [{route, destinations: [{guid: 'd-a1', app: {guid: 'a1', process: {type: 'web'}}}]}],
@@ -189,7 +193,9 @@ describe('blue-green afterFailure', () => {
     const world = serve({refuse: {'DELETE /v3/apps/n1': 403}})
     const err = await afterFailure(bgState(), new Error('boom'), silent)
     expect(world.calls).toEqual(['GET /v3/apps/a1', 'DELETE /v3/apps/n1'])
-    expect(err.message).toMatch(/^Failed: boom\nRollback FAILED: .*\nState left: stable app web-venerable \(a1\), running; new app web \(n1\) still exists; routes as before\./)
+    expect(err.message).toMatch(
+      /^Failed: boom\nRollback FAILED: .*\nState left: stable app web-venerable \(a1\), running; new app web \(n1\) still exists; routes as before\./,
+    )
     expect(err.exitCode).toBe(ExitCode.FAILED)
   })
 
@@ -207,7 +213,9 @@ describe('blue-green afterFailure', () => {
     const world = serve({on: ['n1']})
     const err = await afterFailure(bgState({routes: 'switched', oldTouched: true}), new Error('boom'), silent)
     expect(world.calls).toEqual(['GET /v3/apps/a1'])
-    expect(err.message).toBe("Failed: boom, after the switch: the new 'web' (n1) is live and serving all routes.\nThe old app 'web-venerable' (a1) is still there, running, with no routes.")
+    expect(err.message).toBe(
+      "Failed: boom, after the switch: the new 'web' (n1) is live and serving all routes.\nThe old app 'web-venerable' (a1) is still there, running, with no routes.",
+    )
     expect(err.exitCode).toBe(ExitCode.CLEANUP_FAILED)
   })
 })
@@ -228,7 +236,9 @@ describe('rolling/canary recover', () => {
 
   it('the deployment failed: checks the app, cancels the deployment, follows it, then reads the instances', async () => {
     const world = serve()
-    const failure = new WaitFailure('crashed', 'Instances crashed.', {instances: {routable: 0, desired: 2, running: 0, crashed: 2, states: ['CRASHED', 'CRASHED']} as never})
+    const failure = new WaitFailure('crashed', 'Instances crashed.', {
+      instances: {routable: 0, desired: 2, running: 0, crashed: 2, states: ['CRASHED', 'CRASHED']} as never,
+    })
     const err = await recover(withDeployment(), failure, silent)
     // Following the cancel polls the deployment until FINALIZED (how often is wait.ts's business).
     const calls = world.calls.filter((c, i) => !(c === 'GET /v3/deployments/dep1' && world.calls[i - 1] === c))
@@ -240,7 +250,9 @@ describe('rolling/canary recover', () => {
       'GET /v3/apps/a1/processes/web',
       'GET /v3/processes/w1/stats',
     ])
-    expect(err.message).toBe("Instances crashed.\nNew instances: CRASHED, CRASHED\nCanceled deployment dep1: 'web' is back on droplet d1 with 1/1 instances routable.")
+    expect(err.message).toBe(
+      "Instances crashed.\nNew instances: CRASHED, CRASHED\nCanceled deployment dep1: 'web' is back on droplet d1 with 1/1 instances routable.",
+    )
     expect(err.exitCode).toBe(ExitCode.FAILED)
     expect(err.details).toEqual({failure: 'crashed', instances: expect.objectContaining({crashed: 2})})
   })
@@ -263,7 +275,13 @@ describe('rolling/canary recover', () => {
   it('a deployment already CANCELING is not canceled again, only followed', async () => {
     const world = serve({deployment: {value: 'ACTIVE', reason: 'CANCELING'}, finalizeAtRead: 2})
     const err = await recover(withDeployment(), new Error('boom'), silent)
-    expect(world.calls).toEqual(['GET /v3/apps/a1', 'GET /v3/deployments/dep1', 'GET /v3/deployments/dep1', 'GET /v3/apps/a1/processes/web', 'GET /v3/processes/w1/stats'])
+    expect(world.calls).toEqual([
+      'GET /v3/apps/a1',
+      'GET /v3/deployments/dep1',
+      'GET /v3/deployments/dep1',
+      'GET /v3/apps/a1/processes/web',
+      'GET /v3/processes/w1/stats',
+    ])
     expect(err.message).toMatch(/^boom\nCanceled deployment dep1: /)
   })
 
@@ -278,7 +296,9 @@ describe('rolling/canary recover', () => {
     const world = serve({refuse: {'POST /v3/deployments/dep1/actions/cancel': 403}})
     const err = await recover(withDeployment(), new CfzdError('Timed out.', {exitCode: ExitCode.FAILED}), silent)
     expect(world.calls).toEqual(['GET /v3/apps/a1', 'GET /v3/deployments/dep1', 'POST /v3/deployments/dep1/actions/cancel'])
-    expect(err.message).toMatch(/^Timed out\.\nCould not cancel deployment dep1: .*It may still be running\. Check with 'cfzd app web' and cancel it with 'cfzd cancel-deployment web'\.$/s)
+    expect(err.message).toMatch(
+      /^Timed out\.\nCould not cancel deployment dep1: .*It may still be running\. Check with 'cfzd app web' and cancel it with 'cfzd cancel-deployment web'\.$/s,
+    )
     expect(err.exitCode).toBe(ExitCode.FAILED)
   })
 

@@ -17,7 +17,10 @@ import {API, useMsw} from '../../helpers/msw.js'
 const server = useMsw()
 const clock = () => new FakeClock()
 const capi = () => new CapiClient(new CapiHttp({apiUrl: API, clock: new FakeClock(), random: () => 0.5}))
-const page = (resources: unknown[]) => ({pagination: {total_results: resources.length, total_pages: 1, first: null, last: null, next: null, previous: null}, resources})
+const page = (resources: unknown[]) => ({
+  pagination: {total_results: resources.length, total_pages: 1, first: null, last: null, next: null, previous: null},
+  resources,
+})
 
 /** How the answer to an acted-on POST is lost. */
 const LOST = [
@@ -38,7 +41,9 @@ describe.each(LOST)('the answer is lost ($name) after the Cloud Controller acted
       }),
       http.get(`${API}/v3/routes`, ({request}) => {
         const hosts = new URL(request.url).searchParams.get('hosts')
-        const found = routes.filter((r) => r.host === hosts).map((r) => ({...example('route'), guid: r.guid, host: r.host, path: '', url: `${r.host}.apps.example.test`}))
+        const found = routes
+          .filter((r) => r.host === hosts)
+          .map((r) => ({...example('route'), guid: r.guid, host: r.host, path: '', url: `${r.host}.apps.example.test`}))
         return HttpResponse.json(page(found))
       }),
       http.post(`${API}/v3/routes/:guid/destinations`, ({params}) => {
@@ -79,9 +84,7 @@ describe.each(LOST)('the answer is lost ($name) after the Cloud Controller acted
         bindings.push({guid: `b${bindings.length + 1}`, state: async ? 'in progress' : 'succeeded', polls: 0})
         return lose()
       }),
-      http.get(`${API}/v3/service_credential_bindings`, () =>
-        HttpResponse.json(page(bindings.map((b) => binding(b.guid, b.state)))),
-      ),
+      http.get(`${API}/v3/service_credential_bindings`, () => HttpResponse.json(page(bindings.map((b) => binding(b.guid, b.state))))),
       // an asynchronous bind finishes on the second look
       http.get(`${API}/v3/service_credential_bindings/:guid`, ({params}) => {
         const b = bindings.find((x) => x.guid === params.guid)!
@@ -101,9 +104,7 @@ describe.each(LOST)('the answer is lost ($name) after the Cloud Controller acted
         sidecars.push(((await request.json()) as {name: string}).name)
         return lose()
       }),
-      http.get(`${API}/v3/apps/n1/sidecars`, () =>
-        HttpResponse.json(page(sidecars.map((name, i) => ({...example('sidecar'), guid: `sc${i}`, name})))),
-      ),
+      http.get(`${API}/v3/apps/n1/sidecars`, () => HttpResponse.json(page(sidecars.map((name, i) => ({...example('sidecar'), guid: `sc${i}`, name}))))),
     )
     const sc = await createSidecarOnce(capi(), 'n1', {name: 'envoy', command: 'envoy', process_types: ['web']})
     expect(sidecars).toEqual(['envoy'])
@@ -148,7 +149,9 @@ describe('what a lost answer must not hide', () => {
   it('an upload the Cloud Controller never took (the package still AWAITING_UPLOAD) is sent again', async () => {
     let uploads = 0
     server.use(
-      http.post(`${API}/v3/packages/p1/upload`, () => (++uploads === 1 ? HttpResponse.error() : HttpResponse.json({...example('package'), guid: 'p1', state: 'PROCESSING_UPLOAD'}))),
+      http.post(`${API}/v3/packages/p1/upload`, () =>
+        ++uploads === 1 ? HttpResponse.error() : HttpResponse.json({...example('package'), guid: 'p1', state: 'PROCESSING_UPLOAD'}),
+      ),
       http.get(`${API}/v3/packages/p1`, () => HttpResponse.json({...example('package'), guid: 'p1', state: 'AWAITING_UPLOAD'})),
     )
     await uploadOnce(capi(), 'p1', Buffer.from('zip'), [])
@@ -158,7 +161,9 @@ describe('what a lost answer must not hide', () => {
   it('a binding whose create failed is bound again (Cloud Controller replaces a failed one)', async () => {
     let posts = 0
     server.use(
-      http.post(`${API}/v3/service_credential_bindings`, () => (++posts === 1 ? HttpResponse.error() : HttpResponse.json(binding('b2', 'succeeded'), {status: 201}))),
+      http.post(`${API}/v3/service_credential_bindings`, () =>
+        ++posts === 1 ? HttpResponse.error() : HttpResponse.json(binding('b2', 'succeeded'), {status: 201}),
+      ),
       http.get(`${API}/v3/service_credential_bindings`, () => HttpResponse.json(page(posts === 1 ? [binding('b1', 'failed')] : []))),
     )
     await bindOnce(capi(), bindBody, {clock: clock(), timeoutMs: 60_000})
@@ -188,9 +193,14 @@ describe('what a lost answer must not hide', () => {
       http.post(`${API}/v3/deployments/dep1/actions/cancel`, () =>
         ++posts === 1
           ? HttpResponse.error()
-          : HttpResponse.json({errors: [{code: 10008, title: 'CF-UnprocessableEntity', detail: `Cannot cancel a deployment with status: ${value} and reason: ${reason}`}]}, {status: 422}),
+          : HttpResponse.json(
+              {errors: [{code: 10008, title: 'CF-UnprocessableEntity', detail: `Cannot cancel a deployment with status: ${value} and reason: ${reason}`}]},
+              {status: 422},
+            ),
       ),
-      http.get(`${API}/v3/deployments/dep1`, () => HttpResponse.json({...example('deployment'), guid: 'dep1', status: {...example('deployment').status, value, reason}})),
+      http.get(`${API}/v3/deployments/dep1`, () =>
+        HttpResponse.json({...example('deployment'), guid: 'dep1', status: {...example('deployment').status, value, reason}}),
+      ),
     )
     const done = cancelOnce(capi(), 'dep1')
     if (ok) await done

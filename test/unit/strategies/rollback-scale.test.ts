@@ -18,7 +18,10 @@ import {checkState, example, runStep, serveCheckWorld} from '../../helpers/check
 import {API, useMsw} from '../../helpers/msw.js'
 
 const server = useMsw()
-const page = (resources: unknown[]) => ({pagination: {total_results: resources.length, total_pages: 1, first: null, last: null, next: null, previous: null}, resources})
+const page = (resources: unknown[]) => ({
+  pagination: {total_results: resources.length, total_pages: 1, first: null, last: null, next: null, previous: null},
+  resources,
+})
 const revision = (version: number, droplet: string | null, deployable: boolean) => ({
   ...example('revision'),
   guid: `rev-${version}`,
@@ -62,7 +65,9 @@ describe('rollback', () => {
   it('refuses a version the app does not have, listing the ones it has', async () => {
     serveCheckWorld(server)
     serveRevisions([revision(1, 'd0', true), revision(2, 'd1', true)])
-    await expect(runStep(deploymentPlan(rollbackSource(7)), 'check', checkState())).rejects.toThrow("Revision 7 not found for app 'web'. Its revisions are 1, 2.")
+    await expect(runStep(deploymentPlan(rollbackSource(7)), 'check', checkState())).rejects.toThrow(
+      "Revision 7 not found for app 'web'. Its revisions are 1, 2.",
+    )
   })
 })
 

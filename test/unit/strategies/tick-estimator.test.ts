@@ -57,7 +57,8 @@ describe('TickEstimator', () => {
       [900, 2100],
       [5800, 7000],
       [10_950, 12_100],
-    ]) est.observe({after: a, atOrBefore: b})
+    ])
+      est.observe({after: a, atOrBefore: b})
     const e = est.estimate()!
     expect(e.band.maxMs - e.band.minMs).toBeGreaterThan(0)
     const first = est.nextTick(14_000)!
@@ -72,7 +73,8 @@ describe('TickEstimator', () => {
       [900, 2100],
       [5800, 7000],
       [10_950, 12_100],
-    ]) est.observe({after: a, atOrBefore: b})
+    ])
+      est.observe({after: a, atOrBefore: b})
     expect(est.estimate()?.periodMs).toBe(5000)
   })
 

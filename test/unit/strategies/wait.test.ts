@@ -67,7 +67,12 @@ describe('watchDeployment', () => {
       http.get(`${API}/v3/processes/p-new/stats`, () => HttpResponse.json({resources: [stat(0, 'CRASHED', false, 'APP/PROC/WEB: Exited with status 1')]})),
     )
     const clock = new FakeClock()
-    const err = await watchDeployment(client(clock), deployment('DEPLOYING') as unknown as Deployment, {clock, goal: 'deployed', target: 1, timeoutMs: 60_000}).catch((e) => e)
+    const err = await watchDeployment(client(clock), deployment('DEPLOYING') as unknown as Deployment, {
+      clock,
+      goal: 'deployed',
+      target: 1,
+      timeoutMs: 60_000,
+    }).catch((e) => e)
     expect(err).toBeInstanceOf(WaitFailure)
     expect(err.kind).toBe('crashed')
     expect(err.message).toMatch(/Exited with status 1/)
@@ -80,7 +85,12 @@ describe('watchDeployment', () => {
     )
     const clock = new FakeClock()
     const t0 = clock.now()
-    const err = await watchDeployment(client(clock), deployment('DEPLOYING') as unknown as Deployment, {clock, goal: 'deployed', target: 1, timeoutMs: 120_000}).catch((e) => e)
+    const err = await watchDeployment(client(clock), deployment('DEPLOYING') as unknown as Deployment, {
+      clock,
+      goal: 'deployed',
+      target: 1,
+      timeoutMs: 120_000,
+    }).catch((e) => e)
     expect(err.kind).toBe('timeout')
     expect(clock.now() - t0).toBeGreaterThanOrEqual(120_000)
     expect(clock.now() - t0).toBeLessThan(125_000)
@@ -89,7 +99,12 @@ describe('watchDeployment', () => {
   it('reports a cancel by someone else, and accepts it when the goal is finalized', async () => {
     server.use(http.get(`${API}/v3/deployments/d1`, () => HttpResponse.json(deployment('CANCELED', 'FINALIZED'))))
     const clock = new FakeClock()
-    const err = await watchDeployment(client(clock), deployment('DEPLOYING') as unknown as Deployment, {clock, goal: 'deployed', target: 1, timeoutMs: 60_000}).catch((e) => e)
+    const err = await watchDeployment(client(clock), deployment('DEPLOYING') as unknown as Deployment, {
+      clock,
+      goal: 'deployed',
+      target: 1,
+      timeoutMs: 60_000,
+    }).catch((e) => e)
     expect(err.kind).toBe('canceled')
     const ok = await watchDeployment(client(clock), deployment('CANCELING') as unknown as Deployment, {clock, goal: 'finalized', target: 0, timeoutMs: 60_000})
     expect(ok.deployment.status.reason).toBe('CANCELED')
@@ -114,7 +129,12 @@ describe('watchDeployment', () => {
       http.get(`${API}/v3/processes/p-new/stats`, () => HttpResponse.json({resources: [stat(0, 'RUNNING')]})),
     )
     const clock = new FakeClock()
-    const err = await watchDeployment(client(clock), deployment('DEPLOYING') as unknown as Deployment, {clock, goal: 'deployed', target: 2, timeoutMs: 600_000}).catch((e) => e)
+    const err = await watchDeployment(client(clock), deployment('DEPLOYING') as unknown as Deployment, {
+      clock,
+      goal: 'deployed',
+      target: 2,
+      timeoutMs: 600_000,
+    }).catch((e) => e)
     expect(err.kind).toBe('error')
     expect(err.message).toMatch(/quota_exceeded/)
   })

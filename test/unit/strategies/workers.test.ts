@@ -61,7 +61,9 @@ describe('watchAvailability', () => {
 
 describe('waitOldWebGone', () => {
   it('waits until the old web processes report no instance (gone: 404)', async () => {
-    const e = env([proc('new', 'web', 2), proc('old', 'web', 2)], {old: [running(1, 2), new CapiNotFound(404, [{code: 10010, title: 'CF-ResourceNotFound', detail: 'Process not found'}])]})
+    const e = env([proc('new', 'web', 2), proc('old', 'web', 2)], {
+      old: [running(1, 2), new CapiNotFound(404, [{code: 10010, title: 'CF-ResourceNotFound', detail: 'Process not found'}])],
+    })
     expect(await waitOldWebGone(e, [proc('old', 'web', 2)], 10_000)).toBe(0)
     expect((e.clock as FakeClock).sleeps).toEqual([500])
   })

@@ -6,7 +6,17 @@ import type {ProbeSummary} from '../../../src/probe/session.js'
 import {countEntries, type Report} from '../../../src/restage-all/report.js'
 import type {ReportEntry} from '../../../src/restage-all/types.js'
 import {writeSummary} from '../../../src/summary/index.js'
-import {cell, code, failureMarkdown, MAX_ROWS, operationMarkdown, restageAllMarkdown, summaryMarkdown, table, type SummaryResult} from '../../../src/summary/markdown.js'
+import {
+  cell,
+  code,
+  failureMarkdown,
+  MAX_ROWS,
+  operationMarkdown,
+  restageAllMarkdown,
+  summaryMarkdown,
+  table,
+  type SummaryResult,
+} from '../../../src/summary/markdown.js'
 
 const rolling: SummaryResult = {
   operation: 'restart',
@@ -87,32 +97,71 @@ describe('the Markdown summary of an operation', () => {
   })
 
   it('says when the probe aborted the operation, and where it first failed', () => {
-    const md = operationMarkdown({...rolling, probe: {...probe, failed: 3, failures: [{atMs: 4200, status: 502}], aborted: {reason: 'the probe saw 3 failed requests (--abort-on-errors 3)', atMs: 4300}}})
+    const md = operationMarkdown({
+      ...rolling,
+      probe: {
+        ...probe,
+        failed: 3,
+        failures: [{atMs: 4200, status: 502}],
+        aborted: {reason: 'the probe saw 3 failed requests (--abort-on-errors 3)', atMs: 4300},
+      },
+    })
     expect(md).toContain('- First failure at 4.2s: HTTP 502')
     expect(md).toContain('- Aborted at 4.3s: the probe saw 3 failed requests (--abort-on-errors 3)')
   })
 
   it('shows a paused canary with its step and the commands to run next; blue-green with the old app', () => {
-    const canary = operationMarkdown({...rolling, strategy: 'canary', outcome: 'paused', deployment: {guid: 'd', status: 'ACTIVE', reason: 'PAUSED', canarySteps: {current: 1, total: 3}}, left: ['Deployment d is paused'], next: ['cfzd continue-deployment web', 'cfzd cancel-deployment web']})
+    const canary = operationMarkdown({
+      ...rolling,
+      strategy: 'canary',
+      outcome: 'paused',
+      deployment: {guid: 'd', status: 'ACTIVE', reason: 'PAUSED', canarySteps: {current: 1, total: 3}},
+      left: ['Deployment d is paused'],
+      next: ['cfzd continue-deployment web', 'cfzd cancel-deployment web'],
+    })
     expect(canary).toMatch(/^### ⏸️ cfzd restart web: paused/)
     expect(canary).toContain('| deployment | `d` ACTIVE/PAUSED, canary step 1/3 |')
     expect(canary).toContain('#### Left on the foundation\n\n- Deployment d is paused')
     expect(canary).toContain('#### Next\n\n- `cfzd continue-deployment web`\n- `cfzd cancel-deployment web`')
-    const bg = operationMarkdown({...rolling, strategy: 'blue-green', deployment: undefined, previousApp: {name: 'web-venerable', guid: 'app-0', state: 'deleted'}, warnings: ['a | warning']}, 'bg-restart')
+    const bg = operationMarkdown(
+      {
+        ...rolling,
+        strategy: 'blue-green',
+        deployment: undefined,
+        previousApp: {name: 'web-venerable', guid: 'app-0', state: 'deleted'},
+        warnings: ['a | warning'],
+      },
+      'bg-restart',
+    )
     expect(bg).toMatch(/^### ✅ cfzd bg-restart web: deployed/)
     expect(bg).toContain('| old app | `web-venerable` (`app-0`) deleted |')
     expect(bg).toContain('#### Warnings\n\n- a \\| warning')
   })
 
   it('summarises each app of a multi-app push, with what was uploaded', () => {
-    const md = summaryMarkdown([{...rolling, operation: 'push', mode: 'update', upload: {files: 3, matched: 1, zipBytes: 2048}}, {...rolling, operation: 'push', app: {name: 'worker', guid: 'app-2'}, outcome: 'uploaded', durationsMs: {}}], 'push')
+    const md = summaryMarkdown(
+      [
+        {...rolling, operation: 'push', mode: 'update', upload: {files: 3, matched: 1, zipBytes: 2048}},
+        {...rolling, operation: 'push', app: {name: 'worker', guid: 'app-2'}, outcome: 'uploaded', durationsMs: {}},
+      ],
+      'push',
+    )
     expect(md).toContain('### ✅ cfzd push web: deployed')
     expect(md).toContain('| bits | 3 files, 1 already on the foundation, 2048 bytes uploaded |')
     expect(md).toContain('### ✅ cfzd push worker: uploaded')
   })
 })
 
-const entry = (over: Partial<ReportEntry>): ReportEntry => ({guid: 'g', name: 'app', org: 'acme', space: 'prod', spaceGuid: 's1', state: 'STARTED', status: 'pending', ...over})
+const entry = (over: Partial<ReportEntry>): ReportEntry => ({
+  guid: 'g',
+  name: 'app',
+  org: 'acme',
+  space: 'prod',
+  spaceGuid: 's1',
+  state: 'STARTED',
+  status: 'pending',
+  ...over,
+})
 
 function report(apps: ReportEntry[], over: Partial<Report> = {}): Report {
   return {
@@ -197,7 +246,9 @@ describe('the Markdown of a failure, and Markdown escaping', () => {
   it('shows the message in a block, the suggestions and the probe', () => {
     const md = failureMarkdown('restart web', {message: 'Aborted: 3 failed\n```\nmore', exitCode: 1, suggestions: ['Look at the app logs'], details: {probe}})
     expect(md).toMatch(/^### ❌ cfzd restart web: failed \(exit 1\)\n\n````text\nAborted: 3 failed\n```\nmore\n````\n\n- Look at the app logs\n\n#### Probe/)
-    expect(failureMarkdown('restage-all --buildpack x', {message: 'Interrupted.', exitCode: 130})).toMatch(/^### ⚠️ cfzd restage-all --buildpack x: interrupted \(exit 130\)/)
+    expect(failureMarkdown('restage-all --buildpack x', {message: 'Interrupted.', exitCode: 130})).toMatch(
+      /^### ⚠️ cfzd restage-all --buildpack x: interrupted \(exit 130\)/,
+    )
   })
 
   it('keeps table cells and inline code intact', () => {
@@ -225,7 +276,10 @@ describe('writing the summary', () => {
   })
 
   it('warns, and does not throw, when a target cannot be written', async () => {
-    const warnings = await writeSummary({command: 'restart', result: rolling}, {file: path.join(dir, 'missing-dir-file', '\0bad'), env: {GITHUB_STEP_SUMMARY: path.join(dir, 'no', 'such', 'dir', 'x.md')}})
+    const warnings = await writeSummary(
+      {command: 'restart', result: rolling},
+      {file: path.join(dir, 'missing-dir-file', '\0bad'), env: {GITHUB_STEP_SUMMARY: path.join(dir, 'no', 'such', 'dir', 'x.md')}},
+    )
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(/GITHUB_STEP_SUMMARY/)
   })

@@ -71,7 +71,12 @@ export function register(r: Routes, f: Foundation, c: AdminControls): void {
   })
   r.post('/_local/tick', () => {
     c.tick()
-    return json(200, {resources: f.store.deployments.all().filter((d) => d.statusValue === 'ACTIVE').map((d) => presentDeployment(f, d))})
+    return json(200, {
+      resources: f.store.deployments
+        .all()
+        .filter((d) => d.statusValue === 'ACTIVE')
+        .map((d) => presentDeployment(f, d)),
+    })
   })
   r.post('/_local/seed', async (ctx) => {
     const type = String(ctx.req.headers['content-type'] ?? '')

@@ -9,7 +9,18 @@ import type {AppFeatures, AppRec, SidecarRec} from '../../state.js'
 import {parseJson} from '../body.js'
 import {notFound, unprocessable} from '../errors.js'
 import {includedFor, list} from '../list.js'
-import {appCreateMessage, appUpdateMessage, check, dig, featureUpdateMessage, type Obj, requestedLifecycle, sidecarCreateMessage, toNumber, updateEnvironmentVariablesMessage} from '../messages.js'
+import {
+  appCreateMessage,
+  appUpdateMessage,
+  check,
+  dig,
+  featureUpdateMessage,
+  type Obj,
+  requestedLifecycle,
+  sidecarCreateMessage,
+  toNumber,
+  updateEnvironmentVariablesMessage,
+} from '../messages.js'
 import {presentApp, presentDroplet, presentSidecar} from '../presenters.js'
 import {json, noContent, type Routes} from '../routes.js'
 import {applyMetadata, find, namesCi, newMetadata, spaceIncludes} from './common.js'
@@ -126,7 +137,8 @@ export function register(r: Routes, f: Foundation): void {
   r.patch('/v3/apps/:guid/relationships/current_droplet', (ctx) => {
     const raw = parseJson(ctx.body)
     const dropletGuid = dig(raw, 'data', 'guid')
-    if ('data' in raw && (dropletGuid === null || dropletGuid === undefined)) throw unprocessable('Current droplet cannot be removed. Replace it with a preferred droplet.')
+    if ('data' in raw && (dropletGuid === null || dropletGuid === undefined))
+      throw unprocessable('Current droplet cannot be removed. Replace it with a preferred droplet.')
     const app = find(s.apps, ctx.params.guid, 'App')
     if (s.isDeploying(app.guid)) {
       throw unprocessable('Unable to assign current droplet while the app has a deployment in progress. Wait for the deployment to complete or cancel it.')
@@ -156,7 +168,8 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.get('/v3/apps/:guid/env', (ctx) => json(200, appEnv(f, find(s.apps, ctx.params.guid, 'App'))))
 
-  const features = (app: AppRec) => (Object.keys(FEATURE_DESCRIPTIONS) as (keyof AppFeatures)[]).map((name) => ({name, description: FEATURE_DESCRIPTIONS[name], enabled: app.features[name]}))
+  const features = (app: AppRec) =>
+    (Object.keys(FEATURE_DESCRIPTIONS) as (keyof AppFeatures)[]).map((name) => ({name, description: FEATURE_DESCRIPTIONS[name], enabled: app.features[name]}))
   // app_features_controller.rb's "unpagination" links are paths, not URLs.
   r.get('/v3/apps/:guid/features', (ctx) => {
     const app = find(s.apps, ctx.params.guid, 'App')
@@ -176,9 +189,13 @@ export function register(r: Routes, f: Foundation): void {
     check(featureUpdateMessage(raw))
     const enabled = raw.enabled as boolean
     const other = name === 'service-binding-k8s' ? 'file-based-vcap-services' : name === 'file-based-vcap-services' ? 'service-binding-k8s' : undefined
-    if (enabled && other && app.features[other]) throw unprocessable(`'file-based-vcap-services' and 'service-binding-k8s' features cannot be enabled at the same time.`)
+    if (enabled && other && app.features[other])
+      throw unprocessable(`'file-based-vcap-services' and 'service-binding-k8s' features cannot be enabled at the same time.`)
     app.features[name] = enabled
-    return json(200, features(app).find((x) => x.name === name))
+    return json(
+      200,
+      features(app).find((x) => x.name === name),
+    )
   })
   r.get('/v3/apps/:guid/ssh_enabled', (ctx) => {
     const app = find(s.apps, ctx.params.guid, 'App')
@@ -208,10 +225,15 @@ export function register(r: Routes, f: Foundation): void {
     const name = raw.name as string
     const command = raw.command as string
     // sidecar_model.rb's own limits, as Sequel literals.
-    const invalid = [...(name.length > 255 ? ['Name is too long (maximum is 255 characters)'] : []), ...(command.length > 4096 ? ['Command is too long (maximum is 4096 characters)'] : [])]
+    const invalid = [
+      ...(name.length > 255 ? ['Name is too long (maximum is 255 characters)'] : []),
+      ...(command.length > 4096 ? ['Command is too long (maximum is 4096 characters)'] : []),
+    ]
     if (invalid.length > 0) throw unprocessable(invalid.join(', '))
     if (s.sidecars.by('app', app.guid).some((x) => x.name === name)) throw unprocessable(`Sidecar with name '${name}' already exists for given app`)
-    const sidecar = s.sidecars.insert(s.stamp<SidecarRec>({appGuid: app.guid, name, command, processTypes: [...processTypes], memoryInMb: memory, origin: 'user'}, f.now()))
+    const sidecar = s.sidecars.insert(
+      s.stamp<SidecarRec>({appGuid: app.guid, name, command, processTypes: [...processTypes], memoryInMb: memory, origin: 'user'}, f.now()),
+    )
     return json(201, presentSidecar(sidecar))
   })
   r.get('/v3/sidecars/:guid', (ctx) => json(200, presentSidecar(find(s.sidecars, ctx.params.guid, 'Sidecar'))))
@@ -246,7 +268,8 @@ export function appEnv(f: Foundation, app: AppRec) {
     const si = s.serviceInstances.get(b.serviceInstanceGuid)
     if (!si) continue
     const label = si.type === 'managed' ? (si.offering ?? 'managed') : 'user-provided'
-    const instance = si.type === 'managed' ? {label, provider: null, plan: si.plan, name: si.name, tags: [...si.tags]} : {label, name: si.name, tags: [...si.tags]}
+    const instance =
+      si.type === 'managed' ? {label, provider: null, plan: si.plan, name: si.name, tags: [...si.tags]} : {label, name: si.name, tags: [...si.tags]}
     ;(services[label] ??= []).push({
       ...instance,
       name: b.name || si.name,

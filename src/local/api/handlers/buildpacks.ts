@@ -41,6 +41,11 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/stacks/:guid', (ctx) => json(200, presentStack(f, find(s.stacks, ctx.params.guid, 'Stack'))))
   r.get('/v3/stacks/:guid/apps', (ctx) => {
     const stack = find(s.stacks, ctx.params.guid, 'Stack')
-    return list(ctx, s.apps.all().filter((a) => a.lifecycle.stack === stack.name), {}, (a) => presentApp(f, a))
+    return list(
+      ctx,
+      s.apps.all().filter((a) => a.lifecycle.stack === stack.name),
+      {},
+      (a) => presentApp(f, a),
+    )
   })
 }

@@ -14,7 +14,9 @@ export function register(r: Routes, f: Foundation): void {
   const s = f.store
   const states = (b: BuildRec, v: string[]) => v.includes(b.state)
   r.get('/v3/builds', (ctx) =>
-    list(ctx, s.builds.all(), {filters: {states, app_guids: (b, v) => v.includes(b.appGuid), package_guids: (b, v) => v.includes(b.packageGuid)}}, (b) => presentBuild(f, b)),
+    list(ctx, s.builds.all(), {filters: {states, app_guids: (b, v) => v.includes(b.appGuid), package_guids: (b, v) => v.includes(b.packageGuid)}}, (b) =>
+      presentBuild(f, b),
+    ),
   )
   r.get('/v3/apps/:guid/builds', (ctx) => {
     const app = find(s.apps, ctx.params.guid, 'App')
@@ -31,7 +33,11 @@ export function register(r: Routes, f: Foundation): void {
     // A lifecycle in the request replaces the app's for this build only.
     const l = requestedLifecycle(raw)
     const lifecycle = l ? resolveLifecycle(f, {type: l.type, data: {buildpacks: l.buildpacks, stack: l.stack}}, app.lifecycle) : app.lifecycle
-    const body = {staging_memory_in_mb: toNumber(raw.staging_memory_in_mb), staging_disk_in_mb: toNumber(raw.staging_disk_in_mb), staging_log_rate_limit_bytes_per_second: toNumber(raw.staging_log_rate_limit_bytes_per_second)}
+    const body = {
+      staging_memory_in_mb: toNumber(raw.staging_memory_in_mb),
+      staging_disk_in_mb: toNumber(raw.staging_disk_in_mb),
+      staging_log_rate_limit_bytes_per_second: toNumber(raw.staging_log_rate_limit_bytes_per_second),
+    }
     const user = ctx.user
     const build = f.staging.createBuild(
       app,

@@ -43,12 +43,19 @@ export function newMetadata(patch: unknown): Metadata {
 
 /** include=space / space.organization resolvers for resources that belong to a space. */
 export function spaceIncludes<T>(f: Foundation, spaceGuidOf: (row: T) => string) {
-  const spaces = (rows: T[]) => uniqueBy(rows.map((r) => f.store.spaces.get(spaceGuidOf(r))), (s: SpaceRec) => s.guid)
+  const spaces = (rows: T[]) =>
+    uniqueBy(
+      rows.map((r) => f.store.spaces.get(spaceGuidOf(r))),
+      (s: SpaceRec) => s.guid,
+    )
   return {
     space: (rows: T[]): [string, unknown[]] => ['spaces', spaces(rows).map((s) => presentSpace(f, s))],
     'space.organization': (rows: T[]): [string, unknown[]] => [
       'organizations',
-      uniqueBy(spaces(rows).map((s) => f.store.orgs.get(s.orgGuid)), (o: OrgRec) => o.guid).map((o) => presentOrg(f, o)),
+      uniqueBy(
+        spaces(rows).map((s) => f.store.orgs.get(s.orgGuid)),
+        (o: OrgRec) => o.guid,
+      ).map((o) => presentOrg(f, o)),
     ],
   }
 }

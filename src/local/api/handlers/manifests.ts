@@ -30,7 +30,8 @@ export function register(r: Routes, f: Foundation): void {
   r.post('/v3/spaces/:guid/manifest_diff', (ctx) => {
     const space = find(s.spaces, ctx.params.guid, 'Space')
     const apps = validateManifest(f, yamlBody(ctx))
-    const current = (app: Parameters<typeof generateManifest>[1]) => ((load(generateManifest(f, app)) as {applications: Record<string, unknown>[]}).applications[0] ?? {})
+    const current = (app: Parameters<typeof generateManifest>[1]) =>
+      (load(generateManifest(f, app)) as {applications: Record<string, unknown>[]}).applications[0] ?? {}
     return json(201, {diff: diffManifest(f, space, apps, current)})
   })
 }

@@ -37,7 +37,13 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.get('/v3/organizations/:guid/usage_summary', (ctx) => {
     const o = find(s.orgs, ctx.params.guid, 'Organization')
-    return json(200, {usage_summary: usage(f, s.spaces.by('org', o.guid), o.guid), links: {self: {href: `${f.settings.apiUrl}/v3/organizations/${o.guid}/usage_summary`}, organization: {href: `${f.settings.apiUrl}/v3/organizations/${o.guid}`}}})
+    return json(200, {
+      usage_summary: usage(f, s.spaces.by('org', o.guid), o.guid),
+      links: {
+        self: {href: `${f.settings.apiUrl}/v3/organizations/${o.guid}/usage_summary`},
+        organization: {href: `${f.settings.apiUrl}/v3/organizations/${o.guid}`},
+      },
+    })
   })
 
   const spaceSpec = {
@@ -46,7 +52,15 @@ export function register(r: Routes, f: Foundation): void {
       organization_guids: (x: SpaceRec, v: string[]) => v.includes(x.orgGuid),
     },
     orderBy: {name: (x: SpaceRec) => x.name},
-    include: {organization: (rows: SpaceRec[]): [string, unknown[]] => ['organizations', uniqueBy(rows.map((x) => s.orgs.get(x.orgGuid)), (o) => o.guid).map((o) => presentOrg(f, o))]},
+    include: {
+      organization: (rows: SpaceRec[]): [string, unknown[]] => [
+        'organizations',
+        uniqueBy(
+          rows.map((x) => s.orgs.get(x.orgGuid)),
+          (o) => o.guid,
+        ).map((o) => presentOrg(f, o)),
+      ],
+    },
   }
   r.get('/v3/spaces', (ctx) => list(ctx, s.spaces.all(), spaceSpec, (x) => presentSpace(f, x)))
   r.get('/v3/spaces/:guid', (ctx) => {
@@ -64,7 +78,10 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/spaces/:guid/usage_summary', (ctx) => {
     const x = find(s.spaces, ctx.params.guid, 'Space')
     // space_usage_summary_presenter.rb links the space (the org's links the organization).
-    return json(200, {usage_summary: usage(f, [x], x.orgGuid), links: {self: {href: `${f.settings.apiUrl}/v3/spaces/${x.guid}/usage_summary`}, space: {href: `${f.settings.apiUrl}/v3/spaces/${x.guid}`}}})
+    return json(200, {
+      usage_summary: usage(f, [x], x.orgGuid),
+      links: {self: {href: `${f.settings.apiUrl}/v3/spaces/${x.guid}/usage_summary`}, space: {href: `${f.settings.apiUrl}/v3/spaces/${x.guid}`}},
+    })
   })
   const sshFeature = (x: SpaceRec) => ({name: 'ssh', description: 'Enable SSHing into apps in the space.', enabled: x.allowSsh})
   r.get('/v3/spaces/:guid/features', (ctx) => json(200, {resources: [sshFeature(find(s.spaces, ctx.params.guid, 'Space'))]}))
@@ -80,14 +97,26 @@ export function register(r: Routes, f: Foundation): void {
   })
 
   r.get('/v3/organization_quotas', (ctx) =>
-    list(ctx, s.orgQuotas.all(), {filters: {names: (q, v) => v.includes(q.name), organization_guids: (q, v) => v.some((o) => s.orgs.get(o)?.quotaGuid === q.guid)}, noLabels: true}, (q) => presentOrgQuota(f, q)),
+    list(
+      ctx,
+      s.orgQuotas.all(),
+      {filters: {names: (q, v) => v.includes(q.name), organization_guids: (q, v) => v.some((o) => s.orgs.get(o)?.quotaGuid === q.guid)}, noLabels: true},
+      (q) => presentOrgQuota(f, q),
+    ),
   )
   r.get('/v3/organization_quotas/:guid', (ctx) => json(200, presentOrgQuota(f, find(s.orgQuotas, ctx.params.guid, 'Organization quota'))))
   r.get('/v3/space_quotas', (ctx) =>
     list(
       ctx,
       s.spaceQuotas.all(),
-      {filters: {names: (q, v) => v.includes(q.name), organization_guids: (q, v) => v.includes(q.orgGuid), space_guids: (q, v) => v.some((g) => s.spaces.get(g)?.quotaGuid === q.guid)}, noLabels: true},
+      {
+        filters: {
+          names: (q, v) => v.includes(q.name),
+          organization_guids: (q, v) => v.includes(q.orgGuid),
+          space_guids: (q, v) => v.some((g) => s.spaces.get(g)?.quotaGuid === q.guid),
+        },
+        noLabels: true,
+      },
       (q) => presentSpaceQuota(f, q),
     ),
   )
@@ -122,5 +151,14 @@ function usage(f: Foundation, spaces: SpaceRec[], orgGuid: string) {
     }
   }
   const domains = f.store.domains.all().filter((d) => d.orgGuid === orgGuid).length
-  return {started_instances: instances, memory_in_mb: memory, routes, service_instances: serviceInstances, reserved_ports: 0, domains, per_app_tasks: 0, service_keys: serviceKeys}
+  return {
+    started_instances: instances,
+    memory_in_mb: memory,
+    routes,
+    service_instances: serviceInstances,
+    reserved_ports: 0,
+    domains,
+    per_app_tasks: 0,
+    service_keys: serviceKeys,
+  }
 }

@@ -48,7 +48,10 @@ export function register(r: Routes, f: Foundation): void {
     const docker = raw.type === 'docker'
     if (!docker && app.lifecycle.type === 'docker') throw unprocessable('Cannot create bits package for a Docker app.')
     if (docker && app.lifecycle.type !== 'docker') throw unprocessable('Cannot create Docker package for a buildpack app.')
-    const body = {type: raw.type as 'bits' | 'docker', data: (isObj(raw.data) ? raw.data : {}) as {image?: string; username?: string | null; password?: string | null}}
+    const body = {
+      type: raw.type as 'bits' | 'docker',
+      data: (isObj(raw.data) ? raw.data : {}) as {image?: string; username?: string | null; password?: string | null},
+    }
     const pkg = s.packages.insert(
       s.stamp<PackageRec>(
         {

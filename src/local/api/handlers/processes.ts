@@ -20,7 +20,10 @@ export function register(r: Routes, f: Foundation): void {
     extra: ['embed'],
   }
   const embed = (ctx: Ctx) => ctx.query.get('embed') === 'process_instances'
-  const present = (ctx: Ctx, inList = false) => (p: ProcessRec) => presentProcess(f, p, {inList, embedInstances: embed(ctx)})
+  const present =
+    (ctx: Ctx, inList = false) =>
+    (p: ProcessRec) =>
+      presentProcess(f, p, {inList, embedInstances: embed(ctx)})
 
   r.get('/v3/processes', (ctx) => list(ctx, s.processes.all(), {...spec, space: (p) => s.apps.get(p.appGuid)?.spaceGuid}, present(ctx, true)))
   r.get('/v3/apps/:guid/processes', (ctx) => {
@@ -88,7 +91,12 @@ export function register(r: Routes, f: Foundation): void {
     })
     r.get(`${base}/sidecars`, (ctx) => {
       const p = processOf(ctx)
-      return list(ctx, s.sidecars.by('app', p.appGuid).filter((x) => x.processTypes.includes(p.type)), {noLabels: true}, presentSidecar)
+      return list(
+        ctx,
+        s.sidecars.by('app', p.appGuid).filter((x) => x.processTypes.includes(p.type)),
+        {noLabels: true},
+        presentSidecar,
+      )
     })
   }
 }

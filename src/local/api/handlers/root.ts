@@ -29,7 +29,40 @@ export function register(r: Routes, f: Foundation): void {
     }),
   )
   r.get('/v3', () => {
-    const names = ['app_usage_events', 'apps', 'audit_events', 'buildpacks', 'builds', 'deployments', 'domains', 'droplets', 'environment_variable_groups', 'feature_flags', 'info', 'isolation_segments', 'organizations', 'organization_quotas', 'packages', 'processes', 'resource_matches', 'roles', 'routes', 'security_groups', 'service_brokers', 'service_instances', 'service_credential_bindings', 'service_offerings', 'service_plans', 'service_route_bindings', 'service_usage_events', 'spaces', 'space_quotas', 'stacks', 'tasks', 'users']
+    const names = [
+      'app_usage_events',
+      'apps',
+      'audit_events',
+      'buildpacks',
+      'builds',
+      'deployments',
+      'domains',
+      'droplets',
+      'environment_variable_groups',
+      'feature_flags',
+      'info',
+      'isolation_segments',
+      'organizations',
+      'organization_quotas',
+      'packages',
+      'processes',
+      'resource_matches',
+      'roles',
+      'routes',
+      'security_groups',
+      'service_brokers',
+      'service_instances',
+      'service_credential_bindings',
+      'service_offerings',
+      'service_plans',
+      'service_route_bindings',
+      'service_usage_events',
+      'spaces',
+      'space_quotas',
+      'stacks',
+      'tasks',
+      'users',
+    ]
     const links: Record<string, unknown> = {self: {href: `${api()}/v3`}}
     for (const n of names) links[n] = {href: `${api()}/v3/${n}`}
     return json(200, {links})

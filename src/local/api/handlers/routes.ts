@@ -4,7 +4,17 @@ import {createRoute, type DestinationInput, deleteRoute, insertDestinations, rem
 import type {Foundation} from '../../kernel.js'
 import type {DomainRec, RouteRec} from '../../state.js'
 import {parseJson} from '../body.js'
-import {check, dig, metadataUpdateMessage, type Obj, routeCreateMessage, routeDestinationUpdateMessage, routeUpdateDestinationsMessage, routeUpdateMessage, toNumber} from '../messages.js'
+import {
+  check,
+  dig,
+  metadataUpdateMessage,
+  type Obj,
+  routeCreateMessage,
+  routeDestinationUpdateMessage,
+  routeUpdateDestinationsMessage,
+  routeUpdateMessage,
+  toNumber,
+} from '../messages.js'
 import {unprocessable, uniqueness} from '../errors.js'
 import {includedFor, list, uniqueBy} from '../list.js'
 import {presentDestination, presentDestinations, presentDomain, presentRoute} from '../presenters.js'
@@ -25,7 +35,13 @@ export function register(r: Routes, f: Foundation): void {
   const s = f.store
   const includes = {
     ...spaceIncludes<RouteRec>(f, (x) => x.spaceGuid),
-    domain: (rows: RouteRec[]): [string, unknown[]] => ['domains', uniqueBy(rows.map((x) => s.domains.get(x.domainGuid)), (d) => d.guid).map((d) => presentDomain(f, d))],
+    domain: (rows: RouteRec[]): [string, unknown[]] => [
+      'domains',
+      uniqueBy(
+        rows.map((x) => s.domains.get(x.domainGuid)),
+        (d) => d.guid,
+      ).map((d) => presentDomain(f, d)),
+    ],
   }
   const filters = {
     domain_guids: (x: RouteRec, v: string[]) => v.includes(x.domainGuid),
@@ -117,11 +133,15 @@ export function register(r: Routes, f: Foundation): void {
     if ('protocol' in raw) dest.protocol = raw.protocol as string
     dest.updatedAt = f.now()
     const api = f.settings.apiUrl
-    return json(200, {...presentDestination(dest), links: {destinations: {href: `${api}/v3/routes/${route.guid}/destinations`}, route: {href: `${api}/v3/routes/${route.guid}`}}})
+    return json(200, {
+      ...presentDestination(dest),
+      links: {destinations: {href: `${api}/v3/routes/${route.guid}/destinations`}, route: {href: `${api}/v3/routes/${route.guid}`}},
+    })
   })
   r.delete('/v3/routes/:guid/destinations/:dest', (ctx) => {
     const route = find(s.routes, ctx.params.guid, 'Route')
-    if (!removeDestination(f, route, ctx.params.dest)) throw unprocessable('Unable to unmap route from destination. Ensure the route has a destination with this guid.')
+    if (!removeDestination(f, route, ctx.params.dest))
+      throw unprocessable('Unable to unmap route from destination. Ensure the route has a destination with this guid.')
     return noContent()
   })
 
@@ -134,7 +154,9 @@ export function register(r: Routes, f: Foundation): void {
     if (s.domains.all().some((d) => d.name.toLowerCase() === name.toLowerCase())) throw uniqueness(`The domain name "${name}" is already in use`)
     const orgGuid = ((raw.relationships as {organization?: {data?: {guid?: string}}} | undefined)?.organization?.data?.guid ?? null) as string | null
     if (orgGuid && !s.orgs.get(orgGuid)) throw unprocessable(`Organization with guid '${orgGuid}' does not exist or you do not have access to it.`)
-    const domain = s.domains.insert(s.stamp<DomainRec>({name: name.toLowerCase(), internal: raw.internal === true, orgGuid, metadata: newMetadata(raw.metadata)}, f.now()))
+    const domain = s.domains.insert(
+      s.stamp<DomainRec>({name: name.toLowerCase(), internal: raw.internal === true, orgGuid, metadata: newMetadata(raw.metadata)}, f.now()),
+    )
     f.routesChanged()
     return json(201, presentDomain(f, domain))
   })

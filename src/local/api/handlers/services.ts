@@ -24,7 +24,13 @@ export function register(r: Routes, f: Foundation): void {
     },
     orderBy: {name: (x: ServiceInstanceRec) => x.name},
     space: (x: ServiceInstanceRec) => x.spaceGuid,
-    extra: ['fields[space]', 'fields[space.organization]', 'fields[service_plan]', 'fields[service_plan.service_offering]', 'fields[service_plan.service_offering.service_broker]'],
+    extra: [
+      'fields[space]',
+      'fields[space.organization]',
+      'fields[service_plan]',
+      'fields[service_plan.service_offering]',
+      'fields[service_plan.service_offering.service_broker]',
+    ],
   }
   r.get('/v3/service_instances', (ctx) => list(ctx, s.serviceInstances.all(), siSpec, (x) => presentServiceInstance(f, x)))
   r.get('/v3/service_instances/:guid', (ctx) => json(200, presentServiceInstance(f, find(s.serviceInstances, ctx.params.guid, 'Service instance'))))
@@ -36,11 +42,19 @@ export function register(r: Routes, f: Foundation): void {
   r.post('/v3/service_instances', (ctx) => {
     const raw = parseJson(ctx.body)
     check(serviceInstanceCreateMessages(raw))
-    const body = raw as {name: string; type: string; credentials?: Obj | null; syslog_drain_url?: string | null; route_service_url?: string | null; tags?: string[] | null}
+    const body = raw as {
+      name: string
+      type: string
+      credentials?: Obj | null
+      syslog_drain_url?: string | null
+      route_service_url?: string | null
+      tags?: string[] | null
+    }
     const space = s.spaces.get(dig(raw.relationships, 'space', 'data', 'guid') as string)
     if (!space) throw unprocessable('Invalid space. Ensure that the space exists and you have access to it.')
     if (s.serviceInstances.by('space', space.guid).some((x) => x.name === body.name)) throw uniqueness(`The service instance name is taken: ${body.name}.`)
-    if (body.type === 'managed') throw unprocessable('Managed service instances are seeded on the local foundation (see src/local/README.md); create a user-provided one instead.')
+    if (body.type === 'managed')
+      throw unprocessable('Managed service instances are seeded on the local foundation (see src/local/README.md); create a user-provided one instead.')
     const si = s.serviceInstances.insert(
       s.stamp<ServiceInstanceRec>(
         {
@@ -62,16 +76,26 @@ export function register(r: Routes, f: Foundation): void {
   })
   r.delete('/v3/service_instances/:guid', (ctx) => {
     const si = find(s.serviceInstances, ctx.params.guid, 'Service instance')
-    if (s.bindings.by('instance', si.guid).length > 0) throw unprocessable(`Cannot delete service instance: there are bindings. Delete the service credential bindings of '${si.name}' first.`)
+    if (s.bindings.by('instance', si.guid).length > 0)
+      throw unprocessable(`Cannot delete service instance: there are bindings. Delete the service credential bindings of '${si.name}' first.`)
     s.serviceInstances.delete(si.guid)
     return noContent()
   })
 
   const bindingIncludes = {
-    app: (rows: BindingRec[]): [string, unknown[]] => ['apps', uniqueBy(rows.map((b) => s.apps.get(b.appGuid)), (a) => a.guid).map((a) => presentApp(f, a))],
+    app: (rows: BindingRec[]): [string, unknown[]] => [
+      'apps',
+      uniqueBy(
+        rows.map((b) => s.apps.get(b.appGuid)),
+        (a) => a.guid,
+      ).map((a) => presentApp(f, a)),
+    ],
     service_instance: (rows: BindingRec[]): [string, unknown[]] => [
       'service_instances',
-      uniqueBy(rows.map((b) => s.serviceInstances.get(b.serviceInstanceGuid)), (x) => x.guid).map((x) => presentServiceInstance(f, x)),
+      uniqueBy(
+        rows.map((b) => s.serviceInstances.get(b.serviceInstanceGuid)),
+        (x) => x.guid,
+      ).map((x) => presentServiceInstance(f, x)),
     ],
   }
   const bindingSpec = {
@@ -104,14 +128,16 @@ export function register(r: Routes, f: Foundation): void {
   r.get('/v3/service_credential_bindings/:guid/details', (ctx) => {
     const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
     const lo = b.lastOperation
-    if (lo.type !== 'create' || lo.state !== 'succeeded') throw notFoundWithMessage(`${lo.type === 'create' ? 'Creation' : 'Deletion'} of service ${b.type === 'key' ? 'key' : 'binding'} ${lo.state}`)
+    if (lo.type !== 'create' || lo.state !== 'succeeded')
+      throw notFoundWithMessage(`${lo.type === 'create' ? 'Creation' : 'Deletion'} of service ${b.type === 'key' ? 'key' : 'binding'} ${lo.state}`)
     const si = s.serviceInstances.get(b.serviceInstanceGuid)
     const drain = b.type === 'app' ? (si?.syslogDrainUrl ?? null) : null
     return json(200, {credentials: {...b.credentials}, ...(drain !== null ? {syslog_drain_url: drain} : {})})
   })
   r.get('/v3/service_credential_bindings/:guid/parameters', (ctx) => {
     const b = find(s.bindings, ctx.params.guid, 'Service credential binding')
-    if (s.serviceInstances.get(b.serviceInstanceGuid)?.type === 'user-provided') throw unprocessable('This service does not support fetching service binding parameters.')
+    if (s.serviceInstances.get(b.serviceInstanceGuid)?.type === 'user-provided')
+      throw unprocessable('This service does not support fetching service binding parameters.')
     return json(200, {...b.parameters})
   })
   r.post('/v3/service_credential_bindings', (ctx) => {
