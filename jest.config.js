@@ -11,4 +11,6 @@ export default {
     '^.+\\.ts$': ['@swc/jest', {jsc: {parser: {syntax: 'typescript'}, target: 'es2022'}, module: {type: 'es6'}, sourceMaps: 'inline'}],
   },
   testTimeout: 30000,
+  // The end-to-end tests mostly wait on their local foundations: two workers even on a 2-CPU machine.
+  maxWorkers: 2,
 }
