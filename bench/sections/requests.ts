@@ -21,8 +21,8 @@ interface Op {
   cf: {fixed?: number; polls?: string; source: string; text: string}
 }
 
-const A4 = 'anchors-cfcli-capi-deployments.md A3/A4'
-const BG = 'anchors-bluegreen.md §1 (cf-plugin-bg-restage)'
+const A4 = 'cloudfoundry/cli: command/v7/shared/app_stager.go, actor/v7action/deployment.go'
+const BG = 'the cf bg-restage plugin (cf-plugin-bg-restage): its command sequence'
 
 export const OPS: Op[] = [
   {
