@@ -12,6 +12,7 @@
 import {dump} from 'js-yaml'
 import type {App} from '../capi/resources/apps.js'
 import type {Process} from '../capi/resources/processes.js'
+import {DeploymentStatusValue} from '../capi/resources/deployments.js'
 import {createOnce} from '../capi/reconcile.js'
 import {applyManifestOnce, bindOnce, createSidecarOnce} from './once.js'
 import {CapiNotFound} from '../capi/errors.js'
@@ -46,12 +47,15 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
           task.output(line)
         }
         s.app = await resolveLeftovers(s, warn)
-        const active = await readForInformation(
+        // The newest deployment: ACTIVE means one is in flight (Cloud Controller keeps at most one);
+        // any other is known from before this run, so the check before the switch won't take it for someone else's.
+        const latest = await readForInformation(
           readDeployments(s.app.guid),
-          () => capi.deployments.activeForApp(s.app.guid),
+          () => capi.deployments.latestForApp(s.app.guid),
           (why) => warn(bg.cannotCheckInFlight(s.appName, why)),
         )
-        if (active) throw bg.inFlight(s.appName, active)
+        if (latest?.status.value === DeploymentStatusValue.ACTIVE) throw bg.inFlight(s.appName, latest)
+        s.deploymentBefore = latest?.guid
         const leftoverRoutes = await readForInformation(
           readSpaceRoutes(s.target.space.guid),
           () => deleteLeftoverSmokeRoutes(capi, s.target.space.guid, s.appName),
@@ -354,7 +358,8 @@ async function checkOldApp(s: BgState, task: TaskHandle): Promise<void> {
   }
   const since = new Date(s.startedAt - 1000).toISOString().replace(/\.\d+Z$/, 'Z')
   const theirs = await capi.deployments.latestForApp(s.app.guid)
-  if (theirs && theirs.created_at >= since) throw bg.deployedBySomeoneElse(theirs, venerableName(s), s.app.guid, s.appName)
+  if (theirs && theirs.guid !== s.deploymentBefore && theirs.created_at >= since)
+    throw bg.deployedBySomeoneElse(theirs, venerableName(s), s.app.guid, s.appName)
 }
 
 function noteOldGone(s: OpState, task: TaskHandle): void {

@@ -51,6 +51,8 @@ export interface OpState {
   left: string[]
   /** Per process type, time at 0 running instances (see workers.ts). */
   processes?: ProcessAvailability[]
+  /** Blue-green: the app's newest deployment when the run started (none: undefined). */
+  deploymentBefore?: string
   /** When the operation started (for re-reading what a failed POST may have created). */
   startedAt: number
 }
