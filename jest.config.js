@@ -13,5 +13,6 @@ export default {
   testTimeout: 30000,
   // The end-to-end tests mostly wait on their local foundations: three workers even on a 2-CPU
   // machine (measured on one: the suite took 501 s with two workers, 365 s with three).
-  maxWorkers: 3,
+  // CFZD_TEST_WORKERS overrides it.
+  maxWorkers: Number(process.env.CFZD_TEST_WORKERS) || 3,
 }

@@ -1,12 +1,12 @@
 /**
  * Batched reads before each restage. `cfzd restage` reads, for one app: the app, its active
- * deployment, its newest READY package and its web process (4 requests). restage-all reads them
+ * deployment, its newest READY package and its processes (4 requests). restage-all reads them
  * for the app about to start and the next ones in the queue at once, with one list request each:
  *
  *   GET /v3/apps?guids=A,B,…
  *   GET /v3/deployments?app_guids=A,B,…&status_values=ACTIVE&order_by=-created_at
  *   GET /v3/packages?app_guids=A,B,…&states=READY&order_by=-created_at
- *   GET /v3/processes?app_guids=A,B,…&types=web
+ *   GET /v3/processes?app_guids=A,B,… (every type: the web process and the workers)
  *
  * (Cloud Controller's list messages take each of these filters.) A batch is as large as the
  * number of apps that started in the last `maxAgeMs` (at least the concurrency, at most

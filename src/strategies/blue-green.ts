@@ -48,7 +48,7 @@ export function blueGreenPlan(source: DropletSource): Step<OpState>[] {
         }
         s.app = await resolveLeftovers(s, warn)
         // The newest deployment: ACTIVE means one is in flight (Cloud Controller keeps at most one);
-        // any other is known from before this run, so the check before the switch won't take it for someone else's.
+        // any other is remembered, so the check before the switch doesn't take it for someone else's.
         const latest = await readForInformation(
           readDeployments(s.app.guid),
           () => capi.deployments.latestForApp(s.app.guid),

@@ -351,8 +351,8 @@ export async function recover(s: OpState, error: unknown, renderer: Parameters<t
   if (failure?.observed.instances) lines.push(deploy.newInstances(failure.observed.instances.states))
   const cancel = failure?.kind === 'canceled' ? {canceled: true} : await cancelOurs(s, d, renderer)
   if (cancel.finishedAs) {
+    // Nothing left to cancel: the exit code stays the failure's (130 for Ctrl-C, the abort's own).
     lines.push(deploy.finishedBeforeCancel(d, s.appName, cancel.finishedAs))
-    exitCode = ExitCode.FAILED
   } else if (cancel.canceled) {
     const web = await s.env.capi.processes.getForApp(s.app.guid, 'web').catch(() => undefined)
     const summary = summarizeStats(web ? await s.env.capi.processes.stats(web.guid).catch(() => []) : [])
