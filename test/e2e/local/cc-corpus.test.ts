@@ -157,7 +157,8 @@ let t: TestFoundation
 const responses = new Map<string, unknown>()
 
 beforeAll(async () => {
-  t = await startTestFoundation()
+  // Jobs (an async binding among them) take 1 s, so the reads right after a POST see them in progress even on a loaded machine.
+  t = await startTestFoundation({asyncMs: 1000})
   await t.lf.seed({
     orgs: [
       {
