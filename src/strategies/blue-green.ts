@@ -348,7 +348,7 @@ function wasStarted(s: OpState, stepId: string): boolean {
  * someone else since this run started: stop, so the rollback leaves their deployment to finish
  * rather than replacing it with a copy of what it replaced.
  */
-async function checkOldApp(s: BgState, task: TaskHandle): Promise<void> {
+export async function checkOldApp(s: BgState, task: TaskHandle): Promise<void> {
   const {capi} = s.env
   try {
     await capi.apps.get(s.app.guid)
