@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {startLocalFoundation, type LocalFoundation, type LocalFoundationOptions, type RequestLogEntry, type SeedSpec} from '../../src/local/index.js'
-import {cfzd, describeFailure, type Run, type RunOptions} from './proc.js'
+import {cfzd, describeFailure, ROOT, run, type Run, type RunOptions} from './proc.js'
 
 export interface Site {
   foundation: LocalFoundation
@@ -79,4 +79,14 @@ export function seedApps(org: string, space: string, apps: {name: string; instan
       {name: org, spaces: [{name: space, apps: apps.map((a) => ({name: a.name, instances: a.instances, memory: '64M', buildpacks: ['nodejs_buildpack']}))}]},
     ],
   }
+}
+
+/** The cf CLI's rolling restart as its documented call sequence (bench/cf-poller.mjs: one poll every 3 s), against the site's app. */
+export async function runCfPoller(site: Site, app: string): Promise<Run> {
+  const config = JSON.parse(fs.readFileSync(path.join(site.home, '.cf', 'config.json'), 'utf8')) as {SpaceFields: {GUID: string}}
+  const r = await run(process.execPath, [path.join(ROOT, 'bench', 'cf-poller.mjs')], {
+    env: {PATH: process.env.PATH, CF_API: site.foundation.apiUrl, CF_TOKEN: site.token(), CF_SPACE_GUID: config.SpaceFields.GUID, APP: app, MAX_IN_FLIGHT: '1'},
+  })
+  if (r.code !== 0) throw describeFailure('cf-poller', r)
+  return r
 }

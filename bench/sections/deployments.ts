@@ -13,10 +13,8 @@
  * Completion lag: from the foundation's DEPLOYED event to the process's exit. Requests per second
  * while waiting: API requests logged after the POST /v3/deployments up to DEPLOYED, over that time.
  */
-import fs from 'node:fs'
-import path from 'node:path'
-import {describeFailure, ROOT, run, type Run} from '../lib/proc.js'
-import {seedApps, startSite, type Site} from '../lib/site.js'
+import {describeFailure, type Run} from '../lib/proc.js'
+import {runCfPoller, seedApps, startSite, type Site} from '../lib/site.js'
 import {median, ratio, sleep} from '../lib/stats.js'
 import type {Figure, SectionContext} from '../types.js'
 
@@ -43,18 +41,7 @@ async function runOne(kind: Kind, site: Site): Promise<DeployRun> {
   const app = kind.endsWith('big') ? 'big' : 'small'
   let r: Run
   if (kind.startsWith('cf-')) {
-    const config = JSON.parse(fs.readFileSync(path.join(site.home, '.cf', 'config.json'), 'utf8')) as {SpaceFields: {GUID: string}}
-    r = await run(process.execPath, [path.join(ROOT, 'bench', 'cf-poller.mjs')], {
-      env: {
-        PATH: process.env.PATH,
-        CF_API: site.foundation.apiUrl,
-        CF_TOKEN: site.token(),
-        CF_SPACE_GUID: config.SpaceFields.GUID,
-        APP: app,
-        MAX_IN_FLIGHT: '1',
-      },
-    })
-    if (r.code !== 0) throw describeFailure('cf-poller', r)
+    r = await runCfPoller(site, app)
   } else {
     r = await site.cli(kind === 'bg-big' ? ['bg-restart', app] : ['restart', app, '--max-in-flight', '1'])
     if (r.code !== 0) throw describeFailure(`cfzd ${kind}`, r)

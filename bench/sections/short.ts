@@ -8,10 +8,8 @@
  * config: each cfzd site first rolls a 10-instance `warm` app once (as any earlier deployment on
  * that foundation would), then the measured app. The cf poller has nothing to remember.
  */
-import fs from 'node:fs'
-import path from 'node:path'
-import {describeFailure, ROOT, run, type Run} from '../lib/proc.js'
-import {startSite, type Site} from '../lib/site.js'
+import {describeFailure, type Run} from '../lib/proc.js'
+import {runCfPoller, startSite, type Site} from '../lib/site.js'
 import {median, ratio, sleep} from '../lib/stats.js'
 import type {Figure, SectionContext} from '../types.js'
 
@@ -39,18 +37,7 @@ interface ShortRun {
 async function measure(site: Site, who: 'cfzd' | 'cf', app: string, instances: number, tickMs: number): Promise<ShortRun> {
   let r: Run
   if (who === 'cf') {
-    const config = JSON.parse(fs.readFileSync(path.join(site.home, '.cf', 'config.json'), 'utf8')) as {SpaceFields: {GUID: string}}
-    r = await run(process.execPath, [path.join(ROOT, 'bench', 'cf-poller.mjs')], {
-      env: {
-        PATH: process.env.PATH,
-        CF_API: site.foundation.apiUrl,
-        CF_TOKEN: site.token(),
-        CF_SPACE_GUID: config.SpaceFields.GUID,
-        APP: app,
-        MAX_IN_FLIGHT: '1',
-      },
-    })
-    if (r.code !== 0) throw describeFailure('cf-poller', r)
+    r = await runCfPoller(site, app)
   } else {
     r = await site.cli(['restart', app, '--max-in-flight', '1'])
     if (r.code !== 0) throw describeFailure(`cfzd restart ${app}`, r)
