@@ -14,6 +14,7 @@ import type {Ui} from './ui/ui.js'
 import type {CanaryCheck} from './probe/pin.js'
 import {configDir} from './auth/cf-config.js'
 import {FileTickStore, tickFileIn, type TickStore} from './strategies/tick-store.js'
+import {FileStagingStore, stagingFileIn, type StagingStore} from './strategies/staging-store.js'
 
 export interface Context {
   capi: CapiClient
@@ -26,6 +27,8 @@ export interface Context {
   canaryCheck?: CanaryCheck
   /** Where deployments keep the updater's tick between runs (beside the cf config); null for none. */
   tickStore: TickStore | null
+  /** Where builds keep how long staging took, per app (beside the cf config); null for none. */
+  stagingStore: StagingStore | null
 }
 
 export interface ContextOptions {
@@ -51,7 +54,16 @@ export async function buildContext(opts: ContextOptions): Promise<Context> {
     onWarning: (w) => opts.ui.warn(w),
     userAgent: `cfzd (node ${process.version})`,
   })
-  return {capi, session, ui: opts.ui, clock, signal: opts.interrupts?.signal ?? new AbortController().signal, env, tickStore: tickStoreFor(env)}
+  return {
+    capi,
+    session,
+    ui: opts.ui,
+    clock,
+    signal: opts.interrupts?.signal ?? new AbortController().signal,
+    env,
+    tickStore: tickStoreFor(env),
+    stagingStore: stagingStoreFor(env),
+  }
 }
 
 /**
@@ -61,6 +73,12 @@ export async function buildContext(opts: ContextOptions): Promise<Context> {
 export function tickStoreFor(env: NodeJS.ProcessEnv): TickStore | null {
   if (env.CFZD_TICK_STORE === '0' || env.JEST_WORKER_ID !== undefined) return null
   return new FileTickStore(tickFileIn(configDir(env)))
+}
+
+/** The file beside the cf config that keeps staging times per app; off as the tick store is (CFZD_TICK_STORE=0, Jest). */
+export function stagingStoreFor(env: NodeJS.ProcessEnv): StagingStore | null {
+  if (env.CFZD_TICK_STORE === '0' || env.JEST_WORKER_ID !== undefined) return null
+  return new FileStagingStore(stagingFileIn(configDir(env)))
 }
 
 /** "org O / space S as USER", for the cf-style line commands print first (the user is left out when unknown). */

@@ -73,83 +73,120 @@ export const OPS: Op[] = [
   },
 ]
 
+/**
+ * Each operation twice over: cold, on a foundation cfzd has never seen, and warm, on one where it
+ * already ran the same operation once (so the updater's tick and the app's staging time are
+ * learned, as on any foundation cfzd is used on). Each case runs on its own site.
+ */
 export async function requestsPerOp(ctx: SectionContext): Promise<Figure[]> {
   const runs = ctx.quick ? 1 : 3
   // App bits for push: the hello fixture without its manifest (the app and flags come from the command line).
   const bits = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-bench-bits-'))
   fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'apps', 'hello'), bits, {recursive: true})
   fs.rmSync(path.join(bits, 'manifest.yml'), {force: true})
-  const plan = OPS.flatMap((op) => Array.from({length: runs}, () => op))
-  const stagger = TICK_MS / plan.length
-  let done = 0
-  ctx.progress(`requests: ${plan.length} operations side by side (${runs} of each)`)
+  const results: OpRun[] = []
   try {
-    const results = await Promise.all(
-      plan.map(async (op, k) => {
-        await sleep(k * stagger)
-        const site = await startSite({
-          seed: seedApps('bench', 'dev', [{name: 'web', instances: 2}]),
-          org: 'bench',
-          space: 'dev',
-          tickMs: TICK_MS,
-          startupMs: STARTUP_MS,
-          stagingMs: 3000,
-        })
-        try {
-          await sleep(Math.random() * TICK_MS)
-          site.foundation.clearRequestLog()
-          const r = await site.cli(op.args(bits))
-          if (r.code !== 0) throw describeFailure(`cfzd ${op.id}`, r)
-          const log = site.foundation.requestLog.filter((q) => q.at >= r.startedAt && q.at <= r.endedAt)
-          const api = log.filter((q) => q.kind === 'api')
-          // Polls: repeated GETs of the same resource.
-          const seen = new Map<string, number>()
-          for (const q of api) if (q.method === 'GET') seen.set(q.path, (seen.get(q.path) ?? 0) + 1)
-          const polls = [...seen.values()].reduce((n, c) => n + c - 1, 0)
-          ctx.progress(`requests: ${++done}/${plan.length} (${op.id}: ${api.length} requests)`)
-          return {
-            op: op.id,
-            api: api.length,
-            uaa: log.filter((q) => q.kind === 'uaa').length,
-            polls,
-            wallMs: r.wallMs,
-            paths: api.map((q) => `${q.method} ${q.path}`),
-          }
-        } finally {
-          await site.stop()
-        }
-      }),
-    )
-    return OPS.map((op) => {
-      const mine = results.filter((r) => r.op === op.id)
-      const wall = median(mine.map((r) => r.wallMs))
-      // The cf CLI's count at the same duration: its fixed calls plus one deployment (or build) poll per 3 s.
-      const cfEstimate = op.cf.fixed !== undefined ? op.cf.fixed + Math.ceil(wall / 3000) : undefined
-      return {
-        section: 'requests',
-        id: `requests-${op.id}`,
-        label: `API requests: cfzd ${op.id}`,
-        unit: 'req',
-        value: median(mine.map((r) => r.api)),
-        ...(cfEstimate !== undefined
-          ? {
-              baselineLabel: 'cf CLI documented: fixed calls + 1 poll / 3 s at the same duration',
-              baseline: cfEstimate,
-              ratio: median(mine.map((r) => r.api)) / cfEstimate,
-            }
-          : {}),
-        samples: mine.length,
-        raw: mine.map((r) => r.api),
-        extra: {
-          polls: median(mine.map((r) => r.polls)),
-          uaa: median(mine.map((r) => r.uaa)),
-          wallMs: wall,
-          cf: op.cf,
-          sequence: mine[0]?.paths,
-        },
-      } satisfies Figure
-    })
+    // In two waves, so a loaded 2-CPU machine keeps up with the ticks.
+    for (const warm of [false, true]) {
+      const ops = warm ? OPS.filter((op) => op.cf.fixed !== undefined) : OPS
+      const plan = ops.flatMap((op) => Array.from({length: runs}, () => op))
+      const stagger = TICK_MS / plan.length
+      let done = 0
+      const kind = warm ? 'warm' : 'cold'
+      ctx.progress(`requests (${kind}): ${plan.length} operations side by side (${runs} of each)`)
+      results.push(
+        ...(await Promise.all(
+          plan.map(async (op, k) => {
+            await sleep(k * stagger)
+            const r = await runOp(op, bits, warm)
+            ctx.progress(`requests (${kind}): ${++done}/${plan.length} (${op.id}: ${r.api} requests)`)
+            return r
+          }),
+        )),
+      )
+    }
   } finally {
     fs.rmSync(bits, {recursive: true, force: true})
   }
+  return [...OPS.map((op) => figureFor(op, results, false)), ...OPS.filter((op) => op.cf.fixed !== undefined).map((op) => figureFor(op, results, true))]
+}
+
+interface OpRun {
+  op: string
+  warm: boolean
+  api: number
+  uaa: number
+  polls: number
+  wallMs: number
+  paths: string[]
+}
+
+async function runOp(op: Op, bits: string, warm: boolean): Promise<OpRun> {
+  const site = await startSite({
+    seed: seedApps('bench', 'dev', [{name: 'web', instances: 2}]),
+    org: 'bench',
+    space: 'dev',
+    tickMs: TICK_MS,
+    startupMs: STARTUP_MS,
+    stagingMs: 3000,
+  })
+  try {
+    if (warm) {
+      const w = await site.cli(op.args(bits))
+      if (w.code !== 0) throw describeFailure(`cfzd ${op.id} (warm-up)`, w)
+    }
+    await sleep(Math.random() * TICK_MS)
+    site.foundation.clearRequestLog()
+    const r = await site.cli(op.args(bits))
+    if (r.code !== 0) throw describeFailure(`cfzd ${op.id}`, r)
+    const log = site.foundation.requestLog.filter((q) => q.at >= r.startedAt && q.at <= r.endedAt)
+    const api = log.filter((q) => q.kind === 'api')
+    // Polls: repeated GETs of the same resource.
+    const seen = new Map<string, number>()
+    for (const q of api) if (q.method === 'GET') seen.set(q.path, (seen.get(q.path) ?? 0) + 1)
+    const polls = [...seen.values()].reduce((n, c) => n + c - 1, 0)
+    return {
+      op: op.id,
+      warm,
+      api: api.length,
+      uaa: log.filter((q) => q.kind === 'uaa').length,
+      polls,
+      wallMs: r.wallMs,
+      paths: api.map((q) => `${q.method} ${q.path}`),
+    }
+  } finally {
+    await site.stop()
+  }
+}
+
+function figureFor(op: Op, results: OpRun[], warm: boolean): Figure {
+  const mine = results.filter((r) => r.op === op.id && r.warm === warm)
+  const wall = median(mine.map((r) => r.wallMs))
+  const value = median(mine.map((r) => r.api))
+  // The cf CLI's count at the same duration: its fixed calls plus one deployment (or build) poll per 3 s.
+  const cfEstimate = op.cf.fixed !== undefined ? op.cf.fixed + Math.ceil(wall / 3000) : undefined
+  return {
+    section: 'requests',
+    id: `requests-${op.id}${warm ? '-warm' : ''}`,
+    label: `API requests: cfzd ${op.id}${warm ? ' (tick and staging time learned by an earlier run)' : ' (first run on this foundation)'}`,
+    unit: 'req',
+    value,
+    ...(cfEstimate !== undefined
+      ? {
+          baselineLabel: 'cf CLI documented: fixed calls + 1 poll / 3 s at the same duration',
+          baseline: cfEstimate,
+          ratio: value / cfEstimate,
+          ...(op.id === 'restage' ? {goal: '≤ 1.2× the cf CLI', met: value / cfEstimate <= 1.2} : {}),
+        }
+      : {}),
+    samples: mine.length,
+    raw: mine.map((r) => r.api),
+    extra: {
+      polls: median(mine.map((r) => r.polls)),
+      uaa: median(mine.map((r) => r.uaa)),
+      wallMs: wall,
+      cf: op.cf,
+      sequence: mine[0]?.paths,
+    },
+  } satisfies Figure
 }

@@ -20,6 +20,7 @@ import {abortReason} from '../strategies/messages.js'
 import type {DeployOptions, OperationEnv, OperationResult, Step} from '../strategies/types.js'
 import {instances, startAndWatch} from '../strategies/start.js'
 import {withFailureLogs} from '../strategies/failure-logs.js'
+import {rememberScope} from '../strategies/quota.js'
 import type {ProbeSettings} from '../probe/settings.js'
 import {planApp, type AppPlan, type PreparedApp, type PushMode} from './plan.js'
 import type {PreparedPush} from './prepare.js'
@@ -49,7 +50,10 @@ export interface PushResult extends Omit<OperationResult, 'operation' | 'outcome
 export async function planPush(env: OperationEnv, target: SpaceTarget, req: PushRequest): Promise<{plan: AppPlan; live?: App}[]> {
   const out: {plan: AppPlan; live?: App}[] = []
   for (const app of req.prepared.apps) {
-    let live = await env.capi.apps.findByName(target.space.guid, app.name)
+    // The space and organization come with the app: the quota check needs them.
+    const found = await env.capi.apps.findByNameWithSpace(target.space.guid, app.name)
+    if (env.reads) rememberScope(env.reads, found)
+    let live = found.app
     if (!live && req.opts.strategy === 'blue-green' && !req.noStart) {
       // An interrupted blue-green run may have left only APP-venerable: the strategy recovers it.
       live = await env.capi.apps.findByName(target.space.guid, `${app.name}${req.opts.venerableSuffix}`)
@@ -80,7 +84,16 @@ export async function runPush(ctx: Context, req: PushRequest): Promise<PushResul
     )
   }
   const target = await resolveTarget(ctx)
-  const env: OperationEnv = {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui, canaryCheck: ctx.canaryCheck, tickStore: ctx.tickStore}
+  const env: OperationEnv = {
+    capi: ctx.capi,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    ui: ctx.ui,
+    canaryCheck: ctx.canaryCheck,
+    tickStore: ctx.tickStore,
+    stagingStore: ctx.stagingStore,
+    reads: new Map(),
+  }
   const plans = await planPush(env, target, req)
   const a: ActualizeOptions = {renderer: ctx.ui.renderer, beforeStep: req.beforeStep}
   const results: PushResult[] = []

@@ -12,6 +12,7 @@
  * due), never in a polling loop, so tests run it on a FakeClock.
  */
 import type {TickStore} from '../strategies/tick-store.js'
+import type {StagingStore} from '../strategies/staging-store.js'
 import type {CapiClient} from '../capi/client.js'
 import {CapiNotFound} from '../capi/errors.js'
 import type {App} from '../capi/resources/apps.js'
@@ -42,6 +43,7 @@ export interface ExecuteDeps {
   signal: AbortSignal
   ui: Ui
   tickStore?: TickStore | null
+  stagingStore?: StagingStore | null
   progress: Progress
   pacer: Pacer
   /** Persist the report (called after every app). */
@@ -79,7 +81,16 @@ export async function execute(items: WorkItem[], deps: ExecuteDeps, o: ExecuteOp
   const queue = [...items]
   const running = new Set<Promise<void>>()
   const tally: Tally = {total: items.length, finished: 0, restaged: 0, failed: 0, skipped: 0}
-  const env: OperationEnv = {capi, clock, signal, ui: deps.ui, tickStore: deps.tickStore, reads: new Map(), skipRenameCheck: true}
+  const env: OperationEnv = {
+    capi,
+    clock,
+    signal,
+    ui: deps.ui,
+    tickStore: deps.tickStore,
+    stagingStore: deps.stagingStore,
+    reads: new Map(),
+    skipRenameCheck: true,
+  }
   const guard = memoryGuard()
   // Requests made and the rate limit last reported, for the request budget (budget.ts).
   const execStarted = clock.now()

@@ -8,6 +8,7 @@
  * Exit code: 0 when nothing failed, 1 when some app failed, 130 when interrupted.
  */
 import type {TickStore} from '../strategies/tick-store.js'
+import type {StagingStore} from '../strategies/staging-store.js'
 import type {CapiClient} from '../capi/client.js'
 import type {Clock} from '../clock.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
@@ -43,6 +44,8 @@ export interface RestageAllEnv {
   ui: Ui
   /** Where deployments keep the updater's tick between runs; none when absent. */
   tickStore?: TickStore | null
+  /** Where builds keep how long staging took, per app; none when absent. */
+  stagingStore?: StagingStore | null
 }
 
 /** Seams for tests: the operation, the progress display, randomness and policies. */
@@ -193,6 +196,7 @@ export async function restageAll(env: RestageAllEnv, o: RestageAllOptions, hooks
               signal: env.signal,
               ui,
               tickStore: env.tickStore,
+              stagingStore: env.stagingStore,
               progress,
               pacer,
               save,

@@ -14,6 +14,7 @@ import {DeploymentStatusReason, DeploymentStatusValue, type Deployment, type Dep
 import {createOnce} from '../capi/reconcile.js'
 import {cancelOnce} from './once.js'
 import type {CapiClient} from '../capi/client.js'
+import type {Process} from '../capi/resources/processes.js'
 import {isAmbiguous} from '../capi/errors.js'
 import {AbortError} from '../clock.js'
 import {CfzdError, ExitCode} from '../errors.js'
@@ -27,16 +28,17 @@ import {assertHeadroom} from './quota.js'
 import {runSmokeTest} from './smoke.js'
 import {checkPinning} from '../probe/pin.js'
 import type {DropletSource} from './sources.js'
-import {deploy, readProcesses, readWebProcess, stopOf} from './messages.js'
+import {deploy, readProcesses, stopOf} from './messages.js'
 import {deploymentOutcome, operationResult} from './result.js'
 import {appGone, currentName, step, type OpState} from './state.js'
 import type {OperationResult, Step} from './types.js'
 import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
 import {afterDeployed, workerWarning} from './workers.js'
 
-/** The app's web process instances and memory, as the deployment will see them. */
-async function webProcess(s: OpState) {
-  return s.env.capi.processes.getForApp(s.app.guid, 'web')
+/** The newest web process: the one GET /v3/apps/:guid/processes/web answers with (several exist while a deployment runs). */
+function newestWeb(processes: Process[]): Process | undefined {
+  // The list is ordered by creation: on a tie, the later one.
+  return processes.filter((p) => p.type === 'web').reduce<Process | undefined>((n, p) => (n && n.created_at > p.created_at ? n : p), undefined)
 }
 
 export function deploymentPlan(source: DropletSource): Step<OpState>[] {
@@ -61,27 +63,22 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
         if (active && !s.opts.supersede) throw deploy.inFlight(s.appName, active)
         if (active) s.warnings.push(deploy.superseding(active))
         await source.preflight(s, warn)
+        // One read of the processes serves both checks: the non-web ones are named, and the web one
+        // (the newest, as GET /v3/apps/:guid/processes/web would answer) sizes the quota check.
+        // Without it, go on unchecked.
+        let web: Process | undefined
         if (s.app.state === 'STARTED') {
           const processes =
             known?.processes ??
             (await readForInformation(
               readProcesses(s.app.guid),
               () => capi.processes.forApp(s.app.guid),
-              (why) => warn(deploy.cannotCheckWorkers(s.appName, why)),
+              (why) => (warn(deploy.cannotCheckWorkers(s.appName, why)), warn(deploy.cannotCheckQuota(s.appName, why))),
             ))
           const line = processes && workerWarning(processes, s.opts.strategy)
           if (line) warn(line)
+          web = known?.web ?? (processes ? newestWeb(processes) : undefined)
         }
-        // The web process is read only to size the quota check: without it, go on unchecked.
-        const web =
-          s.app.state === 'STARTED'
-            ? (known?.web ??
-              (await readForInformation(
-                readWebProcess(s.app.guid),
-                () => webProcess(s),
-                (why) => warn(deploy.cannotCheckQuota(s.appName, why)),
-              )))
-            : undefined
         if (web) {
           // With a deployment superseded there are several web processes: webTarget reads them all.
           if (!active) s.webBefore = web

@@ -10,6 +10,7 @@ import type {ActualizeOptions} from './actualize.js'
 import {runBlueGreen} from './blue-green.js'
 import {runDeployment} from './deployment.js'
 import {withFailureLogs} from './failure-logs.js'
+import {rememberScope} from './quota.js'
 import {restageSource, restartSource, type DropletSource} from './sources.js'
 import type {OpState} from './state.js'
 import type {DeployOptions, OperationEnv, OperationKind, OperationResult} from './types.js'
@@ -35,13 +36,25 @@ export async function runOperation(ctx: Context, req: OperationRequest): Promise
     )
   }
   const target = await resolveTarget(ctx)
-  let app = await ctx.capi.apps.findByName(target.space.guid, req.appName)
+  // The space and organization come with the app: the quota check needs them.
+  const found = await ctx.capi.apps.findByNameWithSpace(target.space.guid, req.appName)
+  const reads = rememberScope(new Map(), found)
+  let app = found.app
   if (!app) {
     // An interrupted blue-green run may have left only APP-venerable; the plan's check recovers it.
     app = await ctx.capi.apps.findByName(target.space.guid, `${req.appName}${req.opts.venerableSuffix}`)
   }
   if (!app) app = await findApp(ctx, target, req.appName)
-  const env = {capi: ctx.capi, clock: ctx.clock, signal: ctx.signal, ui: ctx.ui, canaryCheck: ctx.canaryCheck, tickStore: ctx.tickStore}
+  const env = {
+    capi: ctx.capi,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    ui: ctx.ui,
+    canaryCheck: ctx.canaryCheck,
+    tickStore: ctx.tickStore,
+    stagingStore: ctx.stagingStore,
+    reads,
+  }
   try {
     return await operate(env, target, app, req, {renderer: ctx.ui.renderer, beforeStep: req.beforeStep})
   } catch (error) {

@@ -43,7 +43,6 @@ export const renamedBySomeoneElse = (appName: string, now: string) => `'${appNam
 export const readDeployments = (appGuid: string) => `reading its deployments (GET /v3/deployments?app_guids=${appGuid})`
 export const readSpaceRoutes = (spaceGuid: string) => `reading the space's routes (GET /v3/routes?space_guids=${spaceGuid})`
 export const readProcesses = (appGuid: string) => `reading its processes (GET /v3/apps/${appGuid}/processes)`
-export const readWebProcess = (appGuid: string) => `reading its web process (GET /v3/apps/${appGuid}/processes/web)`
 export const readReadyPackages = (appGuid: string) => `reading its packages (GET /v3/packages?app_guids=${appGuid}&states=READY)`
 
 /* ---------- where the droplet comes from (sources.ts) ---------- */

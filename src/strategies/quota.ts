@@ -8,7 +8,9 @@
  * changes all the time, and is read only where a quota has a limit to compare it with.
  */
 import type {CapiClient} from '../capi/client.js'
+import type {Organization} from '../capi/resources/organizations.js'
 import type {AppLimits} from '../capi/resources/quotas.js'
+import type {Space} from '../capi/resources/spaces.js'
 import {CfzdError, ExitCode} from '../errors.js'
 import {readForInformation} from './advisory.js'
 
@@ -46,6 +48,16 @@ function once<T>(cache: ReadCache | undefined, key: string, read: () => Promise<
     p.catch(() => cache.delete(key))
   }
   return p
+}
+
+/**
+ * Put a space and organization read some other way (say, included with the app's lookup) into the
+ * run's cache, so the quota check doesn't read them again.
+ */
+export function rememberScope(cache: ReadCache, found: {space?: Space; organization?: Organization}): ReadCache {
+  if (found.space) cache.set(`space:${found.space.guid}`, Promise.resolve(found.space))
+  if (found.organization) cache.set(`organization:${found.organization.guid}`, Promise.resolve(found.organization))
+  return cache
 }
 
 const limited = (l: AppLimits) => l.total_memory_in_mb !== null || l.total_instances !== null

@@ -75,7 +75,16 @@ export function stageStep(title = 'Stage'): Step<OpState> {
       task.output(`build ${build.guid} staging`)
       let staged
       try {
-        staged = await waitForBuild(capi, build.guid, {clock, signal, timeoutMs: s.opts.stagingTimeoutMs, appName: app.name})
+        // How long this app staged last time on this API: by space and name, which blue-green keeps.
+        const store = s.env.stagingStore
+        const learnedFor = `${s.target.space.guid}/${s.appName}`
+        staged = await waitForBuild(capi, build.guid, {
+          clock,
+          signal,
+          timeoutMs: s.opts.stagingTimeoutMs,
+          appName: app.name,
+          staging: store ? {priorMs: store.load(capi.http.apiUrl, learnedFor), keep: (ms) => store.save(capi.http.apiUrl, learnedFor, ms)} : undefined,
+        })
       } catch (error) {
         if (signal.aborted && !s.newApp) s.left.push(source.stillStaging(build.guid, app.name))
         throw error

@@ -12,6 +12,7 @@ import type {Clock} from '../clock.js'
 import type {StrategyName} from './names.js'
 import type {ProbeSummary} from '../probe/types.js'
 import type {TickStore} from './tick-store.js'
+import type {StagingStore} from './staging-store.js'
 import type {CanaryCheck} from '../probe/pin.js'
 import type {Ui} from '../ui/ui.js'
 import type {ReadCache} from './quota.js'
@@ -91,6 +92,8 @@ export interface OperationEnv {
   canaryCheck?: CanaryCheck
   /** Where deployments keep the updater's tick between runs; none when absent. */
   tickStore?: TickStore | null
+  /** Where builds keep how long staging took, per app, between runs; none when absent. */
+  stagingStore?: StagingStore | null
   /** restage-all reports each app by GUID: skip the closing read that only notices a rename by someone else. */
   skipRenameCheck?: boolean
   /**

@@ -9,12 +9,13 @@ import type {Droplet} from '../capi/resources/droplets.js'
 import type {Package} from '../capi/resources/packages.js'
 import type {Process, ProcessStat} from '../capi/resources/processes.js'
 import {CapiNotFound} from '../capi/errors.js'
-import {doubling, isTransient, tolerant, until} from '../poll.js'
+import {isTransient, tolerant, until} from '../poll.js'
 import type {Clock} from '../clock.js'
 import {formatDuration} from '../clock.js'
 import {PollSchedule} from './poll-schedule.js'
 import {finestTick} from './tick-estimator.js'
 import {priorFrom, type TickStore} from './tick-store.js'
+import {buildSchedule, stagingToKeep} from './staging-store.js'
 
 export type WaitFailureKind = 'crashed' | 'timeout' | 'canceled' | 'superseded' | 'staging-failed' | 'failed' | 'error'
 
@@ -99,12 +100,22 @@ export async function waitForPackage(capi: CapiClient, guid: string, o: PollOpti
 }
 
 /**
- * Staging takes from seconds to minutes: read the build after 1 s, 2 s, then every 3 s (the cf
- * CLI's interval), so a long staging costs a read per 3 s and a short one is seen quickly.
+ * Staging takes from seconds to minutes. The build is read first about when staging took last time
+ * for this app (`staging.priorMs`, from staging-store.ts), then every tenth of that; without it,
+ * after 1 s and 2 s, then every 3 s (the cf CLI's interval). The POST's answer was the build in
+ * STAGING, so there is no read straight away. `staging.keep` gets what to remember for next time.
  */
-export async function waitForBuild(capi: CapiClient, guid: string, o: PollOptions & {appName: string}): Promise<Build> {
-  return until(
-    (deadline) => tolerant(() => capi.builds.get(guid, o.signal), {clock: o.clock, signal: o.signal, deadline}),
+export async function waitForBuild(
+  capi: CapiClient,
+  guid: string,
+  o: PollOptions & {appName: string; staging?: {priorMs?: number; keep?: (ms: number) => void}},
+): Promise<Build> {
+  const started = o.clock.now()
+  const wait = o.intervalMs !== undefined ? () => o.intervalMs! : buildSchedule(o.staging?.priorMs)
+  let reads = 0
+  await o.clock.sleep(Math.min(wait(0), o.timeoutMs), o.signal)
+  const build = await until(
+    (deadline) => (reads++, tolerant(() => capi.builds.get(guid, o.signal), {clock: o.clock, signal: o.signal, deadline})),
     (b) => {
       if (b.state === 'FAILED')
         throw new WaitFailure('staging-failed', `Staging failed for app ${o.appName}: ${b.error ?? 'no reason given'}`, {
@@ -115,11 +126,13 @@ export async function waitForBuild(capi: CapiClient, guid: string, o: PollOption
     {
       clock: o.clock,
       signal: o.signal,
-      timeoutMs: o.timeoutMs,
-      interval: o.intervalMs ?? doubling(1000, 3000),
+      timeoutMs: Math.max(0, o.timeoutMs - (o.clock.now() - started)),
+      interval: (n) => wait(n + 1),
       onTimeout: () => new WaitFailure('timeout', `Error staging application ${o.appName}: timed out after ${formatDuration(o.timeoutMs)}`),
     },
   )
+  o.staging?.keep?.(stagingToKeep(o.clock.now() - started, o.staging.priorMs, reads))
+  return build
 }
 
 export async function waitForDroplet(capi: CapiClient, guid: string, o: PollOptions): Promise<Droplet> {

@@ -3,6 +3,8 @@ import {CapiNotFound} from '../errors.js'
 import type {Query} from '../http.js'
 import {JsonObject, Lifecycle, Links, Metadata, MetadataUpdate, NullableGuidRef, ToOne, ToOneRequired, relGuid, resourceBase} from '../schemas.js'
 import {Resource, jobRef, seg} from './base.js'
+import {Organization} from './organizations.js'
+import {Space} from './spaces.js'
 
 export const AppState = z.enum(['STARTED', 'STOPPED'])
 export const App = z.object({
@@ -80,6 +82,26 @@ export class Apps extends Resource {
   async findByName(spaceGuid: string, name: string): Promise<App | undefined> {
     const found = await this.all('/v3/apps', {names: [name], space_guids: [spaceGuid]}, App)
     return found.find((a) => a.name === name) ?? found.find((a) => a.name.toLowerCase() === name.toLowerCase())
+  }
+
+  /**
+   * findByName, with the app's space and organization from the same request (`include=space.organization`),
+   * for callers that would read them next. Either is undefined when absent or not in the expected shape.
+   */
+  async findByNameWithSpace(spaceGuid: string, name: string): Promise<{app?: App; space?: Space; organization?: Organization}> {
+    const found: App[] = []
+    const spaces: unknown[] = []
+    const orgs: unknown[] = []
+    for await (const page of this.pages('/v3/apps', {names: [name], space_guids: [spaceGuid], include: 'space.organization'}, App)) {
+      found.push(...page.resources)
+      spaces.push(...(page.included?.spaces ?? []))
+      orgs.push(...(page.included?.organizations ?? []))
+    }
+    const app = found.find((a) => a.name === name) ?? found.find((a) => a.name.toLowerCase() === name.toLowerCase())
+    const space = spaces.map((x) => Space.safeParse(x)).find((r) => r.success && r.data.guid === spaceGuid)?.data
+    const orgGuid = space?.relationships.organization.data.guid
+    const organization = orgs.map((x) => Organization.safeParse(x)).find((r) => r.success && r.data.guid === orgGuid)?.data
+    return {app, space, organization}
   }
 
   async create(body: AppCreate): Promise<App> {

@@ -8,10 +8,10 @@ import {describe, expect, it} from '@jest/globals'
 import {http} from 'msw'
 import {blueGreenPlan} from '../../../src/strategies/blue-green.js'
 import {deploymentPlan} from '../../../src/strategies/deployment.js'
-import {readHeadroom} from '../../../src/strategies/quota.js'
+import {readHeadroom, rememberScope} from '../../../src/strategies/quota.js'
 import {restartSource} from '../../../src/strategies/sources.js'
 import {CfzdError, ExitCode} from '../../../src/errors.js'
-import {capiError, checkState, runStep, serveCheckWorld} from '../../helpers/check-msw.js'
+import {APP, capiError, checkState, example, runStep, serveCheckWorld} from '../../helpers/check-msw.js'
 import {API, useMsw} from '../../helpers/msw.js'
 
 const server = useMsw()
@@ -121,13 +121,53 @@ describe.each(PLANS)('$plan: the check step', ({strategy, steps}) => {
 })
 
 describe('other reads the check makes only to inform', () => {
-  it.each([403, 404] as const)('rolling: the web process (read to size the quota check) answered %s: goes on unchecked, and warns', async (status) => {
+  it.each([403, 404] as const)(
+    'rolling: the processes (read to name the workers and size the quota check) answered %s: goes on unchecked, and warns for both',
+    async (status) => {
+      const requests = serveCheckWorld(server)
+      server.use(http.get(`${API}/v3/apps/a1/processes`, () => capiError(status)))
+      const s = checkState({strategy: 'rolling'})
+      await runStep(deploymentPlan(restartSource), 'check', s)
+      expect(s.warnings).toEqual([
+        expect.stringMatching(/^Could not check 'web' for non-web processes: reading its processes \(GET \/v3\/apps\/a1\/processes\) /),
+        expect.stringMatching(/^Could not check the quota for 'web': reading its processes \(GET \/v3\/apps\/a1\/processes\) /),
+      ])
+      expect(requests.all.filter((r) => r.includes('quota'))).toEqual([])
+    },
+  )
+
+  it('rolling: one read of the processes names the workers and sizes the quota check (no separate read of the web process)', async () => {
     const requests = serveCheckWorld(server)
-    server.use(http.get(`${API}/v3/apps/a1/processes/web`, () => capiError(status)))
     const s = checkState({strategy: 'rolling'})
     await runStep(deploymentPlan(restartSource), 'check', s)
-    expect(s.warnings).toEqual([expect.stringMatching(/^Could not check the quota for 'web': reading its web process \(GET \/v3\/apps\/a1\/processes\/web\) /)])
-    expect(requests.all.filter((r) => r.includes('quota'))).toEqual([])
+    expect(requests.all.filter((r) => r.includes('/processes'))).toEqual([expect.stringMatching(/GET \/v3\/apps\/a1\/processes(\?|$)/)])
+    expect(requests.all.some((r) => r.includes('quota'))).toBe(true)
+  })
+
+  it("rolling: the space and organization that came with the app's lookup (include=space.organization) are not read again", async () => {
+    const requests = serveCheckWorld(server)
+    server.use(
+      http.get(`${API}/v3/apps`, () =>
+        Response.json({
+          pagination: {total_results: 1, total_pages: 1, first: null, last: null, next: null, previous: null},
+          resources: [APP],
+          included: {
+            spaces: [{...example('space'), guid: 's', name: 'dev', relationships: {organization: {data: {guid: 'o'}}, quota: {data: {guid: 'sq'}}}}],
+            organizations: [{...example('organization'), guid: 'o', name: 'acme', relationships: {quota: {data: {guid: 'oq'}}}}],
+          },
+        }),
+      ),
+    )
+    const s = checkState({strategy: 'rolling'})
+    const found = await s.env.capi.apps.findByNameWithSpace('s', 'web')
+    expect([found.app?.guid, found.space?.name, found.organization?.name]).toEqual(['a1', 'dev', 'acme'])
+    expect(requests.all).toEqual(['GET /v3/apps?per_page=5000&names=web&space_guids=s&include=space.organization'])
+    s.env.reads = rememberScope(new Map(), found)
+    await runStep(deploymentPlan(restartSource), 'check', s)
+    expect(requests.all.filter((r) => /\/v3\/(spaces|organizations)\/[^/]+$/.test(r.split('?')[0]))).toEqual([])
+    // The quotas (and the usage they limit) are still read.
+    expect(requests.all).toEqual(expect.arrayContaining(['GET /v3/space_quotas/sq', 'GET /v3/organization_quotas/oq']))
+    expect(s.warnings).toEqual([])
   })
 
   it.each([403, 404] as const)('blue-green: the deployments list answered %s: goes on, and warns', async (status) => {

@@ -1,0 +1,106 @@
+/**
+ * How long staging took, kept between runs: per API and app (its space and name, which a blue-green run keeps), in a small JSON file beside the cf
+ * config (`$CF_HOME/.cf/cfzd-staging.json`), written atomically and ignored when unreadable. A
+ * build is then read first about when it should be done, instead of every few seconds from the
+ * start (a buildpack staging of a minute costs one or two reads, not twenty). No HTTP here.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+
+export interface StagingStore {
+  /** How long this app's last staging took (ms), else the quickest one recently seen on this API. */
+  load(apiUrl: string, appKey: string): number | undefined
+  save(apiUrl: string, appKey: string, ms: number): void
+}
+
+interface Entry {
+  ms: number
+  /** Epoch ms when saved. */
+  at: number
+}
+
+type File = Record<string, Record<string, Entry>>
+
+/** Apps kept per API (the most recently staged), and how long an entry is trusted. */
+const MAX_APPS = 500
+const MAX_AGE_MS = 30 * 86_400_000
+
+export function stagingFileIn(configDir: string): string {
+  return path.join(configDir, 'cfzd-staging.json')
+}
+
+const keyOf = (apiUrl: string) => apiUrl.replace(/\/+$/, '').toLowerCase()
+const valid = (e: unknown): e is Entry =>
+  typeof e === 'object' && e !== null && [(e as Entry).ms, (e as Entry).at].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
+
+function readAll(file: string): File {
+  try {
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return {}
+    const out: File = {}
+    for (const [api, apps] of Object.entries(data as Record<string, unknown>)) {
+      if (typeof apps !== 'object' || apps === null) continue
+      out[api] = Object.fromEntries(Object.entries(apps as Record<string, unknown>).filter((e): e is [string, Entry] => valid(e[1])))
+    }
+    return out
+  } catch {
+    return {}
+  }
+}
+
+export class FileStagingStore implements StagingStore {
+  constructor(
+    readonly file: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  load(apiUrl: string, appKey: string): number | undefined {
+    const apps = readAll(this.file)[keyOf(apiUrl)] ?? {}
+    const fresh = Object.entries(apps).filter(([, e]) => this.now() - e.at <= MAX_AGE_MS)
+    const own = fresh.find(([key]) => key === appKey)
+    if (own) return own[1].ms
+    // An app not staged before: the quickest staging seen lately on this API, so the first read
+    // comes no later than for any app seen so far.
+    return fresh.length > 0 ? Math.min(...fresh.map(([, e]) => e.ms)) : undefined
+  }
+
+  /** Best effort: a read-only or missing home only means the next run reads sooner. */
+  save(apiUrl: string, appKey: string, ms: number): void {
+    try {
+      const all = readAll(this.file)
+      const apps = {...all[keyOf(apiUrl)], [appKey]: {ms: Math.round(ms), at: Math.round(this.now())}}
+      all[keyOf(apiUrl)] = Object.fromEntries(
+        Object.entries(apps)
+          .sort((a, b) => b[1].at - a[1].at)
+          .slice(0, MAX_APPS),
+      )
+      fs.mkdirSync(path.dirname(this.file), {recursive: true})
+      const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`
+      fs.writeFileSync(tmp, JSON.stringify(all) + '\n', {mode: 0o600})
+      fs.renameSync(tmp, this.file)
+    } catch {
+      // ignored
+    }
+  }
+}
+
+/**
+ * When to read a build, given how long staging took before (`priorMs`): the first read at that
+ * time, then every tenth of it (0.5 to 3 s), so a staging that runs as long as last time costs one
+ * read and one that runs longer costs a few. Without a prior: after 1 s and 2 s, then every 3 s
+ * (the cf CLI's interval). `sleep(n)` is the wait before read n + 1 (the first read included).
+ */
+export function buildSchedule(priorMs: number | undefined): (n: number) => number {
+  if (priorMs === undefined || priorMs <= 0) return (n) => Math.min(3000, 1000 * 2 ** n)
+  const step = Math.min(3000, Math.max(500, priorMs / 10))
+  return (n) => (n === 0 ? priorMs : step)
+}
+
+/**
+ * What to keep after a build was seen STAGED `seenMs` after it was created, having been read first
+ * at `firstReadMs`: when the first read already found it staged, staging may have been quicker, so
+ * a little less is kept and the next run tries a little earlier; otherwise the time it was seen.
+ */
+export function stagingToKeep(seenMs: number, firstReadMs: number | undefined, reads: number): number {
+  return reads === 1 && firstReadMs !== undefined ? Math.max(0, Math.round(firstReadMs * 0.95)) : seenMs
+}
