@@ -235,6 +235,64 @@ async function warmCache(file, id) {
   if (fs.existsSync(warmed)) fs.renameSync(warmed, file.replace(/\.js$/, '.cache'))
   else console.warn(`startup fast path: ${id}: no warm code cache (kept the cold one)`)
 }
+
+/**
+ * Libraries loaded with every command whose own start-up work is never needed before the command
+ * sends its first request, in the bundle behind a stand-in that loads the library at the first
+ * use of one of its exports (a getter for each, read from the library itself here): got's
+ * http2-wrapper (it loads node:http2, which cfzd never uses: got takes it only with `http2: true`)
+ * and fflate (its tables and worker_threads, for the zip that push makes after its first requests).
+ */
+const LAZY_MODULES = ['http2-wrapper', 'fflate']
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_MODULES.join('|')})$`)
+    b.onResolve({filter}, async (a) => {
+      if (a.pluginData?.lazy) return undefined
+      const real = await b.resolve(a.path, {kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: {lazy: true}})
+      if (real.errors.length > 0) return {errors: real.errors}
+      return {path: real.path, namespace: 'lazy-module'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'lazy-module'}, async (a) => {
+      const names = Object.keys(a.path.endsWith('.mjs') ? await import(a.path) : createRequire(import.meta.url)(a.path)).filter((n) => n !== 'default' && n !== '__esModule')
+      const getters = names.map((n) => `  ${JSON.stringify(n)}: {enumerable: true, get: () => load()[${JSON.stringify(n)}]},`).join('\n')
+      return {
+        contents: `let real\nconst load = () => (real ??= require(${JSON.stringify(a.path)}))\nObject.defineProperties(module.exports, {\n${getters}\n})\n`,
+        loader: 'js',
+        resolveDir: path.dirname(a.path),
+      }
+    })
+  },
+}
+
+/**
+ * @sindresorhus/is (got's argument checks) makes two Intl.ListFormat objects when it loads, and
+ * the first Intl object a process makes costs about as much as Node's own start-up (ICU's locale
+ * data). They format only the message of a failed check: here they are made on first use.
+ */
+const INTL_LISTS = [
+  "const andFormatter = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });",
+  "const orFormatter = new Intl.ListFormat('en', { style: 'long', type: 'disjunction' });",
+]
+const deferIntl = {
+  name: 'defer-intl',
+  setup(b) {
+    b.onLoad({filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/}, async (a) => {
+      let contents = await fs.promises.readFile(a.path, 'utf8')
+      for (const line of INTL_LISTS) {
+        if (!contents.includes(line)) {
+          console.warn(`startup fast path: ${a.path} changed; its Intl.ListFormat objects are made when it loads`)
+          continue
+        }
+        const [, name, make] = /^const (\w+) = (.*);$/.exec(line)
+        contents = contents.replace(line, `let ${name}_;\nconst ${name} = {format: (list) => (${name}_ ??= ${make}).format(list)};`)
+      }
+      return {contents, loader: 'js'}
+    })
+  },
+}
+
 fs.rmSync(commandsDir, {recursive: true, force: true})
 fs.mkdirSync(commandsDir)
 meta.commands = []
@@ -294,6 +352,8 @@ for (const id of FAST_COMMANDS) {
           }))
         },
       },
+      lazyModules,
+      deferIntl,
     ],
   })
   const file = path.join(commandsDir, `${id}.js`)
