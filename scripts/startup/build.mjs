@@ -252,15 +252,17 @@ const lazyModules = {
       if (a.pluginData?.lazy) return undefined
       const real = await b.resolve(a.path, {kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: {lazy: true}})
       if (real.errors.length > 0) return {errors: real.errors}
-      return {path: real.path, namespace: 'lazy-module'}
+      // A CommonJS module whatever the library is (a .mjs name would make esbuild read it as ESM).
+      return {path: `${real.path}.lazy.cjs`, namespace: 'lazy-module'}
     })
     b.onLoad({filter: /.*/, namespace: 'lazy-module'}, async (a) => {
-      const names = Object.keys(a.path.endsWith('.mjs') ? await import(a.path) : createRequire(import.meta.url)(a.path)).filter((n) => n !== 'default' && n !== '__esModule')
+      const file = a.path.slice(0, -'.lazy.cjs'.length)
+      const names = Object.keys(/\.mjs$/.test(file) ? await import(file) : createRequire(import.meta.url)(file)).filter((n) => n !== 'default' && n !== '__esModule')
       const getters = names.map((n) => `  ${JSON.stringify(n)}: {enumerable: true, get: () => load()[${JSON.stringify(n)}]},`).join('\n')
       return {
-        contents: `let real\nconst load = () => (real ??= require(${JSON.stringify(a.path)}))\nObject.defineProperties(module.exports, {\n${getters}\n})\n`,
+        contents: `let real\nconst load = () => (real ??= require(${JSON.stringify(file)}))\nObject.defineProperties(module.exports, {\n${getters}\n})\n`,
         loader: 'js',
-        resolveDir: path.dirname(a.path),
+        resolveDir: path.dirname(file),
       }
     })
   },
@@ -366,7 +368,11 @@ for (const id of FAST_COMMANDS) {
   const code = `(function (exports, require, module, __filename, __dirname) {${built.outputFiles[0].text}\n})`
   fs.writeFileSync(file, code)
   const s = new vm.Script(code, {filename: file})
-  s.runInThisContext()({}, createRequire(file), {exports: {}}, file, commandsDir)
+  const loaded = {exports: {}}
+  s.runInThisContext()(loaded.exports, createRequire(file), loaded, file, commandsDir)
+  // What bin/run.js takes from the bundle, and nothing else (a stand-in that wrote to the
+  // bundle's own module as it loads would show here).
+  if (Object.keys(loaded.exports).sort().join() !== 'Command,runCommand') throw new Error(`${id}: the bundle exports ${Object.keys(loaded.exports)}`)
   fs.writeFileSync(path.join(commandsDir, `${id}.cache`), s.createCachedData())
   await warmCache(file, id)
   meta.commands.push(id)
