@@ -257,7 +257,9 @@ const lazyModules = {
     })
     b.onLoad({filter: /.*/, namespace: 'lazy-module'}, async (a) => {
       const file = a.path.slice(0, -'.lazy.cjs'.length)
-      const names = Object.keys(/\.mjs$/.test(file) ? await import(file) : createRequire(import.meta.url)(file)).filter((n) => n !== 'default' && n !== '__esModule')
+      const names = Object.keys(/\.mjs$/.test(file) ? await import(file) : createRequire(import.meta.url)(file)).filter(
+        (n) => n !== 'default' && n !== '__esModule',
+      )
       const getters = names.map((n) => `  ${JSON.stringify(n)}: {enumerable: true, get: () => load()[${JSON.stringify(n)}]},`).join('\n')
       return {
         contents: `let real\nconst load = () => (real ??= require(${JSON.stringify(file)}))\nObject.defineProperties(module.exports, {\n${getters}\n})\n`,
