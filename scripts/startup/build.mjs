@@ -235,6 +235,68 @@ async function warmCache(file, id) {
   if (fs.existsSync(warmed)) fs.renameSync(warmed, file.replace(/\.js$/, '.cache'))
   else console.warn(`startup fast path: ${id}: no warm code cache (kept the cold one)`)
 }
+
+/**
+ * Libraries loaded with every command whose own start-up work is never needed before the command
+ * sends its first request, in the bundle behind a stand-in that loads the library at the first
+ * use of one of its exports (a getter for each, read from the library itself here): got's
+ * http2-wrapper (it loads node:http2, which cfzd never uses: got takes it only with `http2: true`)
+ * and fflate (its tables and worker_threads, for the zip that push makes after its first requests).
+ */
+const LAZY_MODULES = ['http2-wrapper', 'fflate']
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_MODULES.join('|')})$`)
+    b.onResolve({filter}, async (a) => {
+      if (a.pluginData?.lazy) return undefined
+      const real = await b.resolve(a.path, {kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: {lazy: true}})
+      if (real.errors.length > 0) return {errors: real.errors}
+      // A CommonJS module whatever the library is (a .mjs name would make esbuild read it as ESM).
+      return {path: `${real.path}.lazy.cjs`, namespace: 'lazy-module'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'lazy-module'}, async (a) => {
+      const file = a.path.slice(0, -'.lazy.cjs'.length)
+      const names = Object.keys(/\.mjs$/.test(file) ? await import(file) : createRequire(import.meta.url)(file)).filter(
+        (n) => n !== 'default' && n !== '__esModule',
+      )
+      const getters = names.map((n) => `  ${JSON.stringify(n)}: {enumerable: true, get: () => load()[${JSON.stringify(n)}]},`).join('\n')
+      return {
+        contents: `let real\nconst load = () => (real ??= require(${JSON.stringify(file)}))\nObject.defineProperties(module.exports, {\n${getters}\n})\n`,
+        loader: 'js',
+        resolveDir: path.dirname(file),
+      }
+    })
+  },
+}
+
+/**
+ * @sindresorhus/is (got's argument checks) makes two Intl.ListFormat objects when it loads, and
+ * the first Intl object a process makes costs about as much as Node's own start-up (ICU's locale
+ * data). They format only the message of a failed check: here they are made on first use.
+ */
+const INTL_LISTS = [
+  "const andFormatter = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });",
+  "const orFormatter = new Intl.ListFormat('en', { style: 'long', type: 'disjunction' });",
+]
+const deferIntl = {
+  name: 'defer-intl',
+  setup(b) {
+    b.onLoad({filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/}, async (a) => {
+      let contents = await fs.promises.readFile(a.path, 'utf8')
+      for (const line of INTL_LISTS) {
+        if (!contents.includes(line)) {
+          console.warn(`startup fast path: ${a.path} changed; its Intl.ListFormat objects are made when it loads`)
+          continue
+        }
+        const [, name, make] = /^const (\w+) = (.*);$/.exec(line)
+        contents = contents.replace(line, `let ${name}_;\nconst ${name} = {format: (list) => (${name}_ ??= ${make}).format(list)};`)
+      }
+      return {contents, loader: 'js'}
+    })
+  },
+}
+
 fs.rmSync(commandsDir, {recursive: true, force: true})
 fs.mkdirSync(commandsDir)
 meta.commands = []
@@ -294,6 +356,8 @@ for (const id of FAST_COMMANDS) {
           }))
         },
       },
+      lazyModules,
+      deferIntl,
     ],
   })
   const file = path.join(commandsDir, `${id}.js`)
@@ -306,7 +370,11 @@ for (const id of FAST_COMMANDS) {
   const code = `(function (exports, require, module, __filename, __dirname) {${built.outputFiles[0].text}\n})`
   fs.writeFileSync(file, code)
   const s = new vm.Script(code, {filename: file})
-  s.runInThisContext()({}, createRequire(file), {exports: {}}, file, commandsDir)
+  const loaded = {exports: {}}
+  s.runInThisContext()(loaded.exports, createRequire(file), loaded, file, commandsDir)
+  // What bin/run.js takes from the bundle, and nothing else (a stand-in that wrote to the
+  // bundle's own module as it loads would show here).
+  if (Object.keys(loaded.exports).sort().join() !== 'Command,runCommand') throw new Error(`${id}: the bundle exports ${Object.keys(loaded.exports)}`)
   fs.writeFileSync(path.join(commandsDir, `${id}.cache`), s.createCachedData())
   await warmCache(file, id)
   meta.commands.push(id)

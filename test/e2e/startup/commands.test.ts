@@ -19,6 +19,11 @@ const COMMANDS = ['apps', 'app', 'restart', 'restage', 'push', 'cancel-deploymen
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cfzd-startup-cmd-'))
 /** Not logged in: an empty CF_HOME. */
 const loggedOut: NodeJS.ProcessEnv = {PATH: process.env.PATH, HOME: home, CF_HOME: home, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
+/** push's own checks before any request: a manifest that is not YAML, an archive that is not a zip. */
+const badManifest = path.join(home, 'bad-manifest.yml')
+fs.writeFileSync(badManifest, 'applications:\n- name: a\n  memory: [oops\n')
+const badZip = path.join(home, 'bad.zip')
+fs.writeFileSync(badZip, 'PK\u0003\u0004 not a zip')
 
 async function both(
   run: (env: NodeJS.ProcessEnv) => Promise<CliResult>,
@@ -51,6 +56,15 @@ describe('command fast path', () => {
     ['an unexpected argument', ['app', 'my-app', 'extra'], {}],
     ['too many arguments', ['cancel-deployment', 'a', 'b'], {}],
     ['a flag without its value', ['push', '--path'], {}],
+    ['push without an app or a manifest', ['push', '--no-manifest'], {}],
+    ['push with a bad --memory', ['push', 'my-app', '--no-manifest', '-m', 'lots'], {}],
+    ['push with a bad --var', ['push', 'my-app', '--no-manifest', '--var', 'novalue'], {}],
+    ['push with --instances below 0', ['push', 'my-app', '-i', '-1'], {}],
+    ['push with a strategy flag of another strategy', ['push', 'my-app', '--no-manifest', '--instance-steps', '20,40'], {}],
+    ['push with no such manifest', ['push', '-f', path.join(home, 'none.yml')], {}],
+    ['push with a manifest that is not YAML', ['push', '-f', badManifest], {}],
+    ['push with no such path', ['push', 'my-app', '--no-manifest', '--path', path.join(home, 'none')], {}],
+    ['push with an archive that is not a zip', ['push', 'my-app', '--no-manifest', '--path', badZip], {}],
     ['a bad strategy', ['restart', 'my-app', '--strategy', 'sideways'], {}],
     ['a bad strategy from the environment', ['restart', 'my-app'], {CFZD_STRATEGY: 'sideways'}],
     ['a bad number', ['restart', 'my-app', '--max-in-flight', 'lots'], {}],
