@@ -33,7 +33,7 @@ import {deploymentOutcome, operationResult} from './result.js'
 import {appGone, currentName, step, type OpState} from './state.js'
 import type {OperationResult, Step} from './types.js'
 import {WaitFailure, type DeploymentGoal, summarizeStats, watchDeployment} from './wait.js'
-import {afterDeployed, workerWarning} from './workers.js'
+import {afterDeployed, workerWarning, workers} from './workers.js'
 
 /** The newest web process: the one GET /v3/apps/:guid/processes/web answers with (several exist while a deployment runs). */
 function newestWeb(processes: Process[]): Process | undefined {
@@ -78,6 +78,7 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
           const line = processes && workerWarning(processes, s.opts.strategy)
           if (line) warn(line)
           web = known?.web ?? (processes ? newestWeb(processes) : undefined)
+          s.webOnly = processes ? workers(processes).length === 0 : undefined
         }
         if (web) {
           // With a deployment superseded there are several web processes: webTarget reads them all.
@@ -241,6 +242,14 @@ export function deploymentPlan(source: DropletSource): Step<OpState>[] {
       // Cloud Controller destroys the old web processes and restarts the others when it finalizes.
       enabled: (s) => s.deployment?.status.value === 'FINALIZED' && s.deployment.status.reason === DeploymentStatusReason.DEPLOYED,
       async run(s, task) {
+        if (s.webOnly) {
+          // Nothing left to read: finalize.rb destroyed the old web processes (their stats answer
+          // 404 from then on) and came only after every new web instance was routable, and there
+          // is no other process type for it to restart.
+          const target = s.deployment.options.web_instances ?? s.webBefore?.instances ?? s.progress?.target ?? 0
+          s.processes = [{type: 'web', instances: target, zeroMs: 0, recovered: true}]
+          return task.setTitle('Old instances gone (Cloud Controller removed them when it finalized; every new instance routable)')
+        }
         s.processes = await afterDeployed(s.env, s.appName, s.app.guid, s.deployment, {timeoutMs: s.opts.startupTimeoutMs, warnings: s.warnings, task})
       },
     }),

@@ -40,6 +40,8 @@ export interface OpState {
   deployment?: Deployment
   /** The web process as the check step read it, before any deployment: its instance count is the target. */
   webBefore?: {instances: number; memory_in_mb: number}
+  /** The check step read the app's processes and found only web ones (no worker to watch after a finalize). */
+  webOnly?: boolean
   progress?: DeploymentProgress
   /** Blue-green: how far the routes have moved to the new app. */
   routes: 'untouched' | 'mapped-both' | 'switched'

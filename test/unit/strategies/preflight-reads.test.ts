@@ -201,3 +201,50 @@ describe('other reads the check makes only to inform', () => {
     await expect(runStep(deploymentPlan(restartSource), 'check', s)).rejects.toThrow(/Unprocessable/)
   })
 })
+
+describe('after a rolling deployment is DEPLOYED', () => {
+  const deployed = () => ({
+    ...example('deployment'),
+    guid: 'dep1',
+    status: {value: 'FINALIZED', reason: 'DEPLOYED', details: {last_successful_healthcheck: null, last_status_change: null}},
+    options: {max_in_flight: 1, web_instances: null},
+    new_processes: [{guid: 'w2', type: 'web'}],
+    relationships: {app: {data: {guid: 'a1'}}},
+  })
+
+  it('an app with only web processes: nothing more is read (the old ones are gone, every new one was routable at the finalize)', async () => {
+    const requests = serveCheckWorld(server)
+    const s = checkState({strategy: 'rolling'})
+    await runStep(deploymentPlan(restartSource), 'check', s)
+    requests.all.length = 0
+    s.deployment = deployed() as unknown as NonNullable<typeof s.deployment>
+    await runStep(deploymentPlan(restartSource), 'old-gone', s)
+    expect(requests.all).toEqual([])
+    expect(s.processes).toEqual([{type: 'web', instances: 2, zeroMs: 0, recovered: true}])
+  })
+
+  it('an app with a worker: its processes are read and the worker watched until it runs again', async () => {
+    const requests = serveCheckWorld(server)
+    const worker = {...example('process'), guid: 'k1', type: 'worker', instances: 1, relationships: {app: {data: {guid: 'a1'}}}}
+    const web2 = {...example('process'), guid: 'w2', type: 'web', instances: 2, relationships: {app: {data: {guid: 'a1'}}}}
+    let finalized = false
+    server.use(
+      http.get(`${API}/v3/apps/a1/processes`, () =>
+        Response.json({
+          pagination: {total_results: 2, total_pages: 1, first: null, last: null, next: null, previous: null},
+          resources: finalized ? [web2, worker] : [{...example('process'), guid: 'w1', type: 'web', instances: 2, memory_in_mb: 256}, worker],
+        }),
+      ),
+      http.get(`${API}/v3/processes/:guid/stats`, () => Response.json({resources: [{...example('process_stats').resources[0], index: 0, state: 'RUNNING'}]})),
+    )
+    const s = checkState({strategy: 'rolling'})
+    await runStep(deploymentPlan(restartSource), 'check', s)
+    finalized = true
+    requests.all.length = 0
+    s.deployment = deployed() as unknown as NonNullable<typeof s.deployment>
+    await runStep(deploymentPlan(restartSource), 'old-gone', s)
+    expect(requests.all[0]).toMatch(/^GET \/v3\/apps\/a1\/processes/)
+    expect(requests.all).toContain('GET /v3/processes/k1/stats')
+    expect(s.processes?.map((p) => p.type).sort()).toEqual(['web', 'worker'])
+  })
+})
