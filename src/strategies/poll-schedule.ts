@@ -64,7 +64,10 @@ export class PollSchedule {
       const skip = Math.ceil((notBefore - w.latest) / e.periodMs)
       if (skip > 0) {
         const later = this.estimator.nextTick(w.latest + (skip - 1) * e.periodMs + 1)
-        if (later && later.latest - later.earliest <= Math.max(this.o.splitAboveMs, w.latest - w.earliest)) w = later
+        // Compared with this tick's whole window (not the part of it still ahead of `now`).
+        const whole = this.estimator.nextTick(now, false) ?? w
+        if (later && later.latest - later.earliest <= Math.max(this.o.splitAboveMs, whole.latest - whole.earliest) + this.estimator.driftPerTickMs * skip)
+          w = later
       }
     }
     if (!w) return Math.max(now, last + this.o.learnMinMs + this.o.random() * (this.o.learnMaxMs - this.o.learnMinMs))

@@ -38,6 +38,21 @@ export interface TickEstimatorOptions {
   maxUncertaintyMs?: number
   /** Prefer whole seconds (Cloud Controller's update_frequency_in_seconds is an integer). */
   wholeSeconds?: boolean
+  /**
+   * How much later than a whole period each tick may come: the updater sleeps its period minus
+   * its pass's duration and wakes a little late, so its ticks drift later by a few ms each. An
+   * older window then says less about the next tick: its late end is stretched by this much per
+   * period between it and the newest window (and the predicted tick by as much per period ahead).
+   */
+  driftPerTickMs?: number
+}
+
+/** A few ms per tick: a loaded 2-CPU machine's local foundation drifts about this much. */
+export const DRIFT_PER_TICK_MS = 8
+
+/** A window from an earlier run's prior: already widened for its age (tick-store.ts priorFrom). */
+interface AgedWindow extends TickWindow {
+  aged?: boolean
 }
 
 /**
@@ -57,7 +72,16 @@ export class TickEstimator {
   private prior?: TickPrior
 
   constructor(opts: TickEstimatorOptions = {}, prior?: TickPrior) {
-    this.o = {minPeriodMs: 500, maxPeriodMs: 60_000, stepMs: 10, minWindows: 3, maxUncertaintyMs: 400, wholeSeconds: true, ...opts}
+    this.o = {
+      minPeriodMs: 500,
+      maxPeriodMs: 60_000,
+      stepMs: 10,
+      minWindows: 3,
+      maxUncertaintyMs: 400,
+      wholeSeconds: true,
+      driftPerTickMs: DRIFT_PER_TICK_MS,
+      ...opts,
+    }
     this.setPrior(prior)
   }
 
@@ -67,18 +91,32 @@ export class TickEstimator {
     this.cached = undefined
   }
 
+  /** How much later than a whole period a tick may come (see TickEstimatorOptions). */
+  get driftPerTickMs(): number {
+    return this.o.driftPerTickMs
+  }
+
   /** Whether the estimate still leans on an earlier run's prior. */
   get usingPrior(): boolean {
     return this.prior !== undefined
   }
 
   /** The windows the estimate is computed from: the observed ones, plus the prior's tick. */
-  private effective(): TickWindow[] {
+  private effective(): AgedWindow[] {
     const pr = this.prior
-    if (pr?.phaseMs === undefined) return [...this.windows].sort((x, y) => y.atOrBefore - y.after - (x.atOrBefore - x.after))
+    if (pr?.phaseMs === undefined) return [...this.windows]
     const u = Math.max(1, pr.uncertaintyMs ?? 0)
-    // The narrowest window last: feasiblePhase measures the others against it.
-    return [{after: pr.phaseMs - u, atOrBefore: pr.phaseMs + u}, ...this.windows].sort((x, y) => y.atOrBefore - y.after - (x.atOrBefore - x.after))
+    return [{after: pr.phaseMs - u, atOrBefore: pr.phaseMs + u, aged: true}, ...this.windows]
+  }
+
+  /** The phase the windows leave for period p, allowing for the updater's drift. */
+  private phase(ws: AgedWindow[], p: number): {start: number; width: number} | undefined {
+    return feasiblePhase(ws, p, this.o.driftPerTickMs)
+  }
+
+  /** The newest observed (or prior) tick's late end: drift is counted from there. */
+  private newest(ws: AgedWindow[]): number {
+    return Math.max(...ws.map((w) => w.atOrBefore))
   }
 
   /** Record that a change was seen at `atOrBefore`, and not at the poll before (`after`). */
@@ -102,21 +140,26 @@ export class TickEstimator {
   /**
    * When the next tick after `now` can be, over every period and phase that fit the windows:
    * `earliest`..`latest`; undefined unless the estimate is trusted. A poll just after `latest`
-   * never comes before the tick; a poll in between narrows the next window.
+   * never comes before the tick; a poll in between narrows the next window. With `clip` false,
+   * `earliest` may be before `now` (the whole window of the tick, for comparing widths).
    */
-  nextTick(now: number): {earliest: number; latest: number} | undefined {
+  nextTick(now: number, clip = true): {earliest: number; latest: number} | undefined {
     const e = this.estimate()
     if (!e) return undefined
     const step = this.o.stepMs
     // For each period in the band, the first feasible tick interval that ends after now.
     const intervals: {start: number; end: number}[] = []
     const ws = this.effective()
+    const newest = this.newest(ws)
     for (let p = e.band.minMs; p <= e.band.maxMs; p += step) {
-      const ph = feasiblePhase(ws, p)
+      const ph = this.phase(ws, p)
       if (!ph) continue
       const hi = ph.start + ph.width
       const k = Math.floor((now - hi) / p) + 1
-      intervals.push({start: Math.max(now, ph.start + k * p), end: hi + k * p})
+      // Each period ahead of the newest window, the tick may have drifted a little later.
+      const end = hi + k * p
+      const late = (this.o.driftPerTickMs * Math.max(0, end - newest)) / p
+      intervals.push({start: Math.max(clip ? now : -Infinity, ph.start + k * p), end: end + late})
     }
     if (intervals.length === 0) return undefined
     // The nearest tick only: a period whose interval for this tick is already over points a whole
@@ -163,7 +206,7 @@ export class TickEstimator {
   private fromPrior(pr: TickPrior): TickEstimate | undefined | 'contradicts' {
     const step = this.o.stepMs
     const ws = this.effective()
-    if (ws.length === 0 || ws[ws.length - 1].atOrBefore - ws[ws.length - 1].after >= pr.periodMs - step) return undefined
+    if (ws.length === 0 || Math.min(...ws.map((w) => w.atOrBefore - w.after)) >= pr.periodMs - step) return undefined
     // An earlier run may have seen only every k-th tick (its instances took k ticks to start):
     // then the ticks of this one fall between them, and a k-th of that period explains both.
     const candidates = [pr.periodMs, pr.periodMs - step, pr.periodMs + step]
@@ -174,7 +217,7 @@ export class TickEstimator {
     for (const p of candidates) {
       // A period only counts where some window seen in this run is narrower than it.
       if (p !== pr.periodMs && !this.windows.some((w) => w.atOrBefore - w.after < p / 2)) continue
-      const ph = feasiblePhase(ws, p)
+      const ph = this.phase(ws, p)
       if (!ph) continue
       if (ph.width > this.o.maxUncertaintyMs) return undefined
       if (p !== pr.periodMs) this.prior = {...pr, periodMs: p}
@@ -198,35 +241,56 @@ export class TickEstimator {
     const step = this.o.stepMs
     let top: number | undefined
     for (let p = Math.floor(maxP / step) * step; p >= this.o.minPeriodMs; p -= step) {
-      if (feasiblePhase(ws, p)) {
+      if (this.phase(ws, p)) {
         top = p
         break
       }
     }
     if (top === undefined) return undefined
     let bottom = top
-    while (bottom - step >= this.o.minPeriodMs && feasiblePhase(ws, bottom - step)) bottom -= step
+    while (bottom - step >= this.o.minPeriodMs && this.phase(ws, bottom - step)) bottom -= step
     // Cloud Controller's update_frequency_in_seconds is a whole number of seconds: a whole second
     // in (or just beside) the band is the period.
     for (let w = Math.floor((top + 2 * step) / 1000) * 1000; this.o.wholeSeconds && w >= bottom - 2 * step && w >= 1000; w -= 1000) {
-      const ph = feasiblePhase(ws, w)
+      const ph = this.phase(ws, w)
       if (!ph) continue
       if (ph.width > this.o.maxUncertaintyMs) break
       return {periodMs: w, phaseMs: ph.start + ph.width, uncertaintyMs: ph.width, band: {minMs: w, maxMs: w}}
     }
+    // No whole second in the band: an updater that drifted more than allowed now and then (a
+    // loaded machine) can make some odd period fit better. The nearest whole second, with thrice
+    // the drift allowed, or else the largest whole second below that fits, is the period then.
+    if (this.o.wholeSeconds && this.o.driftPerTickMs > 0) {
+      const near = Math.round((top + bottom) / 2 / 1000) * 1000
+      const candidates: [number, number][] = [[near, 3]]
+      for (let w = Math.min(near - 1000, Math.floor(bottom / 1000) * 1000); w >= Math.max(1000, this.o.minPeriodMs); w -= 1000) candidates.push([w, 1])
+      for (const [w, slack] of candidates) {
+        if (w < 1000 || w > maxP + 2 * step) continue
+        const ph = feasiblePhase(ws, w, this.o.driftPerTickMs * slack)
+        if (ph && ph.width <= this.o.maxUncertaintyMs) return {periodMs: w, phaseMs: ph.start + ph.width, uncertaintyMs: ph.width, band: {minMs: w, maxMs: w}}
+      }
+    }
     const period = Math.round((top + bottom) / 2 / step) * step
-    const phase = feasiblePhase(ws, period) ?? feasiblePhase(ws, top)!
+    const phase = this.phase(ws, period) ?? this.phase(ws, top)!
     if (phase.width > this.o.maxUncertaintyMs) return undefined
     return {periodMs: period, phaseMs: phase.start + phase.width, uncertaintyMs: phase.width, band: {minMs: bottom, maxMs: top}}
   }
 }
 
 /**
- * Intersect the windows' phase intervals modulo p. Returns the start (absolute, in the last
- * window's period) and width of the intersection, or undefined when the windows disagree.
+ * Intersect the windows' phase intervals modulo p. Returns the start (absolute, in the narrowest
+ * window's period) and width of the intersection, or undefined when the windows disagree. The
+ * ticks drift later by up to `driftPerTickMs` each: a window k periods older than the newest
+ * has its late end stretched by k times that (not a prior's window, already widened for its age).
  */
-function feasiblePhase(ws: TickWindow[], p: number): {start: number; width: number} | undefined {
+function feasiblePhase(windows: AgedWindow[], p: number, driftPerTickMs = 0): {start: number; width: number} | undefined {
+  const newest = Math.max(...windows.map((w) => w.atOrBefore))
+  const ws = windows
+    .map((w) => (w.aged ? w : {after: w.after, atOrBefore: w.atOrBefore + (driftPerTickMs * (newest - w.atOrBefore)) / p}))
+    // The narrowest window last: the others are measured against it.
+    .sort((x, y) => y.atOrBefore - y.after - (x.atOrBefore - x.after))
   const ref = ws[ws.length - 1]
+  if (!ref) return undefined
   // Work in coordinates relative to the reference window's start.
   let lo = 0
   let hi = ref.atOrBefore - ref.after

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import {DRIFT_PER_TICK_MS} from './tick-estimator.js'
 
 export interface SavedTick {
   periodMs: number
@@ -93,8 +94,10 @@ export class FileTickStore implements TickStore {
 
 /**
  * What a saved tick says now: the period, and the phase with an uncertainty that grows with the
- * time since it was saved (the updater sleeps its period minus each pass's duration, so its ticks
- * drift slowly). The phase is dropped once it could be anywhere in a third of a period.
+ * time since it was saved. The updater sleeps its period minus each pass's duration and wakes a
+ * little late, so its ticks drift later, a few ms a tick: the window's late end grows by that
+ * much per period since, its early end by a fixed margin only. The phase is dropped once it could
+ * be anywhere in a third of a period.
  */
 export function priorFrom(
   saved: SavedTick | undefined,
@@ -104,7 +107,8 @@ export function priorFrom(
   const elapsed = now - saved.at
   if (elapsed > 7 * 86_400_000) return undefined
   const quiet = saved.quietMs === undefined ? {} : {quietMs: saved.quietMs}
-  const u = saved.uncertaintyMs + 30 + elapsed * 0.002
+  const late = (DRIFT_PER_TICK_MS * elapsed) / saved.periodMs
+  const u = saved.uncertaintyMs + 30 + late / 2
   if (u > saved.periodMs / 3) return {periodMs: saved.periodMs, ...quiet}
-  return {periodMs: saved.periodMs, phaseMs: saved.phaseMs, uncertaintyMs: u, ...quiet}
+  return {periodMs: saved.periodMs, phaseMs: saved.phaseMs + late / 2, uncertaintyMs: u, ...quiet}
 }

@@ -284,6 +284,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
   // before the updater's next tick), so a short deployment doesn't spend requests on them.
   let lastStats = clock.now()
   let lastProgress = clock.now()
+  let lastChange = clock.now()
   let bestRoutable = -1
   let errorSince: number | undefined
   let first = true
@@ -301,6 +302,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
       schedule.record(now, fp !== fingerprint, second)
       if (fp !== fingerprint) {
         lastProgress = now
+        lastChange = now
         // The tick was after the previous poll, and not before the second its stamp names.
         const after = second && second.to > prevPoll && second.from <= now ? Math.max(prevPoll, second.from) : prevPoll
         const firstChange = firstChangeAfter === undefined
@@ -344,8 +346,13 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     }
 
     const web = deployment.new_processes.find((p) => p.type === 'web')
+    // With the tick known from an earlier run, while the deployment keeps changing its instances
+    // are fine and the next change comes on a known tick: stats (for crashes, progress and the due
+    // signal) are read once it has been quiet a while. While learning the tick, every 3 s: the due
+    // signal tells a long tick from a short one (floorMs).
     const statsEvery = o.goal === 'first-instance' ? 1000 : 3000
-    if (web && o.goal !== 'finalized' && clock.now() - lastStats >= statsEvery) {
+    const quietFor = o.goal === 'first-instance' || !schedule.estimator.usingPrior ? 0 : statsEvery + 1000
+    if (web && o.goal !== 'finalized' && clock.now() - lastStats >= statsEvery && clock.now() - lastChange >= quietFor) {
       lastStats = clock.now()
       try {
         // Stats are padded with DOWN entries up to the desired count, so they give both.
@@ -355,8 +362,9 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
       }
       if (instances) {
         if (instances.routable > bestRoutable) {
+          // The first reading is no progress unless an instance is routable already.
+          if (bestRoutable >= 0 || instances.routable > 0) lastProgress = clock.now()
           bestRoutable = instances.routable
-          lastProgress = clock.now()
         }
         if (o.goal === 'first-instance' && instances.running > 0) return report()
         if (instances.crashed > 0 && instances.crashed === instances.desired) {
@@ -397,6 +405,9 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
   function remember(): void {
     const e = schedule.estimator.estimate()
     if (!store || !apiUrl || !e || e.uncertaintyMs > 300) return
+    // Cloud Controller's update_frequency_in_seconds is a whole number: a period that isn't (the
+    // windows of a drifting updater happened to fit it) would mislead the next run.
+    if (e.periodMs % 1000 !== 0) return
     // A period only known as a wide band (no whole second fits, the middle guessed) would mislead
     // the next run more than learning afresh.
     if (e.band.maxMs - e.band.minMs > 50) return
@@ -413,8 +424,13 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     const runQuiet = timedGoal ? Math.max(...bounds.filter((b): b is number => b !== undefined)) : undefined
     const quiet = [runQuiet, prior?.periodMs === periodMs ? prior.quietMs : undefined].filter((q): q is number => q !== undefined && Number.isFinite(q))
     const quietMs = quiet.length > 0 ? Math.max(0, Math.min(...quiet)) : undefined
+    // The latest tick (the windows' phase may be an older tick's; the updater has drifted since).
+    const now = clock.now()
+    const last = schedule.estimator.nextTick(now - e.periodMs, false)
+    const tick =
+      last && last.latest - last.earliest < e.periodMs / 2 ? {phaseMs: (last.earliest + last.latest) / 2, uncertaintyMs: (last.latest - last.earliest) / 2} : e
     try {
-      store.save(apiUrl, {periodMs, phaseMs: e.phaseMs, uncertaintyMs: e.uncertaintyMs, at: clock.now(), ...(quietMs === undefined ? {} : {quietMs})})
+      store.save(apiUrl, {periodMs, phaseMs: tick.phaseMs, uncertaintyMs: tick.uncertaintyMs, at: now, ...(quietMs === undefined ? {} : {quietMs})})
     } catch {}
   }
 }

@@ -36,25 +36,53 @@ class MemoryTickStore implements TickStore {
 const iso = (t: number) => new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z')
 
 /**
+ * The updater's ticks: it sleeps its period minus the pass's duration (scheduler.rb), and wakes a
+ * little late, so every tick comes a few ms after the period (more now and then on a loaded
+ * machine): the phase drifts later, by tens of ms over a 10-instance deployment with a 1 s tick.
+ */
+class Updater {
+  last: number
+  private readonly ticks: number[] = []
+  constructor(
+    readonly tickMs: number,
+    phase: number,
+    private readonly r: () => number,
+    readonly drift: boolean,
+  ) {
+    this.last = phase
+    this.ticks.push(phase)
+  }
+  /** The first tick after t. */
+  nextAfter(t: number): number {
+    while (this.ticks.at(-1)! <= t) {
+      const late = this.drift ? 1 + this.r() * 4 + (this.r() < 0.05 ? this.r() * 80 : 0) : 0
+      this.ticks.push(this.ticks.at(-1)! + this.tickMs + late)
+    }
+    return this.ticks.find((x) => x > t)!
+  }
+}
+
+/**
  * The updater (actions/scale.rb with max_in_flight 1): on each tick, when every new instance is
  * routable, finalize if all are there, else start one more (moving updated_at). Instances are
  * routable `startupMs` after they start; the first starts when the deployment is created. With a
  * 2 s start-up and a 1 s tick, each instance then takes 3 ticks: the changes fall on a 3 s lattice.
  */
-function simulate(clock: FakeClock, o: {tickMs: number; phaseMs: number; startupMs: number; instances: number}) {
+function simulate(clock: FakeClock, o: {tickMs: number; phaseMs: number; startupMs: number; instances: number; updater: Updater}) {
   const created = clock.now()
   const starts = [created]
   let finalizedAt: number | undefined
   let updatedAt = created
-  let lastTick = Math.floor((created - o.phaseMs) / o.tickMs) * o.tickMs + o.phaseMs
   const advance = () => {
-    for (let t = lastTick + o.tickMs; t <= clock.now() && finalizedAt === undefined; t += o.tickMs) {
-      lastTick = t
+    for (let t = o.updater.nextAfter(o.updater.last); t <= clock.now() && finalizedAt === undefined; t = o.updater.nextAfter(t)) {
+      o.updater.last = t
+      if (t <= created) continue
       if (!starts.every((s) => s + o.startupMs <= t)) continue
       if (starts.length >= o.instances) finalizedAt = t
       // An instance starts a little after the tick that asked for it (Diego's own scheduling).
       else starts.push(t + 5)
       updatedAt = t
+      if (process.env.LAG_TRACE) console.log('change at', t - created, finalizedAt === undefined ? '' : 'final')
     }
   }
   const deployment = () => {
@@ -88,14 +116,22 @@ function simulate(clock: FakeClock, o: {tickMs: number; phaseMs: number; startup
   return {deployment, stats, finalizedAt: () => finalizedAt}
 }
 
-async function rollOnce(clock: FakeClock, store: TickStore | null, o: {tickMs: number; phaseMs: number; instances: number}) {
+async function rollOnce(clock: FakeClock, store: TickStore | null, o: {tickMs: number; phaseMs: number; instances: number; updater: Updater}) {
   const sim = simulate(clock, {...o, startupMs: 2000})
   const started = clock.now()
   let requests = 0
   server.use(
     http.get(`${API}/v3/deployments/d1`, () => {
       requests++
-      if (process.env.LAG_TRACE) console.log('poll', clock.now() - started, o.instances, JSON.stringify(store?.load(API)))
+      if (process.env.LAG_TRACE)
+        console.log(
+          'poll',
+          clock.now() - started,
+          o.instances,
+          JSON.stringify(store?.load(API)),
+          'next ticks',
+          [1, 2, 3].map((k) => o.updater.nextAfter(clock.now() - 1000 * k + 1000) - started),
+        )
       return HttpResponse.json(sim.deployment())
     }),
     http.get(`${API}/v3/processes/p-new/stats`, () => {
@@ -113,16 +149,17 @@ async function rollOnce(clock: FakeClock, store: TickStore | null, o: {tickMs: n
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 /** One foundation: a 10-instance warm-up deployment, then the measured one a few seconds later. */
-async function foundation(seed: number, tickMs: number, instances: number, warm = true) {
+async function foundation(seed: number, tickMs: number, instances: number, warm = true, drift = true) {
   const r = rng(seed)
   const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z') + Math.floor(r() * 100_000))
   const phaseMs = Math.floor(r() * tickMs)
   const store = new MemoryTickStore()
+  const updater = new Updater(tickMs, clock.now() - tickMs + phaseMs, r, drift)
   if (warm) {
-    await rollOnce(clock, store, {tickMs, phaseMs, instances: 10})
+    await rollOnce(clock, store, {tickMs, phaseMs, instances: 10, updater})
     clock.advance(2000 + Math.floor(r() * 10_000))
   }
-  return rollOnce(clock, store, {tickMs, phaseMs, instances})
+  return rollOnce(clock, store, {tickMs, phaseMs, instances, updater})
 }
 
 describe('completion lag (simulated updater, 2 s start-up)', () => {
@@ -135,14 +172,19 @@ describe('completion lag (simulated updater, 2 s start-up)', () => {
     {instances: 2, tickMs: 5000},
     {instances: 4, tickMs: 5000},
     {instances: 10, tickMs: 5000},
-  ])('$instances instance(s), $tickMs ms tick, after an earlier deployment: median lag ≤ 300 ms at ≤ 1 request/s', async ({instances, tickMs}) => {
-    const runs = []
-    for (let i = 1; i <= 15; i++) runs.push(await foundation(i * 7919 + instances * 31 + tickMs, tickMs, instances))
-    if (process.env.LAG_DEBUG)
-      console.log(instances, tickMs, median(runs.map((x) => x.lag)), median(runs.map((x) => x.rate)).toFixed(2), JSON.stringify(runs.map((x) => x.lag)))
-    expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(300)
-    expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1)
-  })
+  ])(
+    '$instances instance(s), $tickMs ms tick, after an earlier deployment (drifting updater): median lag ≤ 200 ms at ≤ 1 request/s',
+    async ({instances, tickMs}) => {
+      const runs = []
+      for (let i = 1; i <= 15; i++)
+        if (!process.env.LAG_ONLY || Number(process.env.LAG_ONLY) === i) runs.push(await foundation(i * 7919 + instances * 31 + tickMs, tickMs, instances))
+      if (process.env.LAG_DEBUG)
+        console.log(instances, tickMs, median(runs.map((x) => x.lag)), median(runs.map((x) => x.rate)).toFixed(2), JSON.stringify(runs.map((x) => x.lag)))
+      // 200 ms here: the command's reads after DEPLOYED and its exit add about 100 ms on the bench.
+      expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(200)
+      expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1)
+    },
+  )
 
   it.each([
     {instances: 1, tickMs: 1000},
@@ -175,7 +217,8 @@ describe('the tick kept for the next run', () => {
     const r = rng(seed)
     const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z') + Math.floor(r() * 100_000))
     const store = new MemoryTickStore()
-    await rollOnce(clock, store, {tickMs, phaseMs: Math.floor(r() * tickMs), instances: 10})
+    const phaseMs = Math.floor(r() * tickMs)
+    await rollOnce(clock, store, {tickMs, phaseMs, instances: 10, updater: new Updater(tickMs, clock.now() - tickMs + phaseMs, r, true)})
     const saved = store.load(API)!
     expect(saved.periodMs).toBe(tickMs)
     // Instances took 2 s to be routable: quietMs is a lower bound of that (2005 ms from the tick that started them).

@@ -26,7 +26,12 @@ function run(
     periodMs: o.prior.periodMs,
     ...(o.prior.uncertaintyMs === undefined ? {} : {phaseMs: phase - 7 * period + (o.prior.phaseOffsetMs ?? 0), uncertaintyMs: o.prior.uncertaintyMs}),
   }
-  const sched = new PollSchedule({random: r, prior, ...(o.learnMinMs ? {learnMinMs: o.learnMinMs, learnMaxMs: o.learnMaxMs} : {})})
+  const sched = new PollSchedule({
+    random: r,
+    prior,
+    estimator: {wholeSeconds: period % 1000 === 0},
+    ...(o.learnMinMs ? {learnMinMs: o.learnMinMs, learnMaxMs: o.learnMaxMs} : {}),
+  })
   // The deployment changes on every `changeEvery`-th tick (instances that take longer than a
   // tick to start leave the updater nothing to do in between), the last one included.
   const every = o.changeEvery ?? 1

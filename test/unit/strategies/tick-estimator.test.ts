@@ -12,7 +12,8 @@ function rng(seed: number) {
 /** Poll with jittered intervals; a change is visible at a poll when a tick happened since the previous poll. */
 function simulate(periodMs: number, phaseMs: number, ticks: number, seed: number, minGap = 700, maxGap = 1300) {
   const r = rng(seed)
-  const est = new TickEstimator()
+  // Cloud Controller's tick is a whole number of seconds; an odd one is learned with wholeSeconds off.
+  const est = new TickEstimator({wholeSeconds: periodMs % 1000 === 0})
   let prev = 0
   let t = 0
   const end = phaseMs + ticks * periodMs

@@ -44,7 +44,8 @@ describe('FileTickStore', () => {
 describe('priorFrom', () => {
   it('keeps the phase while it is fresh, then only the period', () => {
     const saved = {periodMs: 1000, phaseMs: 500, uncertaintyMs: 20, at: 10_000}
-    expect(priorFrom(saved, 12_000)).toEqual({periodMs: 1000, phaseMs: 500, uncertaintyMs: 54})
+    // Two periods later: the tick may have drifted up to 2 × 8 ms later, not earlier.
+    expect(priorFrom(saved, 12_000)).toEqual({periodMs: 1000, phaseMs: 508, uncertaintyMs: 58})
     expect(priorFrom(saved, 10_000 + 3_600_000)).toEqual({periodMs: 1000})
     expect(priorFrom(saved, 10_000 + 30 * 86_400_000)).toBeUndefined()
     expect(priorFrom(undefined, 0)).toBeUndefined()

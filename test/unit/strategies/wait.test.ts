@@ -41,11 +41,11 @@ describe('summarizeStats', () => {
 describe('watchDeployment', () => {
   const client = (clock: FakeClock) => new CapiClient({apiUrl: API, clock})
 
-  it('returns once DEPLOYED, reading stats for progress', async () => {
+  it('returns once DEPLOYED, reading stats for progress once the deployment has been quiet for a while', async () => {
     let polls = 0
     const seen: number[] = []
     server.use(
-      http.get(`${API}/v3/deployments/d1`, () => HttpResponse.json(++polls >= 4 ? deployment('DEPLOYED', 'FINALIZED') : deployment('DEPLOYING'))),
+      http.get(`${API}/v3/deployments/d1`, () => HttpResponse.json(++polls >= 6 ? deployment('DEPLOYED', 'FINALIZED') : deployment('DEPLOYING'))),
       http.get(`${API}/v3/processes/p-new/stats`, () => HttpResponse.json({resources: [stat(0, 'RUNNING'), stat(1, 'STARTING', false)]})),
     )
     const clock = new FakeClock()
@@ -57,7 +57,7 @@ describe('watchDeployment', () => {
       onProgress: (p) => seen.push(p.instances?.routable ?? -1),
     })
     expect(res.deployment.status.reason).toBe('DEPLOYED')
-    expect(polls).toBe(4)
+    expect(polls).toBe(6)
     expect(seen).toContain(1)
   })
 
