@@ -47,7 +47,7 @@ export async function startSite(opts: SiteOptions): Promise<Site> {
   const env = cliEnv(home)
   const cli = (args: string[], o: RunOptions = {}) => cfzd(args, {...o, env: {...env, ...o.env}})
   try {
-    const login = await cli(['login', '-a', foundation.apiUrl, '-u', foundation.admin.username, `--password=${foundation.admin.password}`, '-o', org, '-s', space])
+    const login = await cli(['login', '-a', foundation.apiUrl, '-u', foundation.admin.username, '-p', foundation.admin.password, '-o', org, '-s', space])
     if (login.code !== 0) throw describeFailure('cfzd login', login)
   } catch (error) {
     await foundation.stop()

@@ -44,6 +44,15 @@ import {Uaa, defaultUaaState} from './uaa.js'
 import {Updater} from './updater.js'
 import {bumpVersion, seededRandom} from './util.js'
 
+/**
+ * A generated admin password: 24 hex digits. Not base64url, whose '-' could come first (1 in 64)
+ * and be taken for a flag by `cfzd login -p` and the cf CLI alike; that failed one bench site and
+ * its whole run now and then.
+ */
+export function newPassword(): string {
+  return randomBytes(12).toString('hex')
+}
+
 export type {DeploymentEvent, RequestLogEntry} from './kernel.js'
 export type {Faults, FaultsPatch} from './faults.js'
 export type {SeedResult, SeedSpec} from './seed.js'
@@ -171,7 +180,7 @@ export async function startLocalFoundation(opts: LocalFoundationOptions = {}): P
 
   const snap = opts.statePath ? await readSnapshot(opts.statePath) : undefined
   const ci = {id: opts.ciClient?.id ?? 'cfzd-ci', secret: opts.ciClient?.secret ?? randomBytes(12).toString('hex')}
-  const adminUser = {username: opts.admin?.username ?? 'admin', password: opts.admin?.password ?? randomBytes(9).toString('base64url')}
+  const adminUser = {username: opts.admin?.username ?? 'admin', password: opts.admin?.password ?? newPassword()}
   const uaaState = snap?.uaa ?? defaultUaaState(adminUser, ci)
   f.uaa = new Uaa(uaaState, {
     issuer: `${f.settings.uaaUrl}/oauth/token`,
