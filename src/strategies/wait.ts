@@ -237,6 +237,8 @@ export interface WatchOptions extends PollOptions {
    * (beside the cf config); none when absent.
    */
   tickStore?: TickStore | null
+  /** The learning polls' jitter (tests pass a seeded one). */
+  random?: () => number
 }
 
 /**
@@ -261,7 +263,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
   try {
     prior = store && apiUrl ? priorFrom(store.load(apiUrl), clock.now()) : undefined
   } catch {}
-  const schedule = o.schedule ?? new PollSchedule({learnMinMs: 1000, learnMaxMs: 1600, prior})
+  const schedule = o.schedule ?? new PollSchedule({learnMinMs: 1000, learnMaxMs: 1600, prior, ...(o.random ? {random: o.random} : {})})
   const createdAt = clock.now()
   // Instances start on a tick and are routable some time later; the next change comes on the
   // first tick after that. quietMs: how long after a start no change can come (from the first

@@ -116,7 +116,11 @@ function simulate(clock: FakeClock, o: {tickMs: number; phaseMs: number; startup
   return {deployment, stats, finalizedAt: () => finalizedAt}
 }
 
-async function rollOnce(clock: FakeClock, store: TickStore | null, o: {tickMs: number; phaseMs: number; instances: number; updater: Updater}) {
+async function rollOnce(
+  clock: FakeClock,
+  store: TickStore | null,
+  o: {tickMs: number; phaseMs: number; instances: number; updater: Updater; random: () => number},
+) {
   const sim = simulate(clock, {...o, startupMs: 2000})
   const started = clock.now()
   let requests = 0
@@ -141,7 +145,14 @@ async function rollOnce(clock: FakeClock, store: TickStore | null, o: {tickMs: n
     }),
   )
   const capi = new CapiClient({apiUrl: API, clock})
-  await watchDeployment(capi, sim.deployment() as unknown as Deployment, {clock, tickStore: store, goal: 'deployed', target: o.instances, timeoutMs: 120_000})
+  await watchDeployment(capi, sim.deployment() as unknown as Deployment, {
+    clock,
+    tickStore: store,
+    goal: 'deployed',
+    target: o.instances,
+    timeoutMs: 120_000,
+    random: o.random,
+  })
   const final = sim.finalizedAt()!
   return {lag: clock.now() - final, rate: requests / ((final - started) / 1000)}
 }
@@ -156,10 +167,10 @@ async function foundation(seed: number, tickMs: number, instances: number, warm 
   const store = new MemoryTickStore()
   const updater = new Updater(tickMs, clock.now() - tickMs + phaseMs, r, drift)
   if (warm) {
-    await rollOnce(clock, store, {tickMs, phaseMs, instances: 10, updater})
+    await rollOnce(clock, store, {tickMs, phaseMs, instances: 10, updater, random: r})
     clock.advance(2000 + Math.floor(r() * 10_000))
   }
-  return rollOnce(clock, store, {tickMs, phaseMs, instances, updater})
+  return rollOnce(clock, store, {tickMs, phaseMs, instances, updater, random: r})
 }
 
 describe('completion lag (simulated updater, 2 s start-up)', () => {
@@ -218,7 +229,7 @@ describe('the tick kept for the next run', () => {
     const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z') + Math.floor(r() * 100_000))
     const store = new MemoryTickStore()
     const phaseMs = Math.floor(r() * tickMs)
-    await rollOnce(clock, store, {tickMs, phaseMs, instances: 10, updater: new Updater(tickMs, clock.now() - tickMs + phaseMs, r, true)})
+    await rollOnce(clock, store, {tickMs, phaseMs, instances: 10, updater: new Updater(tickMs, clock.now() - tickMs + phaseMs, r, true), random: r})
     const saved = store.load(API)!
     expect(saved.periodMs).toBe(tickMs)
     // Instances took 2 s to be routable: quietMs is a lower bound of that (2005 ms from the tick that started them).
