@@ -74,9 +74,9 @@ export const OPS: Op[] = [
 ]
 
 /**
- * Each operation twice over: cold, on a foundation cfzd has never seen, and warm, on one where it
- * already ran the same operation once (so the updater's tick and the app's staging time are
- * learned, as on any foundation cfzd is used on). Each case runs on its own site.
+ * Each operation twice over: cold, on a foundation cfzd has never seen, and warm, its second run
+ * there (the first one, not counted, learned the updater's tick and the app's staging time, as
+ * any earlier run on that foundation would). Each case runs on its own site.
  */
 export async function requestsPerOp(ctx: SectionContext): Promise<Figure[]> {
   const runs = ctx.quick ? 1 : 3
@@ -168,7 +168,7 @@ function figureFor(op: Op, results: OpRun[], warm: boolean): Figure {
   return {
     section: 'requests',
     id: `requests-${op.id}${warm ? '-warm' : ''}`,
-    label: `API requests: cfzd ${op.id}${warm ? ' (tick and staging time learned by an earlier run)' : ' (first run on this foundation)'}`,
+    label: `API requests: cfzd ${op.id}${warm ? ' (its second run on this foundation)' : ' (first run on this foundation)'}`,
     unit: 'req',
     value,
     ...(cfEstimate !== undefined

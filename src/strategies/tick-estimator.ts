@@ -182,6 +182,25 @@ export class TickEstimator {
     return this.fromWindows()?.periodMs
   }
 
+  /**
+   * Every whole-second period above `floorMs` that this run's windows (two or more, ignoring any
+   * prior) fit, with its phase: for a short deployment that changed too few times to trust an
+   * estimate while it ran (see watchDeployment's remember).
+   */
+  wholeSecondFits(floorMs: number): TickEstimate[] {
+    const ws = this.windows
+    if (ws.length < 2) return []
+    const sorted = [...ws].sort((a, b) => a.atOrBefore - b.atOrBefore)
+    let maxP = this.o.maxPeriodMs
+    for (let i = 1; i < sorted.length; i++) maxP = Math.min(maxP, sorted[i].atOrBefore - sorted[i - 1].after)
+    const out: TickEstimate[] = []
+    for (let w = Math.max(1000, Math.floor(floorMs / 1000) * 1000 + 1000); w <= maxP; w += 1000) {
+      const ph = this.phase(ws, w)
+      if (ph) out.push({periodMs: w, phaseMs: ph.start + ph.width, uncertaintyMs: ph.width, band: {minMs: w, maxMs: w}})
+    }
+    return out
+  }
+
   /** Forget everything (for example after the updater was seen to behave differently). */
   reset(): void {
     this.windows.length = 0

@@ -215,6 +215,9 @@ export async function waitForInstances(
   )
 }
 
+/** capi-release's default `cc_deployment_updater.update_frequency_in_seconds`. */
+const DEFAULT_TICK_MS = 5000
+
 export type DeploymentGoal = 'deployed' | 'paused' | 'first-instance' | 'finalized'
 
 export interface DeploymentProgress {
@@ -405,8 +408,18 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
    * fits), its phase, and how soon a started instance was seen to change the deployment.
    */
   function remember(): void {
-    const e = schedule.estimator.estimate()
-    if (!store || !apiUrl || !e || e.uncertaintyMs > 300) return
+    if (!store || !apiUrl) return
+    let e = schedule.estimator.estimate()
+    // A deployment that changed only twice (2 instances) never trusts an estimate while it runs,
+    // but its two changes (with the due signal's floor) leave few whole-second periods: one, or
+    // capi-release's default of 5 s among them, is kept, and the next run needs a single change
+    // to know the phase. A wrong one is dropped there as soon as a change contradicts it.
+    const loose = !e || e.uncertaintyMs > 300
+    if (loose) {
+      const fits = schedule.estimator.wholeSecondFits(floorMs)
+      e = fits.length === 1 ? fits[0] : fits.find((f) => f.periodMs === DEFAULT_TICK_MS)
+    }
+    if (!e) return
     // Cloud Controller's update_frequency_in_seconds is a whole number: a period that isn't (the
     // windows of a drifting updater happened to fit it) would mislead the next run.
     if (e.periodMs % 1000 !== 0) return
@@ -415,7 +428,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     if (e.band.maxMs - e.band.minMs > 50) return
     const lattice = schedule.estimator.latticeMs()
     const base = lattice !== undefined && lattice % e.periodMs === 0 ? lattice : e.periodMs
-    const fine = finestTick(base, floorMs)
+    const fine = loose ? e.periodMs : finestTick(base, floorMs)
     const periodMs = schedule.estimator.usingPrior ? Math.max(e.periodMs, fine) : fine
     // Two lower bounds on how long this app's instances take to be routable: from the first
     // change after the deployment was created, and from the shortest time between two changes.

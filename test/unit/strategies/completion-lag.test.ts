@@ -154,7 +154,7 @@ async function rollOnce(
     random: o.random,
   })
   const final = sim.finalizedAt()!
-  return {lag: clock.now() - final, rate: requests / ((final - started) / 1000)}
+  return {lag: clock.now() - final, rate: requests / ((final - started) / 1000), requests}
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -235,5 +235,29 @@ describe('the tick kept for the next run', () => {
     // Instances took 2 s to be routable: quietMs is a lower bound of that (2005 ms from the tick that started them).
     expect(saved.quietMs).toBeGreaterThanOrEqual(tickMs === 1000 ? 1000 : 0)
     expect(saved.quietMs).toBeLessThanOrEqual(2005)
+  })
+})
+
+describe('a 2-instance app on a fresh API (no other deployment to learn from)', () => {
+  it('its first run keeps the 5 s tick from its two changes, and its next run waits with a few reads', async () => {
+    const runs = []
+    for (const seed of [21, 22, 23, 24, 25, 26, 27]) {
+      const r = rng(seed)
+      const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z') + Math.floor(r() * 100_000))
+      const store = new MemoryTickStore()
+      const tickMs = 5000
+      const phaseMs = Math.floor(r() * tickMs)
+      const updater = new Updater(tickMs, clock.now() - tickMs + phaseMs, r, true)
+      const first = await rollOnce(clock, store, {tickMs, phaseMs, instances: 2, updater, random: r})
+      expect(store.load(API)?.periodMs).toBe(tickMs)
+      clock.advance(2000 + Math.floor(r() * 20_000))
+      const second = await rollOnce(clock, store, {tickMs, phaseMs, instances: 2, updater, random: r})
+      if (process.env.LAG_DEBUG) process.stderr.write(`2-instance seed ${seed}: ${first.requests} then ${second.requests} requests, lag ${second.lag}\n`)
+      expect(second.requests).toBeLessThan(first.requests)
+      runs.push({first, second})
+    }
+    // Learning polls cost about a read a second (7-11 here); knowing the tick, about one a tick.
+    expect(median(runs.map((x) => x.second.requests))).toBeLessThanOrEqual(4)
+    expect(median(runs.map((x) => x.second.lag))).toBeLessThanOrEqual(300)
   })
 })
