@@ -85,22 +85,28 @@ export class FileStagingStore implements StagingStore {
 }
 
 /**
- * When to read a build, given how long staging took before (`priorMs`): the first read at that
- * time, then every tenth of it (0.5 to 3 s), so a staging that runs as long as last time costs one
- * read and one that runs longer costs a few. Without a prior: after 1 s and 2 s, then every 3 s
- * (the cf CLI's interval). `sleep(n)` is the wait before read n + 1 (the first read included).
+ * When to read a build, given how long staging took before (`priorMs`): at that time, then every
+ * tenth of it (0.5 to 3 s), so a staging that runs as long as last time costs one read and one
+ * that runs longer costs a few. A prior over 6 s gets a read halfway too, so a staging that fails
+ * early is reported within half its usual time rather than after all of it. Without a prior:
+ * after 1 s and 2 s, then every 3 s (the cf CLI's interval). `sleep(n)` is the wait before read
+ * n + 1 (the first read included).
  */
 export function buildSchedule(priorMs: number | undefined): (n: number) => number {
   if (priorMs === undefined || priorMs <= 0) return (n) => Math.min(3000, 1000 * 2 ** n)
   const step = Math.min(3000, Math.max(500, priorMs / 10))
-  return (n) => (n === 0 ? priorMs : step)
+  if (priorMs <= HALFWAY_ABOVE_MS) return (n) => (n === 0 ? priorMs : step)
+  return (n) => (n <= 1 ? priorMs / 2 : step)
 }
 
+const HALFWAY_ABOVE_MS = 6000
+
 /**
- * What to keep after a build was seen STAGED `seenMs` after it was created, having been read first
- * at `firstReadMs`: when the first read already found it staged, staging may have been quicker, so
- * a little less is kept and the next run tries a little earlier; otherwise the time it was seen.
+ * What to keep after a build was seen STAGED `seenMs` after it was created, read on the schedule
+ * of `priorMs`: when it was staged by the prior's time, staging may have been quicker, so a little
+ * less is kept and the next run tries a little earlier; otherwise the time it was seen.
  */
-export function stagingToKeep(seenMs: number, firstReadMs: number | undefined, reads: number): number {
-  return reads === 1 && firstReadMs !== undefined ? Math.max(0, Math.round(firstReadMs * 0.95)) : seenMs
+export function stagingToKeep(seenMs: number, priorMs: number | undefined, reads: number): number {
+  const readsByPrior = priorMs !== undefined && priorMs > HALFWAY_ABOVE_MS ? 2 : 1
+  return priorMs !== undefined && reads <= readsByPrior && seenMs <= priorMs * 1.02 ? Math.max(0, Math.round(priorMs * 0.95)) : seenMs
 }

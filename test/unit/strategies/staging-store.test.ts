@@ -66,16 +66,19 @@ describe('buildSchedule and stagingToKeep', () => {
     expect([0, 1, 2, 3, 4].map(wait)).toEqual([1000, 2000, 3000, 3000, 3000])
   })
 
-  it('with a prior: first at the prior, then a tenth of it between 0.5 and 3 s', () => {
-    expect([0, 1, 2].map(buildSchedule(60_000))).toEqual([60_000, 3000, 3000])
+  it('with a prior: first at the prior (halfway too, over 6 s), then a tenth of it between 0.5 and 3 s', () => {
+    expect([0, 1, 2, 3].map(buildSchedule(60_000))).toEqual([30_000, 30_000, 3000, 3000])
     expect([0, 1, 2].map(buildSchedule(3000))).toEqual([3000, 500, 500])
-    expect([0, 1].map(buildSchedule(12_000))).toEqual([12_000, 1200])
+    expect([0, 1, 2].map(buildSchedule(6000))).toEqual([6000, 600, 600])
+    expect([0, 1, 2].map(buildSchedule(12_000))).toEqual([6000, 6000, 1200])
   })
 
-  it('keeps a little less when the first read already found it staged, else the time it was seen', () => {
+  it("keeps a little less when it was staged by the prior's time, else the time it was seen", () => {
     expect(stagingToKeep(3000, 3000, 1)).toBe(2850)
     expect(stagingToKeep(3500, 3000, 2)).toBe(3500)
     expect(stagingToKeep(3000, undefined, 2)).toBe(3000)
+    expect(stagingToKeep(60_000, 60_000, 2)).toBe(57_000)
+    expect(stagingToKeep(63_000, 60_000, 3)).toBe(63_000)
   })
 })
 
@@ -127,6 +130,22 @@ describe('waitForBuild', () => {
     const reads = serveBuild(clock, t0 + 5000)
     await waitForBuild(capi(), 'b1', {clock, timeoutMs: 60_000, appName: 'web'})
     expect(reads.map((t) => t - t0)).toEqual([1000, 3000, 6000])
+  })
+
+  it('a long staging that fails early is reported halfway through its usual time', async () => {
+    const clock = new FakeClock()
+    const t0 = clock.now()
+    const reads: number[] = []
+    server.use(
+      http.get(`${API}/v3/builds/b1`, () => {
+        reads.push(clock.now() - t0)
+        return HttpResponse.json({...example('build'), guid: 'b1', state: 'FAILED', error: 'NoAppDetectedError', relationships: {app: {data: {guid: 'a1'}}}})
+      }),
+    )
+    await expect(waitForBuild(capi(), 'b1', {clock, timeoutMs: 600_000, appName: 'web', staging: {priorMs: 90_000}})).rejects.toThrow(
+      /Staging failed for app web: NoAppDetectedError/,
+    )
+    expect(reads).toEqual([45_000])
   })
 
   it('the staging timeout still counts from the POST', async () => {
