@@ -290,6 +290,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
   let lastStats = clock.now()
   let lastProgress = clock.now()
   let lastChange = clock.now()
+  let changes = 0
   let bestRoutable = -1
   let errorSince: number | undefined
   let first = true
@@ -308,6 +309,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
       if (fp !== fingerprint) {
         lastProgress = now
         lastChange = now
+        changes++
         // The tick was after the previous poll, and not before the second its stamp names.
         const after = second && second.to > prevPoll && second.from <= now ? Math.max(prevPoll, second.from) : prevPoll
         const firstChange = firstChangeAfter === undefined
@@ -394,7 +396,17 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     if (clock.now() >= deadline()) {
       throw new WaitFailure('timeout', `Start app timeout: no new instance became routable for ${formatDuration(o.timeoutMs)}`, {deployment, instances})
     }
-    const next = Math.min(schedule.next(clock.now(), notBefore), deadline())
+    // A rolling deployment adds max_in_flight new instances a tick, so it changes at least
+    // ceil(target / max_in_flight) times, the last one being the finalize: with the tick known
+    // from an earlier run, the changes before that need not be seen at once (lag only counts on
+    // the last one). While learning, every change is seen as soon as it can be, to learn from it.
+    const final = !(
+      schedule.estimator.usingPrior &&
+      o.goal === 'deployed' &&
+      deployment.strategy === 'rolling' &&
+      changes < Math.ceil(o.target / Math.max(1, deployment.options.max_in_flight)) - 1
+    )
+    const next = Math.min(schedule.next(clock.now(), notBefore, {final}), deadline())
     await clock.sleep(Math.max(0, next - clock.now()), o.signal)
   }
 
@@ -442,8 +454,12 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     // The latest tick (the windows' phase may be an older tick's; the updater has drifted since).
     const now = clock.now()
     const last = schedule.estimator.nextTick(now - e.periodMs, false)
+    // Saved as the middle of the window and half its width (the next run's prior window is that
+    // middle ± the uncertainty); an estimate's phase is the late end of a window `uncertaintyMs` wide.
     const tick =
-      last && last.latest - last.earliest < e.periodMs / 2 ? {phaseMs: (last.earliest + last.latest) / 2, uncertaintyMs: (last.latest - last.earliest) / 2} : e
+      last && last.latest - last.earliest < e.periodMs / 2
+        ? {phaseMs: (last.earliest + last.latest) / 2, uncertaintyMs: (last.latest - last.earliest) / 2}
+        : {phaseMs: e.phaseMs - e.uncertaintyMs / 2, uncertaintyMs: e.uncertaintyMs / 2}
     try {
       store.save(apiUrl, {periodMs, phaseMs: tick.phaseMs, uncertaintyMs: tick.uncertaintyMs, at: now, ...(quietMs === undefined ? {} : {quietMs})})
     } catch {}
