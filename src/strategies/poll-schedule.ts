@@ -73,9 +73,9 @@ export class PollSchedule {
     }
     if (!w) return Math.max(now, last + this.o.learnMinMs + this.o.random() * (this.o.learnMaxMs - this.o.learnMinMs))
     // A split costs a poll and pays off over the ticks still to come: a run that leans on an
-    // earlier run's tick splits only a window too wide to keep its lag low (a poll at the end of a
-    // 250 ms window is at most about 0.3 s late), the more so before it has seen a change of its own.
-    const splitAbove = this.estimator.usingPrior ? Math.max(this.o.splitAboveMs, this.estimator.observations < 2 ? 300 : 250) : this.o.splitAboveMs
+    // earlier run's tick and has seen no change of its own yet (a short deployment, as far as it
+    // knows) splits only a window too wide to keep its lag low.
+    const splitAbove = this.estimator.usingPrior && this.estimator.observations < 2 ? Math.max(this.o.splitAboveMs, 300) : this.o.splitAboveMs
     // A change that can't be the last one (`final: false`) may be seen late: no split for it.
     const split = o.final !== false && w.latest - w.earliest > splitAbove
     const target = split ? (w.earliest + w.latest) / 2 : w.latest + this.o.afterTickMs
