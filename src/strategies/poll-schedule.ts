@@ -49,10 +49,9 @@ export class PollSchedule {
 
   /**
    * The time of the next poll. `notBefore`: no change is expected before then (say, the instance
-   * the last tick started can't be routable yet), so ticks before it are skipped. `final: false`:
-   * the next change can't be the one that ends the wait, so seeing it a little late costs nothing.
+   * the last tick started can't be routable yet), so ticks before it are skipped.
    */
-  next(now: number, notBefore?: number, o: {final?: boolean} = {}): number {
+  next(now: number, notBefore?: number): number {
     const last = this.lastPoll ?? now
     let w = this.estimator.nextTick(now)
     // With a tick an earlier run confirmed (or this one saw often), a poll on every predicted tick
@@ -76,9 +75,7 @@ export class PollSchedule {
     // earlier run's tick and has seen no change of its own yet (a short deployment, as far as it
     // knows) splits only a window too wide to keep its lag low.
     const splitAbove = this.estimator.usingPrior && this.estimator.observations < 2 ? Math.max(this.o.splitAboveMs, 300) : this.o.splitAboveMs
-    // A change that can't be the last one (`final: false`) may be seen late: no split for it.
-    const split = o.final !== false && w.latest - w.earliest > splitAbove
-    const target = split ? (w.earliest + w.latest) / 2 : w.latest + this.o.afterTickMs
+    const target = w.latest - w.earliest > splitAbove ? (w.earliest + w.latest) / 2 : w.latest + this.o.afterTickMs
     return Math.max(now, Math.min(target, cap))
   }
 }

@@ -290,7 +290,6 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
   let lastStats = clock.now()
   let lastProgress = clock.now()
   let lastChange = clock.now()
-  let changes = 0
   let bestRoutable = -1
   let errorSince: number | undefined
   let first = true
@@ -309,7 +308,6 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
       if (fp !== fingerprint) {
         lastProgress = now
         lastChange = now
-        changes++
         // The tick was after the previous poll, and not before the second its stamp names.
         const after = second && second.to > prevPoll && second.from <= now ? Math.max(prevPoll, second.from) : prevPoll
         const firstChange = firstChangeAfter === undefined
@@ -396,17 +394,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     if (clock.now() >= deadline()) {
       throw new WaitFailure('timeout', `Start app timeout: no new instance became routable for ${formatDuration(o.timeoutMs)}`, {deployment, instances})
     }
-    // A rolling deployment adds max_in_flight new instances a tick, so it changes at least
-    // ceil(target / max_in_flight) times, the last one being the finalize: with the tick known
-    // from an earlier run, the changes before that need not be seen at once (lag only counts on
-    // the last one). While learning, every change is seen as soon as it can be, to learn from it.
-    const final = !(
-      schedule.estimator.usingPrior &&
-      o.goal === 'deployed' &&
-      deployment.strategy === 'rolling' &&
-      changes < Math.ceil(o.target / Math.max(1, deployment.options.max_in_flight)) - 1
-    )
-    const next = Math.min(schedule.next(clock.now(), notBefore, {final}), deadline())
+    const next = Math.min(schedule.next(clock.now(), notBefore), deadline())
     await clock.sleep(Math.max(0, next - clock.now()), o.signal)
   }
 
