@@ -67,18 +67,21 @@ export async function buildContext(opts: ContextOptions): Promise<Context> {
 }
 
 /**
- * The file beside the cf config that keeps the updater's tick per API; none when
- * CFZD_TICK_STORE=0, and none under Jest (tests never touch a real home's .cf).
+ * Whether cfzd keeps what it learns beside the cf config (the updater's tick, staging times): not
+ * when CFZD_TICK_STORE=0, and not under Jest (tests never touch a real home's .cf).
  */
-export function tickStoreFor(env: NodeJS.ProcessEnv): TickStore | null {
-  if (env.CFZD_TICK_STORE === '0' || env.JEST_WORKER_ID !== undefined) return null
-  return new FileTickStore(tickFileIn(configDir(env)))
+function keepsLearning(env: NodeJS.ProcessEnv): boolean {
+  return env.CFZD_TICK_STORE !== '0' && env.JEST_WORKER_ID === undefined
 }
 
-/** The file beside the cf config that keeps staging times per app; off as the tick store is (CFZD_TICK_STORE=0, Jest). */
+/** The file beside the cf config that keeps the updater's tick per API, or none. */
+export function tickStoreFor(env: NodeJS.ProcessEnv): TickStore | null {
+  return keepsLearning(env) ? new FileTickStore(tickFileIn(configDir(env))) : null
+}
+
+/** The file beside the cf config that keeps staging times per app, or none. */
 export function stagingStoreFor(env: NodeJS.ProcessEnv): StagingStore | null {
-  if (env.CFZD_TICK_STORE === '0' || env.JEST_WORKER_ID !== undefined) return null
-  return new FileStagingStore(stagingFileIn(configDir(env)))
+  return keepsLearning(env) ? new FileStagingStore(stagingFileIn(configDir(env))) : null
 }
 
 /** "org O / space S as USER", for the cf-style line commands print first (the user is left out when unknown). */

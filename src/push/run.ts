@@ -13,7 +13,7 @@ import {AbortError} from '../clock.js'
 import {resolveTarget, type Context, type SpaceTarget} from '../context.js'
 import {CfzdError, ExitCode, errorMessage} from '../errors.js'
 import {actualize, type ActualizeOptions} from '../strategies/actualize.js'
-import {operate} from '../strategies/index.js'
+import {operate, operationEnv} from '../strategies/index.js'
 import {stageStep} from '../strategies/sources.js'
 import type {OpState} from '../strategies/state.js'
 import {abortReason} from '../strategies/messages.js'
@@ -84,16 +84,7 @@ export async function runPush(ctx: Context, req: PushRequest): Promise<PushResul
     )
   }
   const target = await resolveTarget(ctx)
-  const env: OperationEnv = {
-    capi: ctx.capi,
-    clock: ctx.clock,
-    signal: ctx.signal,
-    ui: ctx.ui,
-    canaryCheck: ctx.canaryCheck,
-    tickStore: ctx.tickStore,
-    stagingStore: ctx.stagingStore,
-    reads: new Map(),
-  }
+  const env = operationEnv(ctx, new Map())
   const plans = await planPush(env, target, req)
   const a: ActualizeOptions = {renderer: ctx.ui.renderer, beforeStep: req.beforeStep}
   const results: PushResult[] = []

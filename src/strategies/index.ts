@@ -10,7 +10,7 @@ import type {ActualizeOptions} from './actualize.js'
 import {runBlueGreen} from './blue-green.js'
 import {runDeployment} from './deployment.js'
 import {withFailureLogs} from './failure-logs.js'
-import {rememberScope} from './quota.js'
+import {rememberScope, type ReadCache} from './quota.js'
 import {restageSource, restartSource, type DropletSource} from './sources.js'
 import type {OpState} from './state.js'
 import type {DeployOptions, OperationEnv, OperationKind, OperationResult} from './types.js'
@@ -45,22 +45,19 @@ export async function runOperation(ctx: Context, req: OperationRequest): Promise
     app = await ctx.capi.apps.findByName(target.space.guid, `${req.appName}${req.opts.venerableSuffix}`)
   }
   if (!app) app = await findApp(ctx, target, req.appName)
-  const env = {
-    capi: ctx.capi,
-    clock: ctx.clock,
-    signal: ctx.signal,
-    ui: ctx.ui,
-    canaryCheck: ctx.canaryCheck,
-    tickStore: ctx.tickStore,
-    stagingStore: ctx.stagingStore,
-    reads,
-  }
+  const env = operationEnv(ctx, reads)
   try {
     return await operate(env, target, app, req, {renderer: ctx.ui.renderer, beforeStep: req.beforeStep})
   } catch (error) {
     // A failed build or crashed instances: add the staging log or the app's recent logs.
     throw await withFailureLogs(ctx.capi, error, req.appName, ctx.signal)
   }
+}
+
+/** What the steps of a command's operations get from its context, with the run's shared reads. */
+export function operationEnv(ctx: Context, reads: ReadCache): OperationEnv {
+  const {capi, clock, signal, ui, canaryCheck, tickStore, stagingStore} = ctx
+  return {capi, clock, signal, ui, canaryCheck, tickStore, stagingStore, reads}
 }
 
 /**

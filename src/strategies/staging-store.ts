@@ -1,11 +1,11 @@
 /**
- * How long staging took, kept between runs: per API and app (its space and name, which a blue-green run keeps), in a small JSON file beside the cf
- * config (`$CF_HOME/.cf/cfzd-staging.json`), written atomically and ignored when unreadable. A
- * build is then read first about when it should be done, instead of every few seconds from the
- * start (a buildpack staging of a minute costs one or two reads, not twenty). No HTTP here.
+ * How long staging took, kept between runs: per API and app (its space and name, which a
+ * blue-green run keeps), in a small JSON file beside the cf config (`$CF_HOME/.cf/cfzd-staging.json`,
+ * json-file.ts). A build is then read first about when it should be done, instead of every few
+ * seconds from the start (a buildpack staging of a minute costs two reads, not twenty). No HTTP here.
  */
-import fs from 'node:fs'
 import path from 'node:path'
+import {apiKey, readJsonObject, writeJsonAtomic} from './json-file.js'
 
 export interface StagingStore {
   /** How long this app's last staging took (ms), else the quickest one recently seen on this API. */
@@ -29,23 +29,16 @@ export function stagingFileIn(configDir: string): string {
   return path.join(configDir, 'cfzd-staging.json')
 }
 
-const keyOf = (apiUrl: string) => apiUrl.replace(/\/+$/, '').toLowerCase()
 const valid = (e: unknown): e is Entry =>
   typeof e === 'object' && e !== null && [(e as Entry).ms, (e as Entry).at].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
 
 function readAll(file: string): File {
-  try {
-    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return {}
-    const out: File = {}
-    for (const [api, apps] of Object.entries(data as Record<string, unknown>)) {
-      if (typeof apps !== 'object' || apps === null) continue
-      out[api] = Object.fromEntries(Object.entries(apps as Record<string, unknown>).filter((e): e is [string, Entry] => valid(e[1])))
-    }
-    return out
-  } catch {
-    return {}
+  const out: File = {}
+  for (const [api, apps] of Object.entries(readJsonObject(file))) {
+    if (typeof apps !== 'object' || apps === null) continue
+    out[api] = Object.fromEntries(Object.entries(apps as Record<string, unknown>).filter((e): e is [string, Entry] => valid(e[1])))
   }
+  return out
 }
 
 export class FileStagingStore implements StagingStore {
@@ -55,7 +48,7 @@ export class FileStagingStore implements StagingStore {
   ) {}
 
   load(apiUrl: string, appKey: string): number | undefined {
-    const apps = readAll(this.file)[keyOf(apiUrl)] ?? {}
+    const apps = readAll(this.file)[apiKey(apiUrl)] ?? {}
     const fresh = Object.entries(apps).filter(([, e]) => this.now() - e.at <= MAX_AGE_MS)
     const own = fresh.find(([key]) => key === appKey)
     if (own) return own[1].ms
@@ -68,16 +61,13 @@ export class FileStagingStore implements StagingStore {
   save(apiUrl: string, appKey: string, ms: number): void {
     try {
       const all = readAll(this.file)
-      const apps = {...all[keyOf(apiUrl)], [appKey]: {ms: Math.round(ms), at: Math.round(this.now())}}
-      all[keyOf(apiUrl)] = Object.fromEntries(
+      const apps = {...all[apiKey(apiUrl)], [appKey]: {ms: Math.round(ms), at: Math.round(this.now())}}
+      all[apiKey(apiUrl)] = Object.fromEntries(
         Object.entries(apps)
           .sort((a, b) => b[1].at - a[1].at)
           .slice(0, MAX_APPS),
       )
-      fs.mkdirSync(path.dirname(this.file), {recursive: true})
-      const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`
-      fs.writeFileSync(tmp, JSON.stringify(all) + '\n', {mode: 0o600})
-      fs.renameSync(tmp, this.file)
+      writeJsonAtomic(this.file, all)
     } catch {
       // ignored
     }

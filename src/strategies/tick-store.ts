@@ -4,8 +4,8 @@
  * small JSON file beside the cf config (`$CF_HOME/.cf/cfzd-ticks.json`), keyed by API URL,
  * written atomically (temporary file, then rename) and ignored when unreadable. No HTTP here.
  */
-import fs from 'node:fs'
 import path from 'node:path'
+import {apiKey, readJsonObject, writeJsonAtomic} from './json-file.js'
 import {DRIFT_PER_TICK_MS} from './tick-estimator.js'
 
 export interface SavedTick {
@@ -49,29 +49,21 @@ function valid(t: unknown): t is SavedTick {
 }
 
 function readAll(file: string): Record<string, SavedTick> {
-  try {
-    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return {}
-    return Object.fromEntries(Object.entries(data as Record<string, unknown>).filter((e): e is [string, SavedTick] => valid(e[1])))
-  } catch {
-    return {}
-  }
+  return Object.fromEntries(Object.entries(readJsonObject(file)).filter((e): e is [string, SavedTick] => valid(e[1])))
 }
-
-const keyOf = (apiUrl: string) => apiUrl.replace(/\/+$/, '').toLowerCase()
 
 export class FileTickStore implements TickStore {
   constructor(readonly file: string) {}
 
   load(apiUrl: string): SavedTick | undefined {
-    return readAll(this.file)[keyOf(apiUrl)]
+    return readAll(this.file)[apiKey(apiUrl)]
   }
 
   /** Best effort: a read-only or missing home only means the next run learns again. */
   save(apiUrl: string, tick: SavedTick): void {
     try {
       const all = readAll(this.file)
-      all[keyOf(apiUrl)] = {
+      all[apiKey(apiUrl)] = {
         periodMs: Math.round(tick.periodMs),
         phaseMs: Math.round(tick.phaseMs),
         uncertaintyMs: Math.round(tick.uncertaintyMs),
@@ -82,10 +74,7 @@ export class FileTickStore implements TickStore {
       const kept = Object.entries(all)
         .sort((a, b) => b[1].at - a[1].at)
         .slice(0, MAX_ENTRIES)
-      fs.mkdirSync(path.dirname(this.file), {recursive: true})
-      const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`
-      fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(kept)) + '\n', {mode: 0o600})
-      fs.renameSync(tmp, this.file)
+      writeJsonAtomic(this.file, Object.fromEntries(kept))
     } catch {
       // ignored
     }

@@ -64,6 +64,11 @@ export interface AppListQuery extends Query {
   order_by?: string
 }
 
+/** The app of this name: the exact match, else one differing in case only (names are unique per space, case-insensitive). */
+function byName(apps: App[], name: string): App | undefined {
+  return apps.find((a) => a.name === name) ?? apps.find((a) => a.name.toLowerCase() === name.toLowerCase())
+}
+
 export class Apps extends Resource {
   list(query: AppListQuery = {}, signal?: AbortSignal) {
     return this.iterate('/v3/apps', query, App, signal)
@@ -80,8 +85,7 @@ export class Apps extends Resource {
 
   /** The app with this name in the space, or undefined. Names are unique per space (case-insensitive). */
   async findByName(spaceGuid: string, name: string): Promise<App | undefined> {
-    const found = await this.all('/v3/apps', {names: [name], space_guids: [spaceGuid]}, App)
-    return found.find((a) => a.name === name) ?? found.find((a) => a.name.toLowerCase() === name.toLowerCase())
+    return byName(await this.all('/v3/apps', {names: [name], space_guids: [spaceGuid]}, App), name)
   }
 
   /**
@@ -97,7 +101,7 @@ export class Apps extends Resource {
       spaces.push(...(page.included?.spaces ?? []))
       orgs.push(...(page.included?.organizations ?? []))
     }
-    const app = found.find((a) => a.name === name) ?? found.find((a) => a.name.toLowerCase() === name.toLowerCase())
+    const app = byName(found, name)
     const space = spaces.map((x) => Space.safeParse(x)).find((r) => r.success && r.data.guid === spaceGuid)?.data
     const orgGuid = space?.relationships.organization.data.guid
     const organization = orgs.map((x) => Organization.safeParse(x)).find((r) => r.success && r.data.guid === orgGuid)?.data
