@@ -8,8 +8,13 @@
  * same round the app's processes and each one's stats, until every process is stable (no
  * instances, or one RUNNING). Then the summary's active-deployment lookup, and exit.
  *
+ * With RESTAGE=1, `cf restage APP --strategy rolling` (anchors A2-A4; restage_command.go and
+ * StagePackage in actor/v7action/build.go): the newest READY package, `POST /v3/builds`, the build
+ * read after 1 ms and then every 3 s until it is no longer STAGING, then the deployment with the
+ * new droplet, polled as above.
+ *
  * Plain Node (global fetch), no dependencies. Environment: CF_API, CF_TOKEN ("bearer ..."),
- * CF_SPACE_GUID, APP, MAX_IN_FLIGHT (optional), POLL_MS (default 3000).
+ * CF_SPACE_GUID, APP, MAX_IN_FLIGHT (optional), POLL_MS (default 3000), RESTAGE (optional).
  */
 const api = process.env.CF_API
 const token = process.env.CF_TOKEN
@@ -40,10 +45,25 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const apps = await call('GET', `/v3/apps?names=${encodeURIComponent(process.env.APP)}&space_guids=${process.env.CF_SPACE_GUID}`)
 const app = apps.resources[0]
 if (!app) throw new Error(`App ${process.env.APP} not found`)
-const pkgs = await call('GET', `/v3/packages?app_guids=${app.guid}&order_by=-created_at&per_page=1&page=1`)
-await call('GET', `/v3/packages/${pkgs.resources[0].guid}/droplets?states=STAGED&per_page=1&page=1`)
+let droplet
+if (process.env.RESTAGE === '1') {
+  const ready = await call('GET', `/v3/packages?app_guids=${app.guid}&states=READY&order_by=-created_at&per_page=1&page=1`)
+  if (!ready.resources[0]) throw new Error(`App ${process.env.APP} has no READY package`)
+  let build = await call('POST', '/v3/builds', {package: {guid: ready.resources[0].guid}})
+  for (let first = true; ; first = false) {
+    await sleep(first ? 1 : pollMs)
+    build = await call('GET', `/v3/builds/${build.guid}`)
+    if (build.state === 'FAILED') throw new Error(`Staging failed: ${build.error}`)
+    if (build.state !== 'STAGING') break
+  }
+  droplet = build.droplet.guid
+} else {
+  const pkgs = await call('GET', `/v3/packages?app_guids=${app.guid}&order_by=-created_at&per_page=1&page=1`)
+  await call('GET', `/v3/packages/${pkgs.resources[0].guid}/droplets?states=STAGED&per_page=1&page=1`)
+}
 const maxInFlight = process.env.MAX_IN_FLIGHT ? Number(process.env.MAX_IN_FLIGHT) : undefined
 const deployment = await call('POST', '/v3/deployments', {
+  ...(droplet ? {droplet: {guid: droplet}} : {}),
   ...(maxInFlight ? {options: {max_in_flight: maxInFlight}} : {}),
   strategy: 'rolling',
   relationships: {app: {data: {guid: app.guid}}},
