@@ -10,6 +10,14 @@ import {TickEstimator, type TickEstimatorOptions, type TickPrior} from './tick-e
 export interface PollScheduleOptions {
   learnMinMs?: number
   learnMaxMs?: number
+  /**
+   * Before the first change, with no prior: the first change tells only the phase, and its
+   * updated_at second pins that within 1 s however far apart the polls are. The first read comes
+   * `firstReadMs` after the first record, then every firstMin-firstMaxMs (defaults: learnMin/Max).
+   */
+  firstReadMs?: number
+  firstMinMs?: number
+  firstMaxMs?: number
   /** Polls land this long after the predicted tick, to let the server finish its pass. */
   afterTickMs?: number
   /** Split a predicted window wider than this with a poll in its middle. */
@@ -24,7 +32,16 @@ export interface PollScheduleOptions {
 export class PollSchedule {
   readonly estimator: TickEstimator
   private lastPoll?: number
-  private readonly o: Required<Omit<PollScheduleOptions, 'estimator' | 'prior'>>
+  private readonly o: Required<Omit<PollScheduleOptions, 'estimator' | 'prior' | 'firstReadMs' | 'firstMinMs' | 'firstMaxMs'>> & {
+    firstReadMs?: number
+    firstMinMs?: number
+    firstMaxMs?: number
+  }
+
+  /** The observations seen when a tick was assumed (assume()); undefined when none was. */
+  private assumedAt?: number
+  /** Polls recorded (the first: when the deployment was created). */
+  private records = 0
 
   constructor(opts: PollScheduleOptions = {}) {
     const {estimator, prior, ...rest} = opts
@@ -33,6 +50,23 @@ export class PollSchedule {
     // then just after its end), which narrows it within a few ticks. Waiting for a narrower
     // window before using it took most of a 50 s deployment with 1-1.6 s learning polls.
     this.estimator = new TickEstimator({maxUncertaintyMs: 1200, ...estimator}, prior)
+  }
+
+  /**
+   * Assume a tick (say, capi-release's default) with no earlier run to go on. Until a change has
+   * come on it, polls stay at most maxGapMs apart, so a change off it is seen in a window narrow
+   * enough to contradict it (the estimator then drops it and learns).
+   */
+  assume(periodMs: number): void {
+    this.estimator.setPrior({periodMs})
+    this.assumedAt = this.estimator.observations
+  }
+
+  /** 'held' once a change came on an assumed tick; 'dropped' once one contradicted it. */
+  get assumption(): 'none' | 'unconfirmed' | 'held' | 'dropped' {
+    if (this.assumedAt === undefined) return 'none'
+    if (this.estimator.estimate(), !this.estimator.usingPrior) return 'dropped'
+    return this.estimator.observations > this.assumedAt ? 'held' : 'unconfirmed'
   }
 
   /** Record a poll at `now`, and whether it saw the deployment change since the previous poll. */
@@ -45,6 +79,7 @@ export class PollSchedule {
       this.estimator.observe(w)
     }
     this.lastPoll = now
+    this.records++
   }
 
   /**
@@ -56,7 +91,7 @@ export class PollSchedule {
     let w = this.estimator.nextTick(now)
     // With a tick an earlier run confirmed (or this one saw often), a poll on every predicted tick
     // is enough: no extra poll in between. A tick still being learned can be wrong: keep maxGap.
-    const settled = w && this.estimator.usingPrior
+    const settled = w && this.estimator.usingPrior && this.assumption !== 'unconfirmed'
     const cap = last + Math.max(this.o.maxGapMs, settled ? this.estimator.estimate()!.periodMs + 500 : 0)
     if (w && notBefore !== undefined && notBefore > now) {
       const e = this.estimator.estimate()!
@@ -70,11 +105,25 @@ export class PollSchedule {
           w = later
       }
     }
-    if (!w) return Math.max(now, last + this.o.learnMinMs + this.o.random() * (this.o.learnMaxMs - this.o.learnMinMs))
+    if (!w) {
+      const first = this.estimator.observations === 0 && !this.estimator.usingPrior
+      // The first read after the deployment was created: no instance is routable sooner.
+      if (first && this.o.firstReadMs !== undefined && this.records === 1) return Math.max(now, last + this.o.firstReadMs)
+      const min = (first && this.o.firstMinMs) || this.o.learnMinMs
+      const max = (first && this.o.firstMaxMs) || this.o.learnMaxMs
+      return Math.max(now, last + min + this.o.random() * (max - min))
+    }
     // A split costs a poll and pays off over the ticks still to come: a run that leans on an
     // earlier run's tick and has seen no change of its own yet (a short deployment, as far as it
     // knows) splits only a window too wide to keep its lag low.
-    const splitAbove = this.estimator.usingPrior && this.estimator.observations < 2 ? Math.max(this.o.splitAboveMs, 300) : this.o.splitAboveMs
+    // An assumed tick not seen yet is split once at most: the lag it may cost is the price of not
+    // knowing, and one poll in its middle is enough to tell a change off it.
+    const unconfirmed = this.assumption === 'unconfirmed'
+    const splitAbove = unconfirmed
+      ? Math.max(this.o.splitAboveMs, 600)
+      : this.estimator.usingPrior && this.estimator.observations < 2
+        ? Math.max(this.o.splitAboveMs, 300)
+        : this.o.splitAboveMs
     const target = w.latest - w.earliest > splitAbove ? (w.earliest + w.latest) / 2 : w.latest + this.o.afterTickMs
     return Math.max(now, Math.min(target, cap))
   }

@@ -79,11 +79,12 @@ export class FileStagingStore implements StagingStore {
  * tenth of it (0.5 to 3 s), so a staging that runs as long as last time costs one read and one
  * that runs longer costs a few. A prior over 6 s gets a read halfway too, so a staging that fails
  * early is reported within half its usual time rather than after all of it. Without a prior:
- * after 1 s and 2 s, then every 3 s (the cf CLI's interval). `sleep(n)` is the wait before read
- * n + 1 (the first read included).
+ * every 3 s, the cf CLI's interval (its read straight after the POST only ever sees STAGING, and
+ * the POST's answer said that already). `sleep(n)` is the wait before read n + 1 (the first read
+ * included).
  */
 export function buildSchedule(priorMs: number | undefined): (n: number) => number {
-  if (priorMs === undefined || priorMs <= 0) return (n) => Math.min(3000, 1000 * 2 ** n)
+  if (priorMs === undefined || priorMs <= 0) return () => 3000
   const step = Math.min(3000, Math.max(500, priorMs / 10))
   if (priorMs <= HALFWAY_ABOVE_MS) return (n) => (n === 0 ? priorMs : step)
   return (n) => (n <= 1 ? priorMs / 2 : step)

@@ -102,7 +102,7 @@ export async function waitForPackage(capi: CapiClient, guid: string, o: PollOpti
 /**
  * Staging takes from seconds to minutes. The build is read first about when staging took last time
  * for this app (`staging.priorMs`, from staging-store.ts), then every tenth of that; without it,
- * after 1 s and 2 s, then every 3 s (the cf CLI's interval). The POST's answer was the build in
+ * every 3 s (the cf CLI's interval). The POST's answer was the build in
  * STAGING, so there is no read straight away. `staging.keep` gets what to remember for next time.
  */
 export async function waitForBuild(
@@ -266,13 +266,27 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
   try {
     prior = store && apiUrl ? priorFrom(store.load(apiUrl), clock.now()) : undefined
   } catch {}
-  const schedule = o.schedule ?? new PollSchedule({learnMinMs: 1000, learnMaxMs: 1600, prior, ...(o.random ? {random: o.random} : {})})
+  const timedGoal = o.goal === 'deployed' || o.goal === 'paused'
+  // On an API with nothing stored, a deployment followed to its end assumes capi-release's
+  // default tick once it has seen its first change, until a change contradicts it (the estimator
+  // then drops it and learns); until that first change, it polls at about the cf CLI's pace.
+  const assumeDefault = !o.schedule && prior === undefined && timedGoal
+  let assumptionDropped = false
+  const schedule =
+    o.schedule ??
+    new PollSchedule({
+      learnMinMs: 1000,
+      learnMaxMs: 1600,
+      // The cf CLI's 3 s to the first read, then a little quicker.
+      ...(assumeDefault ? {firstReadMs: 3000, firstMinMs: 2000, firstMaxMs: 2600} : {}),
+      prior,
+      ...(o.random ? {random: o.random} : {}),
+    })
   const createdAt = clock.now()
   // Instances start on a tick and are routable some time later; the next change comes on the
   // first tick after that. quietMs: how long after a start no change can come (from the first
   // change after the deployment was created, less a period, or an earlier run's); minGap: the
   // shortest time between two changes seen. Ticks before `notBefore` are not polled.
-  const timedGoal = o.goal === 'deployed' || o.goal === 'paused'
   let quietMs: number | undefined
   let minGapMs: number | undefined
   let lastTick: number | undefined
@@ -305,6 +319,13 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
       // updated_at moves on every tick that changes the deployment (last_healthy_at or status).
       const second = Number.isFinite(stamp) ? {from: stamp - 1, to: stamp + 1000} : undefined
       schedule.record(now, fp !== fingerprint, second)
+      if (fp !== fingerprint && assumeDefault && schedule.assumption === 'none' && schedule.estimator.observations === 1 && !schedule.estimator.usingPrior)
+        schedule.assume(DEFAULT_TICK_MS)
+      // Once a change contradicts the default tick, what was worked out from it goes too.
+      if (!assumptionDropped && schedule.assumption === 'dropped') {
+        assumptionDropped = true
+        quietMs = minGapMs = lastTick = undefined
+      }
       if (fp !== fingerprint) {
         lastProgress = now
         lastChange = now
@@ -317,9 +338,13 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
         const e = schedule.estimator.estimate()
         notBefore = undefined
         if (e && e.uncertaintyMs <= 300) {
-          // The tick that made this change: the latest predicted one at or before this poll.
-          const tick = e.phaseMs + Math.floor((now - e.phaseMs) / e.periodMs) * e.periodMs
-          if (lastTick !== undefined && tick - lastTick >= e.periodMs) minGapMs = Math.min(minGapMs ?? Infinity, tick - lastTick)
+          // The tick that made this change: the latest predicted one at or before this poll, and
+          // before the end of the second its stamp names (this poll may have come later).
+          const seen = second && second.to > prevPoll ? Math.min(now, second.to) : now
+          const tick = e.phaseMs + Math.floor((seen - e.phaseMs) / e.periodMs) * e.periodMs
+          // Polls two periods apart or more may have let two changes through: no gap is learned.
+          if (lastTick !== undefined && tick - lastTick >= e.periodMs && now - prevPoll < 2 * e.periodMs)
+            minGapMs = Math.min(minGapMs ?? Infinity, tick - lastTick)
           lastTick = tick
           // The first instances started when the deployment was created; their change came on
           // the first tick after they were routable.
@@ -356,7 +381,10 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     // signal) are read once it has been quiet a while. While learning the tick, every 3 s: the due
     // signal tells a long tick from a short one (floorMs).
     const statsEvery = o.goal === 'first-instance' ? 1000 : 3000
-    const quietFor = o.goal === 'first-instance' || !schedule.estimator.usingPrior ? 0 : statsEvery + 1000
+    // Before the first change on an API with nothing stored too: the first change comes when the
+    // first instance is routable, and stats read earlier tell nothing the deployment won't.
+    const quietFor =
+      o.goal === 'first-instance' || !(schedule.estimator.usingPrior || (assumeDefault && schedule.estimator.observations === 0)) ? 0 : statsEvery + 1000
     if (web && o.goal !== 'finalized' && clock.now() - lastStats >= statsEvery && clock.now() - lastChange >= quietFor) {
       lastStats = clock.now()
       try {
@@ -414,7 +442,10 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     // but its two changes (with the due signal's floor) leave few whole-second periods: one, or
     // capi-release's default of 5 s among them, is kept, and the next run needs a single change
     // to know the phase. A wrong one is dropped there as soon as a change contradicts it.
-    const loose = !e || e.uncertaintyMs > 300
+    // A run that assumed the default tick and saw it hold (the estimator drops it otherwise) has
+    // only checked it against its own changes: as loose, unless it saw three or more.
+    const assumedHeld = schedule.assumption === 'held' || schedule.assumption === 'unconfirmed'
+    const loose = !e || e.uncertaintyMs > 300 || (assumedHeld && schedule.estimator.observations < 3)
     if (loose) {
       const fits = schedule.estimator.wholeSecondFits(floorMs)
       e = fits.length === 1 ? fits[0] : fits.find((f) => f.periodMs === DEFAULT_TICK_MS)

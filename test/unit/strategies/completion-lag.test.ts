@@ -202,7 +202,7 @@ describe('completion lag (simulated updater, 2 s start-up)', () => {
     {instances: 10, tickMs: 1000},
     {instances: 1, tickMs: 5000},
     {instances: 10, tickMs: 5000},
-  ])('$instances instance(s), $tickMs ms tick, on a fresh API (nothing stored): lag under a second, about a request a second', async ({instances, tickMs}) => {
+  ])('$instances instance(s), $tickMs ms tick, on a fresh API (nothing stored): learns the tick as it goes, or reads at about the cf CLI’s pace', async ({instances, tickMs}) => {
     const runs = []
     for (let i = 1; i <= 15; i++) runs.push(await foundation(i * 104_729 + instances, tickMs, instances, false))
     if (process.env.LAG_DEBUG)
@@ -213,9 +213,20 @@ describe('completion lag (simulated updater, 2 s start-up)', () => {
         median(runs.map((x) => x.lag)),
         median(runs.map((x) => x.rate)).toFixed(2),
         JSON.stringify(runs.map((x) => x.lag)),
+        'requests',
+        median(runs.map((x) => x.requests)),
       )
-    expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(instances === 10 && tickMs === 5000 ? 300 : 1000)
-    expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1.2)
+    if (instances === 1) {
+      // One change, the last: read 3 s after the deployment was created, then every 2-2.6 s (the
+      // cf CLI reads every 3 s: half of that on average).
+      expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(1300)
+      expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(0.6)
+    } else {
+      // Ten changes: the tick is learned (or the default one assumed holds) and the last one is
+      // seen soon after it.
+      expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(tickMs === 5000 ? 300 : 1000)
+      expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(tickMs === 5000 ? 0.5 : 1)
+    }
   })
 })
 
@@ -239,7 +250,7 @@ describe('the tick kept for the next run', () => {
 })
 
 describe('a 2-instance app on a fresh API (no other deployment to learn from)', () => {
-  it('its first run keeps the 5 s tick from its two changes, and its next run waits with a few reads', async () => {
+  it('its first run assumes the default 5 s tick after its first change, sees it hold and keeps it; its next run waits with fewer reads', async () => {
     const runs = []
     for (const seed of [21, 22, 23, 24, 25, 26, 27]) {
       const r = rng(seed)
@@ -253,10 +264,12 @@ describe('a 2-instance app on a fresh API (no other deployment to learn from)', 
       clock.advance(2000 + Math.floor(r() * 20_000))
       const second = await rollOnce(clock, store, {tickMs, phaseMs, instances: 2, updater, random: r})
       if (process.env.LAG_DEBUG) process.stderr.write(`2-instance seed ${seed}: ${first.requests} then ${second.requests} requests, lag ${second.lag}\n`)
-      expect(second.requests).toBeLessThan(first.requests)
       runs.push({first, second})
     }
-    // Learning polls cost about a read a second (7-11 here); knowing the tick, one a tick (2-4).
+    // The first run reads 3 s after creation and every 2-2.6 s until the first change, then on
+    // the assumed tick (3-6 reads here, where learning polls about once a second took 7-11); the
+    // next one, knowing the tick, once a tick (2-5).
+    expect(median(runs.map((x) => x.first.requests))).toBeLessThanOrEqual(5)
     expect(median(runs.map((x) => x.second.requests))).toBeLessThanOrEqual(3)
     expect(median(runs.map((x) => x.second.lag))).toBeLessThanOrEqual(300)
   })

@@ -128,6 +128,44 @@ describe('PollSchedule', () => {
     expect(later).toBeLessThan(3100)
   })
 
+  it('before the first change on a fresh API: the first read after firstReadMs, then every firstMin-firstMaxMs', () => {
+    const s = new PollSchedule({firstReadMs: 3000, firstMinMs: 2000, firstMaxMs: 2600, learnMinMs: 1000, learnMaxMs: 1600, random: () => 0.5})
+    s.record(0, false)
+    expect(s.next(0)).toBe(3000)
+    s.record(3000, false)
+    expect(s.next(3000)).toBe(5300)
+    s.record(5300, true, {from: 5000, to: 6000})
+    // After a change (and nothing assumed), learning polls again.
+    expect(s.next(5300)).toBe(6600)
+  })
+
+  it('an assumed tick: polls stay within maxGap until a change comes on it, and a change off it drops it', () => {
+    const held = new PollSchedule({maxGapMs: 3000, random: () => 0.5})
+    held.record(0, false)
+    held.record(2600, true, {from: 2000, to: 3000})
+    held.assume(5000)
+    expect(held.assumption).toBe('unconfirmed')
+    // The next tick is due in 7000-7600: a read at 5600 first, as the gap may not exceed 3 s.
+    expect(held.next(2600)).toBe(5600)
+    held.record(5600, false)
+    // Split once (600 ms at most is left unsplit), then just after its end.
+    const mid = held.next(5600)
+    expect(mid).toBeGreaterThan(7000)
+    expect(mid).toBeLessThan(7600)
+    held.record(7700, true, {from: 7000, to: 8000})
+    expect(held.assumption).toBe('held')
+    // Held: no read in between the ticks any more.
+    expect(held.next(7700)).toBeGreaterThan(11_000)
+
+    const off = new PollSchedule({maxGapMs: 3000, random: () => 0.5})
+    off.record(0, false)
+    off.record(2600, true, {from: 2000, to: 3000})
+    off.assume(5000)
+    off.record(5600, true, {from: 4000, to: 5000}) // two seconds after the first: not a 5 s tick
+    expect(off.assumption).toBe('dropped')
+    expect(off.estimator.usingPrior).toBe(false)
+  })
+
   it('polls at least every maxGap even with a trusted estimate', () => {
     const s = new PollSchedule({maxGapMs: 3000, random: () => 0.5})
     s.record(0, false)

@@ -61,9 +61,9 @@ describe('FileStagingStore', () => {
 })
 
 describe('buildSchedule and stagingToKeep', () => {
-  it('without a prior: 1 s, 2 s, then every 3 s', () => {
+  it('without a prior: every 3 s (the cf CLI’s interval)', () => {
     const wait = buildSchedule(undefined)
-    expect([0, 1, 2, 3, 4].map(wait)).toEqual([1000, 2000, 3000, 3000, 3000])
+    expect([0, 1, 2, 3, 4].map(wait)).toEqual([3000, 3000, 3000, 3000, 3000])
   })
 
   it('with a prior: first at the prior (halfway too, over 6 s), then a tenth of it between 0.5 and 3 s', () => {
@@ -124,12 +124,12 @@ describe('waitForBuild', () => {
     expect(kept).toEqual([4500])
   })
 
-  it('without a prior: no read straight after the POST, then 1 s, 3 s, 6 s', async () => {
+  it('without a prior: no read straight after the POST, then every 3 s', async () => {
     const clock = new FakeClock()
     const t0 = clock.now()
     const reads = serveBuild(clock, t0 + 5000)
     await waitForBuild(capi(), 'b1', {clock, timeoutMs: 60_000, appName: 'web'})
-    expect(reads.map((t) => t - t0)).toEqual([1000, 3000, 6000])
+    expect(reads.map((t) => t - t0)).toEqual([3000, 6000])
   })
 
   it('a long staging that fails early is reported halfway through its usual time', async () => {
