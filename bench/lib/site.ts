@@ -88,7 +88,12 @@ export function seedApps(org: string, space: string, apps: {name: string; instan
 export async function runCfPoller(site: Site, app: string, o: {restage?: boolean; maxInFlight?: number} = {maxInFlight: 1}): Promise<Run> {
   const config = JSON.parse(fs.readFileSync(path.join(site.home, '.cf', 'config.json'), 'utf8')) as {SpaceFields: {GUID: string}}
   const r = await run(process.execPath, [path.join(ROOT, 'bench', 'cf-poller.mjs')], {
-    env: {PATH: process.env.PATH, CF_API: site.foundation.apiUrl, CF_TOKEN: site.token(), CF_SPACE_GUID: config.SpaceFields.GUID, APP: app,
+    env: {
+      PATH: process.env.PATH,
+      CF_API: site.foundation.apiUrl,
+      CF_TOKEN: site.token(),
+      CF_SPACE_GUID: config.SpaceFields.GUID,
+      APP: app,
       ...(o.maxInFlight === undefined ? {} : {MAX_IN_FLIGHT: String(o.maxInFlight)}),
       ...(o.restage ? {RESTAGE: '1'} : {}),
     },

@@ -65,7 +65,7 @@ export class PollSchedule {
   /** 'held' once a change came on an assumed tick; 'dropped' once one contradicted it. */
   get assumption(): 'none' | 'unconfirmed' | 'held' | 'dropped' {
     if (this.assumedAt === undefined) return 'none'
-    if (this.estimator.estimate(), !this.estimator.usingPrior) return 'dropped'
+    if ((this.estimator.estimate(), !this.estimator.usingPrior)) return 'dropped'
     return this.estimator.observations > this.assumedAt ? 'held' : 'unconfirmed'
   }
 
