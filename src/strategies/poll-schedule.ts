@@ -3,7 +3,10 @@
  * with jitter (so the change windows land at different offsets and pin the tick down). Once the
  * TickEstimator trusts its estimate, poll inside the predicted window (its middle, then just after
  * its end), so a change is seen within a fraction of a second of the tick that made it, at well
- * under one request per second. Never go longer than `maxGapMs` without a poll.
+ * under one request per second. Never go longer than `maxGapMs` without a poll, unless the tick
+ * came from an earlier run or held on an assumed one. Before the first change of a first run, the
+ * caller may ask for fewer polls (`firstReadMs`, `firstMinMs`, `firstMaxMs`), and after it assume
+ * a tick (`assume`).
  */
 import {TickEstimator, type TickEstimatorOptions, type TickPrior} from './tick-estimator.js'
 
