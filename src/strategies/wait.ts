@@ -350,9 +350,11 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
           // the first tick after they were routable.
           if (firstChange) firstChangeAfter = Math.max(after, tick - e.uncertaintyMs)
           quietMs ??= firstChangeAfter - createdAt - e.periodMs
-          // Instances started on this tick can't be routable before quietMs, nor (when every
-          // start so far took k ticks) before the k-th tick.
-          const skip = Math.max(quietMs, minGapMs === undefined ? 0 : minGapMs - e.periodMs / 2)
+          // Instances started on this tick can't be routable before quietMs. When every start so
+          // far took k ticks, the ticks before the (k-1)-th are skipped too, not the (k-1)-th
+          // itself: an instance whose start-up is about k-1 periods is routable by then whenever
+          // the updater runs a few ms late, and that tick changes the deployment.
+          const skip = Math.max(quietMs, minGapMs === undefined ? 0 : minGapMs - e.periodMs)
           if (timedGoal && skip > 0) notBefore = tick + skip
         } else lastTick = undefined
       }
