@@ -215,6 +215,9 @@ export async function waitForInstances(
   )
 }
 
+/** A read this soon after a predicted tick that should have changed the deployment is read again this much later. */
+const LATE_TICK_MS = 250
+
 /** capi-release's default `cc_deployment_updater.update_frequency_in_seconds`. */
 const DEFAULT_TICK_MS = 5000
 
@@ -295,6 +298,9 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
   // The updater's tick exceeds this: a change came this long after stats showed it was due.
   let floorMs = 0
   let dueSince: number | undefined
+  // Whether this iteration's read saw a change; the predicted tick already read again for lateness.
+  let changedNow = false
+  let latePollFor: number | undefined
   let prevPoll = clock.now()
   let deployment = start
   let fingerprint = fingerprintOf(deployment)
@@ -319,6 +325,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
       // updated_at moves on every tick that changes the deployment (last_healthy_at or status).
       const second = Number.isFinite(stamp) ? {from: stamp - 1, to: stamp + 1000} : undefined
       schedule.record(now, fp !== fingerprint, second)
+      changedNow = fp !== fingerprint
       if (fp !== fingerprint && assumeDefault && schedule.assumption === 'none' && schedule.estimator.observations === 1 && !schedule.estimator.usingPrior)
         schedule.assume(DEFAULT_TICK_MS)
       // Once a change contradicts the default tick, what was worked out from it goes too.
@@ -424,7 +431,19 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     if (clock.now() >= deadline()) {
       throw new WaitFailure('timeout', `Start app timeout: no new instance became routable for ${formatDuration(o.timeoutMs)}`, {deployment, instances})
     }
-    const next = Math.min(schedule.next(clock.now(), notBefore), deadline())
+    let next = Math.min(schedule.next(clock.now(), notBefore), deadline())
+    // With a tick from an earlier run, every new instance routable, and a read just after a
+    // predicted tick that saw no change: that tick may be running late (an updater runs late by
+    // tens of ms now and then, and the ticks after stay late). One more read a little later,
+    // rather than a period later.
+    const e = dueSince !== undefined && !changedNow && schedule.estimator.usingPrior ? schedule.estimator.estimate() : undefined
+    if (e && e.uncertaintyMs <= 300) {
+      const tick = e.phaseMs + Math.floor((clock.now() - e.phaseMs) / e.periodMs) * e.periodMs
+      if (clock.now() - tick < LATE_TICK_MS && latePollFor !== tick) {
+        latePollFor = tick
+        next = Math.min(next, clock.now() + LATE_TICK_MS)
+      }
+    }
     await clock.sleep(Math.max(0, next - clock.now()), o.signal)
   }
 

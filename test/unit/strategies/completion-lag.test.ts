@@ -184,7 +184,7 @@ describe('completion lag (simulated updater, 2 s start-up)', () => {
     {instances: 4, tickMs: 5000},
     {instances: 10, tickMs: 5000},
   ])(
-    '$instances instance(s), $tickMs ms tick, after an earlier deployment (drifting updater): median lag ≤ 200 ms at ≤ 1 request/s, a tick missed in 2 runs of 15 at most',
+    '$instances instance(s), $tickMs ms tick, after an earlier deployment (drifting updater): median lag ≤ 200 ms at ≤ 1 request/s, a tick missed in 1 run of 15 at most',
     async ({instances, tickMs}) => {
       const runs = []
       for (let i = 1; i <= 15; i++)
@@ -194,10 +194,12 @@ describe('completion lag (simulated updater, 2 s start-up)', () => {
       // 200 ms here: the command's reads after DEPLOYED and its exit add about 100 ms on the bench.
       expect(median(runs.map((x) => x.lag))).toBeLessThanOrEqual(200)
       expect(median(runs.map((x) => x.rate))).toBeLessThanOrEqual(1)
-      // A tick missed: the 2 s start-up sits on a whole number of 1 s ticks, so a few ms of the
-      // updater's lateness decide whether an instance takes 2 ticks or 3. Skipping the tick
-      // before the usual one missed 3 of 15 at 4 and at 10 instances.
-      if (!process.env.LAG_ONLY) expect(runs.filter((x) => x.lag >= 0.9 * tickMs).length).toBeLessThanOrEqual(2)
+      // A tick missed, at most once in 15 runs. At a 1 s tick, the 2 s start-up sits on a whole
+      // number of ticks, so a few ms of the updater's lateness decide whether an instance takes
+      // 2 ticks or 3: skipping the tick before the usual one missed 3 of 15 at 4 and at 10
+      // instances. At a 5 s tick, a tick that came late after a lateness spike missed 2 of 15 at
+      // 10 instances, before a read just after a due tick that saw no change was read again.
+      if (!process.env.LAG_ONLY) expect(runs.filter((x) => x.lag >= 0.9 * tickMs).length).toBeLessThanOrEqual(1)
     },
   )
 
