@@ -102,8 +102,8 @@ export async function waitForPackage(capi: CapiClient, guid: string, o: PollOpti
 /**
  * Staging takes from seconds to minutes. The build is read first about when staging took last time
  * for this app (`staging.priorMs`, from staging-store.ts), then every tenth of that; without it,
- * every 3 s (the cf CLI's interval). The POST's answer was the build in
- * STAGING, so there is no read straight away. `staging.keep` gets what to remember for next time.
+ * every 3 s (the cf CLI's interval). The POST's answer was the build in STAGING, so there is no
+ * read straight away. `staging.keep` gets what to remember for next time.
  */
 export async function waitForBuild(
   capi: CapiClient,
@@ -436,9 +436,9 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     // predicted tick that saw no change: that tick may be running late (an updater runs late by
     // tens of ms now and then, and the ticks after stay late). One more read a little later,
     // rather than a period later.
-    const e = dueSince !== undefined && !changedNow && schedule.estimator.usingPrior ? schedule.estimator.estimate() : undefined
-    if (e && e.uncertaintyMs <= 300) {
-      const tick = e.phaseMs + Math.floor((clock.now() - e.phaseMs) / e.periodMs) * e.periodMs
+    const known = dueSince !== undefined && !changedNow && schedule.estimator.usingPrior ? schedule.estimator.estimate() : undefined
+    if (known && known.uncertaintyMs <= 300) {
+      const tick = known.phaseMs + Math.floor((clock.now() - known.phaseMs) / known.periodMs) * known.periodMs
       if (clock.now() - tick < LATE_TICK_MS && latePollFor !== tick) {
         latePollFor = tick
         next = Math.min(next, clock.now() + LATE_TICK_MS)
