@@ -8,10 +8,12 @@
  * same round the app's processes and each one's stats, until every process is stable (no
  * instances, or one RUNNING). Then the summary's active-deployment lookup, and exit.
  *
- * With RESTAGE=1, `cf restage APP --strategy rolling` (anchors A2-A4; restage_command.go and
- * StagePackage in actor/v7action/build.go): the newest READY package, `POST /v3/builds`, the build
- * read after 1 ms and then every 3 s until it is no longer STAGING, then the deployment with the
- * new droplet, polled as above.
+ * With RESTAGE=1, `cf restage APP --strategy rolling` (anchors A2-A4; restage_command.go,
+ * shared/app_stager.go's StageApp, and in actor/v7action logging.go and build.go's StagePackage):
+ * the newest READY package; the app looked up again for its log stream, and again by StagePackage
+ * with the package (`GET /v3/packages?guids=`); `POST /v3/builds`; the build read after 1 ms and
+ * then every 3 s until it is no longer STAGING; then the deployment with the new droplet, polled
+ * as above. (The log stream itself goes to log-cache, not to the API.)
  *
  * Plain Node (global fetch), no dependencies. Environment: CF_API, CF_TOKEN ("bearer ..."),
  * CF_SPACE_GUID, APP, MAX_IN_FLIGHT (optional), POLL_MS (default 3000), RESTAGE (optional).
@@ -49,6 +51,10 @@ let droplet
 if (process.env.RESTAGE === '1') {
   const ready = await call('GET', `/v3/packages?app_guids=${app.guid}&states=READY&order_by=-created_at&per_page=1&page=1`)
   if (!ready.resources[0]) throw new Error(`App ${process.env.APP} has no READY package`)
+  const byName = `/v3/apps?names=${encodeURIComponent(process.env.APP)}&space_guids=${process.env.CF_SPACE_GUID}`
+  await call('GET', byName) // StageApp: the log stream's app lookup
+  await call('GET', byName) // StagePackage: the app again
+  await call('GET', `/v3/packages?guids=${ready.resources[0].guid}&app_guids=${app.guid}&per_page=1&page=1`)
   let build = await call('POST', '/v3/builds', {package: {guid: ready.resources[0].guid}})
   for (let first = true; ; first = false) {
     await sleep(first ? 1 : pollMs)

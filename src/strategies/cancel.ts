@@ -115,6 +115,7 @@ export async function continueDeployment(env: OperationEnv, app: App, o: {noWait
           goal: s.wait ? 'paused' : 'first-instance',
           target,
           timeoutMs: s.timeoutMs,
+          tickStore: s.env.tickStore,
           onProgress: (p) => {
             const c = p.deployment.status.canary?.steps
             task.setTitle(`Start new instances (${c ? `step ${c.current}/${c.total}, ` : ''}${p.instances?.routable ?? 0} routable)`)

@@ -61,7 +61,7 @@ export class PollSchedule {
    * enough to contradict it (the estimator then drops it and learns).
    */
   assume(periodMs: number): void {
-    this.estimator.setPrior({periodMs})
+    this.estimator.setPrior({periodMs, exact: true})
     this.assumedAt = this.estimator.observations
   }
 
@@ -110,7 +110,8 @@ export class PollSchedule {
     }
     if (!w) {
       const first = this.estimator.observations === 0 && !this.estimator.usingPrior
-      // The first read after the deployment was created: no instance is routable sooner.
+      // The first read after the deployment was created comes at the cf CLI's interval: a quick
+      // first change (a fast app on a short tick) is seen late, for fewer reads on the usual ones.
       if (first && this.o.firstReadMs !== undefined && this.records === 1) return Math.max(now, last + this.o.firstReadMs)
       const min = (first && this.o.firstMinMs) || this.o.learnMinMs
       const max = (first && this.o.firstMaxMs) || this.o.learnMaxMs

@@ -63,6 +63,11 @@ export interface TickPrior {
   periodMs: number
   phaseMs?: number
   uncertaintyMs?: number
+  /**
+   * Only this period (give or take a step): an assumed tick, not one an earlier run saw, so no
+   * earlier run can have seen only every k-th tick of a finer one.
+   */
+  exact?: boolean
 }
 
 export class TickEstimator {
@@ -229,7 +234,7 @@ export class TickEstimator {
     // An earlier run may have seen only every k-th tick (its instances took k ticks to start):
     // then the ticks of this one fall between them, and a k-th of that period explains both.
     const candidates = [pr.periodMs, pr.periodMs - step, pr.periodMs + step]
-    for (let k = 2; pr.periodMs / k >= Math.max(this.o.minPeriodMs, 1000); k++) {
+    for (let k = 2; !pr.exact && pr.periodMs / k >= Math.max(this.o.minPeriodMs, 1000); k++) {
       const p = Math.round(pr.periodMs / k / 1000) * 1000
       if (this.o.wholeSeconds && Math.abs(p - pr.periodMs / k) <= step) candidates.push(p)
     }
@@ -344,4 +349,13 @@ export function finestTick(latticeMs: number, floorMs: number): number {
     if (p % 1000 === 0 && p > floorMs) return p
   }
   return latticeMs
+}
+
+/**
+ * A period followed from a prior give or take a step (TickEstimator's fromPrior) is, within that
+ * step of a whole second, that second: Cloud Controller's update_frequency_in_seconds is whole.
+ */
+export function snapToWholeSecond(periodMs: number, stepMs = 10): number {
+  const whole = Math.round(periodMs / 1000) * 1000
+  return whole >= 1000 && Math.abs(whole - periodMs) <= stepMs ? whole : periodMs
 }

@@ -13,7 +13,7 @@ import {isTransient, tolerant, until} from '../poll.js'
 import type {Clock} from '../clock.js'
 import {formatDuration} from '../clock.js'
 import {PollSchedule} from './poll-schedule.js'
-import {finestTick} from './tick-estimator.js'
+import {finestTick, snapToWholeSecond} from './tick-estimator.js'
 import {priorFrom, type TickStore} from './tick-store.js'
 import {buildSchedule, stagingToKeep} from './staging-store.js'
 
@@ -270,9 +270,10 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     prior = store && apiUrl ? priorFrom(store.load(apiUrl), clock.now()) : undefined
   } catch {}
   const timedGoal = o.goal === 'deployed' || o.goal === 'paused'
-  // On an API with nothing stored, a deployment followed to its end assumes capi-release's
-  // default tick once it has seen its first change, until a change contradicts it (the estimator
-  // then drops it and learns); until that first change, it polls at about the cf CLI's pace.
+  // With no tick stored for the API (or no store), a deployment followed to its end assumes
+  // capi-release's default tick once it has seen its first change, until a change contradicts it
+  // (the estimator then drops it and learns); until that first change, it polls at about the cf
+  // CLI's pace.
   const assumeDefault = !o.schedule && prior === undefined && timedGoal
   let assumptionDropped = false
   const schedule =
@@ -436,7 +437,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     // predicted tick that saw no change: that tick may be running late (an updater runs late by
     // tens of ms now and then, and the ticks after stay late). One more read a little later,
     // rather than a period later.
-    const known = dueSince !== undefined && !changedNow && schedule.estimator.usingPrior ? schedule.estimator.estimate() : undefined
+    const known = dueSince !== undefined && !changedNow && prior !== undefined && schedule.estimator.usingPrior ? schedule.estimator.estimate() : undefined
     if (known && known.uncertaintyMs <= 300) {
       const tick = known.phaseMs + Math.floor((clock.now() - known.phaseMs) / known.periodMs) * known.periodMs
       if (clock.now() - tick < LATE_TICK_MS && latePollFor !== tick) {
@@ -472,6 +473,9 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
       e = fits.length === 1 ? fits[0] : fits.find((f) => f.periodMs === DEFAULT_TICK_MS)
     }
     if (!e) return
+    // A prior (or the assumed tick) is followed give or take a step: a step off, it is still that.
+    const whole = snapToWholeSecond(e.periodMs)
+    if (whole !== e.periodMs) e = {...e, periodMs: whole, band: {minMs: whole, maxMs: whole}}
     // Cloud Controller's update_frequency_in_seconds is a whole number: a period that isn't (the
     // windows of a drifting updater happened to fit it) would mislead the next run.
     if (e.periodMs % 1000 !== 0) return

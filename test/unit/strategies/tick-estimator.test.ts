@@ -1,5 +1,5 @@
 import {describe, expect, it} from '@jest/globals'
-import {TickEstimator} from '../../../src/strategies/tick-estimator.js'
+import {snapToWholeSecond, TickEstimator} from '../../../src/strategies/tick-estimator.js'
 
 /** A seeded PRNG so the simulations are repeatable. */
 function rng(seed: number) {
@@ -116,5 +116,21 @@ describe('TickEstimator', () => {
     est.observe({after: off - 100, atOrBefore: off + 100})
     const after = est.estimate()
     expect(after === undefined || Math.abs(after.periodMs - 5000) > 100).toBe(true)
+  })
+})
+
+describe('snapToWholeSecond', () => {
+  it('takes a period a step off a whole second (a prior followed give or take a step) as that second, and leaves others', () => {
+    expect([5010, 4990, 5000, 1010, 5020, 2500, 990].map((p) => snapToWholeSecond(p))).toEqual([5000, 5000, 5000, 1000, 5020, 2500, 1000])
+    expect(snapToWholeSecond(4)).toBe(4)
+  })
+
+  it('follows an exact prior a step off it (5010 ms for 5000), which snapToWholeSecond takes back', () => {
+    // Windows 5010 ms apart, each 20 ms wide: 5000 fits no longer, 5010 does.
+    const est = new TickEstimator({maxUncertaintyMs: 1200, driftPerTickMs: 0}, {periodMs: 5000, exact: true})
+    for (let k = 0; k < 6; k++) est.observe({after: 100_000 + k * 5010 - 10, atOrBefore: 100_000 + k * 5010 + 10})
+    expect(est.usingPrior).toBe(true)
+    expect(est.estimate()?.periodMs).toBe(5010)
+    expect(snapToWholeSecond(est.estimate()!.periodMs)).toBe(5000)
   })
 })
