@@ -195,9 +195,7 @@ export class TickEstimator {
   wholeSecondFits(floorMs: number): TickEstimate[] {
     const ws = this.windows
     if (ws.length < 2) return []
-    const sorted = [...ws].sort((a, b) => a.atOrBefore - b.atOrBefore)
-    let maxP = this.o.maxPeriodMs
-    for (let i = 1; i < sorted.length; i++) maxP = Math.min(maxP, sorted[i].atOrBefore - sorted[i - 1].after)
+    const maxP = this.longestPeriod()
     const out: TickEstimate[] = []
     for (let w = Math.max(1000, Math.floor(floorMs / 1000) * 1000 + 1000); w <= maxP; w += 1000) {
       const ph = this.phase(ws, w)
@@ -250,16 +248,18 @@ export class TickEstimator {
     return 'contradicts'
   }
 
+  /** A change can't recur faster than the period: the shortest gap between this run's windows bounds it from above. */
+  private longestPeriod(): number {
+    const sorted = [...this.windows].sort((a, b) => a.atOrBefore - b.atOrBefore)
+    let maxP = this.o.maxPeriodMs
+    for (let i = 1; i < sorted.length; i++) maxP = Math.min(maxP, sorted[i].atOrBefore - sorted[i - 1].after)
+    return maxP
+  }
+
   private fromWindows(): TickEstimate | undefined {
     const ws = this.windows
     if (ws.length < this.o.minWindows) return undefined
-    // A change can't recur faster than the period: the shortest gap between observations bounds P from above.
-    const sorted = [...ws].sort((a, b) => a.atOrBefore - b.atOrBefore)
-    let maxP = this.o.maxPeriodMs
-    for (let i = 1; i < sorted.length; i++) {
-      const gap = sorted[i].atOrBefore - sorted[i - 1].after
-      maxP = Math.min(maxP, gap)
-    }
+    const maxP = this.longestPeriod()
     // Every divisor-like neighbour of the true period fits the windows too; the consistent periods
     // form a narrow band just around the true one at the top.
     const step = this.o.stepMs
@@ -358,4 +358,9 @@ export function finestTick(latticeMs: number, floorMs: number): number {
 export function snapToWholeSecond(periodMs: number, stepMs = 10): number {
   const whole = Math.round(periodMs / 1000) * 1000
   return whole >= 1000 && Math.abs(whole - periodMs) <= stepMs ? whole : periodMs
+}
+
+/** The latest tick of this estimate at or before `t`. */
+export function tickAtOrBefore(e: Pick<TickEstimate, 'periodMs' | 'phaseMs'>, t: number): number {
+  return e.phaseMs + Math.floor((t - e.phaseMs) / e.periodMs) * e.periodMs
 }

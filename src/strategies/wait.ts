@@ -13,7 +13,7 @@ import {isTransient, tolerant, until} from '../poll.js'
 import type {Clock} from '../clock.js'
 import {formatDuration} from '../clock.js'
 import {PollSchedule} from './poll-schedule.js'
-import {finestTick, snapToWholeSecond} from './tick-estimator.js'
+import {finestTick, snapToWholeSecond, tickAtOrBefore} from './tick-estimator.js'
 import {priorFrom, type TickStore} from './tick-store.js'
 import {buildSchedule, stagingToKeep} from './staging-store.js'
 
@@ -349,7 +349,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
           // The tick that made this change: the latest predicted one at or before this poll, and
           // before the end of the second its stamp names (this poll may have come later).
           const seen = second && second.to > prevPoll ? Math.min(now, second.to) : now
-          const tick = e.phaseMs + Math.floor((seen - e.phaseMs) / e.periodMs) * e.periodMs
+          const tick = tickAtOrBefore(e, seen)
           // Polls two periods apart or more may have let two changes through: no gap is learned.
           if (lastTick !== undefined && tick - lastTick >= e.periodMs && now - prevPoll < 2 * e.periodMs)
             minGapMs = Math.min(minGapMs ?? Infinity, tick - lastTick)
@@ -439,7 +439,7 @@ export async function watchDeployment(capi: CapiClient, start: Deployment, o: Wa
     // rather than a period later.
     const known = dueSince !== undefined && !changedNow && prior !== undefined && schedule.estimator.usingPrior ? schedule.estimator.estimate() : undefined
     if (known && known.uncertaintyMs <= 300) {
-      const tick = known.phaseMs + Math.floor((clock.now() - known.phaseMs) / known.periodMs) * known.periodMs
+      const tick = tickAtOrBefore(known, clock.now())
       if (clock.now() - tick < LATE_TICK_MS && latePollFor !== tick) {
         latePollFor = tick
         next = Math.min(next, clock.now() + LATE_TICK_MS)
